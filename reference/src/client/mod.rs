@@ -1,0 +1,245 @@
+//! The client SDK: the plug-in trait every SDK implements ([`ClientSdk`]) and the reference
+//! implementation of it ([`ReferenceSdk`]), with a ZIM part (login, heartbeats, reconnect,
+//! sync with gap-fill, dedup by message ID) and a ZPNs part (push config, debug flag,
+//! registerPush -> vendor token -> PushID -> `registered`).
+//!
+//! The SDK is sans-IO: the device feeds it [`SdkInput`]s with `now` and carries out the
+//! [`SdkOutput`]s (open or close the connection to the ZIM server, send a frame, ask the OS
+//! for a vendor token, show an event to the app).
+
+mod reference;
+
+pub use reference::ReferenceSdk;
+
+use crate::ids::{DeviceId, MessageId, UserId};
+use crate::pushid::{PushId, Vendor};
+use crate::time::Millis;
+use crate::wire::{ClientFrame, Message, Platform, PushConfig, ServerFrame};
+use serde::{Deserialize, Serialize};
+
+/// How the app was built: decides the APNs environment and the Android credential set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Build {
+    Debug,
+    Release,
+}
+
+/// `ZPNsIOSEnvironment`: which APNs environment the PushID is labelled with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IosEnvironment {
+    /// Follow the build's provisioning (debug -> development, release -> production).
+    #[default]
+    Automatic,
+    Development,
+    Production,
+}
+
+/// `ZPNsConfig`: which vendor channels the app enabled (all default to off).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ZpnsConfig {
+    pub enable_fcm_push: bool,
+    pub enable_hw_push: bool,
+    pub enable_mi_push: bool,
+    pub enable_oppo_push: bool,
+    pub enable_vivo_push: bool,
+}
+
+/// Fixed facts about the install the SDK runs in, and its timing knobs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SdkConfig {
+    pub device_id: DeviceId,
+    pub platform: Platform,
+    pub build: Build,
+    pub heartbeat_interval_ms: u64,
+    /// A heartbeat not answered within this long means the link is dead.
+    pub pong_timeout_ms: u64,
+    /// Delays between reconnect attempts (the last one repeats).
+    pub reconnect_backoff_ms: Vec<u64>,
+    pub sync_page: u32,
+}
+
+impl SdkConfig {
+    pub fn new(device_id: DeviceId, platform: Platform, build: Build) -> SdkConfig {
+        SdkConfig {
+            device_id,
+            platform,
+            build,
+            heartbeat_interval_ms: 10_000,
+            pong_timeout_ms: 5_000,
+            reconnect_backoff_ms: vec![500, 1_000, 2_000, 4_000, 8_000],
+            sync_page: 50,
+        }
+    }
+}
+
+/// What the app asks of the SDK (ZIM and ZPNs API calls).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum AppCommand {
+    SetPushConfig { config: ZpnsConfig },
+    EnableDebug { debug: bool },
+    RegisterPush { ios_environment: IosEnvironment },
+    Login { user: UserId, token: String },
+    Logout,
+    Send { to: UserId, text: String, push: Option<PushConfig> },
+}
+
+/// Inputs to an SDK.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum SdkInput {
+    App { command: AppCommand },
+    /// The connection asked for with [`SdkOutput::Connect`] is up.
+    Connected,
+    /// The connection failed to open or closed.
+    Disconnected,
+    Frame { frame: ServerFrame },
+    /// The OS answered [`SdkOutput::RequestVendorToken`].
+    VendorToken { vendor: Vendor, token: String },
+    VendorTokenFailed { vendor: Vendor, reason: String },
+    /// A vendor notification reached the running app.
+    Notification { notification: Notification },
+    /// Time passed; the SDK's timer (see [`ClientSdk::next_timer`]) may be due.
+    Tick,
+}
+
+/// What an SDK asks its host to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "output", rename_all = "snake_case")]
+pub enum SdkOutput {
+    /// Open a connection to the ZIM server (answered by `Connected` or `Disconnected`).
+    Connect,
+    Send { frame: ClientFrame },
+    /// Close the connection to the ZIM server.
+    Close,
+    /// Ask the OS for this app's token from `vendor`.
+    RequestVendorToken { vendor: Vendor },
+    Event { event: AppEvent },
+}
+
+/// `ZIMConnectionState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    Disconnected,
+    Connecting,
+    Connected,
+    Reconnecting,
+}
+
+/// `ZIMConnectionEvent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionEvent {
+    Success,
+    ActiveLogin,
+    LoginTimeout,
+    LoginInterrupted,
+    KickedOut,
+    TokenExpired,
+    Unregistered,
+}
+
+/// How a message reached the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Online,
+    Sync,
+}
+
+/// A notification as the vendor delivered it, with the ZIM fields the relay put in extras.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub title: String,
+    pub content: String,
+    pub payload: String,
+    pub message_id: Option<MessageId>,
+    /// The user the notification is for.
+    pub to_user: Option<UserId>,
+}
+
+/// Events the app sees (ZIM and ZPNs callbacks).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum AppEvent {
+    /// ZPNs `registered`: error code 0 carries the PushID.
+    Registered {
+        error_code: u32,
+        push_id: Option<PushId>,
+        message: String,
+    },
+    ConnectionStateChanged {
+        state: ConnectionState,
+        cause: ConnectionEvent,
+    },
+    LoggedIn {
+        user: UserId,
+    },
+    LoginFailed {
+        user: UserId,
+        code: u32,
+        message: String,
+    },
+    /// The server acknowledged the logout: the session and its PushID binding are gone.
+    LoggedOut {
+        user: UserId,
+    },
+    MessageSent {
+        message: Message,
+    },
+    SendFailed {
+        to: UserId,
+        code: u32,
+        message: String,
+    },
+    /// A message surfaced to the app; never twice for the same ID on one install.
+    MessageReceived {
+        user: UserId,
+        message: Message,
+        via: Via,
+    },
+    SyncCompleted {
+        user: UserId,
+    },
+    /// ZPNs `notificationArrived` (the app was running when the vendor delivered).
+    NotificationArrived {
+        notification: Notification,
+    },
+}
+
+/// The plug-in trait: the reference SDK, built-in mutants and foreign SDKs all implement it.
+pub trait ClientSdk {
+    /// Feeds one input at simulated time `now`.
+    fn handle(&mut self, now: Millis, input: SdkInput);
+    /// The next output to carry out, if any.
+    fn poll_output(&mut self) -> Option<SdkOutput>;
+    /// When the SDK next wants a `Tick`.
+    fn next_timer(&self) -> Option<Millis>;
+    /// The SDK's durable local data (its on-device database). Every write is taken to be
+    /// durable at once, so reading it when the app is killed loses nothing.
+    fn persisted(&self) -> serde_json::Value;
+}
+
+/// Starts SDK instances: once per app launch, with the local data the last run left.
+pub trait SdkFactory {
+    fn name(&self) -> String;
+    fn launch(&self, config: SdkConfig, persisted: Option<serde_json::Value>) -> Box<dyn ClientSdk>;
+}
+
+/// The reference SDK's factory.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReferenceSdkFactory;
+
+impl SdkFactory for ReferenceSdkFactory {
+    fn name(&self) -> String {
+        "reference".into()
+    }
+
+    fn launch(&self, config: SdkConfig, persisted: Option<serde_json::Value>) -> Box<dyn ClientSdk> {
+        Box::new(ReferenceSdk::new(config, persisted))
+    }
+}

@@ -1,0 +1,262 @@
+//! The ZPNs relay core: takes the ZIM server's [`PushRequest`]s, routes each by its PushID
+//! to the vendor endpoint of the PushID's environment, maps the push config to that vendor's
+//! payload, and interprets the vendor's answer.
+//!
+//! Routing table (reference policy, docs/policies.md):
+//!
+//! | PushID            | endpoint host       | credentials                      |
+//! |-------------------|---------------------|----------------------------------|
+//! | `apns.development`| `apns-sandbox`      | the sandbox provider token       |
+//! | `apns.production` | `apns-production`   | the production provider token    |
+//! | `fcm.development` | `fcm`               | the debug sender project         |
+//! | `fcm.production`  | `fcm`               | the release sender project       |
+//!
+//! Retries, dead-token reports and the other vendors arrive in later issues; the
+//! [`PushRelay`] trait is the seam they (and the built-in mutants) plug into.
+
+use crate::http::{HttpRequest, HttpResponse};
+use crate::ids::MessageId;
+use crate::pushid::{Environment, PushId, Vendor};
+use crate::time::Millis;
+use crate::wire::PushRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Credentials and app identity the relay pushes with (what ZEGO's console holds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayConfig {
+    /// The iOS bundle ID, sent as `apns-topic`.
+    pub apns_topic: String,
+    pub apns_sandbox_token: String,
+    pub apns_production_token: String,
+    pub fcm_debug_project: String,
+    pub fcm_release_project: String,
+    pub fcm_access_token: String,
+    /// Unix time (ms) of the simulation epoch, for vendor expiry fields.
+    pub epoch_unix_ms: u64,
+    /// How long a vendor may hold a notification for an offline device.
+    pub ttl_s: u64,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        RelayConfig {
+            apns_topic: "im.zego.zimsim.demo".into(),
+            apns_sandbox_token: "sandbox-provider-token".into(),
+            apns_production_token: "production-provider-token".into(),
+            fcm_debug_project: "zimsim-debug".into(),
+            fcm_release_project: "zimsim-release".into(),
+            fcm_access_token: "ya29.zimsim-access-token".into(),
+            epoch_unix_ms: 1_767_225_600_000,
+            ttl_s: 86_400,
+        }
+    }
+}
+
+impl RelayConfig {
+    pub fn fcm_project(&self, env: Environment) -> &str {
+        match env {
+            Environment::Development => &self.fcm_debug_project,
+            Environment::Production => &self.fcm_release_project,
+        }
+    }
+}
+
+/// One outgoing vendor request. `host` is the endpoint's name (a turmoil host, or a key
+/// into the live-mode address table).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorCall {
+    pub call: u64,
+    pub host: String,
+    pub push_id: PushId,
+    pub message_id: MessageId,
+    pub request: HttpRequest,
+}
+
+/// What the vendor said about one call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum PushResult {
+    Accepted,
+    Rejected { status: u16, reason: String },
+    /// No answer: the connection failed or the request timed out.
+    Unreachable,
+}
+
+/// Final outcome of one call, for the trace and stats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushOutcome {
+    pub call: u64,
+    pub push_id: PushId,
+    pub message_id: MessageId,
+    #[serde(flatten)]
+    pub result: PushResult,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayOutput {
+    Call(VendorCall),
+    Outcome(PushOutcome),
+}
+
+/// Why the relay refused a push request outright.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RelayError {
+    #[error("vendor {0} is not supported by this relay yet")]
+    UnsupportedVendor(Vendor),
+}
+
+/// The relay seam: the reference relay and relay mutants implement it.
+pub trait PushRelay {
+    fn on_push(&mut self, request: PushRequest, now: Millis) -> Result<(), RelayError>;
+    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis);
+    fn on_vendor_unreachable(&mut self, call: u64, now: Millis);
+    fn poll_output(&mut self) -> Option<RelayOutput>;
+}
+
+/// The reference relay.
+#[derive(Debug)]
+pub struct Relay {
+    config: RelayConfig,
+    in_flight: BTreeMap<u64, (PushId, MessageId)>,
+    next_call: u64,
+    outputs: VecDeque<RelayOutput>,
+}
+
+impl Relay {
+    pub fn new(config: RelayConfig) -> Relay {
+        Relay {
+            config,
+            in_flight: BTreeMap::new(),
+            next_call: 1,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
+        let (host, bearer) = match req.push_id.env {
+            Environment::Development => ("apns-sandbox", &self.config.apns_sandbox_token),
+            Environment::Production => ("apns-production", &self.config.apns_production_token),
+        };
+        let body = json!({
+            "aps": {
+                "alert": {"title": req.title, "body": req.content},
+                "sound": "default",
+                "mutable-content": 1,
+            },
+            "zim": zim_extras(req),
+            "payload": req.payload,
+        });
+        let expires_s = (self.config.epoch_unix_ms + now.0) / 1000 + self.config.ttl_s;
+        let request = HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
+            .header("authorization", format!("bearer {bearer}"))
+            .header("apns-push-type", "alert")
+            .header("apns-topic", self.config.apns_topic.clone())
+            .header("apns-priority", "10")
+            .header("apns-expiration", expires_s.to_string())
+            .header("apns-id", format!("21000000-0000-4000-8000-{call:012x}"))
+            .header("apns-collapse-id", req.message_id.to_string())
+            .header("content-type", "application/json");
+        (host.to_owned(), request)
+    }
+
+    fn fcm_request(&self, req: &PushRequest) -> (String, HttpRequest) {
+        let project = self.config.fcm_project(req.push_id.env);
+        let zim = zim_extras(req);
+        let body = json!({
+            "message": {
+                "token": req.push_id.token,
+                "notification": {"title": req.title, "body": req.content},
+                "data": {
+                    "payload": req.payload,
+                    "zim_message_id": zim["message_id"].to_string(),
+                    "zim_to": req.user_id,
+                    "zim_from": req.from,
+                },
+                "android": {"priority": "HIGH", "ttl": format!("{}s", self.config.ttl_s)},
+            }
+        });
+        let request = HttpRequest::post(format!("/v1/projects/{project}/messages:send"), body.to_string().into_bytes())
+            .header("authorization", format!("Bearer {}", self.config.fcm_access_token))
+            .header("content-type", "application/json");
+        ("fcm".to_owned(), request)
+    }
+}
+
+/// The ZIM fields every notification carries, so the receiving SDK can tie the
+/// notification to a message and a user (reference policy).
+fn zim_extras(req: &PushRequest) -> serde_json::Value {
+    json!({"message_id": req.message_id.0, "to": req.user_id, "from": req.from, "conv": req.conv})
+}
+
+impl PushRelay for Relay {
+    fn on_push(&mut self, req: PushRequest, now: Millis) -> Result<(), RelayError> {
+        let call = self.next_call;
+        let (host, request) = match req.push_id.vendor {
+            Vendor::Apns => self.apns_request(&req, call, now),
+            Vendor::Fcm => self.fcm_request(&req),
+            other => return Err(RelayError::UnsupportedVendor(other)),
+        };
+        self.next_call += 1;
+        self.in_flight.insert(call, (req.push_id.clone(), req.message_id));
+        self.outputs.push_back(RelayOutput::Call(VendorCall {
+            call,
+            host,
+            push_id: req.push_id,
+            message_id: req.message_id,
+            request,
+        }));
+        Ok(())
+    }
+
+    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, _now: Millis) {
+        let result = if response.is_success() {
+            PushResult::Accepted
+        } else {
+            PushResult::Rejected {
+                status: response.status,
+                reason: vendor_reason(&response.body_json()),
+            }
+        };
+        self.finish(call, result);
+    }
+
+    fn on_vendor_unreachable(&mut self, call: u64, _now: Millis) {
+        self.finish(call, PushResult::Unreachable);
+    }
+
+    fn poll_output(&mut self) -> Option<RelayOutput> {
+        self.outputs.pop_front()
+    }
+}
+
+impl Relay {
+    fn finish(&mut self, call: u64, result: PushResult) {
+        if let Some((push_id, message_id)) = self.in_flight.remove(&call) {
+            self.outputs.push_back(RelayOutput::Outcome(PushOutcome {
+                call,
+                push_id,
+                message_id,
+                result,
+            }));
+        }
+    }
+}
+
+/// The vendor's error name: APNs `reason`, or FCM's `errorCode` falling back to `status`.
+pub fn vendor_reason(body: &serde_json::Value) -> String {
+    let fcm_code = body
+        .pointer("/error/details")
+        .and_then(|d| d.as_array())
+        .and_then(|d| d.iter().find_map(|x| x.get("errorCode")))
+        .or_else(|| body.pointer("/error/status"));
+    body.get("reason")
+        .or(fcm_code)
+        .and_then(|r| r.as_str())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,563 @@
+//! The ZIM server core: sessions and presence, user <-> PushID bindings, the message store
+//! with per-conversation sequences, online delivery with acks, offline routing to the ZPNs
+//! relay, and sync. It owns no sockets and no clock: the shell feeds it connection events,
+//! frames and ticks (each with `now`) and drains [`ServerOutput`]s.
+//!
+//! Reference policies where ZEGO's docs are silent (docs/policies.md):
+//! - Presence lasts until `heartbeat_timeout_ms` after the last frame. A closed connection
+//!   without logout only *detaches* the session: the user stays online (the SDK is expected
+//!   to reconnect) until the timeout, which is when ZEGO's docs say offline push starts.
+//! - Messages delivered online but not acked when the session times out are pushed then, so
+//!   a message sent into a half-open connection is not silently lost for push purposes.
+//! - Single-device login: a login from another device kicks the old session out and unbinds
+//!   its PushID; a login from the same device resumes quietly.
+//! - A PushID has at most one owner: binding it to a new user unbinds the previous one.
+
+use crate::error::ZimErrorCode;
+use crate::ids::{validate_user_id, ConnId, ConvKey, DeviceId, MessageId, UserId};
+use crate::pushid::PushId;
+use crate::time::Millis;
+use crate::token;
+use crate::wire::{ClientFrame, Cursor, Message, MessageBody, Platform, PushConfig, PushRequest, ServerFrame};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Server settings. Defaults are the reference policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub app_id: u32,
+    /// Shared with the app's backend, which mints login tokens.
+    pub server_secret: String,
+    /// Presence ends this long after the last frame from the session.
+    pub heartbeat_timeout_ms: u64,
+    /// Upper bound on messages per `SyncBatch`, whatever the client asks for.
+    pub max_sync_page: u32,
+    /// Largest text message body in bytes (ZIM's server default is 2 KB, up to 32 KB).
+    pub max_text_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            app_id: 1_234_567_890,
+            server_secret: "zimsim-server-secret-0123456789ab".into(),
+            heartbeat_timeout_ms: 30_000,
+            max_sync_page: 100,
+            max_text_bytes: 2048,
+        }
+    }
+}
+
+/// Why a binding went away. `live-token-retained` checks that only these remove one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnbindReason {
+    Logout,
+    KickedOut,
+    /// The PushID was bound to another user (user switch without logout).
+    UserSwitch,
+    /// The device bound a newer PushID.
+    Replaced,
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    Logout,
+    Timeout,
+    KickedOut,
+}
+
+/// Facts the server establishes, for the trace and the invariant checkers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ServerEvent {
+    SessionOpened {
+        user: UserId,
+        device: DeviceId,
+        conn: ConnId,
+    },
+    SessionEnded {
+        user: UserId,
+        device: DeviceId,
+        reason: SessionEnd,
+    },
+    Bound {
+        user: UserId,
+        push_id: PushId,
+    },
+    Unbound {
+        user: UserId,
+        push_id: PushId,
+        reason: UnbindReason,
+    },
+    MessageAccepted {
+        id: MessageId,
+        conv: ConvKey,
+        seq: u64,
+        from: UserId,
+        to: Vec<UserId>,
+        push: bool,
+    },
+}
+
+/// What the shell must do after feeding an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerOutput {
+    Frame { conn: ConnId, frame: ServerFrame },
+    /// Close the connection (after sending any frames queued before this).
+    Close { conn: ConnId },
+    /// Hand this to the ZPNs relay.
+    Push(PushRequest),
+    Event(ServerEvent),
+}
+
+#[derive(Debug)]
+struct Session {
+    device: DeviceId,
+    /// `None` while detached: the connection closed but presence has not timed out.
+    conn: Option<ConnId>,
+    last_seen: Millis,
+    push_id: Option<PushId>,
+    /// Delivered (or queued while detached) and not yet acked, with the push config to use
+    /// if the session times out first.
+    unacked: BTreeMap<MessageId, (Message, Option<PushConfig>)>,
+}
+
+/// The reference ZIM server.
+#[derive(Debug)]
+pub struct ZimServer {
+    config: ServerConfig,
+    /// Each open connection and the user whose session it carries, if logged in.
+    conns: BTreeMap<ConnId, Option<UserId>>,
+    /// Single-device policy: at most one session per user.
+    sessions: BTreeMap<UserId, Session>,
+    /// PushID -> owner; at most one owner per PushID.
+    bindings: BTreeMap<PushId, UserId>,
+    /// Users who have logged in at least once (ZIM only delivers to those).
+    known_users: BTreeSet<UserId>,
+    convs: BTreeMap<ConvKey, Vec<Message>>,
+    user_convs: BTreeMap<UserId, BTreeSet<ConvKey>>,
+    next_message_id: u64,
+    outputs: VecDeque<ServerOutput>,
+}
+
+impl ZimServer {
+    pub fn new(config: ServerConfig) -> ZimServer {
+        ZimServer {
+            config,
+            conns: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            bindings: BTreeMap::new(),
+            known_users: BTreeSet::new(),
+            convs: BTreeMap::new(),
+            user_convs: BTreeMap::new(),
+            next_message_id: 1,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The next output to carry out, if any.
+    pub fn poll_output(&mut self) -> Option<ServerOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// The owner of `push_id`, if bound.
+    pub fn binding(&self, push_id: &PushId) -> Option<&UserId> {
+        self.bindings.get(push_id)
+    }
+
+    /// Whether `user` has a session (attached or detached) right now.
+    pub fn is_online(&self, user: &UserId) -> bool {
+        self.sessions.contains_key(user)
+    }
+
+    /// Every stored message of a conversation, in sequence order.
+    pub fn conversation(&self, conv: &ConvKey) -> &[Message] {
+        self.convs.get(conv).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// When `tick` next has work to do (the earliest presence timeout).
+    pub fn next_deadline(&self) -> Option<Millis> {
+        self.sessions
+            .values()
+            .map(|s| s.last_seen.plus(self.config.heartbeat_timeout_ms))
+            .min()
+    }
+
+    pub fn on_connect(&mut self, conn: ConnId, _now: Millis) {
+        self.conns.insert(conn, None);
+    }
+
+    /// The connection closed (either side). The session, if any, stays until it times out.
+    pub fn on_disconnect(&mut self, conn: ConnId, _now: Millis) {
+        if let Some(Some(user)) = self.conns.remove(&conn) {
+            if let Some(s) = self.sessions.get_mut(&user) {
+                if s.conn == Some(conn) {
+                    s.conn = None;
+                }
+            }
+        }
+    }
+
+    /// Expires sessions whose heartbeat has timed out.
+    pub fn tick(&mut self, now: Millis) {
+        let timeout = self.config.heartbeat_timeout_ms;
+        let expired: Vec<UserId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| now.since(s.last_seen) >= timeout)
+            .map(|(u, _)| u.clone())
+            .collect();
+        for user in expired {
+            let session = self.end_session(&user, SessionEnd::Timeout);
+            if let Some(conn) = session.conn {
+                self.outputs.push_back(ServerOutput::Close { conn });
+            }
+            // The user is offline now: what the dead session never acked goes to push.
+            for (message, push) in session.unacked.into_values() {
+                if let Some(push) = push {
+                    self.push_to_bindings(&user, &message, &push);
+                }
+            }
+        }
+    }
+
+    pub fn on_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis) {
+        let Some(slot) = self.conns.get(&conn) else {
+            return; // a frame racing its connection's close
+        };
+        let user = slot.clone();
+        if let Some(user) = &user {
+            if let Some(s) = self.sessions.get_mut(user) {
+                s.last_seen = now;
+            }
+        }
+        match (frame, user) {
+            (
+                ClientFrame::Login {
+                    req,
+                    user_id,
+                    token,
+                    device_id,
+                    platform,
+                    push_id,
+                },
+                None,
+            ) => self.login(conn, req, user_id, &token, device_id, platform, push_id, now),
+            (ClientFrame::Login { req, .. }, Some(_)) => self.error(
+                conn,
+                Some(req),
+                ZimErrorCode::ParamInvalid,
+                "this connection is already logged in",
+            ),
+            (ClientFrame::Heartbeat, Some(_)) => self.frame(conn, ServerFrame::Pong),
+            (ClientFrame::Logout { req }, Some(user)) => {
+                self.end_session(&user, SessionEnd::Logout);
+                self.frame(conn, ServerFrame::LogoutOk { req });
+            }
+            (ClientFrame::BindPush { req, push_id }, Some(user)) => {
+                self.bind(&user, push_id);
+                self.frame(conn, ServerFrame::BindOk { req });
+            }
+            (ClientFrame::Send { req, to, body, push }, Some(user)) => self.send(conn, req, user, to, body, push, now),
+            (ClientFrame::Ack { id }, Some(user)) => {
+                if let Some(s) = self.sessions.get_mut(&user) {
+                    s.unacked.remove(&id);
+                }
+            }
+            (ClientFrame::Sync { req, cursors, limit }, Some(user)) => self.sync(conn, req, &user, cursors, limit),
+            (frame, None) => {
+                let req = request_id(&frame);
+                self.error(conn, req, ZimErrorCode::UserIsNotLogged, "log in first");
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn login(
+        &mut self,
+        conn: ConnId,
+        req: u64,
+        user: UserId,
+        token: &str,
+        device: DeviceId,
+        _platform: Platform,
+        push_id: Option<PushId>,
+        now: Millis,
+    ) {
+        if let Err(why) = validate_user_id(user.as_str()) {
+            return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
+        }
+        if let Err(code) = token::verify(&self.config.server_secret, self.config.app_id, &user, token, now) {
+            return self.error(conn, Some(req), code, "login token rejected");
+        }
+        if let Some(old) = self.sessions.get(&user) {
+            let (old_conn, same_device) = (old.conn, old.device == device);
+            if same_device {
+                // A relaunch or reconnect of the same install resumes: the old connection is
+                // stale, and the client will sync whatever it had not acked.
+                let old = self.sessions.remove(&user).expect("checked above");
+                if let Some(c) = old_conn {
+                    self.conns.insert(c, None);
+                    self.outputs.push_back(ServerOutput::Close { conn: c });
+                }
+                if let Some(p) = old.push_id {
+                    if push_id.as_ref() != Some(&p) {
+                        self.unbind(&p, UnbindReason::Replaced);
+                    }
+                }
+            } else {
+                if let Some(c) = old_conn {
+                    self.frame(c, ServerFrame::KickedOut);
+                    self.conns.insert(c, None);
+                    self.outputs.push_back(ServerOutput::Close { conn: c });
+                }
+                self.end_session(&user, SessionEnd::KickedOut);
+            }
+        }
+        self.known_users.insert(user.clone());
+        self.conns.insert(conn, Some(user.clone()));
+        self.sessions.insert(
+            user.clone(),
+            Session {
+                device: device.clone(),
+                conn: Some(conn),
+                last_seen: now,
+                push_id: None,
+                unacked: BTreeMap::new(),
+            },
+        );
+        self.event(ServerEvent::SessionOpened {
+            user: user.clone(),
+            device,
+            conn,
+        });
+        if let Some(p) = push_id {
+            self.bind(&user, p);
+        }
+        self.frame(conn, ServerFrame::LoginOk { req });
+    }
+
+    /// Binds `push_id` to `user`, taking it from any previous owner, and makes it the
+    /// session's PushID (replacing an older one from the same install).
+    fn bind(&mut self, user: &UserId, push_id: PushId) {
+        let previous = self
+            .sessions
+            .get_mut(user)
+            .and_then(|s| s.push_id.replace(push_id.clone()));
+        if let Some(prev) = previous.filter(|p| *p != push_id) {
+            self.unbind(&prev, UnbindReason::Replaced);
+        }
+        match self.bindings.get(&push_id) {
+            Some(owner) if owner == user => return,
+            Some(_) => self.unbind(&push_id, UnbindReason::UserSwitch),
+            None => {}
+        }
+        self.bindings.insert(push_id.clone(), user.clone());
+        self.event(ServerEvent::Bound {
+            user: user.clone(),
+            push_id,
+        });
+    }
+
+    fn unbind(&mut self, push_id: &PushId, reason: UnbindReason) {
+        if let Some(user) = self.bindings.remove(push_id) {
+            self.event(ServerEvent::Unbound {
+                user,
+                push_id: push_id.clone(),
+                reason,
+            });
+        }
+    }
+
+    /// Removes the user's session; logout and kick-out also drop its PushID binding, a
+    /// timeout keeps it (that is what makes offline push possible).
+    fn end_session(&mut self, user: &UserId, reason: SessionEnd) -> Session {
+        let session = self.sessions.remove(user).expect("caller checked the session exists");
+        if let Some(conn) = session.conn {
+            self.conns.insert(conn, None);
+        }
+        let unbind = match reason {
+            SessionEnd::Logout => Some(UnbindReason::Logout),
+            SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
+            SessionEnd::Timeout => None,
+        };
+        if let (Some(reason), Some(p)) = (unbind, &session.push_id) {
+            if self.bindings.get(p) == Some(user) {
+                self.unbind(p, reason);
+            }
+        }
+        self.event(ServerEvent::SessionEnded {
+            user: user.clone(),
+            device: session.device.clone(),
+            reason,
+        });
+        session
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        conn: ConnId,
+        req: u64,
+        from: UserId,
+        to: UserId,
+        body: MessageBody,
+        push: Option<PushConfig>,
+        now: Millis,
+    ) {
+        if let Err(why) = validate_user_id(to.as_str()) {
+            return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
+        }
+        let MessageBody::Text { text } = &body;
+        if text.is_empty() || text.len() > self.config.max_text_bytes {
+            let why = format!(
+                "text is {} bytes; it must be 1..={} bytes",
+                text.len(),
+                self.config.max_text_bytes
+            );
+            return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
+        }
+        if !self.known_users.contains(&to) {
+            return self.error(
+                conn,
+                Some(req),
+                ZimErrorCode::TargetDoesNotExist,
+                "the recipient has never logged in",
+            );
+        }
+        let conv = ConvKey::peer(&from, &to);
+        let log = self.convs.entry(conv.clone()).or_default();
+        let message = Message {
+            id: MessageId(self.next_message_id),
+            conv: conv.clone(),
+            seq: log.len() as u64 + 1,
+            from: from.clone(),
+            body,
+            sent_at: now,
+        };
+        self.next_message_id += 1;
+        log.push(message.clone());
+        let recipients = conv.recipients(&from);
+        for member in [&from, &to] {
+            self.user_convs.entry(member.clone()).or_default().insert(conv.clone());
+        }
+        self.event(ServerEvent::MessageAccepted {
+            id: message.id,
+            conv,
+            seq: message.seq,
+            from,
+            to: recipients.clone(),
+            push: push.is_some(),
+        });
+        self.frame(
+            conn,
+            ServerFrame::SendOk {
+                req,
+                message: message.clone(),
+            },
+        );
+        for user in recipients {
+            self.route(&user, &message, push.as_ref());
+        }
+    }
+
+    /// Online delivery if the user has a session, offline push otherwise.
+    fn route(&mut self, user: &UserId, message: &Message, push: Option<&PushConfig>) {
+        if let Some(s) = self.sessions.get_mut(user) {
+            s.unacked.insert(message.id, (message.clone(), push.cloned()));
+            if let Some(conn) = s.conn {
+                self.frame(
+                    conn,
+                    ServerFrame::Deliver {
+                        message: message.clone(),
+                    },
+                );
+            }
+        } else if let Some(push) = push {
+            self.push_to_bindings(user, message, push);
+        }
+    }
+
+    fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig) {
+        if &message.from == user {
+            return; // never notify a user about their own message
+        }
+        let ids: Vec<PushId> = self
+            .bindings
+            .iter()
+            .filter(|(_, owner)| *owner == user)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for push_id in ids {
+            self.outputs.push_back(ServerOutput::Push(PushRequest {
+                push_id,
+                user_id: user.clone(),
+                message_id: message.id,
+                conv: message.conv.clone(),
+                from: message.from.clone(),
+                title: push.title.clone(),
+                content: push.content.clone(),
+                payload: push.payload.clone(),
+            }));
+        }
+    }
+
+    fn sync(&mut self, conn: ConnId, req: u64, user: &UserId, cursors: Vec<Cursor>, limit: u32) {
+        let limit = limit.clamp(1, self.config.max_sync_page) as usize;
+        let from: BTreeMap<&ConvKey, u64> = cursors.iter().map(|c| (&c.conv, c.seq)).collect();
+        let mut messages = Vec::new();
+        let mut more = false;
+        for conv in self.user_convs.get(user).into_iter().flatten() {
+            let after = from.get(conv).copied().unwrap_or(0) as usize;
+            let log = &self.convs[conv];
+            let pending = log.get(after..).unwrap_or_default();
+            let room = limit - messages.len();
+            messages.extend(pending.iter().take(room).cloned());
+            if pending.len() > room {
+                more = true;
+                break;
+            }
+        }
+        self.frame(conn, ServerFrame::SyncBatch { req, messages, more });
+    }
+
+    fn frame(&mut self, conn: ConnId, frame: ServerFrame) {
+        self.outputs.push_back(ServerOutput::Frame { conn, frame });
+    }
+
+    fn error(&mut self, conn: ConnId, req: Option<u64>, code: ZimErrorCode, message: &str) {
+        self.frame(
+            conn,
+            ServerFrame::Error {
+                req,
+                code,
+                message: message.to_owned(),
+            },
+        );
+    }
+
+    fn event(&mut self, e: ServerEvent) {
+        self.outputs.push_back(ServerOutput::Event(e));
+    }
+}
+
+fn request_id(frame: &ClientFrame) -> Option<u64> {
+    match frame {
+        ClientFrame::Login { req, .. }
+        | ClientFrame::Logout { req }
+        | ClientFrame::BindPush { req, .. }
+        | ClientFrame::Send { req, .. }
+        | ClientFrame::Sync { req, .. } => Some(*req),
+        ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,274 @@
+//! Fake push vendors. Each is a sans-IO core with two faces:
+//! - the provider API (what the ZPNs relay calls), as an [`HttpRequest`] -> [`HttpResponse`]
+//!   handler that checks the vendor's real request shape and answers with its real errors;
+//! - the device channel (what the phone's OS keeps open to the vendor), framed JSON over TCP,
+//!   on which devices get tokens and notifications.
+//!
+//! This module owns what the vendors share: the channel frames, token issuing, and the
+//! store-and-forward of notifications to devices that are not connected.
+//!
+//! - [`apns`]: APNs, one instance per environment (sandbox, production).
+//! - [`fcm`]: FCM HTTP v1, with one project per environment.
+
+pub mod apns;
+pub mod fcm;
+
+use crate::ids::{ConnId, DeviceId};
+use crate::pushid::Environment;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Device (OS push daemon) to vendor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DeviceToVendor {
+    /// First frame on a channel: who is connecting. Stored notifications follow.
+    Hello { device: DeviceId },
+    /// A token for `app` (bundle ID / package name); FCM also needs the sender `project`.
+    RequestToken {
+        req: u64,
+        app: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+    },
+}
+
+/// Vendor to device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VendorToDevice {
+    Token { req: u64, token: String },
+    TokenError { req: u64, reason: String },
+    Notification(DeviceNotification),
+}
+
+/// A notification as it reaches the device: the app it is for and the vendor payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceNotification {
+    /// Vendor-assigned ID (APNs `apns-id`, FCM message name).
+    pub id: String,
+    pub app: String,
+    pub payload: serde_json::Value,
+}
+
+/// Facts a vendor establishes, for the trace and the checkers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum VendorEvent {
+    TokenIssued {
+        device: DeviceId,
+        app: String,
+        token: String,
+        /// The environment whose credentials can reach this token.
+        env: Environment,
+    },
+    /// One provider API request and the vendor's verdict on it.
+    Request {
+        /// The environment of the endpoint / credentials the request came in on, if known.
+        env: Option<Environment>,
+        token: Option<String>,
+        status: u16,
+        reason: Option<String>,
+    },
+    /// A notification went out on a device channel, or was stored for later.
+    Notified {
+        device: DeviceId,
+        id: String,
+        stored: bool,
+    },
+    /// A stored notification was replaced by a newer one (APNs keeps one per app).
+    Coalesced { device: DeviceId, id: String },
+}
+
+/// What the shell must do after feeding a vendor core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VendorOutput {
+    ToDevice { channel: ConnId, frame: VendorToDevice },
+    Event(VendorEvent),
+}
+
+/// How a vendor holds notifications for a device that is not connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorePolicy {
+    /// Only the newest notification per app (APNs).
+    NewestPerApp,
+    /// Up to this many per device, oldest dropped first (FCM's non-collapsible limit).
+    Queue(usize),
+}
+
+/// Token issuing, device channels and store-and-forward, shared by every vendor fake.
+#[derive(Debug)]
+pub struct Directory {
+    env_of_tokens: Option<Environment>,
+    policy: StorePolicy,
+    /// token -> (device, app, project)
+    tokens: BTreeMap<String, IssuedToken>,
+    /// (device, app, project) -> token: the same install asking again gets the same token.
+    by_install: BTreeMap<(DeviceId, String, Option<String>), String>,
+    channels: BTreeMap<ConnId, Option<DeviceId>>,
+    online: BTreeMap<DeviceId, ConnId>,
+    stored: BTreeMap<DeviceId, VecDeque<DeviceNotification>>,
+    outputs: VecDeque<VendorOutput>,
+}
+
+/// Who a token was issued to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub device: DeviceId,
+    pub app: String,
+    pub project: Option<String>,
+}
+
+impl Directory {
+    pub fn new(env_of_tokens: Option<Environment>, policy: StorePolicy) -> Directory {
+        Directory {
+            env_of_tokens,
+            policy,
+            tokens: BTreeMap::new(),
+            by_install: BTreeMap::new(),
+            channels: BTreeMap::new(),
+            online: BTreeMap::new(),
+            stored: BTreeMap::new(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    pub fn poll_output(&mut self) -> Option<VendorOutput> {
+        self.outputs.pop_front()
+    }
+
+    pub fn token(&self, token: &str) -> Option<&IssuedToken> {
+        self.tokens.get(token)
+    }
+
+    pub fn event(&mut self, e: VendorEvent) {
+        self.outputs.push_back(VendorOutput::Event(e));
+    }
+
+    pub fn on_channel_open(&mut self, channel: ConnId) {
+        self.channels.insert(channel, None);
+    }
+
+    pub fn on_channel_close(&mut self, channel: ConnId) {
+        if let Some(Some(device)) = self.channels.remove(&channel) {
+            if self.online.get(&device) == Some(&channel) {
+                self.online.remove(&device);
+            }
+        }
+    }
+
+    /// Handles a channel frame; `make_token` draws a new token when one is needed and
+    /// `env_for` names the environment of a project (FCM) or the fixed one (APNs).
+    pub fn on_channel_frame(
+        &mut self,
+        channel: ConnId,
+        frame: DeviceToVendor,
+        rng: &mut ChaCha8Rng,
+        make_token: fn(&mut ChaCha8Rng) -> String,
+        env_for: impl Fn(Option<&str>) -> Result<Environment, String>,
+    ) {
+        match frame {
+            DeviceToVendor::Hello { device } => {
+                self.channels.insert(channel, Some(device.clone()));
+                self.online.insert(device.clone(), channel);
+                for n in self.stored.remove(&device).unwrap_or_default() {
+                    self.outputs.push_back(VendorOutput::ToDevice {
+                        channel,
+                        frame: VendorToDevice::Notification(n),
+                    });
+                }
+            }
+            DeviceToVendor::RequestToken { req, app, project } => {
+                let Some(Some(device)) = self.channels.get(&channel).cloned() else {
+                    let reason = "send hello before requesting a token".into();
+                    return self.to_device(channel, VendorToDevice::TokenError { req, reason });
+                };
+                let env = match env_for(project.as_deref()) {
+                    Ok(env) => env,
+                    Err(reason) => return self.to_device(channel, VendorToDevice::TokenError { req, reason }),
+                };
+                let key = (device.clone(), app.clone(), project.clone());
+                let token = match self.by_install.get(&key) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let token = make_token(rng);
+                        self.by_install.insert(key, token.clone());
+                        self.tokens.insert(
+                            token.clone(),
+                            IssuedToken {
+                                device: device.clone(),
+                                app: app.clone(),
+                                project,
+                            },
+                        );
+                        self.event(VendorEvent::TokenIssued {
+                            device,
+                            app,
+                            token: token.clone(),
+                            env: self.env_of_tokens.unwrap_or(env),
+                        });
+                        token
+                    }
+                };
+                self.to_device(channel, VendorToDevice::Token { req, token });
+            }
+        }
+    }
+
+    /// Sends a notification to the device now, or stores it under the vendor's policy.
+    pub fn deliver(&mut self, device: &DeviceId, n: DeviceNotification) {
+        if let Some(&channel) = self.online.get(device) {
+            self.event(VendorEvent::Notified {
+                device: device.clone(),
+                id: n.id.clone(),
+                stored: false,
+            });
+            return self.to_device(channel, VendorToDevice::Notification(n));
+        }
+        self.event(VendorEvent::Notified {
+            device: device.clone(),
+            id: n.id.clone(),
+            stored: true,
+        });
+        let queue = self.stored.entry(device.clone()).or_default();
+        let mut dropped = Vec::new();
+        match self.policy {
+            StorePolicy::NewestPerApp => {
+                queue.retain(|old| {
+                    let keep = old.app != n.app;
+                    if !keep {
+                        dropped.push(old.id.clone());
+                    }
+                    keep
+                });
+                queue.push_back(n);
+            }
+            StorePolicy::Queue(max) => {
+                queue.push_back(n);
+                while queue.len() > max {
+                    dropped.extend(queue.pop_front().map(|o| o.id));
+                }
+            }
+        }
+        for id in dropped {
+            self.event(VendorEvent::Coalesced {
+                device: device.clone(),
+                id,
+            });
+        }
+    }
+
+    fn to_device(&mut self, channel: ConnId, frame: VendorToDevice) {
+        self.outputs.push_back(VendorOutput::ToDevice { channel, frame });
+    }
+}
+
+/// Draws `n` characters from `alphabet`.
+pub(crate) fn random_string(rng: &mut ChaCha8Rng, alphabet: &[u8], n: usize) -> String {
+    (0..n)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
+}
+

@@ -1,0 +1,1 @@
+//! Integration tests live in the per-area test binaries (`canonical/`, ...).
