@@ -51,10 +51,19 @@ impl TryFrom<u32> for ZimErrorCode {
     type Error = String;
     fn try_from(v: u32) -> Result<Self, String> {
         use ZimErrorCode::*;
-        [ParamInvalid, UnsupportedRequest, TokenInvalid, TokenExpired, TokenVersionError, UserIsNotLogged, SendMessageFailed, TargetDoesNotExist]
-            .into_iter()
-            .find(|c| c.code() == v)
-            .ok_or_else(|| format!("unknown ZIM error code {v}"))
+        [
+            ParamInvalid,
+            UnsupportedRequest,
+            TokenInvalid,
+            TokenExpired,
+            TokenVersionError,
+            UserIsNotLogged,
+            SendMessageFailed,
+            TargetDoesNotExist,
+        ]
+        .into_iter()
+        .find(|c| c.code() == v)
+        .ok_or_else(|| format!("unknown ZIM error code {v}"))
     }
 }
 

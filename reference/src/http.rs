@@ -25,12 +25,7 @@ pub struct HttpResponse {
 
 impl HttpRequest {
     pub fn post(path: impl Into<String>, body: Vec<u8>) -> HttpRequest {
-        HttpRequest {
-            method: "POST".into(),
-            path: path.into(),
-            headers: Vec::new(),
-            body,
-        }
+        HttpRequest { method: "POST".into(), path: path.into(), headers: Vec::new(), body }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> HttpRequest {
@@ -53,10 +48,7 @@ impl HttpRequest {
 
 impl HttpResponse {
     pub fn new(status: u16) -> HttpResponse {
-        HttpResponse {
-            status,
-            ..HttpResponse::default()
-        }
+        HttpResponse { status, ..HttpResponse::default() }
     }
 
     pub fn json(status: u16, body: &serde_json::Value) -> HttpResponse {

@@ -71,10 +71,7 @@ impl ConvKey {
     /// The peer conversation between two users, whichever side names it.
     pub fn peer(x: &UserId, y: &UserId) -> ConvKey {
         let (a, b) = if x <= y { (x, y) } else { (y, x) };
-        ConvKey::Peer {
-            a: a.clone(),
-            b: b.clone(),
-        }
+        ConvKey::Peer { a: a.clone(), b: b.clone() }
     }
 
     /// Members who receive a message sent by `sender` in this conversation.
@@ -111,10 +108,7 @@ pub fn validate_user_id(id: &str) -> Result<(), String> {
     if id.len() > 32 {
         return Err(format!("userID is {} bytes, the limit is 32", id.len()));
     }
-    if let Some(c) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || USER_ID_SYMBOLS.contains(*c)))
-    {
+    if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || USER_ID_SYMBOLS.contains(*c))) {
         return Err(format!("userID contains {c:?}, which ZIM does not allow"));
     }
     Ok(())

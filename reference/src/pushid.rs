@@ -84,11 +84,7 @@ pub struct PushId {
 
 impl PushId {
     pub fn new(vendor: Vendor, env: Environment, token: impl Into<String>) -> PushId {
-        PushId {
-            vendor,
-            env,
-            token: token.into(),
-        }
+        PushId { vendor, env, token: token.into() }
     }
 }
 
@@ -154,18 +150,9 @@ mod tests {
     #[test]
     fn malformed_push_ids_name_the_problem() {
         assert_eq!("abc".parse::<PushId>(), Err(PushIdError::MissingPrefix));
-        assert_eq!(
-            "zp2.apns.production.t".parse::<PushId>(),
-            Err(PushIdError::UnsupportedVersion("2".into()))
-        );
-        assert_eq!(
-            "zp1.pigeon.production.t".parse::<PushId>(),
-            Err(PushIdError::UnknownVendor("pigeon".into()))
-        );
-        assert_eq!(
-            "zp1.apns.staging.t".parse::<PushId>(),
-            Err(PushIdError::UnknownEnvironment("staging".into()))
-        );
+        assert_eq!("zp2.apns.production.t".parse::<PushId>(), Err(PushIdError::UnsupportedVersion("2".into())));
+        assert_eq!("zp1.pigeon.production.t".parse::<PushId>(), Err(PushIdError::UnknownVendor("pigeon".into())));
+        assert_eq!("zp1.apns.staging.t".parse::<PushId>(), Err(PushIdError::UnknownEnvironment("staging".into())));
         assert_eq!("zp1.apns.production".parse::<PushId>(), Err(PushIdError::EmptyToken));
     }
 }

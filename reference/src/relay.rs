@@ -79,7 +79,10 @@ pub struct VendorCall {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum PushResult {
     Accepted,
-    Rejected { status: u16, reason: String },
+    Rejected {
+        status: u16,
+        reason: String,
+    },
     /// No answer: the connection failed or the request timed out.
     Unreachable,
 }
@@ -126,12 +129,7 @@ pub struct Relay {
 
 impl Relay {
     pub fn new(config: RelayConfig) -> Relay {
-        Relay {
-            config,
-            in_flight: BTreeMap::new(),
-            next_call: 1,
-            outputs: VecDeque::new(),
-        }
+        Relay { config, in_flight: BTreeMap::new(), next_call: 1, outputs: VecDeque::new() }
     }
 
     fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
@@ -214,10 +212,7 @@ impl PushRelay for Relay {
         let result = if response.is_success() {
             PushResult::Accepted
         } else {
-            PushResult::Rejected {
-                status: response.status,
-                reason: vendor_reason(&response.body_json()),
-            }
+            PushResult::Rejected { status: response.status, reason: vendor_reason(&response.body_json()) }
         };
         self.finish(call, result);
     }
@@ -234,12 +229,7 @@ impl PushRelay for Relay {
 impl Relay {
     fn finish(&mut self, call: u64, result: PushResult) {
         if let Some((push_id, message_id)) = self.in_flight.remove(&call) {
-            self.outputs.push_back(RelayOutput::Outcome(PushOutcome {
-                call,
-                push_id,
-                message_id,
-                result,
-            }));
+            self.outputs.push_back(RelayOutput::Outcome(PushOutcome { call, push_id, message_id, result }));
         }
     }
 }
@@ -251,11 +241,7 @@ pub fn vendor_reason(body: &serde_json::Value) -> String {
         .and_then(|d| d.as_array())
         .and_then(|d| d.iter().find_map(|x| x.get("errorCode")))
         .or_else(|| body.pointer("/error/status"));
-    body.get("reason")
-        .or(fcm_code)
-        .and_then(|r| r.as_str())
-        .unwrap_or("unknown")
-        .to_owned()
+    body.get("reason").or(fcm_code).and_then(|r| r.as_str()).unwrap_or("unknown").to_owned()
 }
 
 #[cfg(test)]

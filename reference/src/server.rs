@@ -73,41 +73,24 @@ pub enum SessionEnd {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ServerEvent {
-    SessionOpened {
-        user: UserId,
-        device: DeviceId,
-        conn: ConnId,
-    },
-    SessionEnded {
-        user: UserId,
-        device: DeviceId,
-        reason: SessionEnd,
-    },
-    Bound {
-        user: UserId,
-        push_id: PushId,
-    },
-    Unbound {
-        user: UserId,
-        push_id: PushId,
-        reason: UnbindReason,
-    },
-    MessageAccepted {
-        id: MessageId,
-        conv: ConvKey,
-        seq: u64,
-        from: UserId,
-        to: Vec<UserId>,
-        push: bool,
-    },
+    SessionOpened { user: UserId, device: DeviceId, conn: ConnId },
+    SessionEnded { user: UserId, device: DeviceId, reason: SessionEnd },
+    Bound { user: UserId, push_id: PushId },
+    Unbound { user: UserId, push_id: PushId, reason: UnbindReason },
+    MessageAccepted { id: MessageId, conv: ConvKey, seq: u64, from: UserId, to: Vec<UserId>, push: bool },
 }
 
 /// What the shell must do after feeding an input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerOutput {
-    Frame { conn: ConnId, frame: ServerFrame },
+    Frame {
+        conn: ConnId,
+        frame: ServerFrame,
+    },
     /// Close the connection (after sending any frames queued before this).
-    Close { conn: ConnId },
+    Close {
+        conn: ConnId,
+    },
     /// Hand this to the ZPNs relay.
     Push(PushRequest),
     Event(ServerEvent),
@@ -184,10 +167,7 @@ impl ZimServer {
 
     /// When `tick` next has work to do (the earliest presence timeout).
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.sessions
-            .values()
-            .map(|s| s.last_seen.plus(self.config.heartbeat_timeout_ms))
-            .min()
+        self.sessions.values().map(|s| s.last_seen.plus(self.config.heartbeat_timeout_ms)).min()
     }
 
     pub fn on_connect(&mut self, conn: ConnId, _now: Millis) {
@@ -208,12 +188,8 @@ impl ZimServer {
     /// Expires sessions whose heartbeat has timed out.
     pub fn tick(&mut self, now: Millis) {
         let timeout = self.config.heartbeat_timeout_ms;
-        let expired: Vec<UserId> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| now.since(s.last_seen) >= timeout)
-            .map(|(u, _)| u.clone())
-            .collect();
+        let expired: Vec<UserId> =
+            self.sessions.iter().filter(|(_, s)| now.since(s.last_seen) >= timeout).map(|(u, _)| u.clone()).collect();
         for user in expired {
             let session = self.end_session(&user, SessionEnd::Timeout);
             if let Some(conn) = session.conn {
@@ -239,23 +215,12 @@ impl ZimServer {
             }
         }
         match (frame, user) {
-            (
-                ClientFrame::Login {
-                    req,
-                    user_id,
-                    token,
-                    device_id,
-                    platform,
-                    push_id,
-                },
-                None,
-            ) => self.login(conn, req, user_id, &token, device_id, platform, push_id, now),
-            (ClientFrame::Login { req, .. }, Some(_)) => self.error(
-                conn,
-                Some(req),
-                ZimErrorCode::ParamInvalid,
-                "this connection is already logged in",
-            ),
+            (ClientFrame::Login { req, user_id, token, device_id, platform, push_id }, None) => {
+                self.login(conn, req, user_id, &token, device_id, platform, push_id, now)
+            }
+            (ClientFrame::Login { req, .. }, Some(_)) => {
+                self.error(conn, Some(req), ZimErrorCode::ParamInvalid, "this connection is already logged in")
+            }
             (ClientFrame::Heartbeat, Some(_)) => self.frame(conn, ServerFrame::Pong),
             (ClientFrame::Logout { req }, Some(user)) => {
                 self.end_session(&user, SessionEnd::Logout);
@@ -333,11 +298,7 @@ impl ZimServer {
                 unacked: BTreeMap::new(),
             },
         );
-        self.event(ServerEvent::SessionOpened {
-            user: user.clone(),
-            device,
-            conn,
-        });
+        self.event(ServerEvent::SessionOpened { user: user.clone(), device, conn });
         if let Some(p) = push_id {
             self.bind(&user, p);
         }
@@ -347,10 +308,7 @@ impl ZimServer {
     /// Binds `push_id` to `user`, taking it from any previous owner, and makes it the
     /// session's PushID (replacing an older one from the same install).
     fn bind(&mut self, user: &UserId, push_id: PushId) {
-        let previous = self
-            .sessions
-            .get_mut(user)
-            .and_then(|s| s.push_id.replace(push_id.clone()));
+        let previous = self.sessions.get_mut(user).and_then(|s| s.push_id.replace(push_id.clone()));
         if let Some(prev) = previous.filter(|p| *p != push_id) {
             self.unbind(&prev, UnbindReason::Replaced);
         }
@@ -360,19 +318,12 @@ impl ZimServer {
             None => {}
         }
         self.bindings.insert(push_id.clone(), user.clone());
-        self.event(ServerEvent::Bound {
-            user: user.clone(),
-            push_id,
-        });
+        self.event(ServerEvent::Bound { user: user.clone(), push_id });
     }
 
     fn unbind(&mut self, push_id: &PushId, reason: UnbindReason) {
         if let Some(user) = self.bindings.remove(push_id) {
-            self.event(ServerEvent::Unbound {
-                user,
-                push_id: push_id.clone(),
-                reason,
-            });
+            self.event(ServerEvent::Unbound { user, push_id: push_id.clone(), reason });
         }
     }
 
@@ -393,11 +344,7 @@ impl ZimServer {
                 self.unbind(p, reason);
             }
         }
-        self.event(ServerEvent::SessionEnded {
-            user: user.clone(),
-            device: session.device.clone(),
-            reason,
-        });
+        self.event(ServerEvent::SessionEnded { user: user.clone(), device: session.device.clone(), reason });
         session
     }
 
@@ -417,20 +364,11 @@ impl ZimServer {
         }
         let MessageBody::Text { text } = &body;
         if text.is_empty() || text.len() > self.config.max_text_bytes {
-            let why = format!(
-                "text is {} bytes; it must be 1..={} bytes",
-                text.len(),
-                self.config.max_text_bytes
-            );
+            let why = format!("text is {} bytes; it must be 1..={} bytes", text.len(), self.config.max_text_bytes);
             return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
         }
         if !self.known_users.contains(&to) {
-            return self.error(
-                conn,
-                Some(req),
-                ZimErrorCode::TargetDoesNotExist,
-                "the recipient has never logged in",
-            );
+            return self.error(conn, Some(req), ZimErrorCode::TargetDoesNotExist, "the recipient has never logged in");
         }
         let conv = ConvKey::peer(&from, &to);
         let log = self.convs.entry(conv.clone()).or_default();
@@ -456,13 +394,7 @@ impl ZimServer {
             to: recipients.clone(),
             push: push.is_some(),
         });
-        self.frame(
-            conn,
-            ServerFrame::SendOk {
-                req,
-                message: message.clone(),
-            },
-        );
+        self.frame(conn, ServerFrame::SendOk { req, message: message.clone() });
         for user in recipients {
             self.route(&user, &message, push.as_ref());
         }
@@ -473,12 +405,7 @@ impl ZimServer {
         if let Some(s) = self.sessions.get_mut(user) {
             s.unacked.insert(message.id, (message.clone(), push.cloned()));
             if let Some(conn) = s.conn {
-                self.frame(
-                    conn,
-                    ServerFrame::Deliver {
-                        message: message.clone(),
-                    },
-                );
+                self.frame(conn, ServerFrame::Deliver { message: message.clone() });
             }
         } else if let Some(push) = push {
             self.push_to_bindings(user, message, push);
@@ -489,12 +416,8 @@ impl ZimServer {
         if &message.from == user {
             return; // never notify a user about their own message
         }
-        let ids: Vec<PushId> = self
-            .bindings
-            .iter()
-            .filter(|(_, owner)| *owner == user)
-            .map(|(p, _)| p.clone())
-            .collect();
+        let ids: Vec<PushId> =
+            self.bindings.iter().filter(|(_, owner)| *owner == user).map(|(p, _)| p.clone()).collect();
         for push_id in ids {
             self.outputs.push_back(ServerOutput::Push(PushRequest {
                 push_id,
@@ -533,14 +456,7 @@ impl ZimServer {
     }
 
     fn error(&mut self, conn: ConnId, req: Option<u64>, code: ZimErrorCode, message: &str) {
-        self.frame(
-            conn,
-            ServerFrame::Error {
-                req,
-                code,
-                message: message.to_owned(),
-            },
-        );
+        self.frame(conn, ServerFrame::Error { req, code, message: message.to_owned() });
     }
 
     fn event(&mut self, e: ServerEvent) {

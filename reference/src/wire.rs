@@ -173,10 +173,7 @@ pub fn decode_frame<T: DeserializeOwned>(buf: &[u8]) -> Result<Option<(T, usize)
     };
     let len = u32::from_be_bytes(prefix.try_into().expect("4 bytes")) as usize;
     if len > MAX_FRAME_LEN {
-        return Err(FrameError::TooLarge {
-            len,
-            max: MAX_FRAME_LEN,
-        });
+        return Err(FrameError::TooLarge { len, max: MAX_FRAME_LEN });
     }
     let Some(body) = buf.get(4..4 + len) else {
         return Ok(None);
@@ -195,10 +192,7 @@ mod tests {
             req: 3,
             to: "bob".into(),
             body: MessageBody::Text { text: "hi".into() },
-            push: Some(PushConfig {
-                title: "t".into(),
-                ..PushConfig::default()
-            }),
+            push: Some(PushConfig { title: "t".into(), ..PushConfig::default() }),
         };
         let bytes = encode_frame(&f);
         assert_eq!(decode_frame::<ClientFrame>(&bytes[..5]), Ok(None));
@@ -216,11 +210,7 @@ mod tests {
 
     #[test]
     fn error_codes_serialize_as_their_documented_numbers() {
-        let e = ServerFrame::Error {
-            req: Some(1),
-            code: ZimErrorCode::TokenExpired,
-            message: "expired".into(),
-        };
+        let e = ServerFrame::Error { req: Some(1), code: ZimErrorCode::TokenExpired, message: "expired".into() };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["code"], 6_000_106);
         assert_eq!(serde_json::from_value::<ServerFrame>(v).unwrap(), e);

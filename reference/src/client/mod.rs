@@ -91,17 +91,29 @@ pub enum AppCommand {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum SdkInput {
-    App { command: AppCommand },
+    App {
+        command: AppCommand,
+    },
     /// The connection asked for with [`SdkOutput::Connect`] is up.
     Connected,
     /// The connection failed to open or closed.
     Disconnected,
-    Frame { frame: ServerFrame },
+    Frame {
+        frame: ServerFrame,
+    },
     /// The OS answered [`SdkOutput::RequestVendorToken`].
-    VendorToken { vendor: Vendor, token: String },
-    VendorTokenFailed { vendor: Vendor, reason: String },
+    VendorToken {
+        vendor: Vendor,
+        token: String,
+    },
+    VendorTokenFailed {
+        vendor: Vendor,
+        reason: String,
+    },
     /// A vendor notification reached the running app.
-    Notification { notification: Notification },
+    Notification {
+        notification: Notification,
+    },
     /// Time passed; the SDK's timer (see [`ClientSdk::next_timer`]) may be due.
     Tick,
 }
@@ -112,12 +124,18 @@ pub enum SdkInput {
 pub enum SdkOutput {
     /// Open a connection to the ZIM server (answered by `Connected` or `Disconnected`).
     Connect,
-    Send { frame: ClientFrame },
+    Send {
+        frame: ClientFrame,
+    },
     /// Close the connection to the ZIM server.
     Close,
     /// Ask the OS for this app's token from `vendor`.
-    RequestVendorToken { vendor: Vendor },
-    Event { event: AppEvent },
+    RequestVendorToken {
+        vendor: Vendor,
+    },
+    Event {
+        event: AppEvent,
+    },
 }
 
 /// `ZIMConnectionState`.

@@ -50,13 +50,7 @@ impl UserStore {
     }
 
     fn cursors(&self) -> Vec<Cursor> {
-        self.cursors
-            .iter()
-            .map(|(conv, c)| Cursor {
-                conv: conv.clone(),
-                seq: c.contiguous,
-            })
-            .collect()
+        self.cursors.iter().map(|(conv, c)| Cursor { conv: conv.clone(), seq: c.contiguous }).collect()
     }
 }
 
@@ -64,12 +58,26 @@ impl UserStore {
 enum Zim {
     LoggedOut,
     /// Waiting for a connection or a `LoginOk`.
-    Connecting { user: UserId, token: String, login_req: Option<u64> },
-    LoggedIn { user: UserId, token: String },
+    Connecting {
+        user: UserId,
+        token: String,
+        login_req: Option<u64>,
+    },
+    LoggedIn {
+        user: UserId,
+        token: String,
+    },
     /// Lost the connection while logged in; `retry_at` is the next attempt.
-    Reconnecting { user: UserId, token: String },
+    Reconnecting {
+        user: UserId,
+        token: String,
+    },
     /// `token` is kept to redo the logout if the connection drops before `LogoutOk`.
-    LoggingOut { user: UserId, token: String, req: u64 },
+    LoggingOut {
+        user: UserId,
+        token: String,
+        req: u64,
+    },
 }
 
 /// The reference client SDK.
@@ -100,9 +108,7 @@ impl ReferenceSdk {
     pub fn new(config: SdkConfig, persisted: Option<serde_json::Value>) -> ReferenceSdk {
         // Unreadable local data is treated like a fresh install: sync refetches everything
         // and nothing is lost, only re-downloaded.
-        let store = persisted
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
+        let store = persisted.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
         ReferenceSdk {
             config,
             store,
@@ -172,21 +178,13 @@ impl ReferenceSdk {
             }
             AppCommand::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
-                    self.zim = Zim::Connecting {
-                        user,
-                        token,
-                        login_req: None,
-                    };
+                    self.zim = Zim::Connecting { user, token, login_req: None };
                     self.state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin);
                     self.connect(now);
                 }
                 _ => {
                     let message = "already logged in; call logout before switching users".into();
-                    self.emit(AppEvent::LoginFailed {
-                        user,
-                        code: ZimErrorCode::ParamInvalid.code(),
-                        message,
-                    })
+                    self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::ParamInvalid.code(), message })
                 }
             },
             AppCommand::Logout => match self.zim.clone() {
@@ -202,12 +200,7 @@ impl ReferenceSdk {
                 Zim::LoggedIn { .. } => {
                     let req = self.req();
                     self.sends.insert(req, to.clone());
-                    self.send(ClientFrame::Send {
-                        req,
-                        to,
-                        body: MessageBody::Text { text },
-                        push,
-                    });
+                    self.send(ClientFrame::Send { req, to, body: MessageBody::Text { text }, push });
                 }
                 _ => self.emit(AppEvent::SendFailed {
                     to,
@@ -261,11 +254,7 @@ impl ReferenceSdk {
                     platform: self.config.platform,
                     push_id: self.push_id.clone(),
                 });
-                self.zim = Zim::Connecting {
-                    user,
-                    token,
-                    login_req: Some(req),
-                };
+                self.zim = Zim::Connecting { user, token, login_req: Some(req) };
                 self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
             }
             // Nothing to do on this connection any more.
@@ -285,21 +274,13 @@ impl ReferenceSdk {
                 self.schedule_reconnect(now);
             }
             Zim::Connecting { user, token, .. } => {
-                self.zim = Zim::Connecting {
-                    user,
-                    token,
-                    login_req: None,
-                };
+                self.zim = Zim::Connecting { user, token, login_req: None };
                 self.schedule_reconnect(now);
             }
             Zim::LoggingOut { user, token, .. } => {
                 // The logout may not have reached the server: redo it on a new session.
                 self.pending_logout = true;
-                self.zim = Zim::Connecting {
-                    user,
-                    token,
-                    login_req: None,
-                };
+                self.zim = Zim::Connecting { user, token, login_req: None };
                 self.schedule_reconnect(now);
             }
             Zim::Reconnecting { .. } => self.schedule_reconnect(now),
@@ -309,11 +290,7 @@ impl ReferenceSdk {
 
     fn schedule_reconnect(&mut self, now: Millis) {
         let steps = &self.config.reconnect_backoff_ms;
-        let delay = steps
-            .get(self.reconnect_attempt)
-            .or(steps.last())
-            .copied()
-            .unwrap_or(1_000);
+        let delay = steps.get(self.reconnect_attempt).or(steps.last()).copied().unwrap_or(1_000);
         self.reconnect_attempt += 1;
         self.reconnect_at = Some(now.plus(delay));
     }
@@ -321,22 +298,14 @@ impl ReferenceSdk {
     fn on_frame(&mut self, now: Millis, frame: ServerFrame) {
         match frame {
             ServerFrame::LoginOk { req } => {
-                let Zim::Connecting {
-                    user,
-                    token,
-                    login_req: Some(r),
-                } = self.zim.clone()
-                else {
+                let Zim::Connecting { user, token, login_req: Some(r) } = self.zim.clone() else {
                     return;
                 };
                 if r != req {
                     return;
                 }
                 self.reconnect_attempt = 0;
-                self.zim = Zim::LoggedIn {
-                    user: user.clone(),
-                    token,
-                };
+                self.zim = Zim::LoggedIn { user: user.clone(), token };
                 self.state(ConnectionState::Connected, ConnectionEvent::Success);
                 self.emit(AppEvent::LoggedIn { user: user.clone() });
                 if std::mem::take(&mut self.pending_logout) {
@@ -395,27 +364,14 @@ impl ReferenceSdk {
     fn on_error(&mut self, req: Option<u64>, code: ZimErrorCode, message: String) {
         let Some(req) = req else { return };
         if let Some(to) = self.sends.remove(&req) {
-            return self.emit(AppEvent::SendFailed {
-                to,
-                code: code.code(),
-                message,
-            });
+            return self.emit(AppEvent::SendFailed { to, code: code.code(), message });
         }
-        if let Zim::Connecting {
-            user,
-            login_req: Some(r),
-            ..
-        } = self.zim.clone()
-        {
+        if let Zim::Connecting { user, login_req: Some(r), .. } = self.zim.clone() {
             if r == req {
                 self.zim = Zim::LoggedOut;
                 self.pending_logout = false;
                 self.close();
-                self.emit(AppEvent::LoginFailed {
-                    user,
-                    code: code.code(),
-                    message,
-                });
+                self.emit(AppEvent::LoginFailed { user, code: code.code(), message });
                 let cause = match code {
                     ZimErrorCode::TokenExpired => ConnectionEvent::TokenExpired,
                     _ => ConnectionEvent::LoginTimeout,
@@ -452,11 +408,7 @@ impl ReferenceSdk {
     fn on_vendor_token(&mut self, vendor: Vendor, token: String) {
         let push_id = PushId::new(vendor, self.environment(), token);
         self.push_id = Some(push_id.clone());
-        self.emit(AppEvent::Registered {
-            error_code: 0,
-            push_id: Some(push_id.clone()),
-            message: String::new(),
-        });
+        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id.clone()), message: String::new() });
         if let Zim::LoggedIn { .. } = self.zim {
             let req = self.req();
             self.send(ClientFrame::BindPush { req, push_id });
@@ -490,11 +442,9 @@ impl ClientSdk for ReferenceSdk {
             SdkInput::Disconnected => self.on_disconnected(now),
             SdkInput::Frame { frame } => self.on_frame(now, frame),
             SdkInput::VendorToken { vendor, token } => self.on_vendor_token(vendor, token),
-            SdkInput::VendorTokenFailed { reason, .. } => self.emit(AppEvent::Registered {
-                error_code: 1,
-                push_id: None,
-                message: reason,
-            }),
+            SdkInput::VendorTokenFailed { reason, .. } => {
+                self.emit(AppEvent::Registered { error_code: 1, push_id: None, message: reason })
+            }
             SdkInput::Notification { notification } => self.emit(AppEvent::NotificationArrived { notification }),
             SdkInput::Tick => self.on_tick(now),
         }
@@ -505,10 +455,7 @@ impl ClientSdk for ReferenceSdk {
     }
 
     fn next_timer(&self) -> Option<Millis> {
-        [self.reconnect_at, self.heartbeat_at, self.pong_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        [self.reconnect_at, self.heartbeat_at, self.pong_deadline].into_iter().flatten().min()
     }
 
     fn persisted(&self) -> serde_json::Value {

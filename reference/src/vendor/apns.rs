@@ -72,8 +72,7 @@ impl Apns {
 
     pub fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
         let env = self.env;
-        self.dir
-            .on_channel_frame(channel, frame, &mut self.rng, make_token, |_| Ok(env));
+        self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |_| Ok(env));
     }
 
     /// Answers one provider API request, delivering the notification if it is accepted.
@@ -171,11 +170,7 @@ impl Apns {
                 uuid_from(self.env, self.next_id - 1)
             }
         };
-        Ok(DeviceNotification {
-            id,
-            app: issued.app.clone(),
-            payload,
-        })
+        Ok(DeviceNotification { id, app: issued.app.clone(), payload })
     }
 }
 
@@ -197,9 +192,10 @@ fn uuid_from(env: Environment, n: u64) -> String {
 pub fn is_canonical_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| {
-            g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 #[cfg(test)]

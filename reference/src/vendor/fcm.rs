@@ -63,11 +63,10 @@ impl Fcm {
 
     pub fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
         let projects = &self.projects;
-        self.dir
-            .on_channel_frame(channel, frame, &mut self.rng, make_token, |project| {
-                let p = project.ok_or("FCM tokens need a sender project")?;
-                projects.get(p).copied().ok_or_else(|| format!("unknown sender project {p:?}"))
-            });
+        self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |project| {
+            let p = project.ok_or("FCM tokens need a sender project")?;
+            projects.get(p).copied().ok_or_else(|| format!("unknown sender project {p:?}"))
+        });
     }
 
     /// Answers one `messages:send` request, delivering the notification if it is accepted.
@@ -79,22 +78,13 @@ impl Fcm {
             .map(str::to_owned);
         let env = project.as_deref().and_then(|p| self.projects.get(p).copied());
         let body: Option<Value> = serde_json::from_slice(&req.body).ok();
-        let token = body
-            .as_ref()
-            .and_then(|b| b.pointer("/message/token"))
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let token = body.as_ref().and_then(|b| b.pointer("/message/token")).and_then(Value::as_str).map(str::to_owned);
         let result = self.check(req, project.as_deref(), body.as_ref());
         let (status, reason) = match &result {
             Ok(_) => (200, None),
             Err((status, canonical, code, _)) => (*status, Some(code.unwrap_or(canonical).to_owned())),
         };
-        self.dir.event(VendorEvent::Request {
-            env,
-            token,
-            status,
-            reason,
-        });
+        self.dir.event(VendorEvent::Request { env, token, status, reason });
         match result {
             Ok(name) => HttpResponse::json(200, &json!({ "name": name })),
             Err((status, canonical, code, message)) => {
@@ -102,7 +92,8 @@ impl Fcm {
                     .map(|c| json!({"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": c}))
                     .into_iter()
                     .collect();
-                let body = json!({"error": {"code": status, "message": message, "status": canonical, "details": details}});
+                let body =
+                    json!({"error": {"code": status, "message": message, "status": canonical, "details": details}});
                 HttpResponse::json(status, &body)
             }
         }
@@ -128,10 +119,7 @@ impl Fcm {
         let Some(message) = body.and_then(|b| b.get("message")).and_then(Value::as_object) else {
             return Err(invalid("Request body must be JSON with a `message` object."));
         };
-        let targets = ["token", "topic", "condition"]
-            .iter()
-            .filter(|k| message.contains_key(**k))
-            .count();
+        let targets = ["token", "topic", "condition"].iter().filter(|k| message.contains_key(**k)).count();
         if targets != 1 {
             return Err(invalid("Exactly one of token, topic or condition must be set."));
         }
@@ -142,10 +130,7 @@ impl Fcm {
             if let Some((i, _)) = data.iter().enumerate().find(|(_, (_, v))| !v.is_string()) {
                 return Err(invalid(&format!("Invalid value at 'message.data[{i}].value' (TYPE_STRING)")));
             }
-            if let Some(k) = data
-                .keys()
-                .find(|k| *k == "from" || *k == "gcm" || k.starts_with("google"))
-            {
+            if let Some(k) = data.keys().find(|k| *k == "from" || *k == "gcm" || k.starts_with("google")) {
                 return Err(invalid(&format!("Invalid data payload key: {k}")));
             }
         }
@@ -173,10 +158,7 @@ impl Fcm {
             let m = "SenderId mismatch".to_owned();
             return Err((403, "PERMISSION_DENIED", Some("SENDER_ID_MISMATCH"), m));
         }
-        let validate_only = body
-            .and_then(|b| b.get("validate_only"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let validate_only = body.and_then(|b| b.get("validate_only")).and_then(Value::as_bool).unwrap_or(false);
         let name = format!("projects/{project}/messages/0:{:016x}", self.next_id);
         self.next_id += 1;
         if !validate_only {
@@ -194,11 +176,7 @@ impl Fcm {
 
 /// FCM tokens look like `<instance id>:APA91b<base64url>`.
 fn make_token(rng: &mut ChaCha8Rng) -> String {
-    format!(
-        "{}:APA91b{}",
-        random_string(rng, BASE62, 11),
-        random_string(rng, BASE64URL, 134)
-    )
+    format!("{}:APA91b{}", random_string(rng, BASE62, 11), random_string(rng, BASE64URL, 134))
 }
 
 fn looks_like_token(t: &str) -> bool {

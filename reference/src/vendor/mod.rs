@@ -73,11 +73,7 @@ pub enum VendorEvent {
         reason: Option<String>,
     },
     /// A notification went out on a device channel, or was stored for later.
-    Notified {
-        device: DeviceId,
-        id: String,
-        stored: bool,
-    },
+    Notified { device: DeviceId, id: String, stored: bool },
     /// A stored notification was replaced by a newer one (APNs keeps one per app).
     Coalesced { device: DeviceId, id: String },
 }
@@ -174,10 +170,7 @@ impl Directory {
                 self.channels.insert(channel, Some(device.clone()));
                 self.online.insert(device.clone(), channel);
                 for n in self.stored.remove(&device).unwrap_or_default() {
-                    self.outputs.push_back(VendorOutput::ToDevice {
-                        channel,
-                        frame: VendorToDevice::Notification(n),
-                    });
+                    self.outputs.push_back(VendorOutput::ToDevice { channel, frame: VendorToDevice::Notification(n) });
                 }
             }
             DeviceToVendor::RequestToken { req, app, project } => {
@@ -195,14 +188,8 @@ impl Directory {
                     None => {
                         let token = make_token(rng);
                         self.by_install.insert(key, token.clone());
-                        self.tokens.insert(
-                            token.clone(),
-                            IssuedToken {
-                                device: device.clone(),
-                                app: app.clone(),
-                                project,
-                            },
-                        );
+                        self.tokens
+                            .insert(token.clone(), IssuedToken { device: device.clone(), app: app.clone(), project });
                         self.event(VendorEvent::TokenIssued {
                             device,
                             app,
@@ -220,18 +207,10 @@ impl Directory {
     /// Sends a notification to the device now, or stores it under the vendor's policy.
     pub fn deliver(&mut self, device: &DeviceId, n: DeviceNotification) {
         if let Some(&channel) = self.online.get(device) {
-            self.event(VendorEvent::Notified {
-                device: device.clone(),
-                id: n.id.clone(),
-                stored: false,
-            });
+            self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
             return self.to_device(channel, VendorToDevice::Notification(n));
         }
-        self.event(VendorEvent::Notified {
-            device: device.clone(),
-            id: n.id.clone(),
-            stored: true,
-        });
+        self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: true });
         let queue = self.stored.entry(device.clone()).or_default();
         let mut dropped = Vec::new();
         match self.policy {
@@ -253,10 +232,7 @@ impl Directory {
             }
         }
         for id in dropped {
-            self.event(VendorEvent::Coalesced {
-                device: device.clone(),
-                id,
-            });
+            self.event(VendorEvent::Coalesced { device: device.clone(), id });
         }
     }
 
@@ -267,8 +243,5 @@ impl Directory {
 
 /// Draws `n` characters from `alphabet`.
 pub(crate) fn random_string(rng: &mut ChaCha8Rng, alphabet: &[u8], n: usize) -> String {
-    (0..n)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
+    (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
 }
-
