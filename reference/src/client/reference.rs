@@ -38,8 +38,24 @@ struct LocalStore {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct UserStore {
+    #[serde(with = "cursor_pairs")]
     cursors: BTreeMap<ConvKey, ConvCursor>,
     seen: BTreeSet<MessageId>,
+}
+
+/// JSON object keys must be strings and a [`ConvKey`] is a tagged struct, so the cursors are
+/// stored as a list of `[conv, cursor]` pairs (as a map, `persisted()` could not serialize).
+mod cursor_pairs {
+    use super::{BTreeMap, ConvCursor, ConvKey};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<ConvKey, ConvCursor>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ConvKey, ConvCursor>, D::Error> {
+        Ok(Vec::<(ConvKey, ConvCursor)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl UserStore {

@@ -1,1 +1,288 @@
 use super::*;
+use crate::ids::{ConnId, ConvKey};
+use crate::vendor::apns::Apns;
+use crate::vendor::fcm::Fcm;
+use crate::vendor::{DeviceToVendor, VendorCore, VendorOutput, VendorToDevice};
+
+const APNS_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn request(push_id: PushId) -> PushRequest {
+    PushRequest {
+        push_id,
+        user_id: "bob".into(),
+        message_id: MessageId(42),
+        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
+        from: "alice".into(),
+        title: "Alice".into(),
+        content: "hello bob".into(),
+        payload: "{\"room\":7}".into(),
+    }
+}
+
+fn drain(r: &mut Relay) -> Vec<RelayOutput> {
+    std::iter::from_fn(|| r.poll_output()).collect()
+}
+
+/// Pushes `push_id` and returns the single vendor call the relay made.
+fn call_for(r: &mut Relay, push_id: PushId, now: Millis) -> VendorCall {
+    r.on_push(request(push_id), now).expect("supported vendor");
+    match drain(r).as_slice() {
+        [RelayOutput::Call(c)] => c.clone(),
+        other => panic!("expected one call, got {other:?}"),
+    }
+}
+
+fn body(c: &VendorCall) -> serde_json::Value {
+    serde_json::from_slice(&c.request.body).expect("JSON body")
+}
+
+fn outcome(r: &mut Relay) -> PushOutcome {
+    match drain(r).as_slice() {
+        [RelayOutput::Outcome(o)] => o.clone(),
+        other => panic!("expected one outcome, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_apns_development_push_id_goes_to_the_sandbox_with_the_sandbox_bearer() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
+    let c = call_for(&mut r, push_id.clone(), Millis(0));
+    assert_eq!((c.call, c.host.as_str(), &c.push_id, c.message_id), (1, "apns-sandbox", &push_id, MessageId(42)));
+    assert_eq!(c.request.get("authorization"), Some("bearer sandbox-provider-token"));
+}
+
+#[test]
+fn an_apns_production_push_id_goes_to_production_with_the_production_bearer() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
+    assert_eq!(c.host, "apns-production");
+    assert_eq!(c.request.get("authorization"), Some("bearer production-provider-token"));
+}
+
+#[test]
+fn an_apns_request_posts_to_the_device_path_with_apple_headers() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
+    call_for(&mut r, push_id.clone(), Millis(0));
+    let c = call_for(&mut r, push_id, Millis(5_000));
+    assert_eq!(c.call, 2);
+    let req = &c.request;
+    assert_eq!((req.method.as_str(), req.path.clone()), ("POST", format!("/3/device/{APNS_TOKEN}")));
+    assert_eq!(req.get("apns-topic"), Some("im.zego.zimsim.demo"));
+    assert_eq!(req.get("apns-push-type"), Some("alert"));
+    assert_eq!(req.get("apns-priority"), Some("10"));
+    assert_eq!(req.get("apns-id"), Some("21000000-0000-4000-8000-000000000002"));
+    assert!(crate::vendor::apns::is_canonical_uuid(req.get("apns-id").unwrap_or_default()));
+    assert_eq!(req.get("apns-collapse-id"), Some("m42"));
+    // (epoch 1_767_225_600_000 ms + 5 s) / 1000 + 86_400 s of TTL.
+    assert_eq!(req.get("apns-expiration"), Some("1767312005"));
+    assert_eq!(req.get("content-type"), Some("application/json"));
+    assert_eq!(req.duplicate_header(), None);
+}
+
+#[test]
+fn an_apns_body_carries_the_alert_the_zim_extras_and_the_payload() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
+    assert_eq!(
+        body(&c),
+        serde_json::json!({
+            "aps": {"alert": {"title": "Alice", "body": "hello bob"}, "sound": "default", "mutable-content": 1},
+            "zim": {
+                "message_id": 42,
+                "to": "bob",
+                "from": "alice",
+                "conv": {"type": "peer", "a": "alice", "b": "bob"},
+            },
+            "payload": "{\"room\":7}",
+        })
+    );
+}
+
+#[test]
+fn an_fcm_development_push_id_goes_through_the_debug_project() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Fcm, Environment::Development, "iid:APA91bxyz");
+    let c = call_for(&mut r, push_id.clone(), Millis(0));
+    assert_eq!((c.call, c.host.as_str(), &c.push_id), (1, "fcm", &push_id));
+    assert_eq!(c.request.method, "POST");
+    assert_eq!(c.request.path, "/v1/projects/zimsim-debug/messages:send");
+    assert_eq!(c.request.get("authorization"), Some("Bearer ya29.zimsim-access-token"));
+    assert_eq!(c.request.get("content-type"), Some("application/json"));
+}
+
+#[test]
+fn an_fcm_production_push_id_goes_through_the_release_project() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "iid:APA91bxyz"), Millis(0));
+    assert_eq!(c.host, "fcm");
+    assert_eq!(c.request.path, "/v1/projects/zimsim-release/messages:send");
+}
+
+#[test]
+fn an_fcm_body_targets_the_token_with_string_only_data() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "iid:APA91bxyz"), Millis(0));
+    let b = body(&c);
+    assert_eq!(
+        b,
+        serde_json::json!({
+            "message": {
+                "token": "iid:APA91bxyz",
+                "notification": {"title": "Alice", "body": "hello bob"},
+                "data": {"payload": "{\"room\":7}", "zim_message_id": "42", "zim_to": "bob", "zim_from": "alice"},
+                "android": {"priority": "HIGH", "ttl": "86400s"},
+            }
+        })
+    );
+    let data = b.pointer("/message/data").and_then(|d| d.as_object()).expect("data map");
+    assert!(data.values().all(serde_json::Value::is_string), "FCM rejects non-string data values: {data:?}");
+}
+
+#[test]
+fn an_unsupported_vendor_is_refused_without_a_call() {
+    let mut r = Relay::new(RelayConfig::default());
+    for vendor in [Vendor::Hms, Vendor::Mi, Vendor::Oppo, Vendor::Vivo] {
+        let err = r.on_push(request(PushId::new(vendor, Environment::Production, "t")), Millis(0));
+        assert_eq!(err, Err(RelayError::UnsupportedVendor(vendor)));
+    }
+    assert_eq!(drain(&mut r), vec![]);
+    // No call number was used up.
+    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
+    assert_eq!(c.call, 1);
+}
+
+#[test]
+fn a_2xx_vendor_response_is_accepted() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN);
+    let c = call_for(&mut r, push_id.clone(), Millis(0));
+    r.on_vendor_response(c.call, &HttpResponse::new(200), Millis(1));
+    assert_eq!(
+        outcome(&mut r),
+        PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Accepted }
+    );
+}
+
+#[test]
+fn an_apns_rejection_is_reported_with_its_reason() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
+    let resp = HttpResponse::json(400, &serde_json::json!({"reason": "BadDeviceToken"}));
+    r.on_vendor_response(c.call, &resp, Millis(1));
+    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 400, reason: "BadDeviceToken".into() });
+}
+
+#[test]
+fn an_fcm_rejection_is_reported_with_the_fcm_error_code() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "t"), Millis(0));
+    let resp = HttpResponse::json(
+        404,
+        &serde_json::json!({"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND",
+        "details": [
+            {"@type": "type.googleapis.com/google.rpc.BadRequest"},
+            {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"},
+        ]}}),
+    );
+    r.on_vendor_response(c.call, &resp, Millis(1));
+    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 404, reason: "UNREGISTERED".into() });
+}
+
+#[test]
+fn an_fcm_rejection_without_an_error_code_falls_back_to_the_canonical_status() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "t"), Millis(0));
+    let resp = HttpResponse::json(
+        401,
+        &serde_json::json!({"error": {"code": 401, "message": "no", "status": "UNAUTHENTICATED", "details": []}}),
+    );
+    r.on_vendor_response(c.call, &resp, Millis(1));
+    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 401, reason: "UNAUTHENTICATED".into() });
+}
+
+#[test]
+fn a_rejection_without_a_readable_body_has_reason_unknown() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
+    r.on_vendor_response(c.call, &HttpResponse::new(503), Millis(1));
+    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 503, reason: "unknown".into() });
+}
+
+#[test]
+fn an_unreachable_vendor_is_reported_once_and_later_answers_are_ignored() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Fcm, Environment::Development, "t");
+    let c = call_for(&mut r, push_id.clone(), Millis(0));
+    r.on_vendor_unreachable(c.call, Millis(1));
+    assert_eq!(
+        outcome(&mut r),
+        PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Unreachable }
+    );
+    r.on_vendor_response(c.call, &HttpResponse::new(200), Millis(2));
+    r.on_vendor_unreachable(c.call, Millis(2));
+    assert_eq!(drain(&mut r), vec![]);
+}
+
+#[test]
+fn answers_for_unknown_calls_are_ignored() {
+    let mut r = Relay::new(RelayConfig::default());
+    r.on_vendor_response(7, &HttpResponse::new(200), Millis(0));
+    r.on_vendor_unreachable(8, Millis(0));
+    assert_eq!(drain(&mut r), vec![]);
+}
+
+fn token_from(outputs: impl IntoIterator<Item = VendorOutput>) -> String {
+    outputs
+        .into_iter()
+        .find_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token),
+            _ => None,
+        })
+        .expect("a token")
+}
+
+fn device_frames(project: Option<&str>) -> [DeviceToVendor; 2] {
+    [
+        DeviceToVendor::Hello { device: "phone".into() },
+        DeviceToVendor::RequestToken { req: 1, app: "im.zego.zimsim.demo".into(), project: project.map(str::to_owned) },
+    ]
+}
+
+#[test]
+fn the_relays_apns_requests_are_accepted_by_the_fake_apns_of_their_environment() {
+    for env in [Environment::Development, Environment::Production] {
+        let mut apns = Apns::new(env, 7);
+        apns.on_channel_open(ConnId(1));
+        for f in device_frames(None) {
+            apns.on_channel_frame(ConnId(1), f);
+        }
+        let token = token_from(std::iter::from_fn(|| apns.poll_output()));
+        let mut r = Relay::new(RelayConfig::default());
+        let c = call_for(&mut r, PushId::new(Vendor::Apns, env, token), Millis(0));
+        let resp = apns.handle(&c.request, Millis(0));
+        assert_eq!((resp.status, resp.get("apns-id")), (200, c.request.get("apns-id")), "{env}");
+        r.on_vendor_response(c.call, &resp, Millis(0));
+        assert_eq!(outcome(&mut r).result, PushResult::Accepted);
+    }
+}
+
+#[test]
+fn the_relays_fcm_requests_are_accepted_by_the_fake_fcm_under_the_right_project() {
+    let projects = [("zimsim-debug", Environment::Development), ("zimsim-release", Environment::Production)];
+    for (project, env) in projects {
+        let mut fcm = Fcm::new(projects.iter().map(|(p, e)| (p.to_string(), *e)).collect(), 9);
+        fcm.on_channel_open(ConnId(1));
+        for f in device_frames(Some(project)) {
+            fcm.on_channel_frame(ConnId(1), f);
+        }
+        let token = token_from(std::iter::from_fn(|| fcm.poll_output()));
+        let mut r = Relay::new(RelayConfig::default());
+        let c = call_for(&mut r, PushId::new(Vendor::Fcm, env, token), Millis(0));
+        let resp = fcm.handle(&c.request, Millis(0));
+        assert_eq!(resp.status, 200, "{project}: {:?}", resp.body_json());
+        r.on_vendor_response(c.call, &resp, Millis(0));
+        assert_eq!(outcome(&mut r).result, PushResult::Accepted);
+    }
+}

@@ -1,1 +1,678 @@
 use super::*;
+use crate::pushid::{Environment, Vendor};
+
+const ALICE: ConnId = ConnId(1);
+const BOB: ConnId = ConnId(2);
+const CAROL: ConnId = ConnId(3);
+
+fn drain(s: &mut ZimServer) -> Vec<ServerOutput> {
+    std::iter::from_fn(|| s.poll_output()).collect()
+}
+
+fn token_for(s: &ZimServer, user: &str, expires: Millis) -> String {
+    token::mint(&s.config().server_secret, s.config().app_id, &user.into(), expires)
+}
+
+fn login_frame(req: u64, user: &str, token: String, device: &str, push_id: Option<PushId>) -> ClientFrame {
+    ClientFrame::Login { req, user_id: user.into(), token, device_id: device.into(), platform: Platform::Ios, push_id }
+}
+
+/// Opens `conn` and logs `user` in on it from `device`, returning what the server said.
+fn login(
+    s: &mut ZimServer,
+    conn: ConnId,
+    user: &str,
+    device: &str,
+    push_id: Option<PushId>,
+    now: Millis,
+) -> Vec<ServerOutput> {
+    s.on_connect(conn, now);
+    let token = token_for(s, user, Millis(u64::MAX));
+    s.on_frame(conn, login_frame(1, user, token, device, push_id), now);
+    drain(s)
+}
+
+fn send(s: &mut ZimServer, conn: ConnId, req: u64, to: &str, text: &str, push: Option<PushConfig>, now: Millis) {
+    s.on_frame(conn, ClientFrame::Send { req, to: to.into(), body: text_body(text), push }, now);
+}
+
+fn text_body(text: &str) -> MessageBody {
+    MessageBody::Text { text: text.into() }
+}
+
+fn apns_id(token: &str) -> PushId {
+    PushId::new(Vendor::Apns, Environment::Production, token)
+}
+
+fn push_config() -> PushConfig {
+    PushConfig { title: "Alice".into(), content: "hello".into(), payload: "{\"k\":1}".into() }
+}
+
+fn frame(conn: ConnId, frame: ServerFrame) -> ServerOutput {
+    ServerOutput::Frame { conn, frame }
+}
+
+fn event(e: ServerEvent) -> ServerOutput {
+    ServerOutput::Event(e)
+}
+
+fn frames_to(out: &[ServerOutput], conn: ConnId) -> Vec<ServerFrame> {
+    out.iter()
+        .filter_map(|o| match o {
+            ServerOutput::Frame { conn: c, frame } if *c == conn => Some(frame.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pushes(out: &[ServerOutput]) -> Vec<PushRequest> {
+    out.iter()
+        .filter_map(|o| match o {
+            ServerOutput::Push(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sent_message(out: &[ServerOutput], conn: ConnId) -> Message {
+    frames_to(out, conn)
+        .into_iter()
+        .find_map(|f| match f {
+            ServerFrame::SendOk { message, .. } => Some(message),
+            _ => None,
+        })
+        .expect("a SendOk for the sender")
+}
+
+fn error_code(out: &[ServerOutput], conn: ConnId) -> (Option<u64>, u32) {
+    match frames_to(out, conn).as_slice() {
+        [ServerFrame::Error { req, code, .. }] => (*req, code.code()),
+        other => panic!("expected exactly one error frame, got {other:?}"),
+    }
+}
+
+fn ab() -> ConvKey {
+    ConvKey::peer(&"alice".into(), &"bob".into())
+}
+
+#[test]
+fn login_with_a_valid_token_opens_a_session_and_answers_login_ok() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let out = login(&mut s, ALICE, "alice", "phone", None, Millis(5));
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::SessionOpened { user: "alice".into(), device: "phone".into(), conn: ALICE }),
+            frame(ALICE, ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert!(s.is_online(&"alice".into()));
+}
+
+#[test]
+fn login_with_a_token_signed_by_another_secret_is_rejected_with_6000103() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    s.on_connect(ALICE, Millis(0));
+    let forged = token::mint("not-the-server-secret", s.config().app_id, &"alice".into(), Millis(60_000));
+    s.on_frame(ALICE, login_frame(4, "alice", forged, "phone", None), Millis(0));
+    let out = drain(&mut s);
+    assert_eq!(error_code(&out, ALICE), (Some(4), 6_000_103));
+    assert_eq!(out.len(), 1, "no session events for a rejected login: {out:?}");
+    assert!(!s.is_online(&"alice".into()));
+}
+
+#[test]
+fn login_with_an_expired_token_is_rejected_with_6000106() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    s.on_connect(ALICE, Millis(0));
+    let expired = token_for(&s, "alice", Millis(1_000));
+    s.on_frame(ALICE, login_frame(2, "alice", expired, "phone", None), Millis(1_000));
+    let out = drain(&mut s);
+    assert_eq!(error_code(&out, ALICE), (Some(2), 6_000_106));
+    assert!(!s.is_online(&"alice".into()));
+}
+
+#[test]
+fn login_with_an_invalid_user_id_is_rejected_with_6000001() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    s.on_connect(ALICE, Millis(0));
+    let token = token_for(&s, "has space", Millis(60_000));
+    s.on_frame(ALICE, login_frame(3, "has space", token, "phone", None), Millis(0));
+    let out = drain(&mut s);
+    assert_eq!(error_code(&out, ALICE), (Some(3), 6_000_001));
+    assert!(!s.is_online(&"has space".into()));
+}
+
+#[test]
+fn frames_before_login_are_answered_with_6000121_echoing_the_request_id() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    s.on_connect(ALICE, Millis(0));
+    send(&mut s, ALICE, 7, "bob", "hi", None, Millis(0));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(7), 6_000_121));
+    s.on_frame(ALICE, ClientFrame::Sync { req: 8, cursors: vec![], limit: 10 }, Millis(0));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(8), 6_000_121));
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(0));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (None, 6_000_121));
+    s.on_frame(ALICE, ClientFrame::Logout { req: 9 }, Millis(0));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(9), 6_000_121));
+}
+
+#[test]
+fn a_second_login_on_a_logged_in_connection_is_rejected_with_6000001() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    let token = token_for(&s, "alice", Millis(60_000));
+    s.on_frame(ALICE, login_frame(5, "alice", token, "phone", None), Millis(1));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(5), 6_000_001));
+}
+
+#[test]
+fn frames_on_an_unknown_connection_are_ignored() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    send(&mut s, ConnId(99), 1, "bob", "hi", None, Millis(0));
+    assert_eq!(drain(&mut s), vec![]);
+}
+
+#[test]
+fn login_with_a_push_id_binds_it_to_the_user_before_answering() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("tok-a");
+    let out = login(&mut s, ALICE, "alice", "phone", Some(p.clone()), Millis(0));
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::SessionOpened { user: "alice".into(), device: "phone".into(), conn: ALICE }),
+            event(ServerEvent::Bound { user: "alice".into(), push_id: p.clone() }),
+            frame(ALICE, ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), Some(&"alice".into()));
+}
+
+#[test]
+fn bind_push_after_login_binds_and_answers_bind_ok() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    let p = apns_id("tok-a");
+    s.on_frame(ALICE, ClientFrame::BindPush { req: 2, push_id: p.clone() }, Millis(1));
+    assert_eq!(
+        drain(&mut s),
+        vec![
+            event(ServerEvent::Bound { user: "alice".into(), push_id: p.clone() }),
+            frame(ALICE, ServerFrame::BindOk { req: 2 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), Some(&"alice".into()));
+}
+
+#[test]
+fn binding_a_newer_push_id_from_the_same_session_replaces_the_old_one() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let (old, new) = (apns_id("old"), apns_id("new"));
+    login(&mut s, ALICE, "alice", "phone", Some(old.clone()), Millis(0));
+    s.on_frame(ALICE, ClientFrame::BindPush { req: 2, push_id: new.clone() }, Millis(1));
+    assert_eq!(
+        drain(&mut s),
+        vec![
+            event(ServerEvent::Unbound { user: "alice".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
+            event(ServerEvent::Bound { user: "alice".into(), push_id: new.clone() }),
+            frame(ALICE, ServerFrame::BindOk { req: 2 }),
+        ]
+    );
+    assert_eq!(s.binding(&old), None);
+    assert_eq!(s.binding(&new), Some(&"alice".into()));
+}
+
+#[test]
+fn logout_unbinds_the_push_id_then_acks_with_logout_ok() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("tok-a");
+    login(&mut s, ALICE, "alice", "phone", Some(p.clone()), Millis(0));
+    s.on_frame(ALICE, ClientFrame::Logout { req: 2 }, Millis(10));
+    assert_eq!(
+        drain(&mut s),
+        vec![
+            event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::Logout }),
+            event(ServerEvent::SessionEnded {
+                user: "alice".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Logout
+            }),
+            frame(ALICE, ServerFrame::LogoutOk { req: 2 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), None);
+    assert!(!s.is_online(&"alice".into()));
+    assert_eq!(s.next_deadline(), None);
+    // The connection is back to logged-out.
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(11));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (None, 6_000_121));
+}
+
+#[test]
+fn peer_sends_get_increasing_per_conversation_seqs_and_server_unique_ids() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    login(&mut s, CAROL, "carol", "phone", None, Millis(0));
+
+    send(&mut s, ALICE, 10, "bob", "one", None, Millis(100));
+    let out = drain(&mut s);
+    let m1 = Message {
+        id: MessageId(1),
+        conv: ab(),
+        seq: 1,
+        from: "alice".into(),
+        body: text_body("one"),
+        sent_at: Millis(100),
+    };
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::MessageAccepted {
+                id: MessageId(1),
+                conv: ab(),
+                seq: 1,
+                from: "alice".into(),
+                to: vec!["bob".into()],
+                push: false
+            }),
+            frame(ALICE, ServerFrame::SendOk { req: 10, message: m1.clone() }),
+            frame(BOB, ServerFrame::Deliver { message: m1.clone() }),
+        ]
+    );
+
+    // A reply in the same conversation continues its sequence.
+    send(&mut s, BOB, 11, "alice", "two", None, Millis(200));
+    let m2 = sent_message(&drain(&mut s), BOB);
+    assert_eq!((m2.id, m2.seq, m2.conv.clone(), m2.from.clone()), (MessageId(2), 2, ab(), "bob".into()));
+
+    // Another conversation starts at seq 1, but message IDs keep increasing server-wide.
+    send(&mut s, ALICE, 12, "carol", "three", None, Millis(300));
+    let out = drain(&mut s);
+    let m3 = sent_message(&out, ALICE);
+    assert_eq!((m3.id, m3.seq), (MessageId(3), 1));
+    assert_eq!(frames_to(&out, CAROL), vec![ServerFrame::Deliver { message: m3.clone() }]);
+    assert_eq!(frames_to(&out, BOB), vec![]);
+
+    assert_eq!(s.conversation(&ab()), &[m1, m2][..]);
+}
+
+#[test]
+fn a_send_to_a_user_who_never_logged_in_fails_with_6000204() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    send(&mut s, ALICE, 3, "ghost", "hello?", Some(push_config()), Millis(1));
+    let out = drain(&mut s);
+    assert_eq!(error_code(&out, ALICE), (Some(3), 6_000_204));
+    assert!(s.conversation(&ConvKey::peer(&"alice".into(), &"ghost".into())).is_empty());
+}
+
+#[test]
+fn empty_and_oversized_texts_are_rejected_with_6000001() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    send(&mut s, ALICE, 2, "bob", "", None, Millis(1));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(2), 6_000_001));
+    let max = s.config().max_text_bytes;
+    send(&mut s, ALICE, 3, "bob", &"x".repeat(max + 1), None, Millis(1));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(3), 6_000_001));
+    send(&mut s, ALICE, 4, "bob", &"x".repeat(max), None, Millis(1));
+    assert_eq!(sent_message(&drain(&mut s), ALICE).seq, 1);
+}
+
+/// Bob logs in at 0 with a PushID, Alice at 20s; at 30s Bob's session times out.
+fn bob_timed_out_with_binding() -> (ZimServer, PushId) {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("bob-token");
+    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(20_000));
+    s.tick(Millis(29_999));
+    assert_eq!(drain(&mut s), vec![], "nothing expires before the timeout");
+    s.tick(Millis(30_000));
+    assert_eq!(
+        drain(&mut s),
+        vec![
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Timeout
+            }),
+            ServerOutput::Close { conn: BOB },
+        ]
+    );
+    assert!(!s.is_online(&"bob".into()));
+    assert_eq!(s.binding(&p), Some(&"bob".into()), "a timeout keeps the binding");
+    (s, p)
+}
+
+#[test]
+fn an_offline_recipient_with_a_binding_gets_a_push_request() {
+    let (mut s, p) = bob_timed_out_with_binding();
+    send(&mut s, ALICE, 5, "bob", "hello", Some(push_config()), Millis(31_000));
+    let out = drain(&mut s);
+    assert_eq!(frames_to(&out, BOB), vec![], "no online delivery to an offline user");
+    assert_eq!(
+        pushes(&out),
+        vec![PushRequest {
+            push_id: p,
+            user_id: "bob".into(),
+            message_id: MessageId(1),
+            conv: ab(),
+            from: "alice".into(),
+            title: "Alice".into(),
+            content: "hello".into(),
+            payload: "{\"k\":1}".into(),
+        }]
+    );
+    assert!(matches!(out.last(), Some(ServerOutput::Push(_))), "the push follows SendOk: {out:?}");
+}
+
+#[test]
+fn an_offline_recipient_gets_no_push_when_the_message_has_no_push_config() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    send(&mut s, ALICE, 5, "bob", "hello", None, Millis(31_000));
+    let out = drain(&mut s);
+    assert_eq!(pushes(&out), vec![]);
+    assert!(out.contains(&event(ServerEvent::MessageAccepted {
+        id: MessageId(1),
+        conv: ab(),
+        seq: 1,
+        from: "alice".into(),
+        to: vec!["bob".into()],
+        push: false
+    })));
+    assert_eq!(s.conversation(&ab()).len(), 1, "the message is still stored for sync");
+}
+
+#[test]
+fn an_offline_recipient_without_a_binding_gets_no_push() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(20_000));
+    s.tick(Millis(30_000));
+    drain(&mut s);
+    send(&mut s, ALICE, 5, "bob", "hello", Some(push_config()), Millis(31_000));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+#[test]
+fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("bob-token");
+    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "are you there", Some(push_config()), Millis(10_000));
+    let out = drain(&mut s);
+    let m = sent_message(&out, ALICE);
+    assert_eq!(frames_to(&out, BOB), vec![ServerFrame::Deliver { message: m.clone() }]);
+    assert_eq!(pushes(&out), vec![], "online: no push yet");
+
+    s.on_disconnect(BOB, Millis(11_000));
+    assert!(s.is_online(&"bob".into()), "a closed connection only detaches the session");
+    s.tick(Millis(29_999));
+    assert_eq!(drain(&mut s), vec![]);
+
+    s.tick(Millis(30_000));
+    let out = drain(&mut s);
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Timeout
+            }),
+            ServerOutput::Push(PushRequest {
+                push_id: p,
+                user_id: "bob".into(),
+                message_id: m.id,
+                conv: ab(),
+                from: "alice".into(),
+                title: "Alice".into(),
+                content: "hello".into(),
+                payload: "{\"k\":1}".into(),
+            }),
+        ],
+        "detached: no Close, just the push"
+    );
+}
+
+#[test]
+fn a_message_sent_while_the_recipient_is_detached_is_pushed_at_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("bob-token");
+    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
+    s.on_disconnect(BOB, Millis(1_000));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
+    let out = drain(&mut s);
+    assert_eq!(frames_to(&out, BOB), vec![], "nowhere to deliver while detached");
+    assert_eq!(pushes(&out), vec![], "still online until the timeout");
+    s.tick(Millis(30_000));
+    let pushed = pushes(&drain(&mut s));
+    assert_eq!(pushed.len(), 1);
+    assert_eq!((pushed[0].push_id.clone(), pushed[0].message_id), (p, MessageId(1)));
+}
+
+#[test]
+fn an_acked_message_is_not_pushed_when_the_session_times_out() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, BOB, "bob", "phone", Some(apns_id("bob-token")), Millis(0));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
+    let m = sent_message(&drain(&mut s), ALICE);
+    s.on_frame(BOB, ClientFrame::Ack { id: m.id }, Millis(10_001));
+    assert_eq!(drain(&mut s), vec![], "an ack has no reply");
+    s.on_disconnect(BOB, Millis(11_000));
+    // Bob's last frame (the ack) was at 10_001.
+    s.tick(Millis(40_001));
+    assert_eq!(
+        drain(&mut s),
+        vec![event(ServerEvent::SessionEnded {
+            user: "bob".into(),
+            device: "phone".into(),
+            reason: SessionEnd::Timeout
+        })]
+    );
+}
+
+#[test]
+fn heartbeats_keep_a_session_alive_past_the_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(20_000));
+    assert_eq!(drain(&mut s), vec![frame(ALICE, ServerFrame::Pong)]);
+    s.tick(Millis(30_000));
+    assert_eq!(drain(&mut s), vec![]);
+    assert!(s.is_online(&"alice".into()));
+    s.tick(Millis(50_000));
+    assert_eq!(
+        drain(&mut s),
+        vec![
+            event(ServerEvent::SessionEnded {
+                user: "alice".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Timeout
+            }),
+            ServerOutput::Close { conn: ALICE },
+        ]
+    );
+    assert!(!s.is_online(&"alice".into()));
+}
+
+#[test]
+fn a_login_from_another_device_kicks_the_first_session_out() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("phone-token");
+    login(&mut s, ConnId(1), "bob", "phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "tablet", None, Millis(5));
+    assert_eq!(
+        out,
+        vec![
+            frame(ConnId(1), ServerFrame::KickedOut),
+            ServerOutput::Close { conn: ConnId(1) },
+            event(ServerEvent::Unbound { user: "bob".into(), push_id: p.clone(), reason: UnbindReason::KickedOut }),
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "phone".into(),
+                reason: SessionEnd::KickedOut
+            }),
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "tablet".into(), conn: ConnId(2) }),
+            frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), None);
+    // The kicked connection no longer carries a session.
+    s.on_frame(ConnId(1), ClientFrame::Heartbeat, Millis(6));
+    assert_eq!(error_code(&drain(&mut s), ConnId(1)), (None, 6_000_121));
+    // Its late close does not detach the new session.
+    s.on_disconnect(ConnId(1), Millis(7));
+    s.on_frame(ConnId(2), ClientFrame::Heartbeat, Millis(8));
+    assert_eq!(drain(&mut s), vec![frame(ConnId(2), ServerFrame::Pong)]);
+}
+
+#[test]
+fn a_relogin_from_the_same_device_resumes_without_a_kick() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("phone-token");
+    login(&mut s, ConnId(1), "bob", "phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "phone", Some(p.clone()), Millis(5));
+    assert_eq!(
+        out,
+        vec![
+            ServerOutput::Close { conn: ConnId(1) },
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), Some(&"bob".into()), "the same PushID stays bound");
+}
+
+#[test]
+fn a_relogin_from_the_same_device_with_a_new_push_id_replaces_the_old_binding() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let (old, new) = (apns_id("old"), apns_id("new"));
+    login(&mut s, ConnId(1), "bob", "phone", Some(old.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "phone", Some(new.clone()), Millis(5));
+    assert_eq!(
+        out,
+        vec![
+            ServerOutput::Close { conn: ConnId(1) },
+            event(ServerEvent::Unbound { user: "bob".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::Bound { user: "bob".into(), push_id: new.clone() }),
+            frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert_eq!((s.binding(&old), s.binding(&new)), (None, Some(&"bob".into())));
+}
+
+#[test]
+fn a_push_id_bound_to_a_second_user_is_taken_from_the_first() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("shared-install");
+    login(&mut s, ConnId(1), "alice", "phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "phone", Some(p.clone()), Millis(5));
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
+            event(ServerEvent::Bound { user: "bob".into(), push_id: p.clone() }),
+            frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    assert_eq!(s.binding(&p), Some(&"bob".into()));
+
+    // Alice's later logout must not take the PushID from its new owner.
+    s.on_frame(ConnId(1), ClientFrame::Logout { req: 2 }, Millis(6));
+    let out = drain(&mut s);
+    assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))), "{out:?}");
+    assert_eq!(s.binding(&p), Some(&"bob".into()));
+
+    // Offline pushes for Alice no longer reach the shared install.
+    login(&mut s, ConnId(3), "carol", "pc", Some(apns_id("carol-token")), Millis(8));
+    send(&mut s, ConnId(3), 2, "alice", "hi alice", Some(push_config()), Millis(9));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+#[test]
+fn sync_returns_messages_after_the_cursors_and_pages_at_the_limit() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    login(&mut s, CAROL, "carol", "phone", None, Millis(0));
+    for (i, text) in ["a1", "a2", "a3"].into_iter().enumerate() {
+        send(&mut s, ALICE, i as u64 + 1, "bob", text, None, Millis(1));
+    }
+    send(&mut s, CAROL, 9, "bob", "c1", None, Millis(2));
+    drain(&mut s);
+    let bc = ConvKey::peer(&"bob".into(), &"carol".into());
+    let ab_log = s.conversation(&ab()).to_vec();
+    let bc_log = s.conversation(&bc).to_vec();
+    assert_eq!((ab_log.len(), bc_log.len()), (3, 1));
+
+    fn sync(s: &mut ZimServer, req: u64, cursors: Vec<Cursor>, limit: u32) -> Vec<ServerOutput> {
+        s.on_frame(BOB, ClientFrame::Sync { req, cursors, limit }, Millis(3));
+        drain(s)
+    }
+
+    // From nothing, two at a time: the first page fills from the first conversation.
+    let out = sync(&mut s, 20, vec![], 2);
+    assert_eq!(out, vec![frame(BOB, ServerFrame::SyncBatch { req: 20, messages: ab_log[..2].to_vec(), more: true })]);
+
+    // Exactly filling the page with more left in a later conversation still says `more`.
+    let out = sync(&mut s, 21, vec![Cursor { conv: ab(), seq: 1 }], 2);
+    assert_eq!(out, vec![frame(BOB, ServerFrame::SyncBatch { req: 21, messages: ab_log[1..].to_vec(), more: true })]);
+
+    // From the advanced cursor: the rest of one conversation and all of the next.
+    let out = sync(&mut s, 22, vec![Cursor { conv: ab(), seq: 2 }], 2);
+    let expected = vec![ab_log[2].clone(), bc_log[0].clone()];
+    assert_eq!(out, vec![frame(BOB, ServerFrame::SyncBatch { req: 22, messages: expected, more: false })]);
+
+    // Up to date everywhere.
+    let out = sync(&mut s, 23, vec![Cursor { conv: ab(), seq: 3 }, Cursor { conv: bc.clone(), seq: 1 }], 50);
+    assert_eq!(out, vec![frame(BOB, ServerFrame::SyncBatch { req: 23, messages: vec![], more: false })]);
+
+    // Alice only sees her own conversation.
+    s.on_frame(ALICE, ClientFrame::Sync { req: 24, cursors: vec![], limit: 50 }, Millis(3));
+    assert_eq!(
+        drain(&mut s),
+        vec![frame(ALICE, ServerFrame::SyncBatch { req: 24, messages: ab_log.clone(), more: false })]
+    );
+}
+
+#[test]
+fn sync_pages_are_capped_by_max_sync_page_whatever_the_client_asks() {
+    let mut s = ZimServer::new(ServerConfig { max_sync_page: 2, ..ServerConfig::default() });
+    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    for req in 1..=3 {
+        send(&mut s, ALICE, req, "bob", "x", None, Millis(1));
+    }
+    drain(&mut s);
+    s.on_frame(BOB, ClientFrame::Sync { req: 5, cursors: vec![], limit: 1_000 }, Millis(2));
+    let out = drain(&mut s);
+    assert_eq!(
+        out,
+        vec![frame(BOB, ServerFrame::SyncBatch { req: 5, messages: s.conversation(&ab())[..2].to_vec(), more: true })]
+    );
+}
+
+#[test]
+fn next_deadline_is_the_earliest_last_frame_plus_the_heartbeat_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    assert_eq!(s.next_deadline(), None);
+    login(&mut s, BOB, "bob", "phone", None, Millis(1_000));
+    assert_eq!(s.next_deadline(), Some(Millis(31_000)));
+    login(&mut s, ALICE, "alice", "phone", None, Millis(5_000));
+    assert_eq!(s.next_deadline(), Some(Millis(31_000)));
+    s.on_frame(BOB, ClientFrame::Heartbeat, Millis(10_000));
+    assert_eq!(s.next_deadline(), Some(Millis(35_000)), "alice is now first");
+    s.tick(Millis(35_000));
+    assert_eq!(s.next_deadline(), Some(Millis(40_000)), "only bob left");
+    s.tick(Millis(40_000));
+    assert_eq!(s.next_deadline(), None);
+}

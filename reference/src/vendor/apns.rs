@@ -8,7 +8,9 @@
 //! the token's environment and topic. (ES256 provider-token verification comes with the
 //! credentials issue; for now a bearer must be present.)
 
-use super::{random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorEvent, VendorOutput};
+use super::{
+    random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorCore, VendorEvent, VendorOutput,
+};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::ConnId;
 use crate::pushid::Environment;
@@ -58,25 +60,13 @@ impl Apns {
         self.env
     }
 
-    pub fn poll_output(&mut self) -> Option<VendorOutput> {
-        self.dir.poll_output()
-    }
-
-    pub fn on_channel_open(&mut self, channel: ConnId) {
-        self.dir.on_channel_open(channel);
-    }
-
-    pub fn on_channel_close(&mut self, channel: ConnId) {
-        self.dir.on_channel_close(channel);
-    }
-
-    pub fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
         let env = self.env;
         self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |_| Ok(env));
     }
 
     /// Answers one provider API request, delivering the notification if it is accepted.
-    pub fn handle(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         let token = req.path.strip_prefix("/3/device/").map(str::to_owned);
         let (status, reason, apns_id) = match self.check(req) {
             Ok(n) => {
@@ -196,6 +186,28 @@ pub fn is_canonical_uuid(s: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+impl VendorCore for Apns {
+    fn handle(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        self.answer(req, now)
+    }
+
+    fn on_channel_open(&mut self, channel: ConnId) {
+        self.dir.on_channel_open(channel);
+    }
+
+    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+        self.channel_frame(channel, frame);
+    }
+
+    fn on_channel_close(&mut self, channel: ConnId) {
+        self.dir.on_channel_close(channel);
+    }
+
+    fn poll_output(&mut self) -> Option<VendorOutput> {
+        self.dir.poll_output()
+    }
 }
 
 #[cfg(test)]

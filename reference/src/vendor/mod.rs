@@ -20,6 +20,16 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
+/// What every vendor fake offers its shell: the provider API and the device channel.
+pub trait VendorCore {
+    /// Answers one provider API request at `now`.
+    fn handle(&mut self, req: &crate::http::HttpRequest, now: crate::time::Millis) -> crate::http::HttpResponse;
+    fn on_channel_open(&mut self, channel: ConnId);
+    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
+    fn on_channel_close(&mut self, channel: ConnId);
+    fn poll_output(&mut self) -> Option<VendorOutput>;
+}
+
 /// Device (OS push daemon) to vendor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -1,1 +1,544 @@
 use super::*;
+
+fn ios_debug() -> SdkConfig {
+    SdkConfig::new("phone".into(), Platform::Ios, Build::Debug)
+}
+
+fn drain(sdk: &mut ReferenceSdk) -> Vec<SdkOutput> {
+    std::iter::from_fn(|| sdk.poll_output()).collect()
+}
+
+fn feed(sdk: &mut ReferenceSdk, now: u64, input: SdkInput) -> Vec<SdkOutput> {
+    sdk.handle(Millis(now), input);
+    drain(sdk)
+}
+
+fn app(sdk: &mut ReferenceSdk, now: u64, command: AppCommand) -> Vec<SdkOutput> {
+    feed(sdk, now, SdkInput::App { command })
+}
+
+fn server(sdk: &mut ReferenceSdk, now: u64, frame: ServerFrame) -> Vec<SdkOutput> {
+    feed(sdk, now, SdkInput::Frame { frame })
+}
+
+fn tick(sdk: &mut ReferenceSdk, now: u64) -> Vec<SdkOutput> {
+    feed(sdk, now, SdkInput::Tick)
+}
+
+fn ev(event: AppEvent) -> SdkOutput {
+    SdkOutput::Event { event }
+}
+
+fn out(frame: ClientFrame) -> SdkOutput {
+    SdkOutput::Send { frame }
+}
+
+fn state(state: ConnectionState, cause: ConnectionEvent) -> SdkOutput {
+    ev(AppEvent::ConnectionStateChanged { state, cause })
+}
+
+fn conv() -> ConvKey {
+    ConvKey::peer(&"alice".into(), &"bob".into())
+}
+
+fn msg(id: u64, seq: u64) -> Message {
+    Message {
+        id: MessageId(id),
+        conv: conv(),
+        seq,
+        from: "bob".into(),
+        body: MessageBody::Text { text: format!("m{id}") },
+        sent_at: Millis(id),
+    }
+}
+
+fn received(m: Message, via: Via) -> SdkOutput {
+    ev(AppEvent::MessageReceived { user: "alice".into(), message: m, via })
+}
+
+fn login_command() -> AppCommand {
+    AppCommand::Login { user: "alice".into(), token: "tok".into() }
+}
+
+/// Logs "alice" in at time 0; the initial sync (req 2) is left outstanding.
+fn logged_in(config: SdkConfig) -> ReferenceSdk {
+    let mut sdk = ReferenceSdk::new(config, None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    let o = server(&mut sdk, 0, ServerFrame::LoginOk { req: 1 });
+    assert!(matches!(o.last(), Some(SdkOutput::Send { frame: ClientFrame::Sync { req: 2, .. } })), "{o:?}");
+    sdk
+}
+
+#[test]
+fn login_connects_sends_login_once_connected_and_syncs_after_login_ok() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    assert_eq!(
+        app(&mut sdk, 0, login_command()),
+        vec![state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin), SdkOutput::Connect]
+    );
+    assert_eq!(
+        feed(&mut sdk, 10, SdkInput::Connected),
+        vec![out(ClientFrame::Login {
+            req: 1,
+            user_id: "alice".into(),
+            token: "tok".into(),
+            device_id: "phone".into(),
+            platform: Platform::Ios,
+            push_id: None,
+        })]
+    );
+    assert_eq!(
+        server(&mut sdk, 20, ServerFrame::LoginOk { req: 1 }),
+        vec![
+            state(ConnectionState::Connected, ConnectionEvent::Success),
+            ev(AppEvent::LoggedIn { user: "alice".into() }),
+            out(ClientFrame::Sync { req: 2, cursors: vec![], limit: 50 }),
+        ]
+    );
+}
+
+#[test]
+fn a_login_ok_for_another_request_is_ignored() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    assert_eq!(server(&mut sdk, 0, ServerFrame::LoginOk { req: 99 }), vec![]);
+}
+
+#[test]
+fn the_login_frame_carries_the_registered_push_id() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
+    app(&mut sdk, 1, login_command());
+    let o = feed(&mut sdk, 2, SdkInput::Connected);
+    let expected = PushId::new(Vendor::Apns, Environment::Development, "ab12");
+    assert_eq!(
+        o,
+        vec![out(ClientFrame::Login {
+            req: 1,
+            user_id: "alice".into(),
+            token: "tok".into(),
+            device_id: "phone".into(),
+            platform: Platform::Ios,
+            push_id: Some(expected),
+        })]
+    );
+}
+
+#[test]
+fn a_failed_login_closes_and_reports_the_error_code() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    let o = server(
+        &mut sdk,
+        1,
+        ServerFrame::Error { req: Some(1), code: ZimErrorCode::TokenExpired, message: "expired".into() },
+    );
+    assert_eq!(
+        o,
+        vec![
+            SdkOutput::Close,
+            ev(AppEvent::LoginFailed { user: "alice".into(), code: 6_000_106, message: "expired".into() }),
+            state(ConnectionState::Disconnected, ConnectionEvent::TokenExpired),
+        ]
+    );
+    assert_eq!(sdk.next_timer(), None, "no heartbeat or reconnect after a failed login");
+}
+
+#[test]
+fn a_sync_batch_with_more_asks_again_from_the_advanced_cursors() {
+    let mut sdk = logged_in(ios_debug());
+    let o = server(&mut sdk, 5, ServerFrame::SyncBatch { req: 2, messages: vec![msg(1, 1), msg(2, 2)], more: true });
+    assert_eq!(
+        o,
+        vec![
+            received(msg(1, 1), Via::Sync),
+            received(msg(2, 2), Via::Sync),
+            out(ClientFrame::Sync { req: 3, cursors: vec![Cursor { conv: conv(), seq: 2 }], limit: 50 }),
+        ]
+    );
+    let o = server(&mut sdk, 6, ServerFrame::SyncBatch { req: 3, messages: vec![msg(3, 3)], more: false });
+    assert_eq!(o, vec![received(msg(3, 3), Via::Sync), ev(AppEvent::SyncCompleted { user: "alice".into() })]);
+}
+
+#[test]
+fn a_sync_batch_for_a_stale_request_is_ignored() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(server(&mut sdk, 5, ServerFrame::SyncBatch { req: 7, messages: vec![msg(1, 1)], more: false }), vec![]);
+}
+
+#[test]
+fn a_message_arriving_by_deliver_and_by_sync_is_surfaced_once() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(
+        server(&mut sdk, 5, ServerFrame::Deliver { message: msg(1, 1) }),
+        vec![out(ClientFrame::Ack { id: MessageId(1) }), received(msg(1, 1), Via::Online)]
+    );
+    assert_eq!(
+        server(&mut sdk, 6, ServerFrame::SyncBatch { req: 2, messages: vec![msg(1, 1), msg(2, 2)], more: false }),
+        vec![received(msg(2, 2), Via::Sync), ev(AppEvent::SyncCompleted { user: "alice".into() })]
+    );
+    assert_eq!(
+        server(&mut sdk, 7, ServerFrame::Deliver { message: msg(2, 2) }),
+        vec![out(ClientFrame::Ack { id: MessageId(2) })],
+        "a known message is acked again but not surfaced"
+    );
+}
+
+#[test]
+fn a_gap_keeps_the_sync_cursor_at_the_contiguous_position() {
+    let mut sdk = logged_in(ios_debug());
+    server(&mut sdk, 1, ServerFrame::SyncBatch { req: 2, messages: vec![], more: false });
+    server(&mut sdk, 2, ServerFrame::Deliver { message: msg(1, 1) });
+    let o = server(&mut sdk, 3, ServerFrame::Deliver { message: msg(3, 3) });
+    assert_eq!(o, vec![out(ClientFrame::Ack { id: MessageId(3) }), received(msg(3, 3), Via::Online)]);
+
+    // Reconnect: the new sync starts after seq 1, not 3, so seq 2 is fetched.
+    feed(&mut sdk, 4, SdkInput::Disconnected);
+    assert_eq!(tick(&mut sdk, 504), vec![SdkOutput::Connect]);
+    feed(&mut sdk, 505, SdkInput::Connected);
+    let o = server(&mut sdk, 506, ServerFrame::LoginOk { req: 3 });
+    assert_eq!(
+        o.last(),
+        Some(&out(ClientFrame::Sync { req: 4, cursors: vec![Cursor { conv: conv(), seq: 1 }], limit: 50 }))
+    );
+
+    // Filling the gap moves the cursor past the message that came early.
+    let o = server(&mut sdk, 507, ServerFrame::SyncBatch { req: 4, messages: vec![msg(2, 2), msg(3, 3)], more: true });
+    assert_eq!(
+        o,
+        vec![
+            received(msg(2, 2), Via::Sync),
+            out(ClientFrame::Sync { req: 5, cursors: vec![Cursor { conv: conv(), seq: 3 }], limit: 50 }),
+        ]
+    );
+}
+
+#[test]
+fn register_push_on_ios_labels_a_debug_build_with_automatic_environment_development() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    assert_eq!(
+        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        vec![SdkOutput::RequestVendorToken { vendor: Vendor::Apns }]
+    );
+    assert_eq!(
+        feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() }),
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Apns, Environment::Development, "ab12")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn register_push_on_ios_with_production_environment_labels_production_even_in_debug() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Production });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Apns, Environment::Production, "ab12")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn register_push_on_an_ios_release_build_with_automatic_environment_labels_production() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { push_id: Some(p), .. } }] if p.env == Environment::Production),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn register_push_on_android_without_enable_fcm_push_fails_without_asking_the_os() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let o = app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { error_code: 1, push_id: None, .. } }]),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn register_push_on_android_with_enable_debug_labels_the_push_id_development() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
+    assert_eq!(app(&mut sdk, 0, AppCommand::SetPushConfig { config: fcm }), vec![]);
+    assert_eq!(app(&mut sdk, 0, AppCommand::EnableDebug { debug: true }), vec![]);
+    assert_eq!(
+        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        vec![SdkOutput::RequestVendorToken { vendor: Vendor::Fcm }]
+    );
+    assert_eq!(
+        feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "x:APA91b".into() }),
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Fcm, Environment::Development, "x:APA91b")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn register_push_on_android_without_enable_debug_labels_the_push_id_production_even_in_a_debug_build() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
+    app(&mut sdk, 0, AppCommand::SetPushConfig { config: fcm });
+    // The iOS environment setting has no effect on Android.
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Development });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "t".into() });
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Fcm, Environment::Production, "t")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn a_vendor_token_failure_is_reported_as_registered_with_an_error() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let o = feed(&mut sdk, 0, SdkInput::VendorTokenFailed { vendor: Vendor::Apns, reason: "no entitlement".into() });
+    assert_eq!(o, vec![ev(AppEvent::Registered { error_code: 1, push_id: None, message: "no entitlement".into() })]);
+}
+
+#[test]
+fn a_vendor_token_arriving_after_login_is_bound_with_bind_push() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let p = PushId::new(Vendor::Apns, Environment::Development, "ab12");
+    assert_eq!(
+        feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() }),
+        vec![
+            ev(AppEvent::Registered { error_code: 0, push_id: Some(p.clone()), message: String::new() }),
+            out(ClientFrame::BindPush { req: 3, push_id: p }),
+        ]
+    );
+}
+
+#[test]
+fn logout_sends_logout_and_emits_logged_out_only_after_logout_ok() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(app(&mut sdk, 1, AppCommand::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
+    assert_eq!(server(&mut sdk, 2, ServerFrame::LogoutOk { req: 99 }), vec![], "another request's ack");
+    assert_eq!(
+        server(&mut sdk, 3, ServerFrame::LogoutOk { req: 3 }),
+        vec![
+            SdkOutput::Close,
+            ev(AppEvent::LoggedOut { user: "alice".into() }),
+            state(ConnectionState::Disconnected, ConnectionEvent::Success),
+        ]
+    );
+    assert_eq!(sdk.next_timer(), None);
+}
+
+#[test]
+fn a_connection_lost_during_logout_redoes_the_logout_on_a_new_session() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCommand::Logout);
+    assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![], "no LoggedOut without LogoutOk");
+    assert_eq!(tick(&mut sdk, 502), vec![SdkOutput::Connect]);
+    let o = feed(&mut sdk, 503, SdkInput::Connected);
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { req: 4, .. } }]), "{o:?}");
+    assert_eq!(
+        server(&mut sdk, 504, ServerFrame::LoginOk { req: 4 }),
+        vec![
+            state(ConnectionState::Connected, ConnectionEvent::Success),
+            ev(AppEvent::LoggedIn { user: "alice".into() }),
+            out(ClientFrame::Logout { req: 5 }),
+        ]
+    );
+    let o = server(&mut sdk, 505, ServerFrame::LogoutOk { req: 5 });
+    assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
+}
+
+#[test]
+fn a_disconnect_while_logged_in_reports_reconnecting_and_reconnects_after_the_backoff() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(
+        feed(&mut sdk, 1_000, SdkInput::Disconnected),
+        vec![state(ConnectionState::Reconnecting, ConnectionEvent::LoginInterrupted)]
+    );
+    assert_eq!(sdk.next_timer(), Some(Millis(1_500)), "first backoff step, heartbeat cleared");
+    assert_eq!(tick(&mut sdk, 1_499), vec![]);
+    assert_eq!(tick(&mut sdk, 1_500), vec![SdkOutput::Connect]);
+    assert_eq!(sdk.next_timer(), None);
+
+    // The connect fails: the next step of the backoff.
+    assert_eq!(feed(&mut sdk, 1_600, SdkInput::Disconnected), vec![]);
+    assert_eq!(sdk.next_timer(), Some(Millis(2_600)));
+    assert_eq!(tick(&mut sdk, 2_600), vec![SdkOutput::Connect]);
+
+    assert_eq!(
+        feed(&mut sdk, 2_700, SdkInput::Connected),
+        vec![out(ClientFrame::Login {
+            req: 3,
+            user_id: "alice".into(),
+            token: "tok".into(),
+            device_id: "phone".into(),
+            platform: Platform::Ios,
+            push_id: None,
+        })]
+    );
+    assert_eq!(
+        server(&mut sdk, 2_800, ServerFrame::LoginOk { req: 3 }),
+        vec![
+            state(ConnectionState::Connected, ConnectionEvent::Success),
+            ev(AppEvent::LoggedIn { user: "alice".into() }),
+            out(ClientFrame::Sync { req: 4, cursors: vec![], limit: 50 }),
+        ]
+    );
+
+    // A successful login resets the backoff.
+    feed(&mut sdk, 3_000, SdkInput::Disconnected);
+    assert_eq!(sdk.next_timer(), Some(Millis(3_500)));
+}
+
+#[test]
+fn heartbeats_go_out_every_interval_and_a_missing_pong_closes_the_link() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(sdk.next_timer(), Some(Millis(10_000)));
+    assert_eq!(tick(&mut sdk, 9_999), vec![]);
+    assert_eq!(tick(&mut sdk, 10_000), vec![out(ClientFrame::Heartbeat)]);
+    assert_eq!(sdk.next_timer(), Some(Millis(15_000)), "the pong deadline comes first");
+    assert_eq!(server(&mut sdk, 10_050, ServerFrame::Pong), vec![]);
+    assert_eq!(sdk.next_timer(), Some(Millis(20_000)));
+
+    assert_eq!(tick(&mut sdk, 20_000), vec![out(ClientFrame::Heartbeat)]);
+    assert_eq!(tick(&mut sdk, 24_999), vec![]);
+    assert_eq!(
+        tick(&mut sdk, 25_000),
+        vec![SdkOutput::Close, state(ConnectionState::Reconnecting, ConnectionEvent::LoginInterrupted)]
+    );
+    assert_eq!(sdk.next_timer(), Some(Millis(25_500)));
+}
+
+#[test]
+fn a_kicked_out_frame_moves_to_disconnected_with_kicked_out() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(
+        server(&mut sdk, 1, ServerFrame::KickedOut),
+        vec![SdkOutput::Close, state(ConnectionState::Disconnected, ConnectionEvent::KickedOut)]
+    );
+    assert_eq!(sdk.next_timer(), None, "a kicked-out SDK does not reconnect");
+    assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![]);
+    let o = app(&mut sdk, 3, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None });
+    assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_121, .. } }]), "{o:?}");
+}
+
+#[test]
+fn persisted_state_lets_a_relaunched_sdk_skip_known_messages_and_sync_from_its_cursor() {
+    let mut first = logged_in(ios_debug());
+    server(&mut first, 1, ServerFrame::SyncBatch { req: 2, messages: vec![msg(1, 1), msg(2, 2)], more: false });
+    let saved = first.persisted();
+    drop(first);
+
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(saved.clone()));
+    assert_eq!(sdk.persisted(), saved, "the store round-trips unchanged");
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    let o = server(&mut sdk, 0, ServerFrame::LoginOk { req: 1 });
+    assert_eq!(
+        o.last(),
+        Some(&out(ClientFrame::Sync { req: 2, cursors: vec![Cursor { conv: conv(), seq: 2 }], limit: 50 }))
+    );
+    assert_eq!(
+        server(&mut sdk, 1, ServerFrame::SyncBatch { req: 2, messages: vec![msg(2, 2), msg(3, 3)], more: false }),
+        vec![received(msg(3, 3), Via::Sync), ev(AppEvent::SyncCompleted { user: "alice".into() })]
+    );
+    assert_eq!(
+        server(&mut sdk, 2, ServerFrame::Deliver { message: msg(1, 1) }),
+        vec![out(ClientFrame::Ack { id: MessageId(1) })]
+    );
+}
+
+#[test]
+fn unreadable_persisted_data_starts_like_a_fresh_install() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(serde_json::json!({"users": 42})));
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    let o = server(&mut sdk, 0, ServerFrame::LoginOk { req: 1 });
+    assert_eq!(o.last(), Some(&out(ClientFrame::Sync { req: 2, cursors: vec![], limit: 50 })));
+}
+
+#[test]
+fn send_while_logged_out_fails_with_6000121() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    assert_eq!(
+        app(&mut sdk, 0, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None }),
+        vec![ev(AppEvent::SendFailed { to: "bob".into(), code: 6_000_121, message: "not logged in".into() })]
+    );
+}
+
+#[test]
+fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
+    let mut sdk = logged_in(ios_debug());
+    let push = Some(PushConfig { title: "t".into(), content: "c".into(), payload: String::new() });
+    assert_eq!(
+        app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: push.clone() }),
+        vec![out(ClientFrame::Send { req: 3, to: "bob".into(), body: MessageBody::Text { text: "hi".into() }, push })]
+    );
+    let mine = Message { from: "alice".into(), ..msg(7, 1) };
+    assert_eq!(
+        server(&mut sdk, 2, ServerFrame::SendOk { req: 3, message: mine.clone() }),
+        vec![ev(AppEvent::MessageSent { message: mine.clone() })]
+    );
+    assert_eq!(
+        server(&mut sdk, 3, ServerFrame::SyncBatch { req: 2, messages: vec![mine], more: false }),
+        vec![ev(AppEvent::SyncCompleted { user: "alice".into() })]
+    );
+}
+
+#[test]
+fn a_send_error_is_reported_as_send_failed_with_the_server_code() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCommand::Send { to: "ghost".into(), text: "hi".into(), push: None });
+    let o = server(
+        &mut sdk,
+        2,
+        ServerFrame::Error { req: Some(3), code: ZimErrorCode::TargetDoesNotExist, message: "no such user".into() },
+    );
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::SendFailed { to: "ghost".into(), code: 6_000_204, message: "no such user".into() })]
+    );
+}
+
+#[test]
+fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let n = Notification {
+        title: "Bob".into(),
+        content: "hi".into(),
+        payload: "p".into(),
+        message_id: Some(MessageId(4)),
+        to_user: Some("alice".into()),
+    };
+    assert_eq!(
+        feed(&mut sdk, 0, SdkInput::Notification { notification: n.clone() }),
+        vec![ev(AppEvent::NotificationArrived { notification: n })]
+    );
+}
+
+#[test]
+fn a_second_login_while_logged_in_fails_with_6000001() {
+    let mut sdk = logged_in(ios_debug());
+    let o = app(&mut sdk, 1, AppCommand::Login { user: "bob".into(), token: "t".into() });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_001, user, .. } }] if user.as_str() == "bob"),
+        "{o:?}"
+    );
+}

@@ -1,1 +1,393 @@
 use super::*;
+use crate::vendor::VendorToDevice;
+use serde_json::json;
+
+const TOPIC: &str = "im.zego.zimsim.demo";
+const ID: &str = "5e1f9b2c-0000-4000-8000-00000000002a";
+const CHANNEL: ConnId = ConnId(1);
+
+fn drain(a: &mut Apns) -> Vec<VendorOutput> {
+    std::iter::from_fn(|| a.poll_output()).collect()
+}
+
+fn hello(a: &mut Apns, channel: ConnId, device: &str) {
+    a.on_channel_open(channel);
+    a.on_channel_frame(channel, DeviceToVendor::Hello { device: device.into() });
+}
+
+fn ask_token(a: &mut Apns, channel: ConnId, req: u64, app: &str) -> Vec<VendorOutput> {
+    a.on_channel_frame(channel, DeviceToVendor::RequestToken { req, app: app.into(), project: None });
+    drain(a)
+}
+
+fn token_in(outputs: &[VendorOutput]) -> String {
+    outputs
+        .iter()
+        .find_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
+            _ => None,
+        })
+        .expect("a Token frame")
+}
+
+/// A sandbox APNs with device "phone" connected on `CHANNEL` and holding a token for `TOPIC`.
+fn sandbox_with_device() -> (Apns, String) {
+    let mut a = Apns::new(Environment::Development, 1);
+    hello(&mut a, CHANNEL, "phone");
+    let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
+    (a, token)
+}
+
+const BODY: &str = r#"{"aps":{"alert":{"title":"Alice","body":"hi"}},"payload":"p"}"#;
+
+/// A request that passes every check.
+fn request(token: &str) -> HttpRequest {
+    HttpRequest::post(format!("/3/device/{token}"), BODY.as_bytes().to_vec())
+        .header("authorization", "bearer provider-jwt")
+        .header("apns-push-type", "alert")
+        .header("apns-topic", TOPIC)
+        .header("apns-priority", "10")
+        .header("apns-expiration", "1767312005")
+        .header("apns-id", ID)
+        .header("apns-collapse-id", "m1")
+        .header("content-type", "application/json")
+}
+
+fn with(mut req: HttpRequest, name: &str, value: &str) -> HttpRequest {
+    req.headers.retain(|(n, _)| n != name);
+    req.header(name, value)
+}
+
+fn without(mut req: HttpRequest, name: &str) -> HttpRequest {
+    req.headers.retain(|(n, _)| n != name);
+    req
+}
+
+/// A JSON body of exactly `len` bytes.
+fn body_of_len(len: usize) -> Vec<u8> {
+    let overhead = r#"{"aps":{"alert":""}}"#.len();
+    let body = format!(r#"{{"aps":{{"alert":"{}"}}}}"#, "x".repeat(len - overhead));
+    assert_eq!(body.len(), len);
+    body.into_bytes()
+}
+
+/// Sends `req` and checks the response, and that the only output is the `Request` event
+/// with the same verdict (nothing was delivered).
+fn assert_rejected(a: &mut Apns, req: &HttpRequest, status: u16, reason: &str) {
+    let resp = a.handle(req, Millis(0));
+    assert_eq!((resp.status, resp.body_json()), (status, json!({ "reason": reason })));
+    assert_eq!(resp.get("content-type"), Some("application/json"));
+    let out = drain(a);
+    match out.as_slice() {
+        [VendorOutput::Event(VendorEvent::Request { env, status: s, reason: Some(r), .. })] => {
+            assert_eq!((*env, *s, r.as_str()), (Some(a.env()), status, reason));
+        }
+        other => panic!("expected only the Request event, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_device_gets_a_64_hex_character_token_over_its_channel() {
+    let mut a = Apns::new(Environment::Production, 1);
+    hello(&mut a, CHANNEL, "phone");
+    assert_eq!(drain(&mut a), vec![], "hello with nothing stored is silent");
+    let out = ask_token(&mut a, CHANNEL, 7, TOPIC);
+    let token = token_in(&out);
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{token}");
+    assert_eq!(
+        out,
+        vec![
+            VendorOutput::Event(VendorEvent::TokenIssued {
+                device: "phone".into(),
+                app: TOPIC.into(),
+                token: token.clone(),
+                env: Environment::Production,
+            }),
+            VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 7, token } },
+        ]
+    );
+}
+
+#[test]
+fn the_same_install_asking_again_gets_the_same_token_without_a_new_issue() {
+    let (mut a, token) = sandbox_with_device();
+    assert_eq!(
+        ask_token(&mut a, CHANNEL, 2, TOPIC),
+        vec![VendorOutput::ToDevice {
+            channel: CHANNEL,
+            frame: VendorToDevice::Token { req: 2, token: token.clone() }
+        }]
+    );
+    // On a new channel (reboot) too.
+    a.on_channel_close(CHANNEL);
+    hello(&mut a, ConnId(2), "phone");
+    assert_eq!(token_in(&ask_token(&mut a, ConnId(2), 3, TOPIC)), token);
+    // Another app on the same device, or the same app on another device, gets its own.
+    let other_app = token_in(&ask_token(&mut a, ConnId(2), 4, "com.example.other"));
+    hello(&mut a, ConnId(3), "tablet");
+    let other_device = token_in(&ask_token(&mut a, ConnId(3), 5, TOPIC));
+    assert_ne!(other_app, token);
+    assert_ne!(other_device, token);
+    assert_ne!(other_app, other_device);
+}
+
+#[test]
+fn a_token_request_before_hello_is_refused() {
+    let mut a = Apns::new(Environment::Development, 1);
+    a.on_channel_open(CHANNEL);
+    let out = ask_token(&mut a, CHANNEL, 1, TOPIC);
+    assert!(
+        matches!(
+            &out[..],
+            [VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::TokenError { req: 1, .. } }]
+        ),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn token_issuing_is_deterministic_for_a_seed() {
+    let issue = |seed| {
+        let mut a = Apns::new(Environment::Development, seed);
+        hello(&mut a, CHANNEL, "phone");
+        token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC))
+    };
+    assert_eq!(issue(3), issue(3));
+    assert_ne!(issue(3), issue(4));
+}
+
+#[test]
+fn a_valid_request_delivers_a_notification_to_the_connected_device() {
+    let (mut a, token) = sandbox_with_device();
+    let resp = a.handle(&request(&token), Millis(0));
+    assert_eq!((resp.status, resp.get("apns-id"), resp.body.is_empty()), (200, Some(ID), true));
+    assert_eq!(
+        drain(&mut a),
+        vec![
+            VendorOutput::Event(VendorEvent::Notified { device: "phone".into(), id: ID.into(), stored: false }),
+            VendorOutput::ToDevice {
+                channel: CHANNEL,
+                frame: VendorToDevice::Notification(DeviceNotification {
+                    id: ID.into(),
+                    app: TOPIC.into(),
+                    payload: serde_json::from_str(BODY).expect("json"),
+                }),
+            },
+            VendorOutput::Event(VendorEvent::Request {
+                env: Some(Environment::Development),
+                token: Some(token),
+                status: 200,
+                reason: None,
+            }),
+        ]
+    );
+}
+
+#[test]
+fn a_request_without_apns_id_gets_a_generated_canonical_one() {
+    let (mut a, token) = sandbox_with_device();
+    let req = without(request(&token), "apns-id");
+    let first = a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+    let second = a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+    assert!(is_canonical_uuid(&first), "{first}");
+    assert_ne!(first, second);
+}
+
+#[test]
+fn a_request_that_is_not_a_post_gets_405_method_not_allowed() {
+    let (mut a, token) = sandbox_with_device();
+    let req = HttpRequest { method: "GET".into(), ..request(&token) };
+    assert_rejected(&mut a, &req, 405, "MethodNotAllowed");
+}
+
+#[test]
+fn a_request_outside_3_device_gets_404_bad_path() {
+    let (mut a, token) = sandbox_with_device();
+    let req = HttpRequest { path: format!("/2/device/{token}"), ..request(&token) };
+    assert_rejected(&mut a, &req, 404, "BadPath");
+}
+
+#[test]
+fn a_request_without_a_token_in_the_path_gets_400_missing_device_token() {
+    let (mut a, token) = sandbox_with_device();
+    let req = HttpRequest { path: "/3/device/".into(), ..request(&token) };
+    assert_rejected(&mut a, &req, 400, "MissingDeviceToken");
+}
+
+#[test]
+fn a_request_without_a_bearer_gets_403_missing_provider_token() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &without(request(&token), "authorization"), 403, "MissingProviderToken");
+    assert_rejected(&mut a, &with(request(&token), "authorization", "bearer "), 403, "MissingProviderToken");
+    assert_rejected(&mut a, &with(request(&token), "authorization", "Basic abc"), 403, "MissingProviderToken");
+    // The scheme is case-insensitive.
+    assert_eq!(a.handle(&with(request(&token), "authorization", "Bearer jwt"), Millis(0)).status, 200);
+}
+
+#[test]
+fn a_repeated_header_gets_400_duplicate_headers() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &request(&token).header("apns-topic", TOPIC), 400, "DuplicateHeaders");
+}
+
+#[test]
+fn an_unknown_push_type_gets_400_invalid_push_type() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &with(request(&token), "apns-push-type", "banner"), 400, "InvalidPushType");
+}
+
+#[test]
+fn a_request_without_a_topic_gets_400_missing_topic() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &without(request(&token), "apns-topic"), 400, "MissingTopic");
+}
+
+#[test]
+fn a_priority_other_than_10_5_or_1_gets_400_bad_priority() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &with(request(&token), "apns-priority", "7"), 400, "BadPriority");
+    // Background pushes must not use priority 10.
+    let background = with(request(&token), "apns-push-type", "background");
+    assert_rejected(&mut a, &background, 400, "BadPriority");
+    assert_eq!(a.handle(&with(background, "apns-priority", "5"), Millis(0)).status, 200);
+}
+
+#[test]
+fn a_non_numeric_expiration_gets_400_bad_expiration_date() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &with(request(&token), "apns-expiration", "tomorrow"), 400, "BadExpirationDate");
+}
+
+#[test]
+fn a_non_canonical_apns_id_gets_400_bad_message_id() {
+    let (mut a, token) = sandbox_with_device();
+    let upper = ID.to_ascii_uppercase();
+    assert_rejected(&mut a, &with(request(&token), "apns-id", &upper), 400, "BadMessageId");
+    assert_rejected(&mut a, &with(request(&token), "apns-id", "not-a-uuid"), 400, "BadMessageId");
+}
+
+#[test]
+fn a_collapse_id_over_64_bytes_gets_400_bad_collapse_id() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &with(request(&token), "apns-collapse-id", &"c".repeat(65)), 400, "BadCollapseId");
+    assert_eq!(a.handle(&with(request(&token), "apns-collapse-id", &"c".repeat(64)), Millis(0)).status, 200);
+}
+
+#[test]
+fn an_empty_body_gets_400_payload_empty() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &HttpRequest { body: vec![], ..request(&token) }, 400, "PayloadEmpty");
+}
+
+#[test]
+fn an_alert_body_over_4096_bytes_gets_413_payload_too_large() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &HttpRequest { body: body_of_len(4097), ..request(&token) }, 413, "PayloadTooLarge");
+    assert_eq!(a.handle(&HttpRequest { body: body_of_len(4096), ..request(&token) }, Millis(0)).status, 200);
+}
+
+#[test]
+fn a_voip_body_may_reach_5120_bytes_but_not_more() {
+    let (mut a, token) = sandbox_with_device();
+    let voip = with(with(request(&token), "apns-push-type", "voip"), "apns-topic", &format!("{TOPIC}.voip"));
+    assert_eq!(a.handle(&HttpRequest { body: body_of_len(5120), ..voip.clone() }, Millis(0)).status, 200);
+    drain(&mut a);
+    assert_rejected(&mut a, &HttpRequest { body: body_of_len(5121), ..voip }, 413, "PayloadTooLarge");
+}
+
+#[test]
+fn a_body_that_is_not_an_object_with_aps_gets_400_bad_payload() {
+    let (mut a, token) = sandbox_with_device();
+    assert_rejected(&mut a, &HttpRequest { body: b"[1]".to_vec(), ..request(&token) }, 400, "BadPayload");
+    assert_rejected(&mut a, &HttpRequest { body: br#"{"alert":"x"}"#.to_vec(), ..request(&token) }, 400, "BadPayload");
+}
+
+#[test]
+fn a_token_issued_by_the_other_environment_gets_400_bad_device_token() {
+    let mut production = Apns::new(Environment::Production, 1);
+    hello(&mut production, CHANNEL, "phone");
+    let production_token = token_in(&ask_token(&mut production, CHANNEL, 1, TOPIC));
+    let (mut sandbox, sandbox_token) = sandbox_with_device();
+    assert_ne!(production_token, sandbox_token);
+    assert_rejected(&mut sandbox, &request(&production_token), 400, "BadDeviceToken");
+    assert_rejected(&mut production, &request(&sandbox_token), 400, "BadDeviceToken");
+    assert_rejected(&mut sandbox, &request("zzzz"), 400, "BadDeviceToken");
+}
+
+#[test]
+fn a_token_issued_for_another_app_gets_400_device_token_not_for_topic() {
+    let (mut a, _) = sandbox_with_device();
+    let other = token_in(&ask_token(&mut a, CHANNEL, 2, "com.example.other"));
+    assert_rejected(&mut a, &request(&other), 400, "DeviceTokenNotForTopic");
+}
+
+#[test]
+fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is_kept() {
+    let (mut a, token) = sandbox_with_device();
+    let other_token = token_in(&ask_token(&mut a, CHANNEL, 2, "com.example.other"));
+    a.on_channel_close(CHANNEL);
+
+    let id = |n: u64| format!("5e1f9b2c-0000-4000-8000-{n:012x}");
+    let stored =
+        |n: u64| VendorOutput::Event(VendorEvent::Notified { device: "phone".into(), id: id(n), stored: true });
+    let accepted = |token: &str| {
+        VendorOutput::Event(VendorEvent::Request {
+            env: Some(Environment::Development),
+            token: Some(token.to_owned()),
+            status: 200,
+            reason: None,
+        })
+    };
+
+    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(1)), Millis(0)).status, 200);
+    assert_eq!(drain(&mut a), vec![stored(1), accepted(&token)]);
+
+    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(2)), Millis(1)).status, 200);
+    assert_eq!(
+        drain(&mut a),
+        vec![
+            stored(2),
+            VendorOutput::Event(VendorEvent::Coalesced { device: "phone".into(), id: id(1) }),
+            accepted(&token),
+        ]
+    );
+
+    // Another app's notification is kept alongside.
+    let other_req = with(with(request(&other_token), "apns-id", &id(3)), "apns-topic", "com.example.other");
+    assert_eq!(a.handle(&other_req, Millis(2)).status, 200);
+    assert_eq!(drain(&mut a), vec![stored(3), accepted(&other_token)]);
+
+    // The next hello flushes what is stored, once.
+    hello(&mut a, ConnId(2), "phone");
+    let delivered: Vec<(ConnId, String, String)> = drain(&mut a)
+        .into_iter()
+        .map(|o| match o {
+            VendorOutput::ToDevice { channel, frame: VendorToDevice::Notification(n) } => (channel, n.id, n.app),
+            other => panic!("expected only notifications, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        delivered,
+        vec![(ConnId(2), id(2), TOPIC.to_owned()), (ConnId(2), id(3), "com.example.other".to_owned())]
+    );
+    a.on_channel_close(ConnId(2));
+    hello(&mut a, ConnId(3), "phone");
+    assert_eq!(drain(&mut a), vec![]);
+}
+
+#[test]
+fn closing_an_old_channel_does_not_take_a_newer_one_offline() {
+    let (mut a, token) = sandbox_with_device();
+    hello(&mut a, ConnId(2), "phone");
+    a.on_channel_close(CHANNEL);
+    assert_eq!(a.handle(&request(&token), Millis(0)).status, 200);
+    let out = drain(&mut a);
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            VendorOutput::ToDevice { channel: ConnId(2), frame: VendorToDevice::Notification(_) }
+        )),
+        "{out:?}"
+    );
+}

@@ -1,0 +1,369 @@
+//! A simulated handset: the OS (its push channel to the vendor, notification display) and
+//! the app process (which runs an SDK and its connection to the ZIM server). The app can
+//! be killed and launched; the SDK's local data survives that, the process state does not.
+//!
+//! One task per device; devices live as tasks inside a farm host (turmoil's per-step cost
+//! grows with the number of hosts, not tasks).
+
+use crate::framed::{write_frame, FrameReader};
+use crate::net::Connector;
+use crate::shell::ports;
+use crate::trace::{Env, Event};
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zimsim_reference::client::{AppCommand, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::pushid::Vendor;
+use zimsim_reference::vendor::{DeviceNotification, DeviceToVendor, VendorToDevice};
+use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
+
+/// How long a connect may hang (a crashed host never answers) before it counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Delay before the OS reopens a broken push channel.
+const CHANNEL_RETRY: Duration = Duration::from_secs(1);
+
+/// What the scenario director tells a device.
+#[derive(Clone, Debug)]
+pub enum Command {
+    LaunchApp,
+    KillApp,
+    App(AppCommand),
+}
+
+/// Where the device's OS and app connect.
+#[derive(Clone, Debug)]
+pub struct DeviceSetup {
+    pub id: DeviceId,
+    pub platform: Platform,
+    /// The app's bundle ID / package name.
+    pub app: String,
+    /// The vendor host this install's OS registers with (decided by platform and build).
+    pub push_host: String,
+    /// FCM sender project of this build (Android only).
+    pub fcm_project: Option<String>,
+    pub sdk: SdkConfig,
+}
+
+/// Events from the device's I/O tasks to its main loop. `link` numbers ZIM connections so
+/// events of an old connection are ignored.
+enum IoEvent {
+    ZimUp(u64, mpsc::UnboundedSender<ClientFrame>),
+    ZimFrame(u64, ServerFrame),
+    ZimDown(u64),
+    ChannelUp(mpsc::UnboundedSender<DeviceToVendor>),
+    Vendor(VendorToDevice),
+    ChannelDown,
+}
+
+/// The app process, while it runs.
+struct App {
+    sdk: Box<dyn ClientSdk>,
+    /// The live ZIM connection's number and writer, once connected.
+    link: Option<(u64, Option<mpsc::UnboundedSender<ClientFrame>>, JoinHandle<()>)>,
+}
+
+struct Device<C: Connector> {
+    setup: DeviceSetup,
+    connector: C,
+    env: Rc<dyn Env>,
+    factory: Rc<dyn SdkFactory>,
+    io_tx: mpsc::UnboundedSender<IoEvent>,
+    app: Option<App>,
+    /// The SDK's local data as of the last kill (its on-device database).
+    disk: Option<serde_json::Value>,
+    channel: Option<mpsc::UnboundedSender<DeviceToVendor>>,
+    /// Token requests not yet answered (resent if the channel reconnects).
+    token_requests: Vec<(u64, Vendor)>,
+    next_req: u64,
+    next_link: u64,
+}
+
+/// Runs one device until `commands` closes and the simulation ends.
+pub async fn run<C: Connector>(
+    setup: DeviceSetup,
+    connector: C,
+    factory: Rc<dyn SdkFactory>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    env: Rc<dyn Env>,
+) {
+    let (io_tx, mut io_rx) = mpsc::unbounded_channel();
+    let mut d = Device {
+        setup,
+        connector,
+        env,
+        factory,
+        io_tx,
+        app: None,
+        disk: None,
+        channel: None,
+        token_requests: Vec::new(),
+        next_req: 1,
+        next_link: 1,
+    };
+    tokio::task::spawn_local(push_channel(
+        d.setup.id.clone(),
+        d.setup.push_host.clone(),
+        d.connector.clone(),
+        d.io_tx.clone(),
+    ));
+    let mut commands_open = true;
+    loop {
+        let timer = d.app.as_ref().and_then(|a| a.sdk.next_timer());
+        let sleep = timer.map(|t| Duration::from_millis(t.since(d.env.now())));
+        tokio::select! {
+            biased;
+            cmd = commands.recv(), if commands_open => match cmd {
+                Some(cmd) => d.on_command(cmd),
+                None => commands_open = false,
+            },
+            Some(ev) = io_rx.recv() => d.on_io(ev),
+            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => d.feed(SdkInput::Tick),
+        }
+    }
+}
+
+impl<C: Connector> Device<C> {
+    fn src(&self) -> &str {
+        self.setup.id.as_str()
+    }
+
+    fn record(&self, event: Event) {
+        self.env.record(self.src(), event);
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::LaunchApp => {
+                if self.app.is_none() {
+                    let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
+                    self.app = Some(App { sdk, link: None });
+                    self.record(Event::AppLaunched);
+                }
+            }
+            Command::KillApp => {
+                if let Some(app) = self.app.take() {
+                    self.disk = Some(app.sdk.persisted());
+                    if let Some((_, _, task)) = app.link {
+                        task.abort(); // the OS closes the app's sockets
+                    }
+                    self.record(Event::AppKilled);
+                }
+            }
+            Command::App(command) => self.feed(SdkInput::App { command }),
+        }
+    }
+
+    fn on_io(&mut self, ev: IoEvent) {
+        match ev {
+            IoEvent::ZimUp(link, tx) => {
+                if let Some(App { link: Some((l, writer, _)), .. }) = &mut self.app {
+                    if *l == link {
+                        *writer = Some(tx);
+                        self.feed(SdkInput::Connected);
+                    }
+                }
+            }
+            IoEvent::ZimFrame(link, frame) => {
+                if self.current_link() == Some(link) {
+                    self.feed(SdkInput::Frame { frame });
+                }
+            }
+            IoEvent::ZimDown(link) => {
+                if self.current_link() == Some(link) {
+                    if let Some(app) = &mut self.app {
+                        app.link = None;
+                    }
+                    self.feed(SdkInput::Disconnected);
+                }
+            }
+            IoEvent::ChannelUp(tx) => {
+                for (req, _) in &self.token_requests {
+                    let _ = tx.send(self.token_request(*req));
+                }
+                self.channel = Some(tx);
+            }
+            IoEvent::ChannelDown => self.channel = None,
+            IoEvent::Vendor(VendorToDevice::Token { req, token }) => {
+                let Some(i) = self.token_requests.iter().position(|(r, _)| *r == req) else { return };
+                let (_, vendor) = self.token_requests.remove(i);
+                self.record(Event::OsToken { vendor_host: self.setup.push_host.clone(), token: token.clone() });
+                self.feed(SdkInput::VendorToken { vendor, token });
+            }
+            IoEvent::Vendor(VendorToDevice::TokenError { req, reason }) => {
+                let Some(i) = self.token_requests.iter().position(|(r, _)| *r == req) else { return };
+                let (_, vendor) = self.token_requests.remove(i);
+                self.feed(SdkInput::VendorTokenFailed { vendor, reason });
+            }
+            IoEvent::Vendor(VendorToDevice::Notification(n)) => self.on_notification(n),
+        }
+    }
+
+    fn current_link(&self) -> Option<u64> {
+        self.app.as_ref().and_then(|a| a.link.as_ref()).map(|(l, _, _)| *l)
+    }
+
+    /// The OS shows the notification unless the app is running in the foreground, in which
+    /// case the app's SDK gets it (`notificationArrived`).
+    fn on_notification(&mut self, n: DeviceNotification) {
+        let notification = parse_notification(&n.payload);
+        let shown = self.app.is_none();
+        self.record(Event::Notification { id: n.id, shown, notification: notification.clone() });
+        if !shown {
+            self.feed(SdkInput::Notification { notification });
+        }
+    }
+
+    fn token_request(&self, req: u64) -> DeviceToVendor {
+        DeviceToVendor::RequestToken { req, app: self.setup.app.clone(), project: self.setup.fcm_project.clone() }
+    }
+
+    /// Feeds the running app's SDK and carries out its outputs. Input to a killed app is
+    /// dropped, as the OS would.
+    fn feed(&mut self, input: SdkInput) {
+        let now = self.env.now();
+        let Some(app) = &mut self.app else { return };
+        app.sdk.handle(now, input);
+        while let Some(out) = self.app.as_mut().and_then(|a| a.sdk.poll_output()) {
+            self.carry_out(out);
+        }
+    }
+
+    fn carry_out(&mut self, out: SdkOutput) {
+        match out {
+            SdkOutput::Event { event } => self.record(Event::App { event }),
+            SdkOutput::Connect => {
+                let link = self.next_link;
+                self.next_link += 1;
+                let task = tokio::task::spawn_local(zim_link(link, self.connector.clone(), self.io_tx.clone()));
+                if let Some(app) = &mut self.app {
+                    if let Some((_, _, old)) = app.link.replace((link, None, task)) {
+                        old.abort();
+                    }
+                }
+            }
+            SdkOutput::Close => {
+                if let Some((_, _, task)) = self.app.as_mut().and_then(|a| a.link.take()) {
+                    task.abort();
+                }
+            }
+            SdkOutput::Send { frame } => {
+                let writer = self.app.as_ref().and_then(|a| a.link.as_ref()).and_then(|(_, w, _)| w.clone());
+                if let Some(w) = writer {
+                    let _ = w.send(frame);
+                }
+            }
+            SdkOutput::RequestVendorToken { vendor } => {
+                let served = match self.setup.platform {
+                    Platform::Ios => Vendor::Apns,
+                    Platform::Android | Platform::Web => Vendor::Fcm,
+                };
+                if vendor != served {
+                    let reason = format!("this device has no {vendor} push service");
+                    return self.feed(SdkInput::VendorTokenFailed { vendor, reason });
+                }
+                let req = self.next_req;
+                self.next_req += 1;
+                self.token_requests.push((req, vendor));
+                if let Some(ch) = &self.channel {
+                    let _ = ch.send(self.token_request(req));
+                }
+            }
+        }
+    }
+}
+
+/// One connection to the ZIM server: connects, then pumps frames both ways until either
+/// side closes or the task is aborted (which drops the socket).
+async fn zim_link<C: Connector>(link: u64, connector: C, events: mpsc::UnboundedSender<IoEvent>) {
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect("zim", ports::ZIM)).await {
+        Ok(Ok(s)) => s,
+        _ => {
+            let _ = events.send(IoEvent::ZimDown(link));
+            return;
+        }
+    };
+    let (read, mut write) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::unbounded_channel::<ClientFrame>();
+    let _ = events.send(IoEvent::ZimUp(link, tx));
+    let mut reader = FrameReader::new(read);
+    loop {
+        tokio::select! {
+            biased;
+            frame = rx.recv() => match frame {
+                Some(f) => if write_frame(&mut write, &f).await.is_err() { break },
+                None => break,
+            },
+            frame = reader.read::<ServerFrame>() => match frame {
+                Ok(Some(f)) => { let _ = events.send(IoEvent::ZimFrame(link, f)); }
+                Ok(None) | Err(_) => break,
+            },
+        }
+    }
+    let _ = events.send(IoEvent::ZimDown(link));
+}
+
+/// The OS's persistent connection to its push vendor, reopened whenever it breaks.
+async fn push_channel<C: Connector>(
+    device: DeviceId,
+    host: String,
+    connector: C,
+    events: mpsc::UnboundedSender<IoEvent>,
+) {
+    let port = if host == "fcm" { ports::FCM_DEVICE } else { ports::APNS_DEVICE };
+    loop {
+        if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&host, port)).await {
+            let (read, mut write) = tokio::io::split(stream);
+            let (tx, mut rx) = mpsc::unbounded_channel::<DeviceToVendor>();
+            if write_frame(&mut write, &DeviceToVendor::Hello { device: device.clone() }).await.is_ok()
+                && events.send(IoEvent::ChannelUp(tx)).is_ok()
+            {
+                let mut reader = FrameReader::new(read);
+                loop {
+                    tokio::select! {
+                        biased;
+                        frame = rx.recv() => match frame {
+                            Some(f) => if write_frame(&mut write, &f).await.is_err() { break },
+                            None => break,
+                        },
+                        frame = reader.read::<VendorToDevice>() => match frame {
+                            Ok(Some(f)) => { let _ = events.send(IoEvent::Vendor(f)); }
+                            Ok(None) | Err(_) => break,
+                        },
+                    }
+                }
+                let _ = events.send(IoEvent::ChannelDown);
+            }
+        }
+        tokio::time::sleep(CHANNEL_RETRY).await;
+    }
+}
+
+/// Reads the ZIM fields the relay put into a vendor payload (APNs: `aps` + `zim`; FCM:
+/// `notification` + `data`).
+pub fn parse_notification(payload: &serde_json::Value) -> Notification {
+    let s = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    if let Some(aps) = payload.get("aps") {
+        let zim = payload.get("zim");
+        return Notification {
+            title: s(aps.pointer("/alert/title")),
+            content: s(aps.pointer("/alert/body")),
+            payload: s(payload.get("payload")),
+            message_id: zim.and_then(|z| z.get("message_id")).and_then(|m| m.as_u64()).map(MessageId),
+            to_user: zim.and_then(|z| z.get("to")).and_then(|u| u.as_str()).map(UserId::from),
+        };
+    }
+    let data = payload.get("data");
+    Notification {
+        title: s(payload.pointer("/notification/title")),
+        content: s(payload.pointer("/notification/body")),
+        payload: s(data.and_then(|d| d.get("payload"))),
+        message_id: data
+            .and_then(|d| d.get("zim_message_id"))
+            .and_then(|m| m.as_str())
+            .and_then(|m| m.parse().ok())
+            .map(MessageId),
+        to_user: data.and_then(|d| d.get("zim_to")).and_then(|u| u.as_str()).map(UserId::from),
+    }
+}

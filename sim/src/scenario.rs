@@ -1,0 +1,242 @@
+//! Scenarios: a serde (JSON) document of devices and timed steps that a run plays out, its
+//! validation, and the built-in canonical scenario. docs/scenarios.md describes the format.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::ids::{validate_user_id, DeviceId, UserId};
+use zimsim_reference::wire::{Platform, PushConfig};
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub config: ScenarioConfig,
+    pub devices: Vec<DeviceSpec>,
+    pub steps: Vec<Step>,
+}
+
+/// Timing and network knobs of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScenarioConfig {
+    /// How often SDKs send heartbeats.
+    pub heartbeat_interval_ms: u64,
+    /// How long the server keeps a silent session (presence timeout).
+    pub heartbeat_timeout_ms: u64,
+    /// Quiet time after the last step before the eventually-invariants are judged.
+    pub settle_ms: u64,
+    pub min_latency_ms: u64,
+    pub max_latency_ms: u64,
+}
+
+impl Default for ScenarioConfig {
+    fn default() -> Self {
+        ScenarioConfig {
+            heartbeat_interval_ms: 5_000,
+            heartbeat_timeout_ms: 15_000,
+            settle_ms: 5_000,
+            min_latency_ms: 1,
+            max_latency_ms: 20,
+        }
+    }
+}
+
+/// One simulated handset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    pub id: DeviceId,
+    pub platform: Platform,
+    pub build: Build,
+}
+
+/// A step: at `at_ms` of simulated time, `device` does `action`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub at_ms: u64,
+    pub device: DeviceId,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// What a device does in a step: app lifecycle, or an SDK call the app makes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum Action {
+    LaunchApp,
+    KillApp,
+    SetPushConfig {
+        #[serde(default)]
+        config: ZpnsConfig,
+    },
+    EnableDebug {
+        debug: bool,
+    },
+    RegisterPush {
+        #[serde(default)]
+        ios_environment: IosEnvironment,
+    },
+    /// Log in; the app's backend mints the token.
+    Login {
+        user: UserId,
+    },
+    Logout,
+    Send {
+        to: UserId,
+        text: String,
+        #[serde(default)]
+        push: Option<PushConfig>,
+    },
+}
+
+/// A scenario that cannot be run, with one line naming the problem.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ScenarioError {
+    #[error("scenario is not valid JSON for the scenario format: {0}")]
+    Parse(String),
+    #[error("device {0:?} is declared twice")]
+    DuplicateDevice(DeviceId),
+    #[error("step {index} names unknown device {device:?}")]
+    UnknownDevice { index: usize, device: DeviceId },
+    #[error("step {index}: {why}")]
+    BadUser { index: usize, why: String },
+    #[error("step {index} at {at_ms} ms comes before the previous step at {previous_ms} ms")]
+    OutOfOrder { index: usize, at_ms: u64, previous_ms: u64 },
+    #[error("config: {0}")]
+    Config(String),
+}
+
+impl Scenario {
+    /// Parses and validates a JSON scenario.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("scenarios serialize")
+    }
+
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let c = &self.config;
+        if c.min_latency_ms > c.max_latency_ms {
+            return Err(ScenarioError::Config("min_latency_ms exceeds max_latency_ms".into()));
+        }
+        if c.heartbeat_interval_ms == 0 || c.heartbeat_timeout_ms <= c.heartbeat_interval_ms {
+            return Err(ScenarioError::Config(
+                "heartbeat_timeout_ms must exceed a non-zero heartbeat_interval_ms".into(),
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        for d in &self.devices {
+            if !ids.insert(&d.id) {
+                return Err(ScenarioError::DuplicateDevice(d.id.clone()));
+            }
+        }
+        let mut previous = 0;
+        for (index, step) in self.steps.iter().enumerate() {
+            if !ids.contains(&step.device) {
+                return Err(ScenarioError::UnknownDevice { index, device: step.device.clone() });
+            }
+            if step.at_ms < previous {
+                return Err(ScenarioError::OutOfOrder { index, at_ms: step.at_ms, previous_ms: previous });
+            }
+            previous = step.at_ms;
+            if let Action::Login { user } | Action::Send { to: user, .. } = &step.action {
+                validate_user_id(user.as_str()).map_err(|why| ScenarioError::BadUser { index, why })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// When the run ends: the last step plus the settle time.
+    pub fn end_ms(&self) -> u64 {
+        self.steps.last().map_or(0, |s| s.at_ms) + self.config.settle_ms
+    }
+
+    /// The walking-skeleton scenario: an iOS debug device (alice) and an Android release
+    /// device (bob) register push and log in; each in turn is killed, times out, and is sent
+    /// messages with a push config, which arrive through APNs sandbox and FCM (release
+    /// project) respectively; each relaunches, logs in and syncs. Then alice logs out, bob
+    /// messages her (no push may reach her device), and alice logs back in to read it.
+    pub fn canonical() -> Scenario {
+        let ios = DeviceId::from("ios-alice");
+        let android = DeviceId::from("android-bob");
+        let (alice, bob) = (UserId::from("alice"), UserId::from("bob"));
+        let push = |n: u32| {
+            Some(PushConfig { title: "New message".into(), content: format!("message {n}"), payload: format!("p{n}") })
+        };
+        let send = |to: &UserId, n: u32| Action::Send { to: to.clone(), text: format!("message {n}"), push: push(n) };
+        let fcm = Action::SetPushConfig { config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() } };
+        let register = Action::RegisterPush { ios_environment: IosEnvironment::Automatic };
+        let mut steps = Vec::new();
+        let mut at =
+            |at_ms: u64, device: &DeviceId, action: Action| steps.push(Step { at_ms, device: device.clone(), action });
+        at(100, &ios, Action::LaunchApp);
+        at(100, &android, Action::LaunchApp);
+        at(200, &android, fcm.clone());
+        at(300, &ios, register.clone());
+        at(300, &android, register.clone());
+        at(1_000, &ios, Action::Login { user: alice.clone() });
+        at(1_000, &android, Action::Login { user: bob.clone() });
+        // alice's app dies; the server notices only when her heartbeat times out.
+        at(3_000, &ios, Action::KillApp);
+        for (i, t) in [25_000, 25_500, 26_000].into_iter().enumerate() {
+            at(t, &android, send(&alice, i as u32 + 1));
+        }
+        at(30_000, &ios, Action::LaunchApp);
+        at(30_100, &ios, register.clone());
+        at(30_200, &ios, Action::Login { user: alice.clone() });
+        // Now bob's app dies and alice writes to him.
+        at(35_000, &android, Action::KillApp);
+        for (i, t) in [57_000, 57_500].into_iter().enumerate() {
+            at(t, &ios, send(&bob, i as u32 + 4));
+        }
+        at(60_000, &android, Action::LaunchApp);
+        at(60_100, &android, fcm);
+        at(60_200, &android, register);
+        at(60_300, &android, Action::Login { user: bob.clone() });
+        // Logout must clear alice's PushID: this message may not be pushed to her device.
+        at(65_000, &ios, Action::Logout);
+        at(67_000, &android, send(&alice, 6));
+        at(70_000, &ios, Action::Login { user: alice });
+        Scenario {
+            name: "canonical".into(),
+            config: ScenarioConfig::default(),
+            devices: vec![
+                DeviceSpec { id: ios, platform: Platform::Ios, build: Build::Debug },
+                DeviceSpec { id: android, platform: Platform::Android, build: Build::Release },
+            ],
+            steps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canonical_scenario_is_valid_and_round_trips_through_json() {
+        let s = Scenario::canonical();
+        s.validate().unwrap();
+        assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+    }
+
+    #[test]
+    fn bad_scenarios_name_the_problem() {
+        let mut s = Scenario::canonical();
+        s.steps[1].device = "nokia".into();
+        assert_eq!(s.validate(), Err(ScenarioError::UnknownDevice { index: 1, device: "nokia".into() }));
+        let mut s = Scenario::canonical();
+        s.steps.swap(0, 5);
+        assert!(matches!(s.validate(), Err(ScenarioError::OutOfOrder { .. })));
+        let err = Scenario::from_json(r#"{"name":"x","devices":[],"steps":[{"at_ms":1,"device":"d","do":"fly"}]}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown variant `fly`"), "{err}");
+    }
+}

@@ -1,0 +1,87 @@
+//! A fake vendor's shell: the provider API over HTTP (APNs: HTTP/2 only; FCM: HTTP/1.1 and
+//! HTTP/2) and the device channel, framed JSON over TCP, both feeding one vendor core.
+
+use crate::framed::{write_frame, FrameReader};
+use crate::http::{serve, Protocols};
+use crate::net::Listener;
+use crate::trace::{Env, Event};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io;
+use std::rc::Rc;
+use tokio::sync::mpsc;
+use zimsim_reference::http::HttpRequest;
+use zimsim_reference::ids::ConnId;
+use zimsim_reference::vendor::{DeviceToVendor, VendorCore, VendorOutput, VendorToDevice};
+
+struct Shell {
+    core: RefCell<Box<dyn VendorCore>>,
+    channels: RefCell<BTreeMap<ConnId, mpsc::UnboundedSender<VendorToDevice>>>,
+    env: Rc<dyn Env>,
+    src: String,
+}
+
+/// Runs a vendor until the task is dropped.
+pub async fn run<A: Listener, D: Listener>(
+    api: A,
+    devices: D,
+    protocols: Protocols,
+    core: Box<dyn VendorCore>,
+    env: Rc<dyn Env>,
+    src: &str,
+) -> io::Result<()> {
+    let shell = Rc::new(Shell { core: RefCell::new(core), channels: RefCell::default(), env, src: src.to_owned() });
+    tokio::task::spawn_local(accept_devices(devices, shell.clone()));
+    let api_shell = shell.clone();
+    let handler = Rc::new(move |req: HttpRequest| {
+        let resp = api_shell.core.borrow_mut().handle(&req, api_shell.env.now());
+        drain(&api_shell);
+        resp
+    });
+    serve(api, protocols, handler).await
+}
+
+async fn accept_devices<D: Listener>(mut listener: D, shell: Rc<Shell>) {
+    let mut next = 1;
+    while let Ok(stream) = listener.accept().await {
+        let channel = ConnId(next);
+        next += 1;
+        let (read, mut write) = tokio::io::split(stream);
+        let (tx, mut rx) = mpsc::unbounded_channel::<VendorToDevice>();
+        shell.channels.borrow_mut().insert(channel, tx);
+        shell.core.borrow_mut().on_channel_open(channel);
+        let writer = tokio::task::spawn_local(async move {
+            while let Some(frame) = rx.recv().await {
+                if write_frame(&mut write, &frame).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let shell = shell.clone();
+        tokio::task::spawn_local(async move {
+            let mut reader = FrameReader::new(read);
+            while let Ok(Some(frame)) = reader.read::<DeviceToVendor>().await {
+                shell.core.borrow_mut().on_channel_frame(channel, frame);
+                drain(&shell);
+            }
+            shell.channels.borrow_mut().remove(&channel);
+            shell.core.borrow_mut().on_channel_close(channel);
+            writer.abort();
+        });
+    }
+}
+
+fn drain(shell: &Shell) {
+    loop {
+        let out = shell.core.borrow_mut().poll_output();
+        match out {
+            None => return,
+            Some(VendorOutput::Event(event)) => shell.env.record(&shell.src, Event::Vendor { event }),
+            Some(VendorOutput::ToDevice { channel, frame }) => {
+                if let Some(tx) = shell.channels.borrow().get(&channel) {
+                    let _ = tx.send(frame);
+                }
+            }
+        }
+    }
+}

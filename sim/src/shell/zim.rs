@@ -1,0 +1,181 @@
+//! The ZIM server shell. One task owns the [`ZimServer`] core and serialises every input to
+//! it (connection events, frames, the presence timer); per-connection tasks only move bytes.
+//! Pushes go to the relay through an ordered queue served by one HTTP client task.
+
+use crate::framed::{write_frame, FrameReader};
+use crate::http::HttpClient;
+use crate::net::{Connector, Listener};
+use crate::shell::ports;
+use crate::trace::{Env, Event};
+use std::collections::BTreeMap;
+use std::io;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use zimsim_reference::http::HttpRequest;
+use zimsim_reference::ids::ConnId;
+use zimsim_reference::server::{ServerConfig, ServerOutput, ZimServer};
+use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+
+const SRC: &str = "zim";
+
+/// Inputs to the core task.
+enum Input {
+    Opened(ConnId, mpsc::UnboundedSender<Outbound>),
+    Frame(ConnId, ClientFrame),
+    Closed(ConnId),
+}
+
+/// What a connection's writer task is told to do.
+enum Outbound {
+    Frame(ServerFrame),
+    /// Flush what came before, then close both directions.
+    Close,
+}
+
+/// Runs the ZIM server until the task is dropped: accepts on `listener`, pushes through the
+/// relay reached with `connector`.
+pub async fn run<L: Listener, C: Connector>(
+    mut listener: L,
+    connector: C,
+    config: ServerConfig,
+    env: Rc<dyn Env>,
+) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
+    let pushes = spawn_relay_client(connector, env.clone());
+
+    // Accept loop: number connections and start their reader and writer tasks.
+    let accept_tx = tx.clone();
+    tokio::task::spawn_local(async move {
+        let mut next = 1;
+        while let Ok(stream) = listener.accept().await {
+            let conn = ConnId(next);
+            next += 1;
+            let (read, write) = tokio::io::split(stream);
+            let (out_tx, out_rx) = mpsc::unbounded_channel();
+            let reader = tokio::task::spawn_local(read_loop(conn, read, accept_tx.clone()));
+            tokio::task::spawn_local(write_loop(write, out_rx, reader.abort_handle()));
+            if accept_tx.send(Input::Opened(conn, out_tx)).is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut server = ZimServer::new(config);
+    let mut writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>> = BTreeMap::new();
+    loop {
+        let sleep = server.next_deadline().map(|d| Duration::from_millis(d.since(env.now())));
+        tokio::select! {
+            // Biased: inputs first, then the timer; with equal readiness the order is fixed.
+            biased;
+            input = rx.recv() => {
+                let now = env.now();
+                match input {
+                    Some(Input::Opened(conn, out)) => {
+                        env.record(SRC, Event::ConnOpened { conn });
+                        writers.insert(conn, out);
+                        server.on_connect(conn, now);
+                    }
+                    Some(Input::Frame(conn, frame)) => {
+                        env.record(SRC, Event::FrameIn { conn, frame: frame.clone() });
+                        server.on_frame(conn, frame, now);
+                    }
+                    Some(Input::Closed(conn)) => {
+                        if writers.remove(&conn).is_some() {
+                            env.record(SRC, Event::ConnClosed { conn });
+                        }
+                        server.on_disconnect(conn, now);
+                    }
+                    None => return Ok(()),
+                }
+            }
+            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => server.tick(env.now()),
+        }
+        while let Some(out) = server.poll_output() {
+            match out {
+                ServerOutput::Frame { conn, frame } => {
+                    if let Some(w) = writers.get(&conn) {
+                        env.record(SRC, Event::FrameOut { conn, frame: frame.clone() });
+                        let _ = w.send(Outbound::Frame(frame));
+                    }
+                }
+                ServerOutput::Close { conn } => {
+                    if let Some(w) = writers.remove(&conn) {
+                        env.record(SRC, Event::ConnClosed { conn });
+                        let _ = w.send(Outbound::Close);
+                    }
+                }
+                ServerOutput::Push(request) => {
+                    let _ = pushes.send(request);
+                }
+                ServerOutput::Event(event) => env.record(SRC, Event::Server { event }),
+            }
+        }
+    }
+}
+
+async fn read_loop<R>(conn: ConnId, read: R, tx: mpsc::UnboundedSender<Input>)
+where
+    R: tokio::io::AsyncRead + Unpin,
+{
+    let mut reader = FrameReader::new(read);
+    loop {
+        match reader.read::<ClientFrame>().await {
+            Ok(Some(frame)) => {
+                if tx.send(Input::Frame(conn, frame)).is_err() {
+                    return;
+                }
+            }
+            // End of stream, I/O error or a malformed frame: the connection is over. (A
+            // malformed frame is answered by closing; its error text is not traced here
+            // because the byte stream, not the protocol, is at fault.)
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let _ = tx.send(Input::Closed(conn));
+}
+
+async fn write_loop<W>(mut write: W, mut rx: mpsc::UnboundedReceiver<Outbound>, reader: tokio::task::AbortHandle)
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(out) = rx.recv().await {
+        match out {
+            Outbound::Frame(frame) => {
+                if write_frame(&mut write, &frame).await.is_err() {
+                    break;
+                }
+            }
+            Outbound::Close => break,
+        }
+    }
+    // Dropping both halves closes the socket; the reader holds the other half.
+    let _ = tokio::io::AsyncWriteExt::shutdown(&mut write).await;
+    reader.abort();
+}
+
+/// Hands pushes to the relay in order, retrying each a few times if the relay is
+/// unreachable. A push that cannot be handed over is dropped (and traced): the message
+/// itself is stored and reaches the user by sync.
+fn spawn_relay_client<C: Connector>(connector: C, env: Rc<dyn Env>) -> mpsc::UnboundedSender<PushRequest> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<PushRequest>();
+    let client = HttpClient::new(connector, "zpns", ports::ZPNS, false);
+    tokio::task::spawn_local(async move {
+        while let Some(request) = rx.recv().await {
+            let body = serde_json::to_vec(&request).expect("push requests serialize");
+            let mut status = None;
+            for attempt in 0..4u32 {
+                let req = HttpRequest::post("/v1/push", body.clone()).header("content-type", "application/json");
+                match client.send(req).await {
+                    Ok(resp) => {
+                        status = Some(resp.status);
+                        break;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(250 << attempt)).await,
+                }
+            }
+            env.record(SRC, Event::PushSubmitted { request, status });
+        }
+    });
+    tx
+}

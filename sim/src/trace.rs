@@ -1,0 +1,238 @@
+//! The trace: every observable event of a run as a structured, timestamped record, its
+//! stable hash, and its human-readable form. Records are decoded, application-level events
+//! (frames, HTTP exchanges, bindings, app callbacks), never raw bytes, so a trace is
+//! byte-identical for the same seed even where the transport is randomised.
+
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::rc::Rc;
+use zimsim_reference::client::{AppEvent, Notification};
+use zimsim_reference::ids::{ConnId, DeviceId, UserId};
+use zimsim_reference::relay::{PushOutcome, VendorCall};
+use zimsim_reference::server::ServerEvent;
+use zimsim_reference::vendor::VendorEvent;
+use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+use zimsim_reference::Millis;
+
+use crate::scenario::Action;
+
+/// One event, with the simulated time it happened and the host or device that saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub t: Millis,
+    pub src: String,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Everything the trace can say. Grouped by who records it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    // --- ZIM server ---
+    ConnOpened {
+        conn: ConnId,
+    },
+    ConnClosed {
+        conn: ConnId,
+    },
+    FrameIn {
+        conn: ConnId,
+        frame: ClientFrame,
+    },
+    FrameOut {
+        conn: ConnId,
+        frame: ServerFrame,
+    },
+    /// Bytes that did not decode; the connection is closed.
+    BadFrame {
+        conn: ConnId,
+        error: String,
+    },
+    Server {
+        event: ServerEvent,
+    },
+    /// Handed to the relay (`POST /v1/push`), with the relay's HTTP status.
+    PushSubmitted {
+        request: PushRequest,
+        status: Option<u16>,
+    },
+
+    // --- ZPNs relay ---
+    RelayRejected {
+        error: String,
+    },
+    VendorCall {
+        call: VendorCall,
+    },
+    VendorOutcome {
+        outcome: PushOutcome,
+    },
+
+    // --- vendors ---
+    Vendor {
+        event: VendorEvent,
+    },
+
+    // --- devices ---
+    /// A scenario step as the device received it.
+    Step {
+        action: Action,
+    },
+    AppLaunched,
+    AppKilled,
+    App {
+        event: AppEvent,
+    },
+    /// The OS received a vendor notification; `shown` when it was displayed as a system
+    /// notification (app not in the foreground), else it went to the running app.
+    Notification {
+        id: String,
+        shown: bool,
+        notification: Notification,
+    },
+    /// The device's OS registered with a vendor and holds this token.
+    OsToken {
+        vendor_host: String,
+        token: String,
+    },
+}
+
+/// Where shells send records and read the time. The simulation implements it over
+/// turmoil's clock; live mode will implement it over the process clock.
+pub trait Env {
+    fn now(&self) -> Millis;
+    fn record(&self, src: &str, event: Event);
+}
+
+/// The simulation's [`Env`]: one shared, ordered record list and turmoil's global clock.
+#[derive(Clone, Debug, Default)]
+pub struct SimEnv {
+    records: Rc<RefCell<Vec<Record>>>,
+}
+
+impl SimEnv {
+    pub fn take(&self) -> Vec<Record> {
+        std::mem::take(&mut self.records.borrow_mut())
+    }
+}
+
+impl Env for SimEnv {
+    fn now(&self) -> Millis {
+        Millis(turmoil::sim_elapsed().map_or(0, |d| d.as_millis() as u64))
+    }
+
+    fn record(&self, src: &str, event: Event) {
+        let t = self.now();
+        self.records.borrow_mut().push(Record { t, src: src.to_owned(), event });
+    }
+}
+
+/// The SHA-256 of the trace's JSON lines, in hex: equal hashes mean identical traces.
+pub fn hash(records: &[Record]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in records {
+        h.update(serde_json::to_vec(r).expect("records serialize"));
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// The trace as JSON lines (the `--trace FILE` format).
+pub fn to_json_lines(records: &[Record]) -> String {
+    let mut out = String::new();
+    for r in records {
+        out.push_str(&serde_json::to_string(r).expect("records serialize"));
+        out.push('\n');
+    }
+    out
+}
+
+/// One line per record: time, source, kind, then the rest of the event as compact JSON.
+pub fn to_human(records: &[Record]) -> String {
+    let mut out = String::new();
+    for r in records {
+        let mut v = serde_json::to_value(&r.event).expect("events serialize");
+        let kind = v
+            .as_object_mut()
+            .and_then(|o| o.remove("kind"))
+            .and_then(|k| k.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let rest = match v.as_object() {
+            Some(o) if o.is_empty() => String::new(),
+            Some(o) if o.len() == 1 => o.values().next().map(|x| x.to_string()).unwrap_or_default(),
+            _ => v.to_string(),
+        };
+        let _ = writeln!(out, "{:>9} {:<16} {:<15} {}", r.t.to_string(), r.src, kind, rest);
+    }
+    out
+}
+
+/// Counts over a trace: the `stats` of the run report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub messages_accepted: u64,
+    pub messages_surfaced: u64,
+    pub pushes_submitted: u64,
+    pub vendor_requests: u64,
+    pub vendor_errors: u64,
+    pub notifications_shown: u64,
+    pub notifications_to_app: u64,
+    pub retries: u64,
+    pub bindings_added: u64,
+    pub bindings_removed: u64,
+    pub frames: u64,
+    pub records: u64,
+}
+
+impl Stats {
+    pub fn of(records: &[Record]) -> Stats {
+        let mut s = Stats { records: records.len() as u64, ..Stats::default() };
+        for r in records {
+            match &r.event {
+                Event::Server { event: ServerEvent::MessageAccepted { .. } } => s.messages_accepted += 1,
+                Event::Server { event: ServerEvent::Bound { .. } } => s.bindings_added += 1,
+                Event::Server { event: ServerEvent::Unbound { .. } } => s.bindings_removed += 1,
+                Event::App { event: AppEvent::MessageReceived { .. } } => s.messages_surfaced += 1,
+                Event::PushSubmitted { .. } => s.pushes_submitted += 1,
+                Event::VendorCall { .. } => s.vendor_requests += 1,
+                Event::VendorOutcome { outcome } => {
+                    if !matches!(outcome.result, zimsim_reference::relay::PushResult::Accepted) {
+                        s.vendor_errors += 1;
+                    }
+                }
+                Event::Notification { shown: true, .. } => s.notifications_shown += 1,
+                Event::Notification { shown: false, .. } => s.notifications_to_app += 1,
+                Event::FrameIn { .. } | Event::FrameOut { .. } => s.frames += 1,
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+/// The user a device record is about, when the event names one (used by checkers).
+pub fn device_of(record: &Record) -> Option<DeviceId> {
+    match record.event {
+        Event::Step { .. }
+        | Event::AppLaunched
+        | Event::AppKilled
+        | Event::App { .. }
+        | Event::Notification { .. }
+        | Event::OsToken { .. } => Some(DeviceId::new(record.src.clone())),
+        _ => None,
+    }
+}
+
+/// Convenience for checkers: the user named by an app event.
+pub fn app_user(event: &AppEvent) -> Option<&UserId> {
+    match event {
+        AppEvent::LoggedIn { user }
+        | AppEvent::LoggedOut { user }
+        | AppEvent::MessageReceived { user, .. }
+        | AppEvent::SyncCompleted { user } => Some(user),
+        _ => None,
+    }
+}
