@@ -1,1 +1,53 @@
-//! stub
+//! zimsim's conformance layer: invariant checkers over run traces, the built-in mutants
+//! that prove each checker can fail, run reports, and the `zimsim` command line.
+//!
+//! # Layout
+//!
+//! - [`invariants`]: the checkers (**start here**), one file per invariant.
+//! - [`mutants`]: deliberately broken SDK and relay variants.
+//! - [`report`]: the run report in JSON and human form.
+//! - [`run`]: one simulation plus all checks, as the CLI and the tests use it.
+//!
+//! # Example
+//!
+//! ```no_run
+//! let report = zimsim_conformance::run(1, &zimsim_sim::scenario::Scenario::canonical(), None).unwrap();
+//! assert!(report.passed());
+//! ```
+
+pub mod invariants;
+pub mod mutants;
+pub mod report;
+
+use report::RunReport;
+use zimsim_sim::scenario::Scenario;
+use zimsim_sim::world::{self, Parts, RunOutput, SimError};
+
+/// Runs `scenario` from `seed`, with `mutant` installed if given, and checks every invariant.
+pub fn run(seed: u64, scenario: &Scenario, mutant: Option<&mutants::Mutant>) -> Result<RunReport, SimError> {
+    Ok(run_with_trace(seed, scenario, mutant)?.0)
+}
+
+/// Like [`run`], also returning the raw run output (trace included).
+pub fn run_with_trace(
+    seed: u64,
+    scenario: &Scenario,
+    mutant: Option<&mutants::Mutant>,
+) -> Result<(RunReport, RunOutput), SimError> {
+    let mut parts = Parts::default();
+    if let Some(m) = mutant {
+        m.install(&mut parts);
+    }
+    let out = world::run(seed, scenario, &parts)?;
+    let report = RunReport {
+        seed,
+        scenario: scenario.name.clone(),
+        sdk: parts.sdk.name(),
+        mutant: mutant.map(|m| m.name.to_owned()),
+        trace_hash: out.trace_hash.clone(),
+        sim_time_ms: out.sim_time_ms,
+        stats: out.stats.clone(),
+        invariants: invariants::check_all(&out.trace),
+    };
+    Ok((report, out))
+}

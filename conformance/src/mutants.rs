@@ -1,0 +1,173 @@
+//! Built-in mutants: deliberately broken variants of a reference part, each reproducing a
+//! bug class real SDK or relay teams hit. Every mutant names the invariant it breaks, and a
+//! test shows that invariant turning `violated` when the mutant runs. They are built as
+//! wrappers around the reference parts through the same plug-in traits a foreign SDK or
+//! relay would use.
+
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use zimsim_reference::client::{ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::http::HttpResponse;
+use zimsim_reference::pushid::Environment;
+use zimsim_reference::relay::{PushRelay, Relay, RelayError, RelayOutput};
+use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+use zimsim_reference::Millis;
+use zimsim_sim::world::Parts;
+
+/// One built-in broken variant.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Mutant {
+    pub name: &'static str,
+    /// The part it replaces: `sdk`, `relay` or `server`.
+    pub part: &'static str,
+    /// The invariant it is expected to break.
+    pub breaks: &'static str,
+    pub description: &'static str,
+    #[serde(skip)]
+    install: fn(&mut Parts),
+}
+
+impl Mutant {
+    /// Replaces the part this mutant breaks.
+    pub fn install(&self, parts: &mut Parts) {
+        (self.install)(parts)
+    }
+}
+
+/// Every built-in mutant.
+pub fn all() -> Vec<Mutant> {
+    vec![
+        Mutant {
+            name: "sdk-skips-unbind-on-logout",
+            part: "sdk",
+            breaks: "logout-clears-pushid",
+            description: "logout only tears down the local session: it reports success to the app without \
+                          telling the server, so the PushID stays bound",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-unbind-on-logout", |s| Box::new(SkipUnbind::new(s)))),
+        },
+        Mutant {
+            name: "relay-ignores-environment",
+            part: "relay",
+            breaks: "debug-pushid-isolation",
+            description: "the relay ignores the PushID's environment and pushes everything through production \
+                          endpoints and credentials",
+            install: |p| p.relay = Rc::new(|c| Box::new(IgnoreEnvironment(Relay::new(c)))),
+        },
+        Mutant {
+            name: "sdk-skips-sync",
+            part: "sdk",
+            breaks: "exactly-once-delivery",
+            description: "the SDK never syncs after login, so messages sent while it was offline are never \
+                          surfaced (only their notifications are)",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-sync", |s| Box::new(SkipSync(s)))),
+        },
+    ]
+}
+
+/// The mutant called `name`.
+pub fn find(name: &str) -> Option<Mutant> {
+    all().into_iter().find(|m| m.name == name)
+}
+
+/// An SDK factory that wraps each reference SDK instance.
+struct Wrap(&'static str, fn(ReferenceSdk) -> Box<dyn ClientSdk>);
+
+impl SdkFactory for Wrap {
+    fn name(&self) -> String {
+        format!("mutant:{}", self.0)
+    }
+
+    fn launch(&self, config: SdkConfig, persisted: Option<serde_json::Value>) -> Box<dyn ClientSdk> {
+        (self.1)(ReferenceSdk::new(config, persisted))
+    }
+}
+
+/// Swallows the `Logout` frame and answers it itself, as if the server had.
+struct SkipUnbind {
+    inner: ReferenceSdk,
+    now: Millis,
+    ready: VecDeque<SdkOutput>,
+}
+
+impl SkipUnbind {
+    fn new(inner: ReferenceSdk) -> Self {
+        SkipUnbind { inner, now: Millis::ZERO, ready: VecDeque::new() }
+    }
+}
+
+impl ClientSdk for SkipUnbind {
+    fn handle(&mut self, now: Millis, input: SdkInput) {
+        self.now = now;
+        self.inner.handle(now, input);
+    }
+
+    fn poll_output(&mut self) -> Option<SdkOutput> {
+        if let Some(out) = self.ready.pop_front() {
+            return Some(out);
+        }
+        match self.inner.poll_output()? {
+            SdkOutput::Send { frame: ClientFrame::Logout { req } } => {
+                self.inner.handle(self.now, SdkInput::Frame { frame: ServerFrame::LogoutOk { req } });
+                self.inner.poll_output()
+            }
+            other => Some(other),
+        }
+    }
+
+    fn next_timer(&self) -> Option<Millis> {
+        self.inner.next_timer()
+    }
+
+    fn persisted(&self) -> serde_json::Value {
+        self.inner.persisted()
+    }
+}
+
+/// Drops every `Sync` frame.
+struct SkipSync(ReferenceSdk);
+
+impl ClientSdk for SkipSync {
+    fn handle(&mut self, now: Millis, input: SdkInput) {
+        self.0.handle(now, input);
+    }
+
+    fn poll_output(&mut self) -> Option<SdkOutput> {
+        loop {
+            match self.0.poll_output()? {
+                SdkOutput::Send { frame: ClientFrame::Sync { .. } } => continue,
+                other => return Some(other),
+            }
+        }
+    }
+
+    fn next_timer(&self) -> Option<Millis> {
+        self.0.next_timer()
+    }
+
+    fn persisted(&self) -> serde_json::Value {
+        self.0.persisted()
+    }
+}
+
+/// Rewrites every PushID to the production environment before routing.
+struct IgnoreEnvironment(Relay);
+
+impl PushRelay for IgnoreEnvironment {
+    fn on_push(&mut self, mut request: PushRequest, now: Millis) -> Result<(), RelayError> {
+        request.push_id.env = Environment::Production;
+        self.0.on_push(request, now)
+    }
+
+    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis) {
+        self.0.on_vendor_response(call, response, now)
+    }
+
+    fn on_vendor_unreachable(&mut self, call: u64, now: Millis) {
+        self.0.on_vendor_unreachable(call, now)
+    }
+
+    fn poll_output(&mut self) -> Option<RelayOutput> {
+        self.0.poll_output()
+    }
+}
