@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, UserId};
-use zimsim_reference::relay::{PushOutcome, VendorCall};
+use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
@@ -198,11 +198,7 @@ impl Stats {
                 Event::App { event: AppEvent::MessageReceived { .. } } => s.messages_surfaced += 1,
                 Event::PushSubmitted { .. } => s.pushes_submitted += 1,
                 Event::VendorCall { .. } => s.vendor_requests += 1,
-                Event::VendorOutcome { outcome } => {
-                    if !matches!(outcome.result, zimsim_reference::relay::PushResult::Accepted) {
-                        s.vendor_errors += 1;
-                    }
-                }
+                Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => s.vendor_errors += 1,
                 Event::Notification { shown: true, .. } => s.notifications_shown += 1,
                 Event::Notification { shown: false, .. } => s.notifications_to_app += 1,
                 Event::FrameIn { .. } | Event::FrameOut { .. } => s.frames += 1,

@@ -20,8 +20,3 @@ fn different_seeds_give_different_traces_with_the_same_outcome() {
     assert!(other.passed());
     assert_eq!(other.stats.messages_surfaced, first.stats.messages_surfaced);
 }
-
-#[test]
-fn the_build_has_tokio_unstable_so_turmoil_seeds_each_host_runtime() {
-    assert!(cfg!(tokio_unstable), "build with .cargo/config.toml's rustflags (a RUSTFLAGS variable overrides them)");
-}

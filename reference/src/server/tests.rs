@@ -466,6 +466,8 @@ fn an_acked_message_is_not_pushed_when_the_session_times_out() {
     s.on_frame(BOB, ClientFrame::Ack { id: m.id }, Millis(10_001));
     assert_eq!(drain(&mut s), vec![], "an ack has no reply");
     s.on_disconnect(BOB, Millis(11_000));
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(40_000));
+    assert_eq!(drain(&mut s), vec![frame(ALICE, ServerFrame::Pong)]);
     // Bob's last frame (the ack) was at 10_001.
     s.tick(Millis(40_001));
     assert_eq!(

@@ -97,7 +97,10 @@ impl Fcm {
         let Some(project) = project else {
             return Err((404, "NOT_FOUND", None, format!("no such resource: {}", req.path)));
         };
-        let bearer = req.get("authorization").and_then(|a| a.strip_prefix("Bearer "));
+        let bearer = req.get("authorization").and_then(|a| {
+            let (scheme, token) = a.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(token)
+        });
         if bearer.is_none_or(str::is_empty) {
             let m = "Request is missing required authentication credential.".to_owned();
             return Err((401, "UNAUTHENTICATED", None, m));

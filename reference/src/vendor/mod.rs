@@ -186,11 +186,11 @@ impl Directory {
             DeviceToVendor::RequestToken { req, app, project } => {
                 let Some(Some(device)) = self.channels.get(&channel).cloned() else {
                     let reason = "send hello before requesting a token".into();
-                    return self.to_device(channel, VendorToDevice::TokenError { req, reason });
+                    return self.send_to_device(channel, VendorToDevice::TokenError { req, reason });
                 };
                 let env = match env_for(project.as_deref()) {
                     Ok(env) => env,
-                    Err(reason) => return self.to_device(channel, VendorToDevice::TokenError { req, reason }),
+                    Err(reason) => return self.send_to_device(channel, VendorToDevice::TokenError { req, reason }),
                 };
                 let key = (device.clone(), app.clone(), project.clone());
                 let token = match self.by_install.get(&key) {
@@ -209,7 +209,7 @@ impl Directory {
                         token
                     }
                 };
-                self.to_device(channel, VendorToDevice::Token { req, token });
+                self.send_to_device(channel, VendorToDevice::Token { req, token });
             }
         }
     }
@@ -218,7 +218,7 @@ impl Directory {
     pub fn deliver(&mut self, device: &DeviceId, n: DeviceNotification) {
         if let Some(&channel) = self.online.get(device) {
             self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
-            return self.to_device(channel, VendorToDevice::Notification(n));
+            return self.send_to_device(channel, VendorToDevice::Notification(n));
         }
         self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: true });
         let queue = self.stored.entry(device.clone()).or_default();
@@ -246,7 +246,7 @@ impl Directory {
         }
     }
 
-    fn to_device(&mut self, channel: ConnId, frame: VendorToDevice) {
+    fn send_to_device(&mut self, channel: ConnId, frame: VendorToDevice) {
         self.outputs.push_back(VendorOutput::ToDevice { channel, frame });
     }
 }

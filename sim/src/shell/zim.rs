@@ -119,17 +119,10 @@ where
     R: tokio::io::AsyncRead + Unpin,
 {
     let mut reader = FrameReader::new(read);
-    loop {
-        match reader.read::<ClientFrame>().await {
-            Ok(Some(frame)) => {
-                if tx.send(Input::Frame(conn, frame)).is_err() {
-                    return;
-                }
-            }
-            // End of stream, I/O error or a malformed frame: the connection is over. (A
-            // malformed frame is answered by closing; its error text is not traced here
-            // because the byte stream, not the protocol, is at fault.)
-            Ok(None) | Err(_) => break,
+    // End of stream, an I/O error or a malformed frame ends the connection: framing is lost.
+    while let Ok(Some(frame)) = reader.read::<ClientFrame>().await {
+        if tx.send(Input::Frame(conn, frame)).is_err() {
+            return;
         }
     }
     let _ = tx.send(Input::Closed(conn));

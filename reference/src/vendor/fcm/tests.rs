@@ -129,7 +129,7 @@ fn token_issuing_needs_a_known_sender_project() {
     );
     assert!(looks_like_token(&token), "{token}");
     let (instance, _) = token.split_once(":APA91b").expect("FCM token shape");
-    assert_eq!((instance.len(), token.len()), (11, 11 + 6 + 134));
+    assert_eq!((instance.len(), token.len()), (11, 11 + ":APA91b".len() + 134));
 }
 
 #[test]
