@@ -8,7 +8,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
@@ -222,9 +221,4 @@ impl<C: Connector> HttpClient<C> {
             Ok(Sender::H1(s))
         }
     }
-}
-
-/// Keeps `RefCell` borrows of shared cores out of `.await` points: run `f` on the core.
-pub fn with<T, R>(core: &Rc<RefCell<T>>, f: impl FnOnce(&mut T) -> R) -> R {
-    f(&mut core.borrow_mut())
 }

@@ -75,18 +75,17 @@ pub mod real {
         }
     }
 
-    /// Maps endpoint names to loopback addresses (the port argument is ignored: each
-    /// name owns one address).
+    /// Maps endpoint names and ports to real addresses (in tests and live mode these are
+    /// loopback listeners on ephemeral ports).
     #[derive(Clone, Debug, Default)]
-    pub struct TokioConnector(pub Rc<BTreeMap<String, SocketAddr>>);
+    pub struct TokioConnector(pub Rc<BTreeMap<(String, u16), SocketAddr>>);
 
     impl Connector for TokioConnector {
         type Io = tokio::net::TcpStream;
-        async fn connect(&self, host: &str, _port: u16) -> io::Result<Self::Io> {
-            let addr =
-                self.0.get(host).copied().ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::NotFound, format!("no address for endpoint {host:?}"))
-                })?;
+        async fn connect(&self, host: &str, port: u16) -> io::Result<Self::Io> {
+            let addr = self.0.get(&(host.to_owned(), port)).copied().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::NotFound, format!("no address for endpoint {host}:{port}"))
+            })?;
             tokio::net::TcpStream::connect(addr).await
         }
     }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, Notification};
-use zimsim_reference::ids::{ConnId, DeviceId, UserId};
+use zimsim_reference::ids::ConnId;
 use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::vendor::VendorEvent;
@@ -129,6 +129,41 @@ impl Env for SimEnv {
     }
 }
 
+/// An [`Env`] on the process clock, for shells running on real sockets. Times are
+/// milliseconds since the env was created.
+#[derive(Clone, Debug)]
+pub struct RealEnv {
+    start: tokio::time::Instant,
+    records: Rc<RefCell<Vec<Record>>>,
+}
+
+impl RealEnv {
+    pub fn new() -> RealEnv {
+        RealEnv { start: tokio::time::Instant::now(), records: Rc::default() }
+    }
+
+    pub fn take(&self) -> Vec<Record> {
+        std::mem::take(&mut self.records.borrow_mut())
+    }
+}
+
+impl Default for RealEnv {
+    fn default() -> Self {
+        RealEnv::new()
+    }
+}
+
+impl Env for RealEnv {
+    fn now(&self) -> Millis {
+        Millis(self.start.elapsed().as_millis() as u64)
+    }
+
+    fn record(&self, src: &str, event: Event) {
+        let t = self.now();
+        self.records.borrow_mut().push(Record { t, src: src.to_owned(), event });
+    }
+}
+
 /// The SHA-256 of the trace's JSON lines, in hex: equal hashes mean identical traces.
 pub fn hash(records: &[Record]) -> String {
     use sha2::{Digest, Sha256};
@@ -206,29 +241,5 @@ impl Stats {
             }
         }
         s
-    }
-}
-
-/// The user a device record is about, when the event names one (used by checkers).
-pub fn device_of(record: &Record) -> Option<DeviceId> {
-    match record.event {
-        Event::Step { .. }
-        | Event::AppLaunched
-        | Event::AppKilled
-        | Event::App { .. }
-        | Event::Notification { .. }
-        | Event::OsToken { .. } => Some(DeviceId::new(record.src.clone())),
-        _ => None,
-    }
-}
-
-/// Convenience for checkers: the user named by an app event.
-pub fn app_user(event: &AppEvent) -> Option<&UserId> {
-    match event {
-        AppEvent::LoggedIn { user }
-        | AppEvent::LoggedOut { user }
-        | AppEvent::MessageReceived { user, .. }
-        | AppEvent::SyncCompleted { user } => Some(user),
-        _ => None,
     }
 }

@@ -5,6 +5,7 @@
 use crate::device::{self, Command, DeviceSetup};
 use crate::http::Protocols;
 use crate::net::sim::{SimConnector, SimListener};
+use crate::net::Connector;
 use crate::scenario::{Action, Scenario};
 use crate::shell::{self, ports};
 use crate::trace::{self, Env, Event, Record, SimEnv, Stats};
@@ -146,7 +147,7 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
             let (env, scenario, sdk) = (env.clone(), scenario.clone(), sdk.clone());
             let (relay_config, server_config) = (relay_config.clone(), server_config.clone());
             async move {
-                farm(scenario, sdk, relay_config, server_config, Rc::new(env)).await;
+                farm(SimConnector, scenario, sdk, relay_config, server_config, Rc::new(env)).await;
                 Ok(())
             }
         });
@@ -167,8 +168,16 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
     })
 }
 
-/// The device farm: starts every device of the scenario and plays its steps on time.
-async fn farm(scenario: Scenario, sdk: Rc<dyn SdkFactory>, relay: RelayConfig, server: ServerConfig, env: Rc<dyn Env>) {
+/// The device farm: starts every device of the scenario and plays its steps on time. It
+/// never returns (devices keep running until the world stops).
+pub async fn farm<C: Connector>(
+    connector: C,
+    scenario: Scenario,
+    sdk: Rc<dyn SdkFactory>,
+    relay: RelayConfig,
+    server: ServerConfig,
+    env: Rc<dyn Env>,
+) {
     let mut inboxes = BTreeMap::new();
     for spec in &scenario.devices {
         let (push_host, fcm_project) = match (spec.platform, spec.build) {
@@ -189,7 +198,7 @@ async fn farm(scenario: Scenario, sdk: Rc<dyn SdkFactory>, relay: RelayConfig, s
         };
         let (tx, rx) = mpsc::unbounded_channel();
         inboxes.insert(spec.id.clone(), tx);
-        tokio::task::spawn_local(device::run(setup, SimConnector, sdk.clone(), rx, env.clone()));
+        tokio::task::spawn_local(device::run(setup, connector.clone(), sdk.clone(), rx, env.clone()));
     }
     for step in &scenario.steps {
         let wait = step.at_ms.saturating_sub(env.now().0);
