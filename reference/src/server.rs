@@ -118,6 +118,9 @@ pub struct ZimServer {
     sessions: BTreeMap<UserId, Session>,
     /// PushID -> owner; at most one owner per PushID.
     bindings: BTreeMap<PushId, UserId>,
+    /// owner -> PushIDs: the same bindings indexed by user, so routing a push costs
+    /// O(log n) rather than a scan of every binding.
+    pushes_of: BTreeMap<UserId, BTreeSet<PushId>>,
     /// Users who have logged in at least once (ZIM only delivers to those).
     known_users: BTreeSet<UserId>,
     convs: BTreeMap<ConvKey, Vec<Message>>,
@@ -133,6 +136,7 @@ impl ZimServer {
             conns: BTreeMap::new(),
             sessions: BTreeMap::new(),
             bindings: BTreeMap::new(),
+            pushes_of: BTreeMap::new(),
             known_users: BTreeSet::new(),
             convs: BTreeMap::new(),
             user_convs: BTreeMap::new(),
@@ -318,11 +322,18 @@ impl ZimServer {
             None => {}
         }
         self.bindings.insert(push_id.clone(), user.clone());
+        self.pushes_of.entry(user.clone()).or_default().insert(push_id.clone());
         self.event(ServerEvent::Bound { user: user.clone(), push_id });
     }
 
     fn unbind(&mut self, push_id: &PushId, reason: UnbindReason) {
         if let Some(user) = self.bindings.remove(push_id) {
+            if let Some(set) = self.pushes_of.get_mut(&user) {
+                set.remove(push_id);
+                if set.is_empty() {
+                    self.pushes_of.remove(&user);
+                }
+            }
             self.event(ServerEvent::Unbound { user, push_id: push_id.clone(), reason });
         }
     }
@@ -416,11 +427,9 @@ impl ZimServer {
         if &message.from == user {
             return; // never notify a user about their own message
         }
-        let ids: Vec<PushId> =
-            self.bindings.iter().filter(|(_, owner)| *owner == user).map(|(p, _)| p.clone()).collect();
-        for push_id in ids {
+        for push_id in self.pushes_of.get(user).into_iter().flatten() {
             self.outputs.push_back(ServerOutput::Push(PushRequest {
-                push_id,
+                push_id: push_id.clone(),
                 user_id: user.clone(),
                 message_id: message.id,
                 conv: message.conv.clone(),

@@ -43,7 +43,9 @@ impl Invariant for LogoutClearsPushId {
                 Event::Server { event: ServerEvent::Bound { user, push_id } } => {
                     bindings.insert(push_id, (user, i));
                 }
-                Event::Server { event: ServerEvent::Unbound { push_id, .. } } => {
+                Event::Server { event: ServerEvent::Unbound { user, push_id, .. } }
+                    if bindings.get(push_id).is_some_and(|(owner, _)| *owner == user) =>
+                {
                     bindings.remove(push_id);
                 }
                 Event::Server { event: ServerEvent::MessageAccepted { id, .. } } => {
@@ -96,5 +98,178 @@ impl Invariant for LogoutClearsPushId {
             }
         }
         tally.verdict(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::super::{Invariant, Status, Verdict};
+    use super::LogoutClearsPushId;
+    use zimsim_sim::trace::Record;
+
+    const PHONE: &str = "ios-alice";
+
+    fn check(trace: &[Record]) -> Verdict {
+        LogoutClearsPushId.check(trace)
+    }
+
+    /// Alice's phone registers `tok-a`, logs in and gets it bound (indices 0..=2).
+    fn logged_in_with_binding() -> Vec<Record> {
+        let p = push_id("tok-a");
+        vec![
+            rec(100, PHONE, registered(&p)),
+            rec(1_000, ZIM, bound("alice", &p)),
+            rec(1_005, PHONE, logged_in("alice")),
+        ]
+    }
+
+    /// [`logged_in_with_binding`], then a clean logout: unbound at 3, acknowledged at 4.
+    fn logged_out_cleanly() -> Vec<Record> {
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(5_000, ZIM, unbound("alice", &push_id("tok-a"))));
+        trace.push(rec(5_003, PHONE, logged_out("alice")));
+        trace
+    }
+
+    #[test]
+    fn is_vacuous_when_nobody_logs_out() {
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(2_000, ZIM, accepted(1, "bob", "alice")));
+        trace.push(rec(2_010, PHONE, notification("alice", 1)));
+
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn is_vacuous_when_a_device_that_never_registered_a_pushid_logs_out() {
+        let trace = vec![rec(1_000, PHONE, logged_in("alice")), rec(5_000, PHONE, logged_out("alice"))];
+
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn holds_when_the_binding_is_removed_before_the_logout_is_acknowledged() {
+        assert_verdict(&check(&logged_out_cleanly()), Status::Held, 1);
+    }
+
+    #[test]
+    fn is_violated_when_the_binding_is_still_held_when_the_logout_is_acknowledged() {
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(5_003, PHONE, logged_out("alice")));
+
+        let v = check(&trace);
+        assert_verdict(&v, Status::Violated, 1);
+        let violation = single_violation(&v);
+        assert_eq!(violation.at_ms, 5_003);
+        assert_mentions(&violation.detail, &["alice", PHONE, &push_id("tok-a").to_string()]);
+        assert_eq!(violation.excerpt, excerpt(&trace, &[1, 3]));
+    }
+
+    #[test]
+    fn checks_every_pushid_the_device_registered_and_names_the_one_still_bound() {
+        let (old, new) = (push_id("tok-old"), push_id("tok-new"));
+        let trace = vec![
+            rec(100, PHONE, registered(&old)),
+            rec(1_000, ZIM, bound("alice", &old)),
+            rec(1_005, PHONE, logged_in("alice")),
+            rec(2_000, PHONE, registered(&new)),
+            rec(2_010, ZIM, unbound("alice", &old)),
+            rec(2_010, ZIM, bound("alice", &new)),
+            rec(5_003, PHONE, logged_out("alice")),
+        ];
+
+        let v = check(&trace);
+        assert_verdict(&v, Status::Violated, 2);
+        let violation = single_violation(&v);
+        assert_mentions(&violation.detail, &[&new.to_string()]);
+        assert!(!violation.detail.contains(&old.to_string()), "{violation:#?}");
+        assert_eq!(violation.excerpt, excerpt(&trace, &[5, 6]));
+    }
+
+    #[test]
+    fn is_not_violated_by_a_binding_owned_by_another_user_at_logout() {
+        let p = push_id("tok-a");
+        let mut trace = logged_in_with_binding();
+        // The PushID moved to bob before alice's logout was acknowledged.
+        trace.push(rec(4_000, ZIM, unbound("alice", &p)));
+        trace.push(rec(4_000, ZIM, bound("bob", &p)));
+        trace.push(rec(5_003, PHONE, logged_out("alice")));
+
+        assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn is_violated_by_a_notification_for_a_message_accepted_after_the_logout() {
+        let mut trace = logged_out_cleanly();
+        trace.push(rec(6_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(6_020, PHONE, notification("alice", 7)));
+
+        let v = check(&trace);
+        assert_verdict(&v, Status::Violated, 2);
+        let violation = single_violation(&v);
+        assert_eq!(violation.at_ms, 6_020);
+        assert_mentions(&violation.detail, &[PHONE, "m7", "alice"]);
+        assert_eq!(violation.excerpt, excerpt(&trace, &[4, 5, 6]));
+    }
+
+    #[test]
+    fn holds_for_a_notification_of_a_message_accepted_before_the_logout() {
+        let p = push_id("tok-a");
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(4_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(5_000, ZIM, unbound("alice", &p)));
+        trace.push(rec(5_003, PHONE, logged_out("alice")));
+        trace.push(rec(5_500, PHONE, notification("alice", 7)));
+
+        assert_verdict(&check(&trace), Status::Held, 2);
+    }
+
+    #[test]
+    fn holds_for_a_message_accepted_after_the_user_logged_in_again_on_the_device() {
+        let p = push_id("tok-a");
+        let mut trace = logged_out_cleanly();
+        trace.push(rec(8_000, ZIM, bound("alice", &p)));
+        trace.push(rec(8_005, PHONE, logged_in("alice")));
+        trace.push(rec(9_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(9_020, PHONE, notification("alice", 7)));
+
+        assert_verdict(&check(&trace), Status::Held, 2);
+    }
+
+    #[test]
+    fn is_violated_for_a_message_accepted_while_logged_out_even_if_notified_after_logging_in_again() {
+        let p = push_id("tok-a");
+        let mut trace = logged_out_cleanly();
+        trace.push(rec(6_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(8_000, ZIM, bound("alice", &p)));
+        trace.push(rec(8_005, PHONE, logged_in("alice")));
+        trace.push(rec(8_020, PHONE, notification("alice", 7)));
+
+        let v = check(&trace);
+        assert_verdict(&v, Status::Violated, 2);
+        let violation = single_violation(&v);
+        assert_mentions(&violation.detail, &[PHONE, "m7", "alice"]);
+        assert_eq!(violation.excerpt, excerpt(&trace, &[4, 5, 8]));
+    }
+
+    #[test]
+    fn leaves_notifications_for_another_user_on_the_device_alone() {
+        let mut trace = logged_out_cleanly();
+        trace.push(rec(7_005, PHONE, logged_in("bob")));
+        trace.push(rec(8_000, ZIM, accepted(7, "carol", "bob")));
+        trace.push(rec(8_020, PHONE, notification("bob", 7)));
+
+        // Only the binding check at alice's logout; bob's notification is not looked at.
+        assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn leaves_notifications_for_the_user_on_another_device_alone() {
+        let mut trace = logged_out_cleanly();
+        trace.push(rec(6_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(6_020, "ipad-alice", notification("alice", 7)));
+
+        assert_verdict(&check(&trace), Status::Held, 1);
     }
 }

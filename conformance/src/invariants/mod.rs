@@ -10,6 +10,8 @@
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use serde::{Deserialize, Serialize};
 use zimsim_reference::Millis;

@@ -1,0 +1,2 @@
+pub mod reference_core;
+pub mod sim_run;

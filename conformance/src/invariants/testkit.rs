@@ -1,0 +1,156 @@
+//! Builders for small hand-written traces, shared by the checkers' unit tests. Each builder
+//! returns one [`Event`]; [`rec`] stamps it with a time and a source. Sources follow the
+//! real traces: `zim` for the server, a vendor host for vendor facts, a device name for
+//! everything a device saw.
+
+use super::{Status, Verdict, Violation};
+use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState, Notification, Via};
+use zimsim_reference::ids::{ConvKey, DeviceId, MessageId, UserId};
+use zimsim_reference::pushid::{Environment, PushId, Vendor};
+use zimsim_reference::server::{ServerEvent, UnbindReason};
+use zimsim_reference::vendor::VendorEvent;
+use zimsim_reference::wire::{Message, MessageBody};
+use zimsim_reference::Millis;
+use zimsim_sim::trace::{to_human, Event, Record};
+
+/// The server's source name.
+pub(crate) const ZIM: &str = "zim";
+
+pub(crate) fn rec(t: u64, src: &str, event: Event) -> Record {
+    Record { t: Millis(t), src: src.to_owned(), event }
+}
+
+/// An APNs sandbox PushID for `token`.
+pub(crate) fn push_id(token: &str) -> PushId {
+    PushId::new(Vendor::Apns, Environment::Development, token)
+}
+
+// --- server ---
+
+pub(crate) fn bound(user: &str, push_id: &PushId) -> Event {
+    Event::Server { event: ServerEvent::Bound { user: UserId::new(user), push_id: push_id.clone() } }
+}
+
+pub(crate) fn unbound(user: &str, push_id: &PushId) -> Event {
+    Event::Server {
+        event: ServerEvent::Unbound { user: UserId::new(user), push_id: push_id.clone(), reason: UnbindReason::Logout },
+    }
+}
+
+/// The server accepted message `id` from `from` for `to`.
+pub(crate) fn accepted(id: u64, from: &str, to: &str) -> Event {
+    let (from, to) = (UserId::new(from), UserId::new(to));
+    Event::Server {
+        event: ServerEvent::MessageAccepted {
+            id: MessageId(id),
+            conv: ConvKey::peer(&from, &to),
+            seq: id,
+            from,
+            to: vec![to],
+            push: true,
+        },
+    }
+}
+
+// --- device ---
+
+pub(crate) fn registered(push_id: &PushId) -> Event {
+    Event::App { event: AppEvent::Registered { error_code: 0, push_id: Some(push_id.clone()), message: String::new() } }
+}
+
+pub(crate) fn logged_in(user: &str) -> Event {
+    Event::App { event: AppEvent::LoggedIn { user: UserId::new(user) } }
+}
+
+pub(crate) fn logged_out(user: &str) -> Event {
+    Event::App { event: AppEvent::LoggedOut { user: UserId::new(user) } }
+}
+
+pub(crate) fn disconnected() -> Event {
+    Event::App {
+        event: AppEvent::ConnectionStateChanged {
+            state: ConnectionState::Disconnected,
+            cause: ConnectionEvent::KickedOut,
+        },
+    }
+}
+
+/// Message `id` from `from` surfaced to the app of `user`.
+pub(crate) fn received(user: &str, id: u64, from: &str, via: Via) -> Event {
+    let (to, from) = (UserId::new(user), UserId::new(from));
+    let message = Message {
+        id: MessageId(id),
+        conv: ConvKey::peer(&from, &to),
+        seq: id,
+        from,
+        body: MessageBody::Text { text: format!("message {id}") },
+        sent_at: Millis(0),
+    };
+    Event::App { event: AppEvent::MessageReceived { user: to, message, via } }
+}
+
+/// The OS got a vendor notification for `to_user` about message `id`.
+pub(crate) fn notification(to_user: &str, id: u64) -> Event {
+    Event::Notification {
+        id: format!("n{id}"),
+        shown: true,
+        notification: Notification {
+            title: "New message".into(),
+            content: format!("message {id}"),
+            payload: String::new(),
+            message_id: Some(MessageId(id)),
+            to_user: Some(UserId::new(to_user)),
+        },
+    }
+}
+
+// --- vendors ---
+
+pub(crate) fn token_issued(device: &str, token: &str, env: Environment) -> Event {
+    Event::Vendor {
+        event: VendorEvent::TokenIssued {
+            device: DeviceId::new(device),
+            app: "im.zego.zimsim.demo".into(),
+            token: token.into(),
+            env,
+        },
+    }
+}
+
+/// A provider request that came in on `env`'s endpoint for `token`.
+pub(crate) fn request(env: Option<Environment>, token: Option<&str>) -> Event {
+    Event::Vendor { event: VendorEvent::Request { env, token: token.map(str::to_owned), status: 200, reason: None } }
+}
+
+// --- assertions ---
+
+/// Asserts the verdict's status and check count, showing the whole verdict if not.
+#[track_caller]
+pub(crate) fn assert_verdict(v: &Verdict, status: Status, checks: u64) {
+    assert_eq!((v.status, v.checks), (status, checks), "{v:#?}");
+    if status != Status::Violated {
+        assert!(v.violations.is_empty(), "{v:#?}");
+    }
+}
+
+/// The only violation of a verdict.
+#[track_caller]
+pub(crate) fn single_violation(v: &Verdict) -> &Violation {
+    assert_eq!(v.status, Status::Violated, "{v:#?}");
+    assert_eq!(v.violations.len(), 1, "{v:#?}");
+    &v.violations[0]
+}
+
+/// The excerpt a violation showing the records at `indices` of `trace` should carry.
+pub(crate) fn excerpt(trace: &[Record], indices: &[usize]) -> Vec<String> {
+    let records: Vec<Record> = indices.iter().map(|&i| trace[i].clone()).collect();
+    to_human(&records).lines().map(str::to_owned).collect()
+}
+
+/// Asserts `detail` names every one of `words`.
+#[track_caller]
+pub(crate) fn assert_mentions(detail: &str, words: &[&str]) {
+    for w in words {
+        assert!(detail.contains(w), "detail {detail:?} does not mention {w:?}");
+    }
+}
