@@ -97,9 +97,9 @@ pub enum Action {
 pub enum ScenarioError {
     #[error("scenario is not valid JSON for the scenario format: {0}")]
     Parse(String),
-    #[error("device {0:?} is declared twice")]
+    #[error("device \"{0}\" is declared twice")]
     DuplicateDevice(DeviceId),
-    #[error("step {index} names unknown device {device:?}")]
+    #[error("step {index} names unknown device \"{device}\"")]
     UnknownDevice { index: usize, device: DeviceId },
     #[error("step {index}: {why}")]
     BadUser { index: usize, why: String },
