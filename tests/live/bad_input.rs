@@ -1,0 +1,79 @@
+//! Bad input on the real wire gets a clear answer (a documented code or one line naming the
+//! problem), never a panic, and the endpoints keep serving.
+
+use super::{block_on, start};
+use tokio::io::AsyncWriteExt;
+use zimsim_reference::error::ZimErrorCode;
+use zimsim_reference::http::HttpRequest;
+use zimsim_reference::wire::{ClientFrame, ServerFrame};
+use zimsim_sim::framed::{write_frame, FrameReader};
+use zimsim_sim::http::HttpClient;
+use zimsim_sim::net::Connector;
+use zimsim_sim::shell::ports;
+
+#[test]
+fn the_zim_server_answers_6000121_before_login_and_survives_garbage_bytes() {
+    block_on(async {
+        let world = start(30_000).await;
+        // Garbage: a length prefix far beyond the frame limit. The connection is closed.
+        let mut junk = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        junk.write_all(&[0xff, 0xff, 0xff, 0xff, b'{']).await.expect("write");
+        let mut reader = FrameReader::new(&mut junk);
+        assert!(reader.read::<ServerFrame>().await.map_or(true, |f| f.is_none()), "server closes the connection");
+
+        // The server still serves others, and names the rule a pre-login request breaks.
+        let mut conn = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        write_frame(&mut conn, &ClientFrame::Heartbeat).await.expect("write");
+        write_frame(&mut conn, &ClientFrame::Logout { req: 9 }).await.expect("write");
+        let mut reader = FrameReader::new(&mut conn);
+        let reply = reader.read::<ServerFrame>().await.expect("read").expect("a reply");
+        assert!(
+            matches!(reply, ServerFrame::Error { req: None, code: ZimErrorCode::UserIsNotLogged, .. }),
+            "{reply:?}"
+        );
+        let reply = reader.read::<ServerFrame>().await.expect("read").expect("a reply");
+        assert!(matches!(reply, ServerFrame::Error { req: Some(9), code: ZimErrorCode::UserIsNotLogged, .. }));
+    });
+}
+
+#[test]
+fn the_relay_rejects_malformed_push_requests_with_a_message_naming_the_problem() {
+    block_on(async {
+        let world = start(30_000).await;
+        let relay = HttpClient::new(world.connector.clone(), "zpns", ports::ZPNS, false);
+        let send = |body: &str| relay.send(HttpRequest::post("/v1/push", body.as_bytes().to_vec()));
+
+        let resp = send("not json").await.expect("an answer");
+        assert_eq!(resp.status, 400);
+        assert!(resp.body_json()["error"].as_str().unwrap_or_default().starts_with("bad push request"));
+
+        let bad_push_id = r#"{"push_id":"zp9.apns.production.t","user_id":"a","message_id":1,
+            "conv":{"type":"peer","a":"a","b":"b"},"from":"b","title":"","content":"","payload":""}"#;
+        let resp = send(bad_push_id).await.expect("an answer");
+        assert_eq!(resp.status, 400);
+        assert!(resp.body_json()["error"].as_str().unwrap_or_default().contains("version 9 is not supported"));
+
+        let unsupported = bad_push_id.replace("zp9.apns", "zp1.hms");
+        let resp = send(&unsupported).await.expect("an answer");
+        assert_eq!(resp.status, 422);
+        assert!(resp.body_json()["error"].as_str().unwrap_or_default().contains("hms is not supported"));
+
+        let resp = relay.send(HttpRequest::post("/v1/other", Vec::new())).await.expect("an answer");
+        assert_eq!(resp.status, 404);
+    });
+}
+
+#[test]
+fn the_fake_apns_speaks_http2_and_answers_with_apple_reasons() {
+    block_on(async {
+        let world = start(30_000).await;
+        let apns = HttpClient::new(world.connector.clone(), "apns-production", ports::VENDOR_API, true);
+        let req = HttpRequest::post("/3/device/00ff", b"{\"aps\":{}}".to_vec())
+            .header("authorization", "bearer t")
+            .header("apns-topic", "im.zego.zimsim.demo");
+        let resp = apns.send(req).await.expect("an answer over h2");
+        assert_eq!((resp.status, resp.body_json()["reason"].as_str()), (400, Some("BadDeviceToken")));
+        // No real-clock Date header: traces and bytes stay reproducible.
+        assert_eq!(resp.get("date"), None);
+    });
+}
