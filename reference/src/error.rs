@@ -16,26 +16,33 @@ pub enum ZimErrorCode {
     TokenExpired,
     /// 6000107: the token has an unknown version prefix.
     TokenVersionError,
+    /// 6000111: this connection is already logged in.
+    UserHasAlreadyLogged,
     /// 6000121: the request needs a logged-in session.
     UserIsNotLogged,
-    /// 6000203: the message could not be sent.
-    SendMessageFailed,
     /// 6000204: the target user does not exist.
     TargetDoesNotExist,
-    /// 6000013: the request is not supported.
-    UnsupportedRequest,
 }
 
 impl ZimErrorCode {
+    pub const ALL: [ZimErrorCode; 7] = [
+        ZimErrorCode::ParamInvalid,
+        ZimErrorCode::TokenInvalid,
+        ZimErrorCode::TokenExpired,
+        ZimErrorCode::TokenVersionError,
+        ZimErrorCode::UserHasAlreadyLogged,
+        ZimErrorCode::UserIsNotLogged,
+        ZimErrorCode::TargetDoesNotExist,
+    ];
+
     pub fn code(self) -> u32 {
         match self {
             ZimErrorCode::ParamInvalid => 6_000_001,
-            ZimErrorCode::UnsupportedRequest => 6_000_013,
             ZimErrorCode::TokenInvalid => 6_000_103,
             ZimErrorCode::TokenExpired => 6_000_106,
             ZimErrorCode::TokenVersionError => 6_000_107,
+            ZimErrorCode::UserHasAlreadyLogged => 6_000_111,
             ZimErrorCode::UserIsNotLogged => 6_000_121,
-            ZimErrorCode::SendMessageFailed => 6_000_203,
             ZimErrorCode::TargetDoesNotExist => 6_000_204,
         }
     }
@@ -50,20 +57,7 @@ impl From<ZimErrorCode> for u32 {
 impl TryFrom<u32> for ZimErrorCode {
     type Error = String;
     fn try_from(v: u32) -> Result<Self, String> {
-        use ZimErrorCode::*;
-        [
-            ParamInvalid,
-            UnsupportedRequest,
-            TokenInvalid,
-            TokenExpired,
-            TokenVersionError,
-            UserIsNotLogged,
-            SendMessageFailed,
-            TargetDoesNotExist,
-        ]
-        .into_iter()
-        .find(|c| c.code() == v)
-        .ok_or_else(|| format!("unknown ZIM error code {v}"))
+        ZimErrorCode::ALL.into_iter().find(|c| c.code() == v).ok_or_else(|| format!("unknown ZIM error code {v}"))
     }
 }
 

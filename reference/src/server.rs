@@ -197,7 +197,7 @@ impl ZimServer {
         for user in expired {
             let session = self.end_session(&user, SessionEnd::Timeout);
             if let Some(conn) = session.conn {
-                self.outputs.push_back(ServerOutput::Close { conn });
+                self.close(conn);
             }
             // The user is offline now: what the dead session never acked goes to push.
             for (message, push) in session.unacked.into_values() {
@@ -223,7 +223,7 @@ impl ZimServer {
                 self.login(conn, req, user_id, &token, device_id, platform, push_id, now)
             }
             (ClientFrame::Login { req, .. }, Some(_)) => {
-                self.error(conn, Some(req), ZimErrorCode::ParamInvalid, "this connection is already logged in")
+                self.error(conn, Some(req), ZimErrorCode::UserHasAlreadyLogged, "this connection is already logged in")
             }
             (ClientFrame::Heartbeat, Some(_)) => self.frame(conn, ServerFrame::Pong),
             (ClientFrame::Logout { req }, Some(user)) => {
@@ -273,8 +273,7 @@ impl ZimServer {
                 // stale, and the client will sync whatever it had not acked.
                 let old = self.sessions.remove(&user).expect("checked above");
                 if let Some(c) = old_conn {
-                    self.conns.insert(c, None);
-                    self.outputs.push_back(ServerOutput::Close { conn: c });
+                    self.close(c);
                 }
                 if let Some(p) = old.push_id {
                     if push_id.as_ref() != Some(&p) {
@@ -284,8 +283,7 @@ impl ZimServer {
             } else {
                 if let Some(c) = old_conn {
                     self.frame(c, ServerFrame::KickedOut);
-                    self.conns.insert(c, None);
-                    self.outputs.push_back(ServerOutput::Close { conn: c });
+                    self.close(c);
                 }
                 self.end_session(&user, SessionEnd::KickedOut);
             }
@@ -342,8 +340,9 @@ impl ZimServer {
     /// timeout keeps it (that is what makes offline push possible).
     fn end_session(&mut self, user: &UserId, reason: SessionEnd) -> Session {
         let session = self.sessions.remove(user).expect("caller checked the session exists");
-        if let Some(conn) = session.conn {
-            self.conns.insert(conn, None);
+        // The connection (if still open) stays, logged out: it may log in again.
+        if let Some(slot) = session.conn.and_then(|c| self.conns.get_mut(&c)) {
+            *slot = None;
         }
         let unbind = match reason {
             SessionEnd::Logout => Some(UnbindReason::Logout),
@@ -458,6 +457,13 @@ impl ZimServer {
             }
         }
         self.frame(conn, ServerFrame::SyncBatch { req, messages, more });
+    }
+
+    /// Closes a connection for good: frames still arriving on it are ignored, and the
+    /// shell's later disconnect report is a no-op.
+    fn close(&mut self, conn: ConnId) {
+        self.conns.remove(&conn);
+        self.outputs.push_back(ServerOutput::Close { conn });
     }
 
     fn frame(&mut self, conn: ConnId, frame: ServerFrame) {
