@@ -1,2 +1,4 @@
+//! One suite per subject: the sans-IO cores, and whole simulation runs.
+
 pub mod reference_core;
 pub mod sim_run;

@@ -5,7 +5,7 @@
 //! One task per device; devices live as tasks inside a farm host (turmoil's per-step cost
 //! grows with the number of hosts, not tasks).
 
-use crate::framed::{write_frame, FrameReader};
+use crate::framed::{pump, write_frame};
 use crate::net::Connector;
 use crate::shell::ports;
 use crate::trace::{Env, Event};
@@ -284,23 +284,13 @@ async fn zim_link<C: Connector>(link: u64, connector: C, events: mpsc::Unbounded
             return;
         }
     };
-    let (read, mut write) = tokio::io::split(stream);
-    let (tx, mut rx) = mpsc::unbounded_channel::<ClientFrame>();
+    let (read, write) = tokio::io::split(stream);
+    let (tx, rx) = mpsc::unbounded_channel::<ClientFrame>();
     let _ = events.send(IoEvent::ZimUp(link, tx));
-    let mut reader = FrameReader::new(read);
-    loop {
-        tokio::select! {
-            biased;
-            frame = rx.recv() => match frame {
-                Some(f) => if write_frame(&mut write, &f).await.is_err() { break },
-                None => break,
-            },
-            frame = reader.read::<ServerFrame>() => match frame {
-                Ok(Some(f)) => { let _ = events.send(IoEvent::ZimFrame(link, f)); }
-                Ok(None) | Err(_) => break,
-            },
-        }
-    }
+    pump(read, write, rx, |f: ServerFrame| {
+        let _ = events.send(IoEvent::ZimFrame(link, f));
+    })
+    .await;
     let _ = events.send(IoEvent::ZimDown(link));
 }
 
@@ -315,24 +305,14 @@ async fn push_channel<C: Connector>(
     loop {
         if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&host, port)).await {
             let (read, mut write) = tokio::io::split(stream);
-            let (tx, mut rx) = mpsc::unbounded_channel::<DeviceToVendor>();
+            let (tx, rx) = mpsc::unbounded_channel::<DeviceToVendor>();
             if write_frame(&mut write, &DeviceToVendor::Hello { device: device.clone() }).await.is_ok()
                 && events.send(IoEvent::ChannelUp(tx)).is_ok()
             {
-                let mut reader = FrameReader::new(read);
-                loop {
-                    tokio::select! {
-                        biased;
-                        frame = rx.recv() => match frame {
-                            Some(f) => if write_frame(&mut write, &f).await.is_err() { break },
-                            None => break,
-                        },
-                        frame = reader.read::<VendorToDevice>() => match frame {
-                            Ok(Some(f)) => { let _ = events.send(IoEvent::Vendor(f)); }
-                            Ok(None) | Err(_) => break,
-                        },
-                    }
-                }
+                pump(read, write, rx, |f: VendorToDevice| {
+                    let _ = events.send(IoEvent::Vendor(f));
+                })
+                .await;
                 let _ = events.send(IoEvent::ChannelDown);
             }
         }
@@ -365,5 +345,41 @@ pub fn parse_notification(payload: &serde_json::Value) -> Notification {
             .and_then(|m| m.parse().ok())
             .map(MessageId),
         to_user: data.and_then(|d| d.get("zim_to")).and_then(|u| u.as_str()).map(UserId::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn apns_payloads_yield_the_zim_fields_the_relay_put_in() {
+        let payload = json!({
+            "aps": {"alert": {"title": "New message", "body": "hi"}, "sound": "default"},
+            "zim": {"message_id": 7, "to": "alice", "from": "bob"},
+            "payload": "p7",
+        });
+        let n = parse_notification(&payload);
+        assert_eq!((n.title.as_str(), n.content.as_str(), n.payload.as_str()), ("New message", "hi", "p7"));
+        assert_eq!((n.message_id, n.to_user), (Some(MessageId(7)), Some(UserId::from("alice"))));
+    }
+
+    #[test]
+    fn fcm_payloads_yield_the_zim_fields_from_string_data() {
+        let payload = json!({
+            "token": "t",
+            "notification": {"title": "T", "body": "B"},
+            "data": {"payload": "p", "zim_message_id": "12", "zim_to": "bob"},
+        });
+        let n = parse_notification(&payload);
+        assert_eq!((n.title.as_str(), n.content.as_str(), n.payload.as_str()), ("T", "B", "p"));
+        assert_eq!((n.message_id, n.to_user), (Some(MessageId(12)), Some(UserId::from("bob"))));
+    }
+
+    #[test]
+    fn a_foreign_payload_yields_no_message_or_user() {
+        let n = parse_notification(&json!({"something": "else"}));
+        assert_eq!((n.message_id, n.to_user), (None, None));
     }
 }

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 use zimsim_reference::wire::{decode_frame, encode_frame};
 
 /// Reads whole frames from a byte stream.
@@ -49,4 +50,91 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(w: &mut W, frame: &T) -> io::Result<()> {
     w.write_all(&encode_frame(frame)).await?;
     w.flush().await
+}
+
+/// Moves frames both ways over one connection until either side ends or `outgoing` closes:
+/// frames from `outgoing` are written, frames read are handed to `incoming`. (Reads are
+/// cancel-safe: a read interrupted by a write loses no bytes.)
+pub async fn pump<R, W, In, Out>(
+    read: R,
+    mut write: W,
+    mut outgoing: mpsc::UnboundedReceiver<Out>,
+    mut incoming: impl FnMut(In),
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+    In: DeserializeOwned,
+    Out: Serialize,
+{
+    let mut reader = FrameReader::new(read);
+    loop {
+        tokio::select! {
+            biased;
+            frame = outgoing.recv() => match frame {
+                Some(f) => if write_frame(&mut write, &f).await.is_err() { return },
+                None => return,
+            },
+            frame = reader.read::<In>() => match frame {
+                Ok(Some(f)) => incoming(f),
+                Ok(None) | Err(_) => return,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+    use zimsim_reference::wire::{ClientFrame, MAX_FRAME_LEN};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(f)
+    }
+
+    #[test]
+    fn frames_split_across_writes_and_packed_together_both_decode() {
+        block_on(async {
+            let (mut a, b) = tokio::io::duplex(64);
+            let mut bytes = encode_frame(&ClientFrame::Heartbeat);
+            bytes.extend(encode_frame(&ClientFrame::Logout { req: 7 }));
+            let writer = async move {
+                for chunk in bytes.chunks(5) {
+                    a.write_all(chunk).await.expect("write");
+                }
+            };
+            let mut reader = FrameReader::new(b);
+            let reads = async {
+                let first = reader.read::<ClientFrame>().await.expect("first");
+                let second = reader.read::<ClientFrame>().await.expect("second");
+                let end = reader.read::<ClientFrame>().await.expect("clean end");
+                (first, second, end)
+            };
+            let ((), got) = tokio::join!(writer, reads);
+            assert_eq!(got, (Some(ClientFrame::Heartbeat), Some(ClientFrame::Logout { req: 7 }), None));
+        });
+    }
+
+    #[test]
+    fn a_stream_that_ends_inside_a_frame_is_an_error_not_a_clean_end() {
+        block_on(async {
+            let (mut a, b) = tokio::io::duplex(64);
+            let bytes = encode_frame(&ClientFrame::Heartbeat);
+            a.write_all(&bytes[..bytes.len() - 1]).await.expect("write");
+            drop(a);
+            let err = FrameReader::new(b).read::<ClientFrame>().await.expect_err("truncated");
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        });
+    }
+
+    #[test]
+    fn an_oversized_length_prefix_is_invalid_data_naming_the_limit() {
+        block_on(async {
+            let (mut a, b) = tokio::io::duplex(64);
+            a.write_all(&((MAX_FRAME_LEN as u32) + 1).to_be_bytes()).await.expect("write");
+            let err = FrameReader::new(b).read::<ClientFrame>().await.expect_err("too large");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(err.to_string().contains("exceeds"), "{err}");
+        });
+    }
 }

@@ -208,17 +208,25 @@ pub fn to_human(records: &[Record]) -> String {
 /// Counts over a trace: the `stats` of the run report.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
+    /// Messages the ZIM server stored.
     pub messages_accepted: u64,
+    /// `message_received` events on devices (each message once per device and user).
     pub messages_surfaced: u64,
+    /// Pushes the ZIM server handed to the relay.
     pub pushes_submitted: u64,
+    /// Requests the relay sent to vendors.
     pub vendor_requests: u64,
+    /// Vendor requests that were rejected or got no answer.
     pub vendor_errors: u64,
+    /// Notifications the OS displayed (app not running).
     pub notifications_shown: u64,
+    /// Notifications handed to a running app instead.
     pub notifications_to_app: u64,
-    pub retries: u64,
     pub bindings_added: u64,
     pub bindings_removed: u64,
+    /// Client protocol frames in and out of the ZIM server.
     pub frames: u64,
+    /// Trace records in all.
     pub records: u64,
 }
 

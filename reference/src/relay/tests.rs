@@ -1,3 +1,5 @@
+//! Unit tests of the relay core (and its requests against the vendor fakes).
+
 use super::*;
 use crate::ids::{ConnId, ConvKey};
 use crate::vendor::apns::Apns;

@@ -1,3 +1,5 @@
+//! Unit tests of the reference SDK.
+
 use super::*;
 
 fn ios_debug() -> SdkConfig {

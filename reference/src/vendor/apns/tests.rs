@@ -1,3 +1,5 @@
+//! Unit tests of the fake APNs.
+
 use super::*;
 use crate::vendor::VendorToDevice;
 use serde_json::json;

@@ -1,3 +1,5 @@
+//! Unit tests of the fake FCM.
+
 use super::*;
 use crate::vendor::VendorToDevice;
 
