@@ -10,8 +10,12 @@ use thiserror::Error;
 pub enum ZimErrorCode {
     /// 6000001: a parameter is missing or malformed.
     ParamInvalid,
+    /// 6000009: the connection closed while the request was in flight (outcome unknown).
+    DisconnectedWhileSending,
     /// 6000103: the token does not verify for this app and user.
     TokenInvalid,
+    /// 6000104: network error (the SDK could not get a session in time).
+    NetworkError,
     /// 6000106: the token has expired; the app must renew it.
     TokenExpired,
     /// 6000107: the token has an unknown version prefix.
@@ -25,9 +29,11 @@ pub enum ZimErrorCode {
 }
 
 impl ZimErrorCode {
-    pub const ALL: [ZimErrorCode; 7] = [
+    pub const ALL: [ZimErrorCode; 9] = [
         ZimErrorCode::ParamInvalid,
+        ZimErrorCode::DisconnectedWhileSending,
         ZimErrorCode::TokenInvalid,
+        ZimErrorCode::NetworkError,
         ZimErrorCode::TokenExpired,
         ZimErrorCode::TokenVersionError,
         ZimErrorCode::UserHasAlreadyLogged,
@@ -38,7 +44,9 @@ impl ZimErrorCode {
     pub fn code(self) -> u32 {
         match self {
             ZimErrorCode::ParamInvalid => 6_000_001,
+            ZimErrorCode::DisconnectedWhileSending => 6_000_009,
             ZimErrorCode::TokenInvalid => 6_000_103,
+            ZimErrorCode::NetworkError => 6_000_104,
             ZimErrorCode::TokenExpired => 6_000_106,
             ZimErrorCode::TokenVersionError => 6_000_107,
             ZimErrorCode::UserHasAlreadyLogged => 6_000_111,

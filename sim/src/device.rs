@@ -13,7 +13,9 @@ use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use zimsim_reference::client::{AppCommand, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::client::{
+    os_push_vendor, AppCommand, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput,
+};
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::vendor::{DeviceNotification, DeviceToVendor, VendorToDevice};
@@ -255,11 +257,7 @@ impl<C: Connector> Device<C> {
                 }
             }
             SdkOutput::RequestVendorToken { vendor } => {
-                let served = match self.setup.platform {
-                    Platform::Ios => Vendor::Apns,
-                    Platform::Android | Platform::Web => Vendor::Fcm,
-                };
-                if vendor != served {
+                if vendor != os_push_vendor(self.setup.platform) {
                     let reason = format!("this device has no {vendor} push service");
                     return self.feed(SdkInput::VendorTokenFailed { vendor, reason });
                 }

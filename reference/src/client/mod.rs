@@ -54,8 +54,10 @@ pub struct SdkConfig {
     pub platform: Platform,
     pub build: Build,
     pub heartbeat_interval_ms: u64,
-    /// A heartbeat not answered within this long means the link is dead.
+    /// A heartbeat or login not answered within this long means the link is dead.
     pub pong_timeout_ms: u64,
+    /// The app's `login` call fails (`LoginTimeout`) if no session is up by then.
+    pub login_timeout_ms: u64,
     /// Delays between reconnect attempts (the last one repeats).
     pub reconnect_backoff_ms: Vec<u64>,
     pub sync_page: u32,
@@ -69,6 +71,7 @@ impl SdkConfig {
             build,
             heartbeat_interval_ms: 10_000,
             pong_timeout_ms: 5_000,
+            login_timeout_ms: 15_000,
             reconnect_backoff_ms: vec![500, 1_000, 2_000, 4_000, 8_000],
             sync_page: 50,
         }
@@ -202,9 +205,17 @@ pub enum AppEvent {
         code: u32,
         message: String,
     },
-    /// The server acknowledged the logout: the session and its PushID binding are gone.
+    /// The logout is done: the server confirmed it (session and PushID binding gone), or
+    /// nothing of this login ever reached the server.
     LoggedOut {
         user: UserId,
+    },
+    /// The logout could not be confirmed by the server (it refused the session needed to
+    /// carry it out): the binding may still exist.
+    LogoutFailed {
+        user: UserId,
+        code: u32,
+        message: String,
     },
     MessageSent {
         message: Message,
@@ -227,6 +238,14 @@ pub enum AppEvent {
     NotificationArrived {
         notification: Notification,
     },
+}
+
+/// The push service the OS itself offers on a platform (Web uses FCM, as ZPNs does).
+pub fn os_push_vendor(platform: Platform) -> Vendor {
+    match platform {
+        Platform::Ios => Vendor::Apns,
+        Platform::Android | Platform::Web => Vendor::Fcm,
+    }
 }
 
 /// The plug-in trait: the reference SDK, built-in mutants and foreign SDKs all implement it.

@@ -70,25 +70,27 @@ impl UserStore {
     }
 }
 
+/// Where the ZIM login stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Zim {
     LoggedOut,
-    /// Waiting for a connection or a `LoginOk`.
+    /// Getting a session: waiting for the connection, or for `LoginOk` to `login_req`.
     Connecting {
         user: UserId,
         token: String,
         login_req: Option<u64>,
+        /// The app already saw this login succeed: this is a reconnect, retried until it
+        /// works, and the app hears of it only as a connection state change.
+        resumed: bool,
+        /// A `Login` frame went out in this login, so the server may hold a session and a
+        /// binding: a logout must then reach the server before the app is told it is done.
+        server_may_know: bool,
     },
     LoggedIn {
         user: UserId,
         token: String,
     },
-    /// Lost the connection while logged in; `retry_at` is the next attempt.
-    Reconnecting {
-        user: UserId,
-        token: String,
-    },
-    /// `token` is kept to redo the logout if the connection drops before `LogoutOk`.
+    /// `Logout` sent; `token` is kept to redo it if the connection drops before `LogoutOk`.
     LoggingOut {
         user: UserId,
         token: String,
@@ -104,19 +106,26 @@ pub struct ReferenceSdk {
     zim: Zim,
     /// The transport is up (between `Connected` and `Disconnected`/`Close`).
     connected: bool,
-    /// Logout was called while not connected; done as soon as the session is back.
+    /// The app asked to log out while no session was up: done as soon as one is, without
+    /// binding the PushID again and without telling the app about the interim login.
     pending_logout: bool,
+    /// When the app's `login` call gives up (the first login only; reconnects retry forever).
+    login_deadline: Option<Millis>,
     reconnect_attempt: usize,
     reconnect_at: Option<Millis>,
     heartbeat_at: Option<Millis>,
-    pong_deadline: Option<Millis>,
+    /// An answer (`Pong` or `LoginOk`) is due by then, or the link counts as dead.
+    reply_deadline: Option<Millis>,
     sync_req: Option<u64>,
+    /// Sends awaiting `SendOk`: each ends as `MessageSent` or `SendFailed`, never silently.
     sends: BTreeMap<u64, UserId>,
     next_req: u64,
     zpns: ZpnsConfig,
     debug: bool,
     ios_environment: IosEnvironment,
     push_id: Option<PushId>,
+    /// The PushID the server was last given in this session (by `Login` or `BindPush`).
+    server_push_id: Option<PushId>,
     outputs: VecDeque<SdkOutput>,
 }
 
@@ -131,10 +140,11 @@ impl ReferenceSdk {
             zim: Zim::LoggedOut,
             connected: false,
             pending_logout: false,
+            login_deadline: None,
             reconnect_attempt: 0,
             reconnect_at: None,
             heartbeat_at: None,
-            pong_deadline: None,
+            reply_deadline: None,
             sync_req: None,
             sends: BTreeMap::new(),
             next_req: 1,
@@ -142,6 +152,7 @@ impl ReferenceSdk {
             debug: false,
             ios_environment: IosEnvironment::Automatic,
             push_id: None,
+            server_push_id: None,
             outputs: VecDeque::new(),
         }
     }
@@ -167,14 +178,32 @@ impl ReferenceSdk {
         self.store.users.entry(user.clone()).or_default()
     }
 
-    fn close(&mut self) {
-        if self.connected {
-            self.connected = false;
+    /// Forgets everything tied to the current connection; `close` also asks the host to
+    /// close it. Sends that were in flight on it fail: their outcome is unknown, and a later
+    /// sync shows whether the server stored them.
+    fn drop_link(&mut self, close: bool) {
+        if close && self.connected {
             self.outputs.push_back(SdkOutput::Close);
         }
+        self.connected = false;
         self.heartbeat_at = None;
-        self.pong_deadline = None;
+        self.reply_deadline = None;
         self.sync_req = None;
+        self.server_push_id = None;
+        for (_, to) in std::mem::take(&mut self.sends) {
+            let message = "the connection closed before the server answered".into();
+            self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::DisconnectedWhileSending.code(), message });
+        }
+    }
+
+    /// Ends the login locally: no session, no timers.
+    fn become_logged_out(&mut self) {
+        self.drop_link(true);
+        self.zim = Zim::LoggedOut;
+        self.pending_logout = false;
+        self.login_deadline = None;
+        self.reconnect_at = None;
+        self.reconnect_attempt = 0;
     }
 
     fn on_app(&mut self, now: Millis, command: AppCommand) {
@@ -194,9 +223,10 @@ impl ReferenceSdk {
             }
             AppCommand::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
-                    self.zim = Zim::Connecting { user, token, login_req: None };
+                    self.zim = Zim::Connecting { user, token, login_req: None, resumed: false, server_may_know: false };
+                    self.login_deadline = Some(now.plus(self.config.login_timeout_ms));
                     self.state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin);
-                    self.connect(now);
+                    self.connect();
                 }
                 _ => {
                     let message = "already logged in; call logout before switching users".into();
@@ -209,7 +239,16 @@ impl ReferenceSdk {
                     self.send(ClientFrame::Logout { req });
                     self.zim = Zim::LoggingOut { user, token, req };
                 }
-                Zim::Connecting { .. } | Zim::Reconnecting { .. } => self.pending_logout = true,
+                Zim::Connecting { user, server_may_know: false, .. } => {
+                    // Nothing reached the server: there is nothing to undo there.
+                    self.become_logged_out();
+                    self.emit(AppEvent::LoggedOut { user });
+                    self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
+                }
+                Zim::Connecting { .. } => {
+                    self.pending_logout = true;
+                    self.login_deadline = None; // the server must hear it, however long that takes
+                }
                 Zim::LoggedOut | Zim::LoggingOut { .. } => {}
             },
             AppCommand::Send { to, text, push } => match &self.zim {
@@ -227,11 +266,13 @@ impl ReferenceSdk {
         }
     }
 
-    /// The vendor this install registers with.
+    /// The vendor this install registers with: the OS's own push service, which on Android
+    /// must also be enabled in the push config.
     fn vendor(&self) -> Option<Vendor> {
+        let native = os_push_vendor(self.config.platform);
         match self.config.platform {
-            Platform::Ios => Some(Vendor::Apns),
-            Platform::Android | Platform::Web => self.zpns.enable_fcm_push.then_some(Vendor::Fcm),
+            Platform::Ios => Some(native),
+            Platform::Android | Platform::Web => self.zpns.enable_fcm_push.then_some(native),
         }
     }
 
@@ -249,7 +290,7 @@ impl ReferenceSdk {
         }
     }
 
-    fn connect(&mut self, _now: Millis) {
+    fn connect(&mut self) {
         self.reconnect_at = None;
         if !self.connected {
             self.outputs.push_back(SdkOutput::Connect);
@@ -259,47 +300,43 @@ impl ReferenceSdk {
     fn on_connected(&mut self, now: Millis) {
         self.connected = true;
         self.reconnect_at = None;
-        match self.zim.clone() {
-            Zim::Connecting { user, token, .. } | Zim::Reconnecting { user, token } => {
-                let req = self.req();
-                self.send(ClientFrame::Login {
-                    req,
-                    user_id: user.clone(),
-                    token: token.clone(),
-                    device_id: self.config.device_id.clone(),
-                    platform: self.config.platform,
-                    push_id: self.push_id.clone(),
-                });
-                self.zim = Zim::Connecting { user, token, login_req: Some(req) };
-                self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
-            }
-            // Nothing to do on this connection any more.
-            Zim::LoggedOut | Zim::LoggedIn { .. } | Zim::LoggingOut { .. } => self.close(),
-        }
+        let Zim::Connecting { user, token, resumed, .. } = self.zim.clone() else {
+            return self.drop_link(true); // nothing to do on this connection any more
+        };
+        let req = self.req();
+        // A login that only exists to log out must not bind the PushID again.
+        let push_id = if self.pending_logout { None } else { self.push_id.clone() };
+        self.server_push_id = push_id.clone();
+        self.send(ClientFrame::Login {
+            req,
+            user_id: user.clone(),
+            token: token.clone(),
+            device_id: self.config.device_id.clone(),
+            platform: self.config.platform,
+            push_id,
+        });
+        self.zim = Zim::Connecting { user, token, login_req: Some(req), resumed, server_may_know: true };
+        self.reply_deadline = Some(now.plus(self.config.pong_timeout_ms));
     }
 
     fn on_disconnected(&mut self, now: Millis) {
-        self.connected = false;
-        self.heartbeat_at = None;
-        self.pong_deadline = None;
-        self.sync_req = None;
+        self.drop_link(false);
         match self.zim.clone() {
             Zim::LoggedIn { user, token } => {
-                self.zim = Zim::Reconnecting { user, token };
+                self.zim = Zim::Connecting { user, token, login_req: None, resumed: true, server_may_know: true };
                 self.state(ConnectionState::Reconnecting, ConnectionEvent::LoginInterrupted);
-                self.schedule_reconnect(now);
-            }
-            Zim::Connecting { user, token, .. } => {
-                self.zim = Zim::Connecting { user, token, login_req: None };
                 self.schedule_reconnect(now);
             }
             Zim::LoggingOut { user, token, .. } => {
                 // The logout may not have reached the server: redo it on a new session.
                 self.pending_logout = true;
-                self.zim = Zim::Connecting { user, token, login_req: None };
+                self.zim = Zim::Connecting { user, token, login_req: None, resumed: true, server_may_know: true };
                 self.schedule_reconnect(now);
             }
-            Zim::Reconnecting { .. } => self.schedule_reconnect(now),
+            Zim::Connecting { user, token, resumed, server_may_know, .. } => {
+                self.zim = Zim::Connecting { user, token, login_req: None, resumed, server_may_know };
+                self.schedule_reconnect(now);
+            }
             Zim::LoggedOut => {}
         }
     }
@@ -311,35 +348,50 @@ impl ReferenceSdk {
         self.reconnect_at = Some(now.plus(delay));
     }
 
+    fn on_login_ok(&mut self, now: Millis, req: u64) {
+        let Zim::Connecting { user, token, login_req: Some(r), resumed, .. } = self.zim.clone() else { return };
+        if r != req {
+            return;
+        }
+        self.reconnect_attempt = 0;
+        self.login_deadline = None;
+        self.reply_deadline = None;
+        self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
+        self.zim = Zim::LoggedIn { user: user.clone(), token };
+        if std::mem::take(&mut self.pending_logout) {
+            return self.on_app(now, AppCommand::Logout);
+        }
+        self.state(ConnectionState::Connected, ConnectionEvent::Success);
+        if !resumed {
+            self.emit(AppEvent::LoggedIn { user: user.clone() });
+        }
+        // The token may have arrived after the Login frame left: bind it now.
+        if self.push_id.is_some() && self.push_id != self.server_push_id {
+            self.bind_push();
+        }
+        self.start_sync(&user);
+    }
+
+    fn bind_push(&mut self) {
+        let Some(push_id) = self.push_id.clone() else { return };
+        let req = self.req();
+        self.server_push_id = Some(push_id.clone());
+        self.send(ClientFrame::BindPush { req, push_id });
+    }
+
     fn on_frame(&mut self, now: Millis, frame: ServerFrame) {
         match frame {
-            ServerFrame::LoginOk { req } => {
-                let Zim::Connecting { user, token, login_req: Some(r) } = self.zim.clone() else {
-                    return;
-                };
-                if r != req {
-                    return;
-                }
-                self.reconnect_attempt = 0;
-                self.zim = Zim::LoggedIn { user: user.clone(), token };
-                self.state(ConnectionState::Connected, ConnectionEvent::Success);
-                self.emit(AppEvent::LoggedIn { user: user.clone() });
-                if std::mem::take(&mut self.pending_logout) {
-                    return self.on_app(now, AppCommand::Logout);
-                }
-                self.start_sync(&user);
-            }
+            ServerFrame::LoginOk { req } => self.on_login_ok(now, req),
             ServerFrame::LogoutOk { req } => {
                 if let Zim::LoggingOut { user, req: r, .. } = self.zim.clone() {
                     if r == req {
-                        self.zim = Zim::LoggedOut;
-                        self.close();
+                        self.become_logged_out();
                         self.emit(AppEvent::LoggedOut { user });
                         self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
                     }
                 }
             }
-            ServerFrame::Pong => self.pong_deadline = None,
+            ServerFrame::Pong => self.reply_deadline = None,
             ServerFrame::BindOk { .. } => {}
             ServerFrame::SendOk { req, message } => {
                 if self.sends.remove(&req).is_some() {
@@ -369,8 +421,7 @@ impl ReferenceSdk {
                 }
             }
             ServerFrame::KickedOut => {
-                self.zim = Zim::LoggedOut;
-                self.close();
+                self.become_logged_out();
                 self.state(ConnectionState::Disconnected, ConnectionEvent::KickedOut);
             }
             ServerFrame::Error { req, code, message } => self.on_error(req, code, message),
@@ -382,25 +433,31 @@ impl ReferenceSdk {
         if let Some(to) = self.sends.remove(&req) {
             return self.emit(AppEvent::SendFailed { to, code: code.code(), message });
         }
-        if let Zim::Connecting { user, login_req: Some(r), .. } = self.zim.clone() {
-            if r == req {
-                self.zim = Zim::LoggedOut;
-                self.pending_logout = false;
-                self.close();
-                self.emit(AppEvent::LoginFailed { user, code: code.code(), message });
-                let cause = match code {
-                    ZimErrorCode::TokenExpired => ConnectionEvent::TokenExpired,
-                    _ => ConnectionEvent::LoginTimeout,
-                };
-                self.state(ConnectionState::Disconnected, cause);
-            }
+        let Zim::Connecting { user, login_req: Some(r), .. } = self.zim.clone() else { return };
+        if r != req {
+            return;
         }
+        let logging_out = self.pending_logout;
+        self.become_logged_out();
+        if logging_out {
+            // The server would not take a session, so the logout could not be confirmed
+            // there: the app must not believe the binding is gone.
+            self.emit(AppEvent::LogoutFailed { user, code: code.code(), message });
+        } else {
+            self.emit(AppEvent::LoginFailed { user, code: code.code(), message });
+        }
+        let cause = match code {
+            ZimErrorCode::TokenExpired => ConnectionEvent::TokenExpired,
+            _ => ConnectionEvent::LoginTimeout,
+        };
+        self.state(ConnectionState::Disconnected, cause);
     }
 
     fn user(&self) -> Option<UserId> {
         match &self.zim {
-            Zim::LoggedIn { user, .. } | Zim::LoggingOut { user, .. } => Some(user.clone()),
-            Zim::Connecting { user, .. } | Zim::Reconnecting { user, .. } => Some(user.clone()),
+            Zim::LoggedIn { user, .. } | Zim::LoggingOut { user, .. } | Zim::Connecting { user, .. } => {
+                Some(user.clone())
+            }
             Zim::LoggedOut => None,
         }
     }
@@ -424,27 +481,35 @@ impl ReferenceSdk {
     fn on_vendor_token(&mut self, vendor: Vendor, token: String) {
         let push_id = PushId::new(vendor, self.environment(), token);
         self.push_id = Some(push_id.clone());
-        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id.clone()), message: String::new() });
-        if let Zim::LoggedIn { .. } = self.zim {
-            let req = self.req();
-            self.send(ClientFrame::BindPush { req, push_id });
+        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id), message: String::new() });
+        if matches!(self.zim, Zim::LoggedIn { .. }) && self.push_id != self.server_push_id {
+            self.bind_push();
         }
     }
 
     fn on_tick(&mut self, now: Millis) {
-        if self.pong_deadline.is_some_and(|d| now >= d) {
+        if self.login_deadline.is_some_and(|d| now >= d) {
+            if let Zim::Connecting { user, .. } = self.zim.clone() {
+                self.become_logged_out();
+                let message = "no session within the login timeout".into();
+                self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::NetworkError.code(), message });
+                self.state(ConnectionState::Disconnected, ConnectionEvent::LoginTimeout);
+                return;
+            }
+        }
+        if self.reply_deadline.is_some_and(|d| now >= d) {
             // The link is dead even though no close was seen (half-open): drop it.
-            self.close();
+            self.drop_link(true);
             return self.on_disconnected(now);
         }
         if self.reconnect_at.is_some_and(|t| now >= t) {
-            self.connect(now);
+            self.connect();
         }
         if self.heartbeat_at.is_some_and(|t| now >= t) && self.connected {
             self.send(ClientFrame::Heartbeat);
             self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
-            if self.pong_deadline.is_none() {
-                self.pong_deadline = Some(now.plus(self.config.pong_timeout_ms));
+            if self.reply_deadline.is_none() {
+                self.reply_deadline = Some(now.plus(self.config.pong_timeout_ms));
             }
         }
     }
@@ -471,7 +536,7 @@ impl ClientSdk for ReferenceSdk {
     }
 
     fn next_timer(&self) -> Option<Millis> {
-        [self.reconnect_at, self.heartbeat_at, self.pong_deadline].into_iter().flatten().min()
+        [self.login_deadline, self.reconnect_at, self.heartbeat_at, self.reply_deadline].into_iter().flatten().min()
     }
 
     fn persisted(&self) -> serde_json::Value {

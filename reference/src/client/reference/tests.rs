@@ -355,14 +355,8 @@ fn a_connection_lost_during_logout_redoes_the_logout_on_a_new_session() {
     assert_eq!(tick(&mut sdk, 502), vec![SdkOutput::Connect]);
     let o = feed(&mut sdk, 503, SdkInput::Connected);
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { req: 4, .. } }]), "{o:?}");
-    assert_eq!(
-        server(&mut sdk, 504, ServerFrame::LoginOk { req: 4 }),
-        vec![
-            state(ConnectionState::Connected, ConnectionEvent::Success),
-            ev(AppEvent::LoggedIn { user: "alice".into() }),
-            out(ClientFrame::Logout { req: 5 }),
-        ]
-    );
+    // The interim session only carries the logout: the app hears nothing of it.
+    assert_eq!(server(&mut sdk, 504, ServerFrame::LoginOk { req: 4 }), vec![out(ClientFrame::Logout { req: 5 })]);
     let o = server(&mut sdk, 505, ServerFrame::LogoutOk { req: 5 });
     assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
 }
@@ -395,11 +389,11 @@ fn a_disconnect_while_logged_in_reports_reconnecting_and_reconnects_after_the_ba
             push_id: None,
         })]
     );
+    // A reconnect shows as a connection state change only: the app logged in once.
     assert_eq!(
         server(&mut sdk, 2_800, ServerFrame::LoginOk { req: 3 }),
         vec![
             state(ConnectionState::Connected, ConnectionEvent::Success),
-            ev(AppEvent::LoggedIn { user: "alice".into() }),
             out(ClientFrame::Sync { req: 4, cursors: vec![], limit: 50 }),
         ]
     );
@@ -543,4 +537,142 @@ fn a_second_login_while_logged_in_fails_with_6000001() {
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_001, user, .. } }] if user.as_str() == "bob"),
         "{o:?}"
     );
+}
+
+fn ios_push_id(token: &str) -> PushId {
+    PushId::new(Vendor::Apns, Environment::Development, token)
+}
+
+#[test]
+fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, login_command());
+    let o = feed(&mut sdk, 1, SdkInput::Connected);
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
+    let o = feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { .. })), "not logged in yet: {o:?}");
+    let o = server(&mut sdk, 3, ServerFrame::LoginOk { req: 1 });
+    assert!(o.contains(&out(ClientFrame::BindPush { req: 2, push_id: ios_push_id("t1") })), "{o:?}");
+    assert!(matches!(o.last(), Some(SdkOutput::Send { frame: ClientFrame::Sync { req: 3, .. } })), "{o:?}");
+}
+
+#[test]
+fn a_push_id_already_sent_with_login_is_not_bound_twice() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 1, SdkInput::Connected);
+    let o = server(&mut sdk, 2, ServerFrame::LoginOk { req: 1 });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::BindPush { .. } })), "{o:?}");
+}
+
+#[test]
+fn sends_in_flight_when_the_link_drops_fail_with_6000009() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None });
+    let o = feed(&mut sdk, 2, SdkInput::Disconnected);
+    assert_eq!(
+        o[0],
+        ev(AppEvent::SendFailed {
+            to: "bob".into(),
+            code: 6_000_009,
+            message: "the connection closed before the server answered".into()
+        })
+    );
+    // A late SendOk (from nowhere) for that request is not reported a second time.
+    assert_eq!(server(&mut sdk, 3, ServerFrame::SendOk { req: 3, message: msg(1, 1) }), vec![]);
+}
+
+#[test]
+fn logout_before_anything_reached_the_server_finishes_locally_at_once() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 100, SdkInput::Disconnected); // the server is unreachable
+    assert_eq!(
+        app(&mut sdk, 200, AppCommand::Logout),
+        vec![
+            ev(AppEvent::LoggedOut { user: "alice".into() }),
+            state(ConnectionState::Disconnected, ConnectionEvent::Success),
+        ]
+    );
+    assert_eq!(sdk.next_timer(), None, "no more reconnects");
+    // And the app may log in again.
+    let o = app(&mut sdk, 300, login_command());
+    assert_eq!(o.last(), Some(&SdkOutput::Connect));
+}
+
+#[test]
+fn logout_after_a_login_frame_left_is_done_on_the_server_without_rebinding() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 1, SdkInput::Connected); // Login (with the PushID) went out...
+    feed(&mut sdk, 2, SdkInput::Disconnected); // ...and the link died before LoginOk
+    assert_eq!(app(&mut sdk, 3, AppCommand::Logout), vec![], "not done until the server says so");
+    assert_eq!(tick(&mut sdk, 502), vec![SdkOutput::Connect]);
+    let o = feed(&mut sdk, 503, SdkInput::Connected);
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { req: 2, push_id: None, .. } }]), "{o:?}");
+    assert_eq!(server(&mut sdk, 504, ServerFrame::LoginOk { req: 2 }), vec![out(ClientFrame::Logout { req: 3 })]);
+    let o = server(&mut sdk, 505, ServerFrame::LogoutOk { req: 3 });
+    assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
+}
+
+#[test]
+fn a_logout_whose_session_the_server_refuses_is_reported_as_failed_not_done() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 1, SdkInput::Connected);
+    feed(&mut sdk, 2, SdkInput::Disconnected);
+    app(&mut sdk, 3, AppCommand::Logout);
+    tick(&mut sdk, 502);
+    feed(&mut sdk, 503, SdkInput::Connected);
+    let expired = ServerFrame::Error { req: Some(2), code: ZimErrorCode::TokenExpired, message: "expired".into() };
+    let o = server(&mut sdk, 504, expired);
+    assert!(
+        o.contains(&ev(AppEvent::LogoutFailed { user: "alice".into(), code: 6_000_106, message: "expired".into() })),
+        "{o:?}"
+    );
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Event { event: AppEvent::LoggedOut { .. } })), "{o:?}");
+}
+
+#[test]
+fn a_first_login_that_gets_no_session_in_time_fails_with_login_timeout() {
+    let mut config = ios_debug();
+    config.login_timeout_ms = 3_000;
+    let mut sdk = ReferenceSdk::new(config, None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 100, SdkInput::Disconnected);
+    assert_eq!(sdk.next_timer(), Some(Millis(600)), "the reconnect comes first");
+    tick(&mut sdk, 600);
+    feed(&mut sdk, 700, SdkInput::Disconnected);
+    tick(&mut sdk, 1_700);
+    assert_eq!(
+        tick(&mut sdk, 3_000),
+        vec![
+            ev(AppEvent::LoginFailed {
+                user: "alice".into(),
+                code: 6_000_104,
+                message: "no session within the login timeout".into()
+            }),
+            state(ConnectionState::Disconnected, ConnectionEvent::LoginTimeout),
+        ]
+    );
+    assert_eq!(sdk.next_timer(), None);
+    // A connection that opens after the give-up is closed straight away.
+    assert_eq!(feed(&mut sdk, 3_100, SdkInput::Connected), vec![SdkOutput::Close]);
+}
+
+#[test]
+fn heartbeats_start_only_once_logged_in_and_an_unanswered_login_drops_the_link() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    // No heartbeat goes out before LoginOk; the login itself must be answered in time.
+    assert_eq!(sdk.next_timer(), Some(Millis(5_000)));
+    let o = tick(&mut sdk, 5_000);
+    assert_eq!(o, vec![SdkOutput::Close]);
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Heartbeat })));
+    assert_eq!(sdk.next_timer(), Some(Millis(5_500)), "reconnect after the first backoff step");
 }
