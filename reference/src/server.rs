@@ -67,6 +67,8 @@ pub enum SessionEnd {
     Logout,
     Timeout,
     KickedOut,
+    /// A new login from the same install took the session over.
+    Resumed,
 }
 
 /// Facts the server establishes, for the trace and the invariant checkers.
@@ -102,10 +104,16 @@ struct Session {
     /// `None` while detached: the connection closed but presence has not timed out.
     conn: Option<ConnId>,
     last_seen: Millis,
-    push_id: Option<PushId>,
     /// Delivered (or queued while detached) and not yet acked, with the push config to use
     /// if the session times out first.
     unacked: BTreeMap<MessageId, (Message, Option<PushConfig>)>,
+}
+
+/// Who a PushID is bound to, and which install registered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Binding {
+    user: UserId,
+    device: DeviceId,
 }
 
 /// The reference ZIM server.
@@ -116,8 +124,8 @@ pub struct ZimServer {
     conns: BTreeMap<ConnId, Option<UserId>>,
     /// Single-device policy: at most one session per user.
     sessions: BTreeMap<UserId, Session>,
-    /// PushID -> owner; at most one owner per PushID.
-    bindings: BTreeMap<PushId, UserId>,
+    /// PushID -> owner and the install it belongs to; at most one owner per PushID.
+    bindings: BTreeMap<PushId, Binding>,
     /// owner -> PushIDs: the same bindings indexed by user, so routing a push costs
     /// O(log n) rather than a scan of every binding.
     pushes_of: BTreeMap<UserId, BTreeSet<PushId>>,
@@ -156,7 +164,7 @@ impl ZimServer {
 
     /// The owner of `push_id`, if bound.
     pub fn binding(&self, push_id: &PushId) -> Option<&UserId> {
-        self.bindings.get(push_id)
+        self.bindings.get(push_id).map(|b| &b.user)
     }
 
     /// Whether `user` has a session (attached or detached) right now.
@@ -231,7 +239,8 @@ impl ZimServer {
                 self.frame(conn, ServerFrame::LogoutOk { req });
             }
             (ClientFrame::BindPush { req, push_id }, Some(user)) => {
-                self.bind(&user, push_id);
+                let device = self.sessions[&user].device.clone();
+                self.bind(&user, &device, push_id);
                 self.frame(conn, ServerFrame::BindOk { req });
             }
             (ClientFrame::Send { req, to, body, push }, Some(user)) => self.send(conn, req, user, to, body, push, now),
@@ -266,20 +275,17 @@ impl ZimServer {
         if let Err(code) = token::verify(&self.config.server_secret, self.config.app_id, &user, token, now) {
             return self.error(conn, Some(req), code, "login token rejected");
         }
+        let mut unacked = BTreeMap::new();
         if let Some(old) = self.sessions.get(&user) {
             let (old_conn, same_device) = (old.conn, old.device == device);
             if same_device {
-                // A relaunch or reconnect of the same install resumes: the old connection is
-                // stale, and the client will sync whatever it had not acked.
-                let old = self.sessions.remove(&user).expect("checked above");
+                // A relaunch or reconnect of the same install takes the session over: the old
+                // connection is stale, and what it had not acked stays due for push until the
+                // new session syncs it.
                 if let Some(c) = old_conn {
                     self.close(c);
                 }
-                if let Some(p) = old.push_id {
-                    if push_id.as_ref() != Some(&p) {
-                        self.unbind(&p, UnbindReason::Replaced);
-                    }
-                }
+                unacked = self.end_session(&user, SessionEnd::Resumed).unacked;
             } else {
                 if let Some(c) = old_conn {
                     self.frame(c, ServerFrame::KickedOut);
@@ -288,44 +294,56 @@ impl ZimServer {
                 self.end_session(&user, SessionEnd::KickedOut);
             }
         }
+        // Single-device login: the new install replaces every other install of this user,
+        // including ones whose sessions already timed out (they would still get pushes).
+        for p in self.pushes_of_other_devices(&user, &device) {
+            self.unbind(&p, UnbindReason::KickedOut);
+        }
         self.known_users.insert(user.clone());
         self.conns.insert(conn, Some(user.clone()));
-        self.sessions.insert(
-            user.clone(),
-            Session {
-                device: device.clone(),
-                conn: Some(conn),
-                last_seen: now,
-                push_id: None,
-                unacked: BTreeMap::new(),
-            },
-        );
-        self.event(ServerEvent::SessionOpened { user: user.clone(), device, conn });
+        self.sessions
+            .insert(user.clone(), Session { device: device.clone(), conn: Some(conn), last_seen: now, unacked });
+        self.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
         if let Some(p) = push_id {
-            self.bind(&user, p);
+            self.bind(&user, &device, p);
         }
         self.frame(conn, ServerFrame::LoginOk { req });
     }
 
-    /// Binds `push_id` to `user`, taking it from any previous owner, and makes it the
-    /// session's PushID (replacing an older one from the same install).
-    fn bind(&mut self, user: &UserId, push_id: PushId) {
-        let previous = self.sessions.get_mut(user).and_then(|s| s.push_id.replace(push_id.clone()));
-        if let Some(prev) = previous.filter(|p| *p != push_id) {
-            self.unbind(&prev, UnbindReason::Replaced);
-        }
+    /// Binds `push_id` to `user` on `device`, taking it from any previous owner; an install
+    /// has one current PushID, so its older ones are unbound.
+    fn bind(&mut self, user: &UserId, device: &DeviceId, push_id: PushId) {
+        let binding = Binding { user: user.clone(), device: device.clone() };
         match self.bindings.get(&push_id) {
-            Some(owner) if owner == user => return,
+            Some(b) if *b == binding => return,
+            Some(b) if b.user == *user => self.unbind(&push_id, UnbindReason::Replaced),
             Some(_) => self.unbind(&push_id, UnbindReason::UserSwitch),
             None => {}
         }
-        self.bindings.insert(push_id.clone(), user.clone());
+        for old in self.pushes_of_device(user, device) {
+            self.unbind(&old, UnbindReason::Replaced);
+        }
+        self.bindings.insert(push_id.clone(), binding);
         self.pushes_of.entry(user.clone()).or_default().insert(push_id.clone());
         self.event(ServerEvent::Bound { user: user.clone(), push_id });
     }
 
+    /// The user's PushIDs registered by `device`.
+    fn pushes_of_device(&self, user: &UserId, device: &DeviceId) -> Vec<PushId> {
+        self.pushes_of(user).filter(|p| self.bindings[*p].device == *device).cloned().collect()
+    }
+
+    /// The user's PushIDs registered by any other install.
+    fn pushes_of_other_devices(&self, user: &UserId, device: &DeviceId) -> Vec<PushId> {
+        self.pushes_of(user).filter(|p| self.bindings[*p].device != *device).cloned().collect()
+    }
+
+    fn pushes_of(&self, user: &UserId) -> impl Iterator<Item = &PushId> {
+        self.pushes_of.get(user).into_iter().flatten()
+    }
+
     fn unbind(&mut self, push_id: &PushId, reason: UnbindReason) {
-        if let Some(user) = self.bindings.remove(push_id) {
+        if let Some(Binding { user, .. }) = self.bindings.remove(push_id) {
             if let Some(set) = self.pushes_of.get_mut(&user) {
                 set.remove(push_id);
                 if set.is_empty() {
@@ -336,8 +354,8 @@ impl ZimServer {
         }
     }
 
-    /// Removes the user's session; logout and kick-out also drop its PushID binding, a
-    /// timeout keeps it (that is what makes offline push possible).
+    /// Removes the user's session; logout and kick-out also drop its install's PushID
+    /// bindings, a timeout keeps them (that is what makes offline push possible).
     fn end_session(&mut self, user: &UserId, reason: SessionEnd) -> Session {
         let session = self.sessions.remove(user).expect("caller checked the session exists");
         // The connection (if still open) stays, logged out: it may log in again.
@@ -347,11 +365,11 @@ impl ZimServer {
         let unbind = match reason {
             SessionEnd::Logout => Some(UnbindReason::Logout),
             SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
-            SessionEnd::Timeout => None,
+            SessionEnd::Timeout | SessionEnd::Resumed => None,
         };
-        if let (Some(reason), Some(p)) = (unbind, &session.push_id) {
-            if self.bindings.get(p) == Some(user) {
-                self.unbind(p, reason);
+        if let Some(reason) = unbind {
+            for p in self.pushes_of_device(user, &session.device) {
+                self.unbind(&p, reason);
             }
         }
         self.event(ServerEvent::SessionEnded { user: user.clone(), device: session.device.clone(), reason });
@@ -454,6 +472,12 @@ impl ZimServer {
             if pending.len() > room {
                 more = true;
                 break;
+            }
+        }
+        // Synced messages reached the client: they are no longer due for push at timeout.
+        if let Some(session) = self.sessions.get_mut(user) {
+            for m in &messages {
+                session.unacked.remove(&m.id);
             }
         }
         self.frame(conn, ServerFrame::SyncBatch { req, messages, more });

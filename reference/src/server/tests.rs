@@ -551,6 +551,11 @@ fn a_relogin_from_the_same_device_resumes_without_a_kick() {
         out,
         vec![
             ServerOutput::Close { conn: ConnId(1) },
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Resumed
+            }),
             event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
         ]
@@ -568,8 +573,13 @@ fn a_relogin_from_the_same_device_with_a_new_push_id_replaces_the_old_binding() 
         out,
         vec![
             ServerOutput::Close { conn: ConnId(1) },
-            event(ServerEvent::Unbound { user: "bob".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "phone".into(),
+                reason: SessionEnd::Resumed
+            }),
             event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::Unbound { user: "bob".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
             event(ServerEvent::Bound { user: "bob".into(), push_id: new.clone() }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
         ]
@@ -683,4 +693,52 @@ fn next_deadline_is_the_earliest_last_frame_plus_the_heartbeat_timeout() {
     assert_eq!(s.next_deadline(), Some(Millis(40_000)), "only bob left");
     s.tick(Millis(40_000));
     assert_eq!(s.next_deadline(), None);
+}
+
+#[test]
+fn a_login_from_another_device_unbinds_the_old_device_even_after_its_session_timed_out() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let phone = apns_id("phone-token");
+    login(&mut s, ConnId(1), "bob", "phone", Some(phone.clone()), Millis(0));
+    s.on_disconnect(ConnId(1), Millis(1));
+    s.tick(Millis(40_000)); // the phone's session times out; its binding stays for push
+    drain(&mut s);
+    assert_eq!(s.binding(&phone), Some(&"bob".into()));
+    let out = login(&mut s, ConnId(2), "bob", "tablet", Some(apns_id("tablet-token")), Millis(40_001));
+    assert!(
+        out.contains(&event(ServerEvent::Unbound {
+            user: "bob".into(),
+            push_id: phone.clone(),
+            reason: UnbindReason::KickedOut
+        })),
+        "{out:?}"
+    );
+    assert_eq!(s.binding(&phone), None, "single-device: only the tablet gets bob's pushes now");
+}
+
+#[test]
+fn a_resumed_session_keeps_what_the_old_one_had_not_acked_until_it_is_synced() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    // bob is back on his phone; alice writes; his connection dies before he acks.
+    login(&mut s, ConnId(5), "bob", "phone", None, Millis(100_000));
+    send(&mut s, ALICE, 20, "bob", "hi", Some(push_config()), Millis(100_001));
+    s.on_disconnect(ConnId(5), Millis(100_002));
+    drain(&mut s);
+    // A relaunch resumes the session, and dies again before syncing.
+    login(&mut s, ConnId(6), "bob", "phone", None, Millis(100_003));
+    s.on_disconnect(ConnId(6), Millis(100_004));
+    s.tick(Millis(200_000));
+    let out = drain(&mut s);
+    assert_eq!(pushes(&out).len(), 1, "the unacked message is still pushed at timeout: {out:?}");
+}
+
+#[test]
+fn messages_served_by_sync_are_no_longer_due_for_push() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    login(&mut s, ConnId(5), "bob", "phone", None, Millis(100_000));
+    send(&mut s, ALICE, 20, "bob", "hi", Some(push_config()), Millis(100_001));
+    s.on_frame(ConnId(5), ClientFrame::Sync { req: 7, cursors: vec![], limit: 50 }, Millis(100_002));
+    s.on_disconnect(ConnId(5), Millis(100_003));
+    s.tick(Millis(200_000));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
 }
