@@ -7,6 +7,10 @@ use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, DeviceId, UserId};
 use zimsim_reference::wire::{Platform, PushConfig};
 
+/// The longest run a scenario may ask for: one simulated day. (turmoil steps every
+/// simulated millisecond, so a scenario much longer than this would effectively hang.)
+pub const MAX_SCENARIO_MS: u64 = 86_400_000;
+
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,12 +154,18 @@ impl Scenario {
                 validate_user_id(user.as_str()).map_err(|why| ScenarioError::BadUser { index, why })?;
             }
         }
+        let end = self.steps.last().map_or(0, |s| s.at_ms).checked_add(c.settle_ms);
+        if end.is_none_or(|end| end > MAX_SCENARIO_MS) {
+            return Err(ScenarioError::Config(format!(
+                "the last step plus settle_ms must be at most {MAX_SCENARIO_MS} ms (one simulated day)"
+            )));
+        }
         Ok(())
     }
 
     /// When the run ends: the last step plus the settle time.
     pub fn end_ms(&self) -> u64 {
-        self.steps.last().map_or(0, |s| s.at_ms) + self.config.settle_ms
+        self.steps.last().map_or(0, |s| s.at_ms).saturating_add(self.config.settle_ms)
     }
 
     /// The walking-skeleton scenario: an iOS debug device (alice) and an Android release
@@ -238,5 +248,8 @@ mod tests {
         let err = Scenario::from_json(r#"{"name":"x","devices":[],"steps":[{"at_ms":1,"device":"d","do":"fly"}]}"#)
             .unwrap_err();
         assert!(err.to_string().contains("unknown variant `fly`"), "{err}");
+        let mut s = Scenario::canonical();
+        s.steps.last_mut().unwrap().at_ms = u64::MAX;
+        assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("one simulated day")));
     }
 }

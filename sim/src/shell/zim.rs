@@ -23,6 +23,8 @@ const SRC: &str = "zim";
 enum Input {
     Opened(ConnId, mpsc::UnboundedSender<Outbound>),
     Frame(ConnId, ClientFrame),
+    /// Bytes that are not a frame; the connection is being closed.
+    BadFrame(ConnId, String),
     Closed(ConnId),
 }
 
@@ -80,6 +82,7 @@ pub async fn run<L: Listener, C: Connector>(
                         env.record(SRC, Event::FrameIn { conn, frame: frame.clone() });
                         server.on_frame(conn, frame, now);
                     }
+                    Some(Input::BadFrame(conn, error)) => env.record(SRC, Event::BadFrame { conn, error }),
                     Some(Input::Closed(conn)) => {
                         if writers.remove(&conn).is_some() {
                             env.record(SRC, Event::ConnClosed { conn });
@@ -120,9 +123,20 @@ where
 {
     let mut reader = FrameReader::new(read);
     // End of stream, an I/O error or a malformed frame ends the connection: framing is lost.
-    while let Ok(Some(frame)) = reader.read::<ClientFrame>().await {
-        if tx.send(Input::Frame(conn, frame)).is_err() {
-            return;
+    loop {
+        match reader.read::<ClientFrame>().await {
+            Ok(Some(frame)) => {
+                if tx.send(Input::Frame(conn, frame)).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    let _ = tx.send(Input::BadFrame(conn, e.to_string()));
+                }
+                break;
+            }
         }
     }
     let _ = tx.send(Input::Closed(conn));
@@ -135,17 +149,22 @@ where
     while let Some(out) = rx.recv().await {
         match out {
             Outbound::Frame(frame) => {
+                // A failed write means a broken socket: the reader sees it too and reports
+                // the close, so it is left running.
                 if write_frame(&mut write, &frame).await.is_err() {
-                    break;
+                    return;
                 }
             }
             Outbound::Close => break,
         }
     }
-    // Dropping both halves closes the socket; the reader holds the other half.
+    // The server closed it: dropping both halves closes the socket (the reader holds one).
     let _ = tokio::io::AsyncWriteExt::shutdown(&mut write).await;
     reader.abort();
 }
+
+/// How many times the server tries to hand one push to the relay (250 ms, 500 ms, 1 s apart).
+const HANDOVER_ATTEMPTS: u32 = 4;
 
 /// Hands pushes to the relay in order, retrying each a few times if the relay is
 /// unreachable. A push that cannot be handed over is dropped (and traced): the message
@@ -157,14 +176,14 @@ fn spawn_relay_client<C: Connector>(connector: C, env: Rc<dyn Env>) -> mpsc::Unb
         while let Some(request) = rx.recv().await {
             let body = serde_json::to_vec(&request).expect("push requests serialize");
             let mut status = None;
-            for attempt in 0..4u32 {
+            for attempt in 0..HANDOVER_ATTEMPTS {
+                if attempt > 0 {
+                    tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
+                }
                 let req = HttpRequest::post("/v1/push", body.clone()).header("content-type", "application/json");
-                match client.send(req).await {
-                    Ok(resp) => {
-                        status = Some(resp.status);
-                        break;
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(250 << attempt)).await,
+                if let Ok(resp) = client.send(req).await {
+                    status = Some(resp.status);
+                    break;
                 }
             }
             env.record(SRC, Event::PushSubmitted { request, status });
