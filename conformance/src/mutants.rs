@@ -5,7 +5,6 @@
 //! relay would use.
 
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use zimsim_reference::client::{ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput};
 use zimsim_reference::http::HttpResponse;
@@ -87,12 +86,11 @@ impl SdkFactory for Wrap {
 struct SkipUnbind {
     inner: ReferenceSdk,
     now: Millis,
-    ready: VecDeque<SdkOutput>,
 }
 
 impl SkipUnbind {
     fn new(inner: ReferenceSdk) -> Self {
-        SkipUnbind { inner, now: Millis::ZERO, ready: VecDeque::new() }
+        SkipUnbind { inner, now: Millis::ZERO }
     }
 }
 
@@ -103,9 +101,6 @@ impl ClientSdk for SkipUnbind {
     }
 
     fn poll_output(&mut self) -> Option<SdkOutput> {
-        if let Some(out) = self.ready.pop_front() {
-            return Some(out);
-        }
         match self.inner.poll_output()? {
             SdkOutput::Send { frame: ClientFrame::Logout { req } } => {
                 self.inner.handle(self.now, SdkInput::Frame { frame: ServerFrame::LogoutOk { req } });
