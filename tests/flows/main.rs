@@ -1,0 +1,4 @@
+//! Short scenarios aimed at one flow each, run over several seeds so that message timing
+//! varies: the flows must hold whatever the interleaving.
+
+mod races;
