@@ -55,6 +55,16 @@ impl Default for RelayConfig {
 }
 
 impl RelayConfig {
+    /// The FCM sender projects and the environment each one's credentials belong to (what
+    /// the fake FCM is configured with).
+    pub fn fcm_projects(&self) -> BTreeMap<String, Environment> {
+        [
+            (self.fcm_debug_project.clone(), Environment::Development),
+            (self.fcm_release_project.clone(), Environment::Production),
+        ]
+        .into()
+    }
+
     pub fn fcm_project(&self, env: Environment) -> &str {
         match env {
             Environment::Development => &self.fcm_debug_project,

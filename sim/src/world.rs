@@ -124,11 +124,7 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
     {
         let env = env.clone();
         let seed = sub_seed(seed, "fcm");
-        let projects: BTreeMap<String, Environment> = [
-            (relay_config.fcm_debug_project.clone(), Environment::Development),
-            (relay_config.fcm_release_project.clone(), Environment::Production),
-        ]
-        .into();
+        let projects = relay_config.fcm_projects();
         sim.host("fcm", move || {
             let (env, projects) = (env.clone(), projects.clone());
             async move {

@@ -60,10 +60,6 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
     let shared: Rc<dyn Env> = Rc::new(env.clone());
     let server = ServerConfig { heartbeat_timeout_ms, ..Default::default() };
     let relay = RelayConfig::default();
-    let projects = [
-        (relay.fcm_debug_project.clone(), Environment::Development),
-        (relay.fcm_release_project.clone(), Environment::Production),
-    ];
     tokio::task::spawn_local(shell::zim::run(next(), connector.clone(), server.clone(), shared.clone()));
     tokio::task::spawn_local(shell::relay::run(
         next(),
@@ -77,7 +73,7 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
         let core = Box::new(Apns::new(apns_env, seed));
         tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Http2, core, shared.clone(), host));
     }
-    let fcm = Box::new(Fcm::new(projects.into(), 3));
+    let fcm = Box::new(Fcm::new(relay.fcm_projects(), 3));
     tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Auto, fcm, shared.clone(), "fcm"));
     LiveWorld { connector, env, server, relay }
 }
