@@ -188,18 +188,22 @@ impl<C: Connector> Device<C> {
             }
             IoEvent::ChannelDown => self.channel = None,
             IoEvent::Vendor(VendorToDevice::Token { req, token }) => {
-                let Some(i) = self.token_requests.iter().position(|(r, _)| *r == req) else { return };
-                let (_, vendor) = self.token_requests.remove(i);
+                let Some(vendor) = self.take_token_request(req) else { return };
                 self.record(Event::OsToken { vendor_host: self.setup.push_host.clone(), token: token.clone() });
                 self.feed(SdkInput::VendorToken { vendor, token });
             }
             IoEvent::Vendor(VendorToDevice::TokenError { req, reason }) => {
-                let Some(i) = self.token_requests.iter().position(|(r, _)| *r == req) else { return };
-                let (_, vendor) = self.token_requests.remove(i);
+                let Some(vendor) = self.take_token_request(req) else { return };
                 self.feed(SdkInput::VendorTokenFailed { vendor, reason });
             }
             IoEvent::Vendor(VendorToDevice::Notification(n)) => self.on_notification(n),
         }
+    }
+
+    /// Removes the pending token request `req`, returning the vendor it was for.
+    fn take_token_request(&mut self, req: u64) -> Option<Vendor> {
+        let i = self.token_requests.iter().position(|(r, _)| *r == req)?;
+        Some(self.token_requests.remove(i).1)
     }
 
     fn current_link(&self) -> Option<u64> {
