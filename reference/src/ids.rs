@@ -74,10 +74,10 @@ impl ConvKey {
         ConvKey::Peer { a: a.clone(), b: b.clone() }
     }
 
-    /// Members who receive a message sent by `sender` in this conversation.
+    /// Members who receive a message sent by `sender` in this conversation: every member but
+    /// the sender. (A conversation with oneself has none; the server refuses to store one.)
     pub fn recipients(&self, sender: &UserId) -> Vec<UserId> {
         match self {
-            ConvKey::Peer { a, b } if a == b => vec![a.clone()],
             ConvKey::Peer { a, b } => [a, b].into_iter().filter(|u| *u != sender).cloned().collect(),
         }
     }
@@ -124,6 +124,29 @@ mod tests {
         assert_eq!(ConvKey::peer(&a, &b), ConvKey::peer(&b, &a));
         assert_eq!(ConvKey::peer(&a, &b).recipients(&a), vec![b.clone()]);
         assert!(ConvKey::peer(&a, &b).has_member(&b));
+    }
+
+    #[test]
+    fn the_sender_is_never_a_recipient_and_an_outsider_is_not_a_member() {
+        let (a, b, c) = (UserId::from("alice"), UserId::from("bob"), UserId::from("carol"));
+        let ab = ConvKey::peer(&a, &b);
+        assert_eq!(ab.recipients(&b), vec![a.clone()]);
+        assert_eq!(ab.recipients(&c), vec![a.clone(), b.clone()]);
+        assert!(ab.has_member(&a));
+        assert!(!ab.has_member(&c));
+        assert_eq!(ConvKey::peer(&a, &a).recipients(&a), Vec::<UserId>::new());
+    }
+
+    #[test]
+    fn a_peer_conversation_displays_its_members_in_order() {
+        let conv = ConvKey::peer(&"zed".into(), &"amy".into());
+        assert_eq!(conv.to_string(), "peer(amy,zed)");
+    }
+
+    #[test]
+    fn a_user_id_of_exactly_32_bytes_is_allowed_and_33_is_not() {
+        assert_eq!(validate_user_id(&"a".repeat(32)), Ok(()));
+        assert_eq!(validate_user_id(&"a".repeat(33)), Err("userID is 33 bytes, the limit is 32".into()));
     }
 
     #[test]

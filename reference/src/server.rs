@@ -11,14 +11,20 @@
 //!   a message sent into a half-open connection is not silently lost for push purposes.
 //! - Single-device login: a login from another device kicks the old session out and unbinds
 //!   its PushID; a login from the same device resumes quietly.
+//! - One install serves one user: a login from an install ends every other user's session
+//!   there and unbinds every other user's PushID it registered, whatever the login carries.
 //! - A PushID has at most one owner: binding it to a new user unbinds the previous one.
+//! - A message to oneself is refused (6000001), as ZIM does.
 
 use crate::error::ZimErrorCode;
 use crate::ids::{validate_user_id, ConnId, ConvKey, DeviceId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
 use crate::token;
-use crate::wire::{ClientFrame, Cursor, Message, MessageBody, Platform, PushConfig, PushRequest, ServerFrame};
+use crate::wire::{
+    check_send, ClientFrame, Cursor, Message, MessageBody, Platform, PushConfig, PushRequest, ServerFrame,
+    MAX_FRAME_LEN,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -34,6 +40,10 @@ pub struct ServerConfig {
     pub max_sync_page: u32,
     /// Largest text message body in bytes (ZIM's server default is 2 KB, up to 32 KB).
     pub max_text_bytes: usize,
+    /// A login from an install unbinds every other user's PushID registered there (the
+    /// reference policy). `false` trusts the app to log out before switching users, as
+    /// ZEGO's docs ask of it; a user switch without logout then leaks pushes.
+    pub one_user_per_install: bool,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +54,7 @@ impl Default for ServerConfig {
             heartbeat_timeout_ms: 30_000,
             max_sync_page: 100,
             max_text_bytes: 2048,
+            one_user_per_install: true,
         }
     }
 }
@@ -54,7 +65,8 @@ impl Default for ServerConfig {
 pub enum UnbindReason {
     Logout,
     KickedOut,
-    /// The PushID was bound to another user (user switch without logout).
+    /// Another user took the PushID or logged in from its install (user switch without
+    /// logout).
     UserSwitch,
     /// The device bound a newer PushID.
     Replaced,
@@ -69,17 +81,48 @@ pub enum SessionEnd {
     KickedOut,
     /// A new login from the same install took the session over.
     Resumed,
+    /// Another user logged in from the same install.
+    UserSwitch,
 }
 
 /// Facts the server establishes, for the trace and the invariant checkers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ServerEvent {
-    SessionOpened { user: UserId, device: DeviceId, conn: ConnId },
-    SessionEnded { user: UserId, device: DeviceId, reason: SessionEnd },
-    Bound { user: UserId, push_id: PushId },
-    Unbound { user: UserId, push_id: PushId, reason: UnbindReason },
-    MessageAccepted { id: MessageId, conv: ConvKey, seq: u64, from: UserId, to: Vec<UserId>, push: bool },
+    SessionOpened {
+        user: UserId,
+        device: DeviceId,
+        conn: ConnId,
+    },
+    SessionEnded {
+        user: UserId,
+        device: DeviceId,
+        reason: SessionEnd,
+    },
+    Bound {
+        user: UserId,
+        push_id: PushId,
+    },
+    Unbound {
+        user: UserId,
+        push_id: PushId,
+        reason: UnbindReason,
+    },
+    MessageAccepted {
+        id: MessageId,
+        conv: ConvKey,
+        seq: u64,
+        from: UserId,
+        to: Vec<UserId>,
+        push: bool,
+    },
+    /// The server decided to notify `push_id` of message `id` for `user` (the push is then
+    /// handed to the relay). Checkers judge a push by this moment, not by its arrival.
+    PushRouted {
+        id: MessageId,
+        user: UserId,
+        push_id: PushId,
+    },
 }
 
 /// What the shell must do after feeding an input.
@@ -129,6 +172,11 @@ pub struct ZimServer {
     /// owner -> PushIDs: the same bindings indexed by user, so routing a push costs
     /// O(log n) rather than a scan of every binding.
     pushes_of: BTreeMap<UserId, BTreeSet<PushId>>,
+    /// install -> PushIDs it registered: the same bindings indexed by install, so a login
+    /// finds other users' bindings there without a scan.
+    pushes_from: BTreeMap<DeviceId, BTreeSet<PushId>>,
+    /// install -> users with a session from it, so a login finds them without a scan.
+    users_on: BTreeMap<DeviceId, BTreeSet<UserId>>,
     /// Users who have logged in at least once (ZIM only delivers to those).
     known_users: BTreeSet<UserId>,
     convs: BTreeMap<ConvKey, Vec<Message>>,
@@ -145,6 +193,8 @@ impl ZimServer {
             sessions: BTreeMap::new(),
             bindings: BTreeMap::new(),
             pushes_of: BTreeMap::new(),
+            pushes_from: BTreeMap::new(),
+            users_on: BTreeMap::new(),
             known_users: BTreeSet::new(),
             convs: BTreeMap::new(),
             user_convs: BTreeMap::new(),
@@ -197,21 +247,43 @@ impl ZimServer {
         }
     }
 
+    /// A frame of `len` bytes, over the frame limit, arrived on `conn` and was skipped
+    /// unread (`req` as far as its first bytes show it). A logged-in client is told which
+    /// request failed and keeps its connection; anyone else is disconnected.
+    pub fn on_frame_too_large(&mut self, conn: ConnId, req: Option<u64>, len: usize, now: Millis) {
+        match self.conns.get(&conn) {
+            None => {}
+            Some(None) => self.close(conn),
+            Some(Some(user)) => {
+                if let Some(s) = self.sessions.get_mut(user) {
+                    s.last_seen = now;
+                }
+                let why = format!("frame of {len} bytes exceeds the {MAX_FRAME_LEN}-byte limit");
+                self.error(conn, req, ZimErrorCode::ParamInvalid, &why);
+            }
+        }
+    }
+
     /// Expires sessions whose heartbeat has timed out.
     pub fn tick(&mut self, now: Millis) {
         let timeout = self.config.heartbeat_timeout_ms;
         let expired: Vec<UserId> =
             self.sessions.iter().filter(|(_, s)| now.since(s.last_seen) >= timeout).map(|(u, _)| u.clone()).collect();
         for user in expired {
-            let session = self.end_session(&user, SessionEnd::Timeout);
-            if let Some(conn) = session.conn {
-                self.close(conn);
-            }
-            // The user is offline now: what the dead session never acked goes to push.
-            for (message, push) in session.unacked.into_values() {
-                if let Some(push) = push {
-                    self.push_to_bindings(&user, &message, &push);
-                }
+            self.go_offline(&user, SessionEnd::Timeout);
+        }
+    }
+
+    /// Ends the user's session for a reason that leaves no way to reach them online: the
+    /// connection is closed and what the session never acked goes to push.
+    fn go_offline(&mut self, user: &UserId, reason: SessionEnd) {
+        let session = self.end_session(user, reason);
+        if let Some(conn) = session.conn {
+            self.close(conn);
+        }
+        for (message, push) in session.unacked.into_values() {
+            if let Some(push) = push {
+                self.push_to_bindings(user, &message, &push);
             }
         }
     }
@@ -299,8 +371,29 @@ impl ZimServer {
         for p in self.pushes_of_other_devices(&user, &device) {
             self.unbind(&p, UnbindReason::KickedOut);
         }
+        // One install serves one user: whoever used it before is gone from it, whether or
+        // not they logged out and whether or not this login carries a PushID.
+        if self.config.one_user_per_install {
+            let others: Vec<UserId> =
+                self.users_on.get(&device).into_iter().flatten().filter(|u| **u != user).cloned().collect();
+            for other in others {
+                self.go_offline(&other, SessionEnd::UserSwitch);
+            }
+            let theirs: Vec<PushId> = self
+                .pushes_from
+                .get(&device)
+                .into_iter()
+                .flatten()
+                .filter(|p| self.bindings[*p].user != user)
+                .cloned()
+                .collect();
+            for p in theirs {
+                self.unbind(&p, UnbindReason::UserSwitch);
+            }
+        }
         self.known_users.insert(user.clone());
         self.conns.insert(conn, Some(user.clone()));
+        self.users_on.entry(device.clone()).or_default().insert(user.clone());
         self.sessions
             .insert(user.clone(), Session { device: device.clone(), conn: Some(conn), last_seen: now, unacked });
         self.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
@@ -314,17 +407,20 @@ impl ZimServer {
     /// has one current PushID, so its older ones are unbound.
     fn bind(&mut self, user: &UserId, device: &DeviceId, push_id: PushId) {
         let binding = Binding { user: user.clone(), device: device.clone() };
-        match self.bindings.get(&push_id) {
-            Some(b) if *b == binding => return,
-            Some(b) if b.user == *user => self.unbind(&push_id, UnbindReason::Replaced),
-            Some(_) => self.unbind(&push_id, UnbindReason::UserSwitch),
-            None => {}
+        if let Some(b) = self.bindings.get(&push_id) {
+            if *b == binding {
+                return;
+            }
+            // A PushID names one install, and a user's other installs were unbound when this
+            // session logged in: a binding held by anyone else is another user's.
+            self.unbind(&push_id, UnbindReason::UserSwitch);
         }
         for old in self.pushes_of_device(user, device) {
             self.unbind(&old, UnbindReason::Replaced);
         }
         self.bindings.insert(push_id.clone(), binding);
         self.pushes_of.entry(user.clone()).or_default().insert(push_id.clone());
+        self.pushes_from.entry(device.clone()).or_default().insert(push_id.clone());
         self.event(ServerEvent::Bound { user: user.clone(), push_id });
     }
 
@@ -343,13 +439,9 @@ impl ZimServer {
     }
 
     fn unbind(&mut self, push_id: &PushId, reason: UnbindReason) {
-        if let Some(Binding { user, .. }) = self.bindings.remove(push_id) {
-            if let Some(set) = self.pushes_of.get_mut(&user) {
-                set.remove(push_id);
-                if set.is_empty() {
-                    self.pushes_of.remove(&user);
-                }
-            }
+        if let Some(Binding { user, device }) = self.bindings.remove(push_id) {
+            remove_indexed(&mut self.pushes_of, &user, push_id);
+            remove_indexed(&mut self.pushes_from, &device, push_id);
             self.event(ServerEvent::Unbound { user, push_id: push_id.clone(), reason });
         }
     }
@@ -358,6 +450,7 @@ impl ZimServer {
     /// bindings, a timeout keeps them (that is what makes offline push possible).
     fn end_session(&mut self, user: &UserId, reason: SessionEnd) -> Session {
         let session = self.sessions.remove(user).expect("caller checked the session exists");
+        remove_indexed(&mut self.users_on, &session.device, user);
         // The connection (if still open) stays, logged out: it may log in again.
         if let Some(slot) = session.conn.and_then(|c| self.conns.get_mut(&c)) {
             *slot = None;
@@ -365,6 +458,7 @@ impl ZimServer {
         let unbind = match reason {
             SessionEnd::Logout => Some(UnbindReason::Logout),
             SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
+            SessionEnd::UserSwitch => Some(UnbindReason::UserSwitch),
             SessionEnd::Timeout | SessionEnd::Resumed => None,
         };
         if let Some(reason) = unbind {
@@ -387,12 +481,7 @@ impl ZimServer {
         push: Option<PushConfig>,
         now: Millis,
     ) {
-        if let Err(why) = validate_user_id(to.as_str()) {
-            return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
-        }
-        let MessageBody::Text { text } = &body;
-        if text.is_empty() || text.len() > self.config.max_text_bytes {
-            let why = format!("text is {} bytes; it must be 1..={} bytes", text.len(), self.config.max_text_bytes);
+        if let Err(why) = check_send(&from, &to, &body, push.as_ref(), self.config.max_text_bytes) {
             return self.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
         }
         if !self.known_users.contains(&to) {
@@ -445,6 +534,11 @@ impl ZimServer {
             return; // never notify a user about their own message
         }
         for push_id in self.pushes_of.get(user).into_iter().flatten() {
+            self.outputs.push_back(ServerOutput::Event(ServerEvent::PushRouted {
+                id: message.id,
+                user: user.clone(),
+                push_id: push_id.clone(),
+            }));
             self.outputs.push_back(ServerOutput::Push(PushRequest {
                 push_id: push_id.clone(),
                 user_id: user.clone(),
@@ -500,6 +594,16 @@ impl ZimServer {
 
     fn event(&mut self, e: ServerEvent) {
         self.outputs.push_back(ServerOutput::Event(e));
+    }
+}
+
+/// Removes `value` from the set indexed under `key`, dropping the set once it is empty.
+fn remove_indexed<K: Ord, V: Ord>(index: &mut BTreeMap<K, BTreeSet<V>>, key: &K, value: &V) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(value);
+        if set.is_empty() {
+            index.remove(key);
+        }
     }
 }
 

@@ -9,8 +9,25 @@ use crate::time::Millis;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Largest frame either side accepts; a bigger length prefix closes the connection.
+/// Largest frame either side accepts. A server answers a bigger frame from a logged-in
+/// client with 6000001 and skips it (see [`MAX_SKIPPABLE_FRAME_LEN`]); otherwise it closes.
 pub const MAX_FRAME_LEN: usize = 1 << 20;
+
+/// Past this length prefix the bytes are taken for garbage rather than an oversized frame:
+/// the connection is closed instead of reading that much to skip it.
+pub const MAX_SKIPPABLE_FRAME_LEN: usize = 64 << 20;
+
+/// What a client may send, as ZIM documents it (docs/policies.md). The SDK checks these
+/// before anything leaves the device and the server checks them again on receipt, both
+/// through [`check_send`], so the two can never disagree.
+pub mod limits {
+    /// The most a text message may ever carry: ZIM's client limit, and the most a server
+    /// can be configured to accept (its default is 2 KB, `ServerConfig::max_text_bytes`).
+    pub const TEXT_MAX_BYTES: usize = 32 * 1024;
+    /// A push config's title, content and payload together (reference policy: the vendor
+    /// payload built from them, with ZIM's own fields, stays within APNs' and FCM's 4 KB).
+    pub const PUSH_CONFIG_MAX_BYTES: usize = 2 * 1024;
+}
 
 /// The platform a client runs on (ZIM's `ZIMPlatformType` names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,6 +48,17 @@ pub struct PushConfig {
     /// Pass-through data, delivered to the receiving app in the vendor extras as `payload`.
     #[serde(default)]
     pub payload: String,
+}
+
+impl PushConfig {
+    /// Bytes the push config puts into a vendor payload.
+    pub fn len(&self) -> usize {
+        self.title.len() + self.content.len() + self.payload.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Message content. Only text exists in the walking skeleton; other ZIM types extend this.
@@ -156,6 +184,44 @@ pub struct PushRequest {
     pub payload: String,
 }
 
+/// Checks a peer message before it is sent (SDK) or stored (server), naming the rule it
+/// breaks; both sides answer a breach with 6000001 (`ParamInvalid`). `max_text` is the
+/// receiving server's text limit (at most [`limits::TEXT_MAX_BYTES`]).
+pub fn check_send(
+    from: &UserId,
+    to: &UserId,
+    body: &MessageBody,
+    push: Option<&PushConfig>,
+    max_text: usize,
+) -> Result<(), String> {
+    crate::ids::validate_user_id(to.as_str())?;
+    if from == to {
+        return Err("a message cannot be sent to yourself (toConversationID is your own userID)".into());
+    }
+    let MessageBody::Text { text } = body;
+    if text.is_empty() || text.len() > max_text {
+        return Err(format!("text is {} bytes; it must be 1..={max_text} bytes", text.len()));
+    }
+    if let Some(push) = push.filter(|p| p.len() > limits::PUSH_CONFIG_MAX_BYTES) {
+        return Err(format!(
+            "push config title, content and payload are {} bytes together; the limit is {}",
+            push.len(),
+            limits::PUSH_CONFIG_MAX_BYTES
+        ));
+    }
+    Ok(())
+}
+
+/// The `req` of a frame too large to decode, read from its first bytes (`"req":N` near the
+/// start, as every request frame this protocol defines begins), so the error answering it
+/// can name the request. `None` when the prefix does not show one.
+pub fn peek_request_id(prefix: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(prefix);
+    let rest = text.split("\"req\"").nth(1)?.trim_start().strip_prefix(':')?.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// Encodes one frame: a 4-byte big-endian length, then that many bytes of JSON.
 pub fn encode_frame<T: Serialize>(frame: &T) -> Vec<u8> {
     let json = serde_json::to_vec(frame).expect("wire types always serialize");
@@ -206,6 +272,24 @@ mod tests {
         assert!(matches!(decode_frame::<ClientFrame>(&big), Err(FrameError::TooLarge { .. })));
         let bad = encode_frame(&serde_json::json!({"type": "launch_missiles"}));
         assert!(matches!(decode_frame::<ClientFrame>(&bad), Err(FrameError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_frame_of_exactly_max_frame_len_bytes_decodes_and_one_byte_more_is_too_large() {
+        // A heartbeat padded with JSON whitespace to exactly `len` body bytes.
+        let frame_of = |len: usize| {
+            let mut buf = (len as u32).to_be_bytes().to_vec();
+            buf.extend_from_slice(br#"{"type":"heartbeat"}"#);
+            buf.resize(4 + len, b' ');
+            buf
+        };
+        let max = frame_of(MAX_FRAME_LEN);
+        assert_eq!(decode_frame::<ClientFrame>(&max), Ok(Some((ClientFrame::Heartbeat, 4 + MAX_FRAME_LEN))));
+        let over = frame_of(MAX_FRAME_LEN + 1);
+        let too_large = || FrameError::TooLarge { len: MAX_FRAME_LEN + 1, max: MAX_FRAME_LEN };
+        assert_eq!(decode_frame::<ClientFrame>(&over), Err(too_large()));
+        // The length prefix alone is enough to refuse it.
+        assert_eq!(decode_frame::<ClientFrame>(&over[..4]), Err(too_large()));
     }
 
     #[test]

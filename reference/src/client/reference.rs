@@ -4,7 +4,7 @@ use super::*;
 use crate::error::ZimErrorCode;
 use crate::ids::ConvKey;
 use crate::pushid::Environment;
-use crate::wire::{Cursor, MessageBody};
+use crate::wire::{check_send, limits, Cursor, MessageBody};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Per-conversation read position with gap tracking: `contiguous` is the highest seq such
@@ -34,6 +34,22 @@ impl ConvCursor {
 struct LocalStore {
     /// Per user (an install can be shared by several accounts over time).
     users: BTreeMap<UserId, UserStore>,
+    /// A logout the app asked for that the server has not confirmed yet. Kept on disk so
+    /// that an app killed before the server heard it (or offline until then) completes it
+    /// on its next launch, before anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_logout: Option<PendingLogout>,
+    /// Whose login the server last accepted here: while the app runs, a notification for
+    /// anyone else is not handed to it (one install serves one user).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_login: Option<UserId>,
+}
+
+/// The session a pending logout must end; its token gets the session needed to say so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PendingLogout {
+    user: UserId,
+    token: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,9 +122,12 @@ pub struct ReferenceSdk {
     zim: Zim,
     /// The transport is up (between `Connected` and `Disconnected`/`Close`).
     connected: bool,
-    /// The app asked to log out while no session was up: done as soon as one is, without
-    /// binding the PushID again and without telling the app about the interim login.
-    pending_logout: bool,
+    /// A login the app asked for while a logout was still under way: started once the
+    /// logout is done, so the two never overlap.
+    queued_login: Option<(UserId, String)>,
+    /// The user whose login ended last without a logout (kicked out, failed, timed out): a
+    /// logout called now has nothing to undo on the server and completes at once.
+    last_user: Option<UserId>,
     /// When the app's `login` call gives up (the first login only; reconnects retry forever).
     login_deadline: Option<Millis>,
     reconnect_attempt: usize,
@@ -133,13 +152,14 @@ impl ReferenceSdk {
     pub fn new(config: SdkConfig, persisted: Option<serde_json::Value>) -> ReferenceSdk {
         // Unreadable local data is treated like a fresh install: sync refetches everything
         // and nothing is lost, only re-downloaded.
-        let store = persisted.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-        ReferenceSdk {
+        let store: LocalStore = persisted.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+        let mut sdk = ReferenceSdk {
             config,
             store,
             zim: Zim::LoggedOut,
             connected: false,
-            pending_logout: false,
+            queued_login: None,
+            last_user: None,
             login_deadline: None,
             reconnect_attempt: 0,
             reconnect_at: None,
@@ -154,7 +174,18 @@ impl ReferenceSdk {
             push_id: None,
             server_push_id: None,
             outputs: VecDeque::new(),
+        };
+        // A logout the last run could not finish comes before anything else in this one.
+        if let Some(PendingLogout { user, token }) = sdk.store.pending_logout.clone() {
+            sdk.zim = Zim::Connecting { user, token, login_req: None, resumed: true, server_may_know: true };
+            sdk.connect();
         }
+        sdk
+    }
+
+    /// True while the current session exists only to carry out a pending logout.
+    fn logging_out(&self) -> bool {
+        self.store.pending_logout.is_some()
     }
 
     fn req(&mut self) -> u64 {
@@ -196,14 +227,23 @@ impl ReferenceSdk {
         }
     }
 
-    /// Ends the login locally: no session, no timers.
+    /// Ends the login locally: no session, no timers, no pending logout.
     fn become_logged_out(&mut self) {
         self.drop_link(true);
+        self.last_user = self.user();
         self.zim = Zim::LoggedOut;
-        self.pending_logout = false;
+        self.store.pending_logout = None;
         self.login_deadline = None;
         self.reconnect_at = None;
         self.reconnect_attempt = 0;
+    }
+
+    /// A logout is over (done or given up on): a login the app asked for meanwhile starts.
+    fn after_logout(&mut self, now: Millis) {
+        self.last_user = None;
+        if let Some((user, token)) = self.queued_login.take() {
+            self.on_app(now, AppCommand::Login { user, token });
+        }
     }
 
     fn on_app(&mut self, now: Millis, command: AppCommand) {
@@ -223,18 +263,26 @@ impl ReferenceSdk {
             }
             AppCommand::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
+                    self.last_user = None;
                     self.zim = Zim::Connecting { user, token, login_req: None, resumed: false, server_may_know: false };
                     self.login_deadline = Some(now.plus(self.config.login_timeout_ms));
                     self.state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin);
                     self.connect();
                 }
+                // A logout is still reaching the server: this login follows it.
+                _ if self.logging_out() || matches!(self.zim, Zim::LoggingOut { .. }) => {
+                    self.queued_login = Some((user, token));
+                }
                 _ => {
                     let message = "already logged in; call logout before switching users".into();
-                    self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::ParamInvalid.code(), message })
+                    self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::UserHasAlreadyLogged.code(), message })
                 }
             },
             AppCommand::Logout => match self.zim.clone() {
                 Zim::LoggedIn { user, token } => {
+                    // On disk first: if the app dies before the server answers, the next
+                    // launch finishes the logout.
+                    self.store.pending_logout = Some(PendingLogout { user: user.clone(), token: token.clone() });
                     let req = self.req();
                     self.send(ClientFrame::Logout { req });
                     self.zim = Zim::LoggingOut { user, token, req };
@@ -244,25 +292,40 @@ impl ReferenceSdk {
                     self.become_logged_out();
                     self.emit(AppEvent::LoggedOut { user });
                     self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
+                    self.after_logout(now);
                 }
-                Zim::Connecting { .. } => {
-                    self.pending_logout = true;
+                Zim::Connecting { user, token, .. } => {
+                    self.store.pending_logout = Some(PendingLogout { user, token });
                     self.login_deadline = None; // the server must hear it, however long that takes
                 }
-                Zim::LoggedOut | Zim::LoggingOut { .. } => {}
+                Zim::LoggedOut => match self.last_user.clone() {
+                    // Kicked out, or the login failed: the server holds nothing to undo.
+                    Some(user) => {
+                        self.emit(AppEvent::LoggedOut { user });
+                        self.after_logout(now);
+                    }
+                    None => self.emit(AppEvent::LogoutFailed {
+                        user: UserId::new(""),
+                        code: ZimErrorCode::UserIsNotLogged.code(),
+                        message: "nobody is logged in".into(),
+                    }),
+                },
+                Zim::LoggingOut { .. } => {} // its answer is on the way
             },
-            AppCommand::Send { to, text, push } => match &self.zim {
-                Zim::LoggedIn { .. } => {
-                    let req = self.req();
-                    self.sends.insert(req, to.clone());
-                    self.send(ClientFrame::Send { req, to, body: MessageBody::Text { text }, push });
+            AppCommand::Send { to, text, push } => {
+                let Zim::LoggedIn { user, .. } = &self.zim else {
+                    let message = "not logged in".into();
+                    return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::UserIsNotLogged.code(), message });
+                };
+                let body = MessageBody::Text { text };
+                // Refused here, nothing sent: an oversized frame would cost the connection.
+                if let Err(message) = check_send(user, &to, &body, push.as_ref(), limits::TEXT_MAX_BYTES) {
+                    return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::ParamInvalid.code(), message });
                 }
-                _ => self.emit(AppEvent::SendFailed {
-                    to,
-                    code: ZimErrorCode::UserIsNotLogged.code(),
-                    message: "not logged in".into(),
-                }),
-            },
+                let req = self.req();
+                self.sends.insert(req, to.clone());
+                self.send(ClientFrame::Send { req, to, body, push });
+            }
         }
     }
 
@@ -305,7 +368,7 @@ impl ReferenceSdk {
         };
         let req = self.req();
         // A login that only exists to log out must not bind the PushID again.
-        let push_id = if self.pending_logout { None } else { self.push_id.clone() };
+        let push_id = if self.logging_out() { None } else { self.push_id.clone() };
         self.server_push_id = push_id.clone();
         self.send(ClientFrame::Login {
             req,
@@ -328,8 +391,8 @@ impl ReferenceSdk {
                 self.schedule_reconnect(now);
             }
             Zim::LoggingOut { user, token, .. } => {
-                // The logout may not have reached the server: redo it on a new session.
-                self.pending_logout = true;
+                // The logout may not have reached the server: redo it on a new session (it
+                // is still pending on disk).
                 self.zim = Zim::Connecting { user, token, login_req: None, resumed: true, server_may_know: true };
                 self.schedule_reconnect(now);
             }
@@ -358,7 +421,8 @@ impl ReferenceSdk {
         self.reply_deadline = None;
         self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
         self.zim = Zim::LoggedIn { user: user.clone(), token };
-        if std::mem::take(&mut self.pending_logout) {
+        self.store.last_login = Some(user.clone());
+        if self.logging_out() {
             return self.on_app(now, AppCommand::Logout);
         }
         self.state(ConnectionState::Connected, ConnectionEvent::Success);
@@ -388,6 +452,7 @@ impl ReferenceSdk {
                         self.become_logged_out();
                         self.emit(AppEvent::LoggedOut { user });
                         self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
+                        self.after_logout(now);
                     }
                 }
             }
@@ -421,14 +486,20 @@ impl ReferenceSdk {
                 }
             }
             ServerFrame::KickedOut => {
+                let logging_out = self.logging_out();
                 self.become_logged_out();
                 self.state(ConnectionState::Disconnected, ConnectionEvent::KickedOut);
+                // The kick-out ended the session and its binding: a logout under way is done.
+                if let (true, Some(user)) = (logging_out, self.last_user.clone()) {
+                    self.emit(AppEvent::LoggedOut { user });
+                    self.after_logout(now);
+                }
             }
-            ServerFrame::Error { req, code, message } => self.on_error(req, code, message),
+            ServerFrame::Error { req, code, message } => self.on_error(now, req, code, message),
         }
     }
 
-    fn on_error(&mut self, req: Option<u64>, code: ZimErrorCode, message: String) {
+    fn on_error(&mut self, now: Millis, req: Option<u64>, code: ZimErrorCode, message: String) {
         let Some(req) = req else { return };
         if let Some(to) = self.sends.remove(&req) {
             return self.emit(AppEvent::SendFailed { to, code: code.code(), message });
@@ -437,11 +508,12 @@ impl ReferenceSdk {
         if r != req {
             return;
         }
-        let logging_out = self.pending_logout;
+        let logging_out = self.logging_out();
         self.become_logged_out();
         if logging_out {
             // The server would not take a session, so the logout could not be confirmed
-            // there: the app must not believe the binding is gone.
+            // there: the app must not believe the binding is gone. (Another user's login
+            // from this install still unbinds it: one install serves one user.)
             self.emit(AppEvent::LogoutFailed { user, code: code.code(), message });
         } else {
             self.emit(AppEvent::LoginFailed { user, code: code.code(), message });
@@ -451,6 +523,9 @@ impl ReferenceSdk {
             _ => ConnectionEvent::LoginTimeout,
         };
         self.state(ConnectionState::Disconnected, cause);
+        if logging_out {
+            self.after_logout(now);
+        }
     }
 
     fn user(&self) -> Option<UserId> {
@@ -485,6 +560,18 @@ impl ReferenceSdk {
         if matches!(self.zim, Zim::LoggedIn { .. }) && self.push_id != self.server_push_id {
             self.bind_push();
         }
+    }
+
+    /// Hands a notification to the app unless it names another user than the one using
+    /// this install (a push already on its way when the user switched).
+    fn on_notification(&mut self, notification: Notification) {
+        let here = self.user().or_else(|| self.store.last_login.clone());
+        if let (Some(to), Some(here)) = (&notification.to_user, &here) {
+            if to != here {
+                return;
+            }
+        }
+        self.emit(AppEvent::NotificationArrived { notification });
     }
 
     fn on_tick(&mut self, now: Millis) {
@@ -526,7 +613,7 @@ impl ClientSdk for ReferenceSdk {
             SdkInput::VendorTokenFailed { reason, .. } => {
                 self.emit(AppEvent::Registered { error_code: 1, push_id: None, message: reason })
             }
-            SdkInput::Notification { notification } => self.emit(AppEvent::NotificationArrived { notification }),
+            SdkInput::Notification { notification } => self.on_notification(notification),
             SdkInput::Tick => self.on_tick(now),
         }
     }

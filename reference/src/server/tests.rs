@@ -100,11 +100,11 @@ fn ab() -> ConvKey {
 #[test]
 fn login_with_a_valid_token_opens_a_session_and_answers_login_ok() {
     let mut s = ZimServer::new(ServerConfig::default());
-    let out = login(&mut s, ALICE, "alice", "phone", None, Millis(5));
+    let out = login(&mut s, ALICE, "alice", "alice-phone", None, Millis(5));
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "alice".into(), device: "phone".into(), conn: ALICE }),
+            event(ServerEvent::SessionOpened { user: "alice".into(), device: "alice-phone".into(), conn: ALICE }),
             frame(ALICE, ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -116,7 +116,7 @@ fn login_with_a_token_signed_by_another_secret_is_rejected_with_6000103() {
     let mut s = ZimServer::new(ServerConfig::default());
     s.on_connect(ALICE, Millis(0));
     let forged = token::mint("not-the-server-secret", s.config().app_id, &"alice".into(), Millis(60_000));
-    s.on_frame(ALICE, login_frame(4, "alice", forged, "phone", None), Millis(0));
+    s.on_frame(ALICE, login_frame(4, "alice", forged, "alice-phone", None), Millis(0));
     let out = drain(&mut s);
     assert_eq!(error_code(&out, ALICE), (Some(4), 6_000_103));
     assert_eq!(out.len(), 1, "no session events for a rejected login: {out:?}");
@@ -128,7 +128,7 @@ fn login_with_an_expired_token_is_rejected_with_6000106() {
     let mut s = ZimServer::new(ServerConfig::default());
     s.on_connect(ALICE, Millis(0));
     let expired = token_for(&s, "alice", Millis(1_000));
-    s.on_frame(ALICE, login_frame(2, "alice", expired, "phone", None), Millis(1_000));
+    s.on_frame(ALICE, login_frame(2, "alice", expired, "alice-phone", None), Millis(1_000));
     let out = drain(&mut s);
     assert_eq!(error_code(&out, ALICE), (Some(2), 6_000_106));
     assert!(!s.is_online(&"alice".into()));
@@ -162,9 +162,9 @@ fn frames_before_login_are_answered_with_6000121_echoing_the_request_id() {
 #[test]
 fn a_second_login_on_a_logged_in_connection_is_rejected_with_6000111() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
     let token = token_for(&s, "alice", Millis(60_000));
-    s.on_frame(ALICE, login_frame(5, "alice", token, "phone", None), Millis(1));
+    s.on_frame(ALICE, login_frame(5, "alice", token, "alice-phone", None), Millis(1));
     assert_eq!(error_code(&drain(&mut s), ALICE), (Some(5), 6_000_111));
 }
 
@@ -179,11 +179,11 @@ fn frames_on_an_unknown_connection_are_ignored() {
 fn login_with_a_push_id_binds_it_to_the_user_before_answering() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("tok-a");
-    let out = login(&mut s, ALICE, "alice", "phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ALICE, "alice", "alice-phone", Some(p.clone()), Millis(0));
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "alice".into(), device: "phone".into(), conn: ALICE }),
+            event(ServerEvent::SessionOpened { user: "alice".into(), device: "alice-phone".into(), conn: ALICE }),
             event(ServerEvent::Bound { user: "alice".into(), push_id: p.clone() }),
             frame(ALICE, ServerFrame::LoginOk { req: 1 }),
         ]
@@ -194,7 +194,7 @@ fn login_with_a_push_id_binds_it_to_the_user_before_answering() {
 #[test]
 fn bind_push_after_login_binds_and_answers_bind_ok() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
     let p = apns_id("tok-a");
     s.on_frame(ALICE, ClientFrame::BindPush { req: 2, push_id: p.clone() }, Millis(1));
     assert_eq!(
@@ -211,7 +211,7 @@ fn bind_push_after_login_binds_and_answers_bind_ok() {
 fn binding_a_newer_push_id_from_the_same_session_replaces_the_old_one() {
     let mut s = ZimServer::new(ServerConfig::default());
     let (old, new) = (apns_id("old"), apns_id("new"));
-    login(&mut s, ALICE, "alice", "phone", Some(old.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", Some(old.clone()), Millis(0));
     s.on_frame(ALICE, ClientFrame::BindPush { req: 2, push_id: new.clone() }, Millis(1));
     assert_eq!(
         drain(&mut s),
@@ -229,7 +229,7 @@ fn binding_a_newer_push_id_from_the_same_session_replaces_the_old_one() {
 fn logout_unbinds_the_push_id_then_acks_with_logout_ok() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("tok-a");
-    login(&mut s, ALICE, "alice", "phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", Some(p.clone()), Millis(0));
     s.on_frame(ALICE, ClientFrame::Logout { req: 2 }, Millis(10));
     assert_eq!(
         drain(&mut s),
@@ -237,7 +237,7 @@ fn logout_unbinds_the_push_id_then_acks_with_logout_ok() {
             event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::Logout }),
             event(ServerEvent::SessionEnded {
                 user: "alice".into(),
-                device: "phone".into(),
+                device: "alice-phone".into(),
                 reason: SessionEnd::Logout
             }),
             frame(ALICE, ServerFrame::LogoutOk { req: 2 }),
@@ -254,9 +254,9 @@ fn logout_unbinds_the_push_id_then_acks_with_logout_ok() {
 #[test]
 fn peer_sends_get_increasing_per_conversation_seqs_and_server_unique_ids() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
-    login(&mut s, BOB, "bob", "phone", None, Millis(0));
-    login(&mut s, CAROL, "carol", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    login(&mut s, CAROL, "carol", "carol-phone", None, Millis(0));
 
     send(&mut s, ALICE, 10, "bob", "one", None, Millis(100));
     let out = drain(&mut s);
@@ -303,7 +303,7 @@ fn peer_sends_get_increasing_per_conversation_seqs_and_server_unique_ids() {
 #[test]
 fn a_send_to_a_user_who_never_logged_in_fails_with_6000204() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
     send(&mut s, ALICE, 3, "ghost", "hello?", Some(push_config()), Millis(1));
     let out = drain(&mut s);
     assert_eq!(error_code(&out, ALICE), (Some(3), 6_000_204));
@@ -313,8 +313,8 @@ fn a_send_to_a_user_who_never_logged_in_fails_with_6000204() {
 #[test]
 fn empty_and_oversized_texts_are_rejected_with_6000001() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
-    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
     send(&mut s, ALICE, 2, "bob", "", None, Millis(1));
     assert_eq!(error_code(&drain(&mut s), ALICE), (Some(2), 6_000_001));
     let max = s.config().max_text_bytes;
@@ -328,8 +328,8 @@ fn empty_and_oversized_texts_are_rejected_with_6000001() {
 fn bob_timed_out_with_binding() -> (ZimServer, PushId) {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("bob-token");
-    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(20_000));
+    login(&mut s, BOB, "bob", "bob-phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(20_000));
     s.tick(Millis(29_999));
     assert_eq!(drain(&mut s), vec![], "nothing expires before the timeout");
     s.tick(Millis(30_000));
@@ -338,7 +338,7 @@ fn bob_timed_out_with_binding() -> (ZimServer, PushId) {
         vec![
             event(ServerEvent::SessionEnded {
                 user: "bob".into(),
-                device: "phone".into(),
+                device: "bob-phone".into(),
                 reason: SessionEnd::Timeout
             }),
             ServerOutput::Close { conn: BOB },
@@ -391,8 +391,8 @@ fn an_offline_recipient_gets_no_push_when_the_message_has_no_push_config() {
 #[test]
 fn an_offline_recipient_without_a_binding_gets_no_push() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, BOB, "bob", "phone", None, Millis(0));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(20_000));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(20_000));
     s.tick(Millis(30_000));
     drain(&mut s);
     send(&mut s, ALICE, 5, "bob", "hello", Some(push_config()), Millis(31_000));
@@ -403,8 +403,8 @@ fn an_offline_recipient_without_a_binding_gets_no_push() {
 fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at_timeout() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("bob-token");
-    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    login(&mut s, BOB, "bob", "bob-phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
     send(&mut s, ALICE, 2, "bob", "are you there", Some(push_config()), Millis(10_000));
     let out = drain(&mut s);
     let m = sent_message(&out, ALICE);
@@ -423,9 +423,10 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
         vec![
             event(ServerEvent::SessionEnded {
                 user: "bob".into(),
-                device: "phone".into(),
+                device: "bob-phone".into(),
                 reason: SessionEnd::Timeout
             }),
+            event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone() }),
             ServerOutput::Push(PushRequest {
                 push_id: p,
                 user_id: "bob".into(),
@@ -445,9 +446,9 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
 fn a_message_sent_while_the_recipient_is_detached_is_pushed_at_timeout() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("bob-token");
-    login(&mut s, BOB, "bob", "phone", Some(p.clone()), Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", Some(p.clone()), Millis(0));
     s.on_disconnect(BOB, Millis(1_000));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
     send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
     let out = drain(&mut s);
     assert_eq!(frames_to(&out, BOB), vec![], "nowhere to deliver while detached");
@@ -461,8 +462,8 @@ fn a_message_sent_while_the_recipient_is_detached_is_pushed_at_timeout() {
 #[test]
 fn an_acked_message_is_not_pushed_when_the_session_times_out() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, BOB, "bob", "phone", Some(apns_id("bob-token")), Millis(0));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(10_000));
+    login(&mut s, BOB, "bob", "bob-phone", Some(apns_id("bob-token")), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
     send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
     let m = sent_message(&drain(&mut s), ALICE);
     s.on_frame(BOB, ClientFrame::Ack { id: m.id }, Millis(10_001));
@@ -476,7 +477,7 @@ fn an_acked_message_is_not_pushed_when_the_session_times_out() {
         drain(&mut s),
         vec![event(ServerEvent::SessionEnded {
             user: "bob".into(),
-            device: "phone".into(),
+            device: "bob-phone".into(),
             reason: SessionEnd::Timeout
         })]
     );
@@ -485,7 +486,7 @@ fn an_acked_message_is_not_pushed_when_the_session_times_out() {
 #[test]
 fn heartbeats_keep_a_session_alive_past_the_timeout() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
     s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(20_000));
     assert_eq!(drain(&mut s), vec![frame(ALICE, ServerFrame::Pong)]);
     s.tick(Millis(30_000));
@@ -497,7 +498,7 @@ fn heartbeats_keep_a_session_alive_past_the_timeout() {
         vec![
             event(ServerEvent::SessionEnded {
                 user: "alice".into(),
-                device: "phone".into(),
+                device: "alice-phone".into(),
                 reason: SessionEnd::Timeout
             }),
             ServerOutput::Close { conn: ALICE },
@@ -514,7 +515,7 @@ fn heartbeats_keep_a_session_alive_past_the_timeout() {
 fn a_login_from_another_device_kicks_the_first_session_out() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("phone-token");
-    login(&mut s, ConnId(1), "bob", "phone", Some(p.clone()), Millis(0));
+    login(&mut s, ConnId(1), "bob", "bob-phone", Some(p.clone()), Millis(0));
     let out = login(&mut s, ConnId(2), "bob", "tablet", None, Millis(5));
     assert_eq!(
         out,
@@ -524,7 +525,7 @@ fn a_login_from_another_device_kicks_the_first_session_out() {
             event(ServerEvent::Unbound { user: "bob".into(), push_id: p.clone(), reason: UnbindReason::KickedOut }),
             event(ServerEvent::SessionEnded {
                 user: "bob".into(),
-                device: "phone".into(),
+                device: "bob-phone".into(),
                 reason: SessionEnd::KickedOut
             }),
             event(ServerEvent::SessionOpened { user: "bob".into(), device: "tablet".into(), conn: ConnId(2) }),
@@ -545,18 +546,18 @@ fn a_login_from_another_device_kicks_the_first_session_out() {
 fn a_relogin_from_the_same_device_resumes_without_a_kick() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("phone-token");
-    login(&mut s, ConnId(1), "bob", "phone", Some(p.clone()), Millis(0));
-    let out = login(&mut s, ConnId(2), "bob", "phone", Some(p.clone()), Millis(5));
+    login(&mut s, ConnId(1), "bob", "bob-phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "bob-phone", Some(p.clone()), Millis(5));
     assert_eq!(
         out,
         vec![
             ServerOutput::Close { conn: ConnId(1) },
             event(ServerEvent::SessionEnded {
                 user: "bob".into(),
-                device: "phone".into(),
+                device: "bob-phone".into(),
                 reason: SessionEnd::Resumed
             }),
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -567,18 +568,18 @@ fn a_relogin_from_the_same_device_resumes_without_a_kick() {
 fn a_relogin_from_the_same_device_with_a_new_push_id_replaces_the_old_binding() {
     let mut s = ZimServer::new(ServerConfig::default());
     let (old, new) = (apns_id("old"), apns_id("new"));
-    login(&mut s, ConnId(1), "bob", "phone", Some(old.clone()), Millis(0));
-    let out = login(&mut s, ConnId(2), "bob", "phone", Some(new.clone()), Millis(5));
+    login(&mut s, ConnId(1), "bob", "bob-phone", Some(old.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "bob-phone", Some(new.clone()), Millis(5));
     assert_eq!(
         out,
         vec![
             ServerOutput::Close { conn: ConnId(1) },
             event(ServerEvent::SessionEnded {
                 user: "bob".into(),
-                device: "phone".into(),
+                device: "bob-phone".into(),
                 reason: SessionEnd::Resumed
             }),
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
             event(ServerEvent::Unbound { user: "bob".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
             event(ServerEvent::Bound { user: "bob".into(), push_id: new.clone() }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
@@ -591,12 +592,12 @@ fn a_relogin_from_the_same_device_with_a_new_push_id_replaces_the_old_binding() 
 fn a_push_id_bound_to_a_second_user_is_taken_from_the_first() {
     let mut s = ZimServer::new(ServerConfig::default());
     let p = apns_id("shared-install");
-    login(&mut s, ConnId(1), "alice", "phone", Some(p.clone()), Millis(0));
-    let out = login(&mut s, ConnId(2), "bob", "phone", Some(p.clone()), Millis(5));
+    login(&mut s, ConnId(1), "alice", "alice-phone", Some(p.clone()), Millis(0));
+    let out = login(&mut s, ConnId(2), "bob", "bob-phone", Some(p.clone()), Millis(5));
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
             event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
             event(ServerEvent::Bound { user: "bob".into(), push_id: p.clone() }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
@@ -619,9 +620,9 @@ fn a_push_id_bound_to_a_second_user_is_taken_from_the_first() {
 #[test]
 fn sync_returns_messages_after_the_cursors_and_pages_at_the_limit() {
     let mut s = ZimServer::new(ServerConfig::default());
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
-    login(&mut s, BOB, "bob", "phone", None, Millis(0));
-    login(&mut s, CAROL, "carol", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    login(&mut s, CAROL, "carol", "carol-phone", None, Millis(0));
     for (i, text) in ["a1", "a2", "a3"].into_iter().enumerate() {
         send(&mut s, ALICE, i as u64 + 1, "bob", text, None, Millis(1));
     }
@@ -665,8 +666,8 @@ fn sync_returns_messages_after_the_cursors_and_pages_at_the_limit() {
 #[test]
 fn sync_pages_are_capped_by_max_sync_page_whatever_the_client_asks() {
     let mut s = ZimServer::new(ServerConfig { max_sync_page: 2, ..ServerConfig::default() });
-    login(&mut s, ALICE, "alice", "phone", None, Millis(0));
-    login(&mut s, BOB, "bob", "phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
     for req in 1..=3 {
         send(&mut s, ALICE, req, "bob", "x", None, Millis(1));
     }
@@ -683,9 +684,9 @@ fn sync_pages_are_capped_by_max_sync_page_whatever_the_client_asks() {
 fn next_deadline_is_the_earliest_last_frame_plus_the_heartbeat_timeout() {
     let mut s = ZimServer::new(ServerConfig::default());
     assert_eq!(s.next_deadline(), None);
-    login(&mut s, BOB, "bob", "phone", None, Millis(1_000));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(1_000));
     assert_eq!(s.next_deadline(), Some(Millis(31_000)));
-    login(&mut s, ALICE, "alice", "phone", None, Millis(5_000));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(5_000));
     assert_eq!(s.next_deadline(), Some(Millis(31_000)));
     s.on_frame(BOB, ClientFrame::Heartbeat, Millis(10_000));
     assert_eq!(s.next_deadline(), Some(Millis(35_000)), "alice is now first");
@@ -699,7 +700,7 @@ fn next_deadline_is_the_earliest_last_frame_plus_the_heartbeat_timeout() {
 fn a_login_from_another_device_unbinds_the_old_device_even_after_its_session_timed_out() {
     let mut s = ZimServer::new(ServerConfig::default());
     let phone = apns_id("phone-token");
-    login(&mut s, ConnId(1), "bob", "phone", Some(phone.clone()), Millis(0));
+    login(&mut s, ConnId(1), "bob", "bob-phone", Some(phone.clone()), Millis(0));
     s.on_disconnect(ConnId(1), Millis(1));
     s.tick(Millis(40_000)); // the phone's session times out; its binding stays for push
     drain(&mut s);
@@ -720,12 +721,12 @@ fn a_login_from_another_device_unbinds_the_old_device_even_after_its_session_tim
 fn a_resumed_session_keeps_what_the_old_one_had_not_acked_until_it_is_synced() {
     let (mut s, _) = bob_timed_out_with_binding();
     // bob is back on his phone; alice writes; his connection dies before he acks.
-    login(&mut s, ConnId(5), "bob", "phone", None, Millis(100_000));
+    login(&mut s, ConnId(5), "bob", "bob-phone", None, Millis(100_000));
     send(&mut s, ALICE, 20, "bob", "hi", Some(push_config()), Millis(100_001));
     s.on_disconnect(ConnId(5), Millis(100_002));
     drain(&mut s);
     // A relaunch resumes the session, and dies again before syncing.
-    login(&mut s, ConnId(6), "bob", "phone", None, Millis(100_003));
+    login(&mut s, ConnId(6), "bob", "bob-phone", None, Millis(100_003));
     s.on_disconnect(ConnId(6), Millis(100_004));
     s.tick(Millis(200_000));
     let out = drain(&mut s);
@@ -735,10 +736,133 @@ fn a_resumed_session_keeps_what_the_old_one_had_not_acked_until_it_is_synced() {
 #[test]
 fn messages_served_by_sync_are_no_longer_due_for_push() {
     let (mut s, _) = bob_timed_out_with_binding();
-    login(&mut s, ConnId(5), "bob", "phone", None, Millis(100_000));
+    login(&mut s, ConnId(5), "bob", "bob-phone", None, Millis(100_000));
     send(&mut s, ALICE, 20, "bob", "hi", Some(push_config()), Millis(100_001));
     s.on_frame(ConnId(5), ClientFrame::Sync { req: 7, cursors: vec![], limit: 50 }, Millis(100_002));
     s.on_disconnect(ConnId(5), Millis(100_003));
     s.tick(Millis(200_000));
     assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+/// alice used "shared-phone" with PushID `p`; her app died and her session timed out, so
+/// the binding stays for offline push. Returns the server at 40 s.
+fn alice_timed_out_on_the_shared_phone() -> (ZimServer, PushId) {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("shared-phone-token");
+    login(&mut s, ConnId(1), "alice", "shared-phone", Some(p.clone()), Millis(0));
+    s.on_disconnect(ConnId(1), Millis(1));
+    s.tick(Millis(40_000));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(40_000));
+    drain(&mut s);
+    assert_eq!(s.binding(&p), Some(&"alice".into()));
+    (s, p)
+}
+
+#[test]
+fn a_login_without_a_push_id_from_an_install_unbinds_the_previous_users_push_id_there() {
+    let (mut s, p) = alice_timed_out_on_the_shared_phone();
+    let out = login(&mut s, ConnId(7), "carol", "shared-phone", None, Millis(40_001));
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
+            event(ServerEvent::SessionOpened { user: "carol".into(), device: "shared-phone".into(), conn: ConnId(7) }),
+            frame(ConnId(7), ServerFrame::LoginOk { req: 1 }),
+        ]
+    );
+    // From the phone's side: bob's next message to alice is not pushed to carol's phone.
+    send(&mut s, BOB, 3, "alice", "for alice only", Some(push_config()), Millis(40_002));
+    let out = drain(&mut s);
+    assert_eq!(sent_message(&out, BOB).seq, 1);
+    assert_eq!(pushes(&out), vec![]);
+}
+
+#[test]
+fn a_login_from_an_install_ends_another_users_live_session_there_before_opening_its_own() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("shared-phone-token");
+    login(&mut s, ConnId(1), "alice", "shared-phone", Some(p.clone()), Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    // bob writes to alice while her old connection is still up but dead (never acked).
+    send(&mut s, BOB, 2, "alice", "hi", Some(push_config()), Millis(10));
+    drain(&mut s);
+    let out = login(&mut s, ConnId(7), "carol", "shared-phone", None, Millis(20));
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
+            event(ServerEvent::SessionEnded {
+                user: "alice".into(),
+                device: "shared-phone".into(),
+                reason: SessionEnd::UserSwitch
+            }),
+            ServerOutput::Close { conn: ConnId(1) },
+            event(ServerEvent::SessionOpened { user: "carol".into(), device: "shared-phone".into(), conn: ConnId(7) }),
+            frame(ConnId(7), ServerFrame::LoginOk { req: 1 }),
+        ],
+        "alice's unacked message is not pushed to the phone carol now holds"
+    );
+    assert!(!s.is_online(&"alice".into()));
+}
+
+#[test]
+fn a_server_that_trusts_the_app_to_log_out_keeps_the_previous_users_binding() {
+    let (mut s, p) = alice_timed_out_on_the_shared_phone();
+    s.config.one_user_per_install = false;
+    login(&mut s, ConnId(7), "carol", "shared-phone", None, Millis(40_001));
+    assert_eq!(s.binding(&p), Some(&"alice".into()));
+    send(&mut s, BOB, 3, "alice", "leaks", Some(push_config()), Millis(40_002));
+    let sent = pushes(&drain(&mut s));
+    assert_eq!(sent.iter().map(|r| &r.push_id).collect::<Vec<_>>(), vec![&p], "the leak the reference policy closes");
+}
+
+#[test]
+fn the_same_users_relogin_from_its_install_keeps_its_binding() {
+    let (mut s, p) = alice_timed_out_on_the_shared_phone();
+    let out = login(&mut s, ConnId(7), "alice", "shared-phone", Some(p.clone()), Millis(40_001));
+    assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))), "{out:?}");
+    assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Bound { .. }))), "already bound: {out:?}");
+    assert_eq!(s.binding(&p), Some(&"alice".into()));
+}
+
+#[test]
+fn a_message_to_oneself_is_refused_with_6000001_and_not_stored() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    send(&mut s, ALICE, 2, "alice", "note to self", None, Millis(1));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(2), 6_000_001));
+    assert!(s.conversation(&ConvKey::peer(&"alice".into(), &"alice".into())).is_empty());
+}
+
+#[test]
+fn a_push_config_over_the_limit_is_refused_with_6000001_and_one_at_it_is_accepted() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    let max = crate::wire::limits::PUSH_CONFIG_MAX_BYTES;
+    let push = |n: usize| Some(PushConfig { title: "t".into(), content: "c".repeat(n - 1), payload: String::new() });
+    send(&mut s, ALICE, 2, "bob", "hi", push(max + 1), Millis(1));
+    assert_eq!(error_code(&drain(&mut s), ALICE), (Some(2), 6_000_001));
+    send(&mut s, ALICE, 3, "bob", "hi", push(max), Millis(1));
+    assert_eq!(sent_message(&drain(&mut s), ALICE).seq, 1);
+}
+
+#[test]
+fn an_oversized_frame_from_a_logged_in_client_gets_6000001_naming_the_request_and_keeps_the_connection() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
+    s.on_frame_too_large(ALICE, Some(9), 2 << 20, Millis(1));
+    let out = drain(&mut s);
+    assert_eq!(error_code(&out, ALICE), (Some(9), 6_000_001));
+    assert!(!out.contains(&ServerOutput::Close { conn: ALICE }));
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(2));
+    assert_eq!(frames_to(&drain(&mut s), ALICE), vec![ServerFrame::Pong]);
+}
+
+#[test]
+fn an_oversized_frame_before_login_closes_the_connection() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    s.on_connect(ALICE, Millis(0));
+    s.on_frame_too_large(ALICE, None, 2 << 20, Millis(1));
+    assert_eq!(drain(&mut s), vec![ServerOutput::Close { conn: ALICE }]);
 }

@@ -530,11 +530,11 @@ fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived()
 }
 
 #[test]
-fn a_second_login_while_logged_in_fails_with_6000001() {
+fn a_second_login_while_logged_in_fails_with_6000111_user_has_already_logged() {
     let mut sdk = logged_in(ios_debug());
     let o = app(&mut sdk, 1, AppCommand::Login { user: "bob".into(), token: "t".into() });
     assert!(
-        matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_001, user, .. } }] if user.as_str() == "bob"),
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_111, user, .. } }] if user.as_str() == "bob"),
         "{o:?}"
     );
 }
@@ -675,4 +675,155 @@ fn heartbeats_start_only_once_logged_in_and_an_unanswered_login_drops_the_link()
     assert_eq!(o, vec![SdkOutput::Close]);
     assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Heartbeat })));
     assert_eq!(sdk.next_timer(), Some(Millis(5_500)), "reconnect after the first backoff step");
+}
+
+/// alice taps Log out and the app dies before anything reaches the server: what the next
+/// launch finds on disk.
+fn killed_right_after_logout() -> serde_json::Value {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(app(&mut sdk, 1, AppCommand::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
+    sdk.persisted()
+}
+
+#[test]
+fn a_logout_cut_short_by_a_kill_is_completed_first_thing_on_the_next_launch() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
+    assert_eq!(drain(&mut sdk), vec![SdkOutput::Connect], "the launch goes straight to the server");
+    let o = feed(&mut sdk, 10, SdkInput::Connected);
+    assert!(
+        matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { req: 1, push_id: None, user_id, .. } }] if user_id.as_str() == "alice"),
+        "a session only to log out, binding nothing: {o:?}"
+    );
+    assert_eq!(server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 }), vec![out(ClientFrame::Logout { req: 2 })]);
+    let o = server(&mut sdk, 12, ServerFrame::LogoutOk { req: 2 });
+    assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
+    // Done for good: a later launch has nothing left to do.
+    let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
+    assert_eq!(drain(&mut next), vec![]);
+}
+
+#[test]
+fn a_pending_logout_survives_kills_until_the_server_confirms_it() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
+    drain(&mut sdk);
+    feed(&mut sdk, 10, SdkInput::Connected);
+    server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 });
+    // Killed again before LogoutOk.
+    let mut again = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
+    assert_eq!(drain(&mut again), vec![SdkOutput::Connect]);
+}
+
+#[test]
+fn a_login_asked_for_while_a_pending_logout_runs_starts_once_it_is_done() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
+    drain(&mut sdk);
+    let carol = AppCommand::Login { user: "carol".into(), token: "tok-c".into() };
+    assert_eq!(app(&mut sdk, 5, carol), vec![], "queued behind alice's logout, not refused");
+    feed(&mut sdk, 10, SdkInput::Connected);
+    server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 });
+    let o = server(&mut sdk, 12, ServerFrame::LogoutOk { req: 2 });
+    let tail = &o[o.len() - 2..];
+    assert_eq!(tail, &[state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin), SdkOutput::Connect], "{o:?}");
+    let o = feed(&mut sdk, 13, SdkInput::Connected);
+    assert!(
+        matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { user_id, .. } }] if user_id.as_str() == "carol"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_logout_on_a_kicked_out_device_completes_locally_and_is_reported() {
+    let mut sdk = logged_in(ios_debug());
+    server(&mut sdk, 1, ServerFrame::KickedOut);
+    assert_eq!(app(&mut sdk, 2, AppCommand::Logout), vec![ev(AppEvent::LoggedOut { user: "alice".into() })]);
+    assert_eq!(drain(&mut sdk), vec![]);
+}
+
+#[test]
+fn a_logout_when_nobody_ever_logged_in_fails_with_6000121() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let o = app(&mut sdk, 0, AppCommand::Logout);
+    assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::LogoutFailed { code: 6_000_121, .. } }]), "{o:?}");
+}
+
+#[test]
+fn a_kick_out_during_a_logout_completes_it() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCommand::Logout);
+    let o = server(&mut sdk, 2, ServerFrame::KickedOut);
+    assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
+    let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
+    assert_eq!(drain(&mut next), vec![], "nothing pending: the kick-out unbound the install");
+}
+
+#[test]
+fn a_message_to_oneself_is_refused_locally_with_6000001_and_nothing_is_sent() {
+    let mut sdk = logged_in(ios_debug());
+    let o = app(&mut sdk, 1, AppCommand::Send { to: "alice".into(), text: "note".into(), push: None });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, to, .. } }] if to.as_str() == "alice"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn an_oversized_text_or_push_config_is_refused_locally_and_nothing_is_sent() {
+    let mut sdk = logged_in(ios_debug());
+    let huge = "x".repeat(2 << 20);
+    let o = app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: huge.clone(), push: None });
+    assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
+    let push = Some(PushConfig { title: "t".into(), content: huge, payload: String::new() });
+    let o = app(&mut sdk, 2, AppCommand::Send { to: "bob".into(), text: "hi".into(), push });
+    assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
+    // The largest text ZIM allows still goes out.
+    let max = "x".repeat(crate::wire::limits::TEXT_MAX_BYTES);
+    let o = app(&mut sdk, 3, AppCommand::Send { to: "bob".into(), text: max, push: None });
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Send { .. } }]), "{o:?}");
+}
+
+#[test]
+fn a_notification_for_another_user_than_the_one_logged_in_is_not_handed_to_the_app() {
+    let mut sdk = logged_in(ios_debug());
+    let n = |to: &str| Notification {
+        title: "t".into(),
+        content: "c".into(),
+        payload: String::new(),
+        message_id: Some(MessageId(9)),
+        to_user: Some(to.into()),
+    };
+    assert_eq!(feed(&mut sdk, 1, SdkInput::Notification { notification: n("carol") }), vec![]);
+    assert_eq!(
+        feed(&mut sdk, 2, SdkInput::Notification { notification: n("alice") }),
+        vec![ev(AppEvent::NotificationArrived { notification: n("alice") })]
+    );
+    // After a relaunch, before anyone logs in, the install still belongs to alice.
+    let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
+    assert_eq!(feed(&mut next, 3, SdkInput::Notification { notification: n("carol") }), vec![]);
+}
+
+#[test]
+fn an_explicit_ios_environment_overrides_the_build() {
+    for (build, chosen, expected) in [
+        (Build::Debug, IosEnvironment::Production, Environment::Production),
+        (Build::Release, IosEnvironment::Development, Environment::Development),
+        (Build::Debug, IosEnvironment::Automatic, Environment::Development),
+        (Build::Release, IosEnvironment::Automatic, Environment::Production),
+    ] {
+        let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, build), None);
+        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: chosen });
+        let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+        let expected_id = PushId::new(Vendor::Apns, expected, "t");
+        assert!(
+            o.contains(&ev(AppEvent::Registered { error_code: 0, push_id: Some(expected_id), message: String::new() })),
+            "{build:?} + {chosen:?}: {o:?}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_factory_names_itself_reference_and_launches_with_the_local_data() {
+    let factory = ReferenceSdkFactory;
+    assert_eq!(factory.name(), "reference");
+    let mut sdk = factory.launch(ios_debug(), Some(killed_right_after_logout()));
+    assert_eq!(sdk.poll_output(), Some(SdkOutput::Connect), "the local data was handed over");
 }
