@@ -142,6 +142,8 @@ impl<C: Connector> Device<C> {
                     let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
                     self.app = Some(App { sdk, link: None });
                     self.record(Event::AppLaunched);
+                    // A new SDK may have work at once (a logout the last run left pending).
+                    self.drain();
                 }
             }
             Command::KillApp => {
@@ -231,6 +233,11 @@ impl<C: Connector> Device<C> {
         let now = self.env.now();
         let Some(app) = &mut self.app else { return };
         app.sdk.handle(now, input);
+        self.drain();
+    }
+
+    /// Carries out everything the running SDK asks for.
+    fn drain(&mut self) {
         while let Some(out) = self.app.as_mut().and_then(|a| a.sdk.poll_output()) {
             self.carry_out(out);
         }

@@ -6,7 +6,22 @@ use serde::Serialize;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
-use zimsim_reference::wire::{decode_frame, encode_frame};
+use zimsim_reference::error::FrameError;
+use zimsim_reference::wire::{decode_frame, encode_frame, peek_request_id, MAX_SKIPPABLE_FRAME_LEN};
+
+/// How many bytes of an oversized frame are read to find its request ID.
+const PEEK_LEN: usize = 256;
+
+/// What [`FrameReader::read_or_skip`] found next on the stream.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Incoming<T> {
+    Frame(T),
+    /// A frame over the size limit, read past and dropped; `req` as its first bytes show it.
+    TooLarge {
+        len: usize,
+        req: Option<u64>,
+    },
+}
 
 /// Reads whole frames from a byte stream.
 #[derive(Debug)]
@@ -20,8 +35,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         FrameReader { inner, buf: Vec::with_capacity(4096) }
     }
 
-    /// The next frame; `Ok(None)` at a clean end of stream. A malformed frame is an
-    /// `InvalidData` error naming the problem.
+    /// The next frame; `Ok(None)` at a clean end of stream. A malformed or oversized frame
+    /// is an `InvalidData` error naming the problem.
     pub async fn read<T: DeserializeOwned>(&mut self) -> io::Result<Option<T>> {
         loop {
             match decode_frame::<T>(&self.buf) {
@@ -30,20 +45,83 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     return Ok(Some(frame));
                 }
                 Ok(None) => {}
-                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+                Err(e) => return Err(invalid(e)),
             }
-            let mut chunk = [0u8; 4096];
-            let n = self.inner.read(&mut chunk).await?;
-            if n == 0 {
-                return if self.buf.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended inside a frame"))
-                };
+            if !self.fill().await? {
+                return self.end();
             }
-            self.buf.extend_from_slice(&chunk[..n]);
         }
     }
+
+    /// Like [`read`](Self::read), but a frame over the size limit whose length prefix is
+    /// still plausible ([`MAX_SKIPPABLE_FRAME_LEN`]) is read past and reported rather than
+    /// ending the stream, so the peer can be told which request failed.
+    pub async fn read_or_skip<T: DeserializeOwned>(&mut self) -> io::Result<Option<Incoming<T>>> {
+        loop {
+            match decode_frame::<T>(&self.buf) {
+                Ok(Some((frame, used))) => {
+                    self.buf.drain(..used);
+                    return Ok(Some(Incoming::Frame(frame)));
+                }
+                Ok(None) => {}
+                Err(FrameError::TooLarge { len, .. }) if len <= MAX_SKIPPABLE_FRAME_LEN => {
+                    return self.skip(len).await.map(|req| Some(Incoming::TooLarge { len, req }));
+                }
+                Err(e) => return Err(invalid(e)),
+            }
+            if !self.fill().await? {
+                return self.end();
+            }
+        }
+    }
+
+    /// Drops the frame of `len` bytes at the head of the buffer (prefix included), returning
+    /// the request ID its first bytes show.
+    async fn skip(&mut self, len: usize) -> io::Result<Option<u64>> {
+        while self.buf.len() < 4 + len.min(PEEK_LEN) {
+            if !self.fill().await? {
+                return Err(truncated());
+            }
+        }
+        let req = peek_request_id(&self.buf[4..4 + len.min(PEEK_LEN)]);
+        let mut remaining = 4 + len;
+        loop {
+            let n = remaining.min(self.buf.len());
+            self.buf.drain(..n);
+            remaining -= n;
+            if remaining == 0 {
+                return Ok(req);
+            }
+            if !self.fill().await? {
+                return Err(truncated());
+            }
+        }
+    }
+
+    /// Reads more bytes into the buffer; false at end of stream.
+    async fn fill(&mut self) -> io::Result<bool> {
+        let mut chunk = [0u8; 4096];
+        let n = self.inner.read(&mut chunk).await?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n > 0)
+    }
+
+    /// The stream ended: cleanly between frames, or inside one.
+    fn end<X>(&self) -> io::Result<Option<X>> {
+        if self.buf.is_empty() {
+            Ok(None)
+        } else {
+            Err(truncated())
+        }
+    }
+}
+
+fn invalid(e: FrameError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e.to_string())
+}
+
+fn truncated() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended inside a frame")
 }
 
 /// Writes one frame and flushes it.
@@ -124,6 +202,42 @@ mod tests {
             drop(a);
             let err = FrameReader::new(b).read::<ClientFrame>().await.expect_err("truncated");
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        });
+    }
+
+    #[test]
+    fn an_oversized_frame_is_skipped_whole_and_reported_with_its_request_id() {
+        block_on(async {
+            let (mut a, b) = tokio::io::duplex(64);
+            let big = ClientFrame::Logout { req: 41 };
+            // A frame over the limit: the Logout JSON padded past MAX_FRAME_LEN with spaces.
+            let mut json = serde_json::to_vec(&big).expect("json");
+            json.resize(MAX_FRAME_LEN + 10, b' ');
+            let mut bytes = (json.len() as u32).to_be_bytes().to_vec();
+            bytes.extend_from_slice(&json);
+            bytes.extend(encode_frame(&ClientFrame::Heartbeat));
+            let writer = async move {
+                a.write_all(&bytes).await.expect("write");
+            };
+            let mut reader = FrameReader::new(b);
+            let reads = async {
+                let first = reader.read_or_skip::<ClientFrame>().await.expect("skipped");
+                let second = reader.read_or_skip::<ClientFrame>().await.expect("next frame");
+                (first, second)
+            };
+            let ((), got) = tokio::join!(writer, reads);
+            assert_eq!(got.0, Some(Incoming::TooLarge { len: MAX_FRAME_LEN + 10, req: Some(41) }));
+            assert_eq!(got.1, Some(Incoming::Frame(ClientFrame::Heartbeat)));
+        });
+    }
+
+    #[test]
+    fn a_garbage_length_prefix_is_not_skipped_but_invalid_data() {
+        block_on(async {
+            let (mut a, b) = tokio::io::duplex(64);
+            a.write_all(&[0xff, 0xff, 0xff, 0xff, b'{']).await.expect("write");
+            let err = FrameReader::new(b).read_or_skip::<ClientFrame>().await.expect_err("garbage");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         });
     }
 

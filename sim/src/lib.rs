@@ -5,6 +5,7 @@
 //!
 //! - [`world`]: builds the turmoil world and runs a scenario (**start here**: [`world::run`]).
 //! - [`scenario`]: the scenario format, its validation and the canonical scenario.
+//! - [`catalog`]: the named built-in scenarios and the builder they are written with.
 //! - [`device`]: a simulated handset: OS push channel, app process, SDK driver.
 //! - [`shell`]: the I/O shells of the ZIM server, the relay and the vendors.
 //! - [`trace`]: trace records, hash, human form, stats.
@@ -28,6 +29,7 @@ compile_error!(
      overrides it: add `--cfg tokio_unstable` to RUSTFLAGS or unset it"
 );
 
+pub mod catalog;
 pub mod device;
 pub mod framed;
 pub mod http;

@@ -101,6 +101,9 @@ pub enum Action {
 pub enum ScenarioError {
     #[error("scenario is not valid JSON for the scenario format: {0}")]
     Parse(String),
+    /// A field the format does not have (a typo would otherwise silently take a default).
+    #[error("{place}: unknown field `{field}`")]
+    UnknownField { place: String, field: String },
     #[error("device \"{0}\" is declared twice")]
     DuplicateDevice(DeviceId),
     #[error("step {index} names unknown device \"{device}\"")]
@@ -114,9 +117,19 @@ pub enum ScenarioError {
 }
 
 impl Scenario {
-    /// Parses and validates a JSON scenario.
+    /// Parses and validates a JSON scenario. A UTF-8 byte-order mark is allowed; a field
+    /// the format does not have is refused wherever it stands.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
-        let s: Scenario = serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let parse = |e: serde_json::Error| ScenarioError::Parse(e.to_string());
+        let input: serde_json::Value = serde_json::from_str(text).map_err(parse)?;
+        let s: Scenario = serde_json::from_value(input.clone()).map_err(parse)?;
+        // serde cannot deny unknown fields inside a flattened step, so every field read is
+        // checked against what the parsed scenario writes back: anything else was ignored.
+        let known = serde_json::to_value(&s).expect("scenarios serialize");
+        if let Some(path) = first_unknown(&input, &known, &mut Vec::new()) {
+            return Err(unknown_field(&s, &path));
+        }
         s.validate()?;
         Ok(s)
     }
@@ -226,6 +239,47 @@ impl Scenario {
     }
 }
 
+/// The path of the first object key in `input` that `known` lacks.
+fn first_unknown(input: &serde_json::Value, known: &serde_json::Value, path: &mut Vec<String>) -> Option<Vec<String>> {
+    use serde_json::Value;
+    match (input, known) {
+        (Value::Object(i), Value::Object(k)) => i.iter().find_map(|(key, v)| {
+            path.push(key.clone());
+            let found = match k.get(key) {
+                None => Some(path.clone()),
+                Some(kv) => first_unknown(v, kv, path),
+            };
+            path.pop();
+            found
+        }),
+        (Value::Array(i), Value::Array(k)) => i.iter().zip(k).enumerate().find_map(|(n, (v, kv))| {
+            path.push(n.to_string());
+            let found = first_unknown(v, kv, path);
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Names an unknown field by the step or section it stands in.
+fn unknown_field(s: &Scenario, path: &[String]) -> ScenarioError {
+    let step = match path {
+        [steps, index, ..] if steps == "steps" => index.parse::<usize>().ok().and_then(|i| Some((i, s.steps.get(i)?))),
+        _ => None,
+    };
+    match step {
+        Some((index, step)) => {
+            let what = serde_json::to_value(&step.action).ok().and_then(|v| v["do"].as_str().map(str::to_owned));
+            ScenarioError::UnknownField {
+                place: format!("step {index} ({} at {} ms)", what.unwrap_or_default(), step.at_ms),
+                field: path[2..].join("."),
+            }
+        }
+        None => ScenarioError::UnknownField { place: "scenario".into(), field: path.join(".") },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,5 +305,66 @@ mod tests {
         let mut s = Scenario::canonical();
         s.steps.last_mut().unwrap().at_ms = u64::MAX;
         assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("one simulated day")));
+    }
+}
+
+#[cfg(test)]
+mod strictness {
+    use super::*;
+
+    fn one_step(step: &str) -> String {
+        format!(
+            r#"{{"name":"x","devices":[{{"id":"d","platform":"ios","build":"debug"}}],"steps":[
+                {{"at_ms":1,"device":"d","do":"launch_app"}},{step}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_misspelt_field_in_a_step_is_refused_naming_the_step_and_the_field() {
+        let text = one_step(r#"{"at_ms":5,"device":"d","do":"register_push","ios_enviroment":"production"}"#);
+        let err = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(
+            err,
+            ScenarioError::UnknownField {
+                place: "step 1 (register_push at 5 ms)".into(),
+                field: "ios_enviroment".into()
+            }
+        );
+        assert_eq!(err.to_string(), "step 1 (register_push at 5 ms): unknown field `ios_enviroment`");
+    }
+
+    #[test]
+    fn a_misspelt_field_inside_a_push_config_is_refused_with_its_path() {
+        let text =
+            one_step(r#"{"at_ms":5,"device":"d","do":"send","to":"bob","text":"hi","push":{"titel":"New message"}}"#);
+        let err = Scenario::from_json(&text).unwrap_err();
+        assert_eq!(
+            err,
+            ScenarioError::UnknownField { place: "step 1 (send at 5 ms)".into(), field: "push.titel".into() }
+        );
+    }
+
+    #[test]
+    fn a_misspelt_vendor_flag_is_refused() {
+        let text = one_step(r#"{"at_ms":5,"device":"d","do":"set_push_config","config":{"enable_fmc_push":true}}"#);
+        let err = Scenario::from_json(&text).unwrap_err();
+        assert!(
+            matches!(&err, ScenarioError::UnknownField { field, .. } if field == "config.enable_fmc_push"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn well_formed_steps_with_every_optional_field_are_accepted() {
+        let text = one_step(
+            r#"{"at_ms":5,"device":"d","do":"send","to":"bob","text":"hi","push":{"title":"t","content":"c","payload":"p"}}"#,
+        );
+        assert_eq!(Scenario::from_json(&text).unwrap().steps.len(), 2);
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_at_the_start_is_accepted() {
+        let text = format!("\u{feff}{}", Scenario::canonical().to_json());
+        assert_eq!(Scenario::from_json(&text).unwrap(), Scenario::canonical());
     }
 }

@@ -50,6 +50,12 @@ pub enum Event {
         conn: ConnId,
         error: String,
     },
+    /// A frame over the size limit, skipped unread (`req` as its first bytes show it).
+    FrameTooLarge {
+        conn: ConnId,
+        len: usize,
+        req: Option<u64>,
+    },
     Server {
         event: ServerEvent,
     },

@@ -30,16 +30,20 @@ const TOKEN_LIFETIME_MS: u64 = 24 * 3600 * 1000;
 /// Builds the relay core; a mutant supplies a broken one.
 pub type RelayFactory = Rc<dyn Fn(RelayConfig) -> Box<dyn PushRelay>>;
 
-/// The parts of the system a run may swap: the SDK on every device and the relay.
+/// The parts of the system a run may swap: the SDK on every device, the relay, and the
+/// server's policies.
 #[derive(Clone)]
 pub struct Parts {
     pub sdk: Rc<dyn SdkFactory>,
     pub relay: RelayFactory,
+    /// Adjusts the server's configuration after the scenario's timing is applied (a server
+    /// mutant turns a reference policy off here).
+    pub tune_server: fn(&mut ServerConfig),
 }
 
 impl Default for Parts {
     fn default() -> Self {
-        Parts { sdk: Rc::new(ReferenceSdkFactory), relay: Rc::new(|c| Box::new(Relay::new(c))) }
+        Parts { sdk: Rc::new(ReferenceSdkFactory), relay: Rc::new(|c| Box::new(Relay::new(c))), tune_server: |_| {} }
     }
 }
 
@@ -67,8 +71,22 @@ pub struct SimError {
     pub message: String,
 }
 
+/// How often (in simulated time) [`run_observed`] reports progress.
+const PROGRESS_EVERY_MS: u64 = 1_000;
+
 /// Runs `scenario` from `seed` with the given parts.
 pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, SimError> {
+    run_observed(seed, scenario, parts, &mut |_, _| {})
+}
+
+/// Like [`run`], calling `progress(simulated, end)` about every simulated second, so a
+/// caller can show how far a long run has got. (It only watches: the trace is the same.)
+pub fn run_observed(
+    seed: u64,
+    scenario: &Scenario,
+    parts: &Parts,
+    progress: &mut dyn FnMut(Millis, Millis),
+) -> Result<RunOutput, SimError> {
     let cfg = &scenario.config;
     let end = Duration::from_millis(scenario.end_ms());
     let mut sim = turmoil::Builder::new()
@@ -82,7 +100,8 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
         .enable_random_order()
         .build();
     let env = SimEnv::default();
-    let server_config = ServerConfig { heartbeat_timeout_ms: cfg.heartbeat_timeout_ms, ..ServerConfig::default() };
+    let mut server_config = ServerConfig { heartbeat_timeout_ms: cfg.heartbeat_timeout_ms, ..ServerConfig::default() };
+    (parts.tune_server)(&mut server_config);
     let relay_config = RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, ..RelayConfig::default() };
 
     {
@@ -149,11 +168,19 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
         });
     }
 
+    let end_ms = Millis(scenario.end_ms());
+    let mut next_report = 0;
     while sim.elapsed() < end {
         if let Err(e) = sim.step() {
             return Err(SimError { at: Millis(sim.elapsed().as_millis() as u64), message: e.to_string() });
         }
+        let now = sim.elapsed().as_millis() as u64;
+        if now >= next_report {
+            progress(Millis(now.min(end_ms.0)), end_ms);
+            next_report = now + PROGRESS_EVERY_MS;
+        }
     }
+    progress(end_ms, end_ms);
     let trace = env.take();
     Ok(RunOutput {
         seed,

@@ -2,7 +2,7 @@
 //! it (connection events, frames, the presence timer); per-connection tasks only move bytes.
 //! Pushes go to the relay through an ordered queue served by one HTTP client task.
 
-use crate::framed::{write_frame, FrameReader};
+use crate::framed::{write_frame, FrameReader, Incoming};
 use crate::http::HttpClient;
 use crate::net::{Connector, Listener};
 use crate::shell::ports;
@@ -25,6 +25,8 @@ enum Input {
     Frame(ConnId, ClientFrame),
     /// Bytes that are not a frame; the connection is being closed.
     BadFrame(ConnId, String),
+    /// A frame over the size limit was skipped unread.
+    TooLarge(ConnId, usize, Option<u64>),
     Closed(ConnId),
 }
 
@@ -83,6 +85,10 @@ pub async fn run<L: Listener, C: Connector>(
                         server.on_frame(conn, frame, now);
                     }
                     Some(Input::BadFrame(conn, error)) => env.record(SRC, Event::BadFrame { conn, error }),
+                    Some(Input::TooLarge(conn, len, req)) => {
+                        env.record(SRC, Event::FrameTooLarge { conn, len, req });
+                        server.on_frame_too_large(conn, req, len, now);
+                    }
                     Some(Input::Closed(conn)) => {
                         if writers.remove(&conn).is_some() {
                             env.record(SRC, Event::ConnClosed { conn });
@@ -123,13 +129,11 @@ where
 {
     let mut reader = FrameReader::new(read);
     // End of stream, an I/O error or a malformed frame ends the connection: framing is lost.
+    // An oversized frame with a plausible length is skipped; the core decides what follows.
     loop {
-        match reader.read::<ClientFrame>().await {
-            Ok(Some(frame)) => {
-                if tx.send(Input::Frame(conn, frame)).is_err() {
-                    return;
-                }
-            }
+        let input = match reader.read_or_skip::<ClientFrame>().await {
+            Ok(Some(Incoming::Frame(frame))) => Input::Frame(conn, frame),
+            Ok(Some(Incoming::TooLarge { len, req })) => Input::TooLarge(conn, len, req),
             Ok(None) => break,
             Err(e) => {
                 if e.kind() == std::io::ErrorKind::InvalidData {
@@ -137,6 +141,9 @@ where
                 }
                 break;
             }
+        };
+        if tx.send(input).is_err() {
+            return;
         }
     }
     let _ = tx.send(Input::Closed(conn));

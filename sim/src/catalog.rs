@@ -1,0 +1,182 @@
+//! Named built-in scenarios (`zimsim run --scenario NAME`), each a small story a user would
+//! recognise, and the [`ScenarioBuilder`] they are written with. The tests, the mutants'
+//! showcases and the command line all take them from here.
+
+use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step};
+use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::ids::{DeviceId, UserId};
+use zimsim_reference::wire::{Platform, PushConfig};
+
+/// Every built-in scenario: its name and what it shows.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("canonical", "two phones, offline pushes through APNs sandbox and FCM release, sync, logout"),
+    ("user-switch", "carol logs in on alice's phone without logging alice out or registering push"),
+    ("logout-then-kill", "alice taps Log out and the app dies in the same millisecond; it relaunches"),
+    ("relogin-killed", "alice logs out, logs in again, and the app dies before the answer arrives"),
+];
+
+/// The built-in scenario called `name`.
+pub fn builtin(name: &str) -> Option<Scenario> {
+    Some(match name {
+        "canonical" => Scenario::canonical(),
+        "user-switch" => user_switch(),
+        "logout-then-kill" => logout_then_kill(),
+        "relogin-killed" => relogin_killed(),
+        _ => return None,
+    })
+}
+
+/// Writes a scenario step by step.
+#[derive(Debug)]
+pub struct ScenarioBuilder {
+    scenario: Scenario,
+}
+
+impl ScenarioBuilder {
+    pub fn new(name: &str) -> ScenarioBuilder {
+        ScenarioBuilder {
+            scenario: Scenario {
+                name: name.into(),
+                config: ScenarioConfig::default(),
+                devices: Vec::new(),
+                steps: Vec::new(),
+            },
+        }
+    }
+
+    pub fn config(mut self, config: ScenarioConfig) -> Self {
+        self.scenario.config = config;
+        self
+    }
+
+    pub fn device(mut self, id: &str, platform: Platform, build: Build) -> Self {
+        self.scenario.devices.push(DeviceSpec { id: id.into(), platform, build });
+        self
+    }
+
+    /// At `at_ms`, `device` does `action`. Steps may be added in any time order; steps at
+    /// the same time keep the order they were added in.
+    pub fn at(mut self, at_ms: u64, device: &str, action: Action) -> Self {
+        self.scenario.steps.push(Step { at_ms, device: device.into(), action });
+        self
+    }
+
+    /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
+    pub fn sign_in(self, at_ms: u64, device: &str, user: &str) -> Self {
+        let android = self.platform(device) != Some(Platform::Ios);
+        let mut b = self.at(at_ms, device, Action::LaunchApp);
+        if android {
+            b = b.at(at_ms, device, fcm());
+        }
+        b.at(at_ms + 100, device, register()).at(at_ms + 500, device, login(user))
+    }
+
+    pub fn build(mut self) -> Scenario {
+        self.scenario.steps.sort_by_key(|s| s.at_ms); // stable: equal times keep their order
+        self.scenario
+    }
+
+    fn platform(&self, device: &str) -> Option<Platform> {
+        self.scenario.devices.iter().find(|d| d.id == DeviceId::from(device)).map(|d| d.platform)
+    }
+}
+
+pub fn login(user: &str) -> Action {
+    Action::Login { user: UserId::from(user) }
+}
+
+pub fn register() -> Action {
+    Action::RegisterPush { ios_environment: IosEnvironment::Automatic }
+}
+
+pub fn fcm() -> Action {
+    Action::SetPushConfig { config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() } }
+}
+
+/// A text to `to` with a push config whose content is the text.
+pub fn send(to: &str, text: &str) -> Action {
+    let push = PushConfig { title: "New message".into(), content: text.into(), payload: String::new() };
+    Action::Send { to: UserId::from(to), text: text.into(), push: Some(push) }
+}
+
+/// alice uses a phone with push; her app restarts and carol logs in there without
+/// registering push in that launch (her login carries no PushID). bob keeps writing to
+/// alice: none of it may show on the phone carol holds, before or after carol's app dies.
+/// alice reads everything on her tablet at the end; carol relaunches and reads bob's note.
+fn user_switch() -> Scenario {
+    ScenarioBuilder::new("user-switch")
+        .device("shared-phone", Platform::Ios, Build::Release)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .device("alice-tablet", Platform::Ios, Build::Release)
+        .sign_in(100, "shared-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(2_000, "bob-phone", send("alice", "hi alice"))
+        .at(3_000, "shared-phone", Action::KillApp)
+        .at(4_000, "shared-phone", Action::LaunchApp)
+        .at(4_500, "shared-phone", login("carol"))
+        .at(6_000, "bob-phone", send("alice", "for alice, while carol holds her phone"))
+        .at(20_000, "bob-phone", send("alice", "for alice, after her session timed out"))
+        .at(22_000, "shared-phone", Action::KillApp)
+        .at(25_000, "bob-phone", send("alice", "for alice, on a locked phone"))
+        .at(26_000, "bob-phone", send("carol", "for carol"))
+        .at(35_000, "shared-phone", Action::LaunchApp)
+        .at(35_500, "shared-phone", login("carol"))
+        .sign_in(40_000, "alice-tablet", "alice")
+        .build()
+}
+
+/// alice taps Log out and the app dies in the same millisecond: no logout frame leaves the
+/// phone. It relaunches (nobody logs in) and stays up; bob writes to alice, whose phone may
+/// not show it. alice logs in again later and reads it by sync.
+fn logout_then_kill() -> Scenario {
+    ScenarioBuilder::new("logout-then-kill")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(5_000, "alice-phone", Action::Logout)
+        .at(5_000, "alice-phone", Action::KillApp)
+        .at(8_000, "alice-phone", Action::LaunchApp)
+        .at(20_000, "bob-phone", send("alice", "after your logout"))
+        .at(21_000, "alice-phone", Action::KillApp)
+        .at(24_000, "bob-phone", send("alice", "on a locked phone after your logout"))
+        .at(30_000, "alice-phone", Action::LaunchApp)
+        .at(30_500, "alice-phone", login("alice"))
+        .build()
+}
+
+/// alice logs out, logs in again, and the app dies a few milliseconds later: the server
+/// accepted the login (and bound her PushID again) but the answer never reached the app.
+/// bob's later message is rightly pushed to her. Fixed latency makes the race exact.
+fn relogin_killed() -> Scenario {
+    let config = ScenarioConfig { min_latency_ms: 3, max_latency_ms: 3, ..ScenarioConfig::default() };
+    ScenarioBuilder::new("relogin-killed")
+        .config(config)
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(5_000, "alice-phone", Action::Logout)
+        .at(7_000, "alice-phone", login("alice"))
+        .at(7_010, "alice-phone", Action::KillApp)
+        .at(10_000, "bob-phone", send("alice", "after your relogin"))
+        .at(40_000, "alice-phone", Action::LaunchApp)
+        .at(40_500, "alice-phone", login("alice"))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_is_valid_and_found_by_its_name() {
+        for (name, _) in BUILTIN {
+            let s = builtin(name).unwrap_or_else(|| panic!("{name} is listed but not built"));
+            assert_eq!(s.name, *name);
+            s.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s, "{name} round-trips");
+        }
+        assert_eq!(builtin("no-such-scenario"), None);
+    }
+}
