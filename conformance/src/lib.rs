@@ -19,7 +19,7 @@ pub mod invariants;
 pub mod mutants;
 pub mod report;
 
-use report::RunReport;
+use report::{Outcome, RunReport};
 use zimsim_sim::scenario::Scenario;
 use zimsim_sim::world::{self, Parts, RunOutput, SimError};
 
@@ -34,11 +34,22 @@ pub fn run_with_trace(
     scenario: &Scenario,
     mutant: Option<&mutants::Mutant>,
 ) -> Result<(RunReport, RunOutput), SimError> {
+    run_observed(seed, scenario, mutant, &mut |_, _| {})
+}
+
+/// Like [`run_with_trace`], reporting progress as [`world::run_observed`] does.
+pub fn run_observed(
+    seed: u64,
+    scenario: &Scenario,
+    mutant: Option<&mutants::Mutant>,
+    progress: &mut dyn FnMut(zimsim_reference::Millis, zimsim_reference::Millis),
+) -> Result<(RunReport, RunOutput), SimError> {
     let mut parts = Parts::default();
     if let Some(m) = mutant {
         m.install(&mut parts);
     }
-    let out = world::run(seed, scenario, &parts)?;
+    let out = world::run_observed(seed, scenario, &parts, progress)?;
+    let verdicts = invariants::check_all(&out.trace);
     let report = RunReport {
         seed,
         scenario: scenario.name.clone(),
@@ -47,7 +58,8 @@ pub fn run_with_trace(
         trace_hash: out.trace_hash.clone(),
         sim_time_ms: out.sim_time_ms,
         stats: out.stats.clone(),
-        invariants: invariants::check_all(&out.trace),
+        outcome: Outcome::of(&verdicts),
+        invariants: verdicts,
     };
     Ok((report, out))
 }

@@ -22,6 +22,8 @@ pub struct Mutant {
     pub part: &'static str,
     /// The invariant it is expected to break.
     pub breaks: &'static str,
+    /// The built-in scenario that shows the break (`zimsim run --mutant` plays it).
+    pub scenario: &'static str,
     pub description: &'static str,
     #[serde(skip)]
     install: fn(&mut Parts),
@@ -41,6 +43,7 @@ pub fn all() -> Vec<Mutant> {
             name: "sdk-skips-unbind-on-logout",
             part: "sdk",
             breaks: "logout-clears-pushid",
+            scenario: "canonical",
             description: "logout only tears down the local session: it reports success to the app without \
                           telling the server, so the PushID stays bound",
             install: |p| p.sdk = Rc::new(Wrap("sdk-skips-unbind-on-logout", |s| Box::new(SkipUnbind::new(s)))),
@@ -49,6 +52,7 @@ pub fn all() -> Vec<Mutant> {
             name: "relay-ignores-environment",
             part: "relay",
             breaks: "debug-pushid-isolation",
+            scenario: "canonical",
             description: "the relay ignores the PushID's environment and pushes everything through production \
                           endpoints and credentials",
             install: |p| p.relay = Rc::new(|c| Box::new(IgnoreEnvironment(Relay::new(c)))),
@@ -57,9 +61,28 @@ pub fn all() -> Vec<Mutant> {
             name: "sdk-skips-sync",
             part: "sdk",
             breaks: "exactly-once-delivery",
+            scenario: "canonical",
             description: "the SDK never syncs after login, so messages sent while it was offline are never \
                           surfaced (only their notifications are)",
             install: |p| p.sdk = Rc::new(Wrap("sdk-skips-sync", |s| Box::new(SkipSync(s)))),
+        },
+        Mutant {
+            name: "sdk-forgets-logout-on-kill",
+            part: "sdk",
+            breaks: "logout-clears-pushid",
+            scenario: "logout-then-kill",
+            description: "the SDK keeps a pending logout in memory only: an app killed before the logout \
+                          left forgets it, and the PushID stays bound",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-forgets-logout-on-kill", |s| Box::new(ForgetLogout(s)))),
+        },
+        Mutant {
+            name: "server-keeps-other-users-bindings",
+            part: "server",
+            breaks: "no-cross-user-leak",
+            scenario: "user-switch",
+            description: "a login from an install leaves other users' PushIDs from that install bound, \
+                          trusting the app to have logged them out",
+            install: |p| p.tune_server = |c| c.one_user_per_install = false,
         },
     ]
 }
@@ -142,6 +165,31 @@ impl ClientSdk for SkipSync {
 
     fn persisted(&self) -> serde_json::Value {
         self.0.persisted()
+    }
+}
+
+/// Leaves the pending logout out of the SDK's durable data.
+struct ForgetLogout(ReferenceSdk);
+
+impl ClientSdk for ForgetLogout {
+    fn handle(&mut self, now: Millis, input: SdkInput) {
+        self.0.handle(now, input);
+    }
+
+    fn poll_output(&mut self) -> Option<SdkOutput> {
+        self.0.poll_output()
+    }
+
+    fn next_timer(&self) -> Option<Millis> {
+        self.0.next_timer()
+    }
+
+    fn persisted(&self) -> serde_json::Value {
+        let mut data = self.0.persisted();
+        if let Some(map) = data.as_object_mut() {
+            map.remove("pending_logout");
+        }
+        data
     }
 }
 

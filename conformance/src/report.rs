@@ -5,6 +5,49 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use zimsim_sim::trace::Stats;
 
+/// The verdict of a run as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// No invariant was violated and at least one held.
+    Pass,
+    /// An invariant was violated.
+    Fail,
+    /// Every invariant was vacuous: the run checked nothing, which is not a pass.
+    NothingChecked,
+}
+
+impl Outcome {
+    /// Judges a set of verdicts.
+    pub fn of(verdicts: &[Verdict]) -> Outcome {
+        if verdicts.iter().any(|v| v.status == Status::Violated) {
+            Outcome::Fail
+        } else if verdicts.iter().any(|v| v.status == Status::Held) {
+            Outcome::Pass
+        } else {
+            Outcome::NothingChecked
+        }
+    }
+
+    /// The process exit status for it: 0 only for a pass.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail | Outcome::NothingChecked => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::NothingChecked => "NOTHING CHECKED",
+        })
+    }
+}
+
 /// What `zimsim run` prints.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
@@ -16,12 +59,14 @@ pub struct RunReport {
     pub sim_time_ms: u64,
     pub stats: Stats,
     pub invariants: Vec<Verdict>,
+    /// The verdict of the run as a whole (derived from `invariants`).
+    pub outcome: Outcome,
 }
 
 impl RunReport {
-    /// True when no invariant was violated.
+    /// True when no invariant was violated and something was checked.
     pub fn passed(&self) -> bool {
-        self.invariants.iter().all(|v| v.status != Status::Violated)
+        self.outcome == Outcome::Pass
     }
 
     pub fn to_json(&self) -> String {
@@ -55,8 +100,7 @@ impl RunReport {
                 }
             }
         }
-        let verdict = if self.passed() { "PASS" } else { "FAIL" };
-        let _ = writeln!(o, "{verdict}");
+        let _ = writeln!(o, "{}", self.outcome);
         o
     }
 }

@@ -22,7 +22,11 @@ fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
     assert!(doc["stats"]["messages_accepted"].as_u64() > Some(0));
     let invariants = doc["invariants"].as_array().expect("a list");
     let names: Vec<&str> = invariants.iter().filter_map(|i| i["name"].as_str()).collect();
-    assert_eq!(names, ["logout-clears-pushid", "debug-pushid-isolation", "exactly-once-delivery"]);
+    assert_eq!(
+        names,
+        ["logout-clears-pushid", "debug-pushid-isolation", "exactly-once-delivery", "no-cross-user-leak"]
+    );
+    assert_eq!(doc["outcome"], "pass");
     for i in invariants {
         assert_eq!(i["status"], "held", "{i}");
         assert!(i["checks"].as_u64() > Some(0), "{i}");
@@ -119,4 +123,90 @@ fn mutants_lists_each_mutant_with_the_invariant_it_breaks() {
     assert!(pairs.contains(&("sdk-skips-unbind-on-logout", "logout-clears-pushid")));
     assert!(pairs.contains(&("relay-ignores-environment", "debug-pushid-isolation")));
     assert!(pairs.contains(&("sdk-skips-sync", "exactly-once-delivery")));
+    assert!(pairs.contains(&("server-keeps-other-users-bindings", "no-cross-user-leak")));
+}
+
+/// Writes `text` to a temporary scenario file and runs `zimsim run --scenario` on it.
+fn run_scenario_text(tag: &str, text: &str, extra: &[&str]) -> Output {
+    let path = std::env::temp_dir().join(format!("zimsim-cli-{tag}-{}.json", std::process::id()));
+    std::fs::write(&path, text).expect("temp file");
+    let mut args = vec!["run", "--scenario", path.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let out = zimsim(&args);
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+#[test]
+fn a_run_that_checked_nothing_says_so_and_exits_1() {
+    for (tag, text) in [
+        ("no-steps", r#"{"name":"empty","devices":[{"id":"d","platform":"ios","build":"debug"}],"steps":[]}"#),
+        ("no-devices", r#"{"name":"empty","devices":[],"steps":[]}"#),
+    ] {
+        let out = run_scenario_text(tag, text, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{tag}: {stdout}");
+        assert!(stdout.trim_end().ends_with("NOTHING CHECKED"), "{tag}: {stdout}");
+        let out = run_scenario_text(tag, text, &["--format", "json"]);
+        assert_eq!(json(&out)["outcome"], "nothing_checked", "{tag}");
+    }
+}
+
+#[test]
+fn a_misspelt_field_in_a_step_is_refused_with_exit_2_naming_the_step_and_field() {
+    let text = r#"{"name":"typo","devices":[{"id":"d","platform":"ios","build":"release"}],
+        "steps":[{"at_ms":1,"device":"d","do":"launch_app"},
+                 {"at_ms":2,"device":"d","do":"register_push","ios_enviroment":"production"}]}"#;
+    let out = run_scenario_text("typo", text, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("step 1 (register_push at 2 ms): unknown field `ios_enviroment`"), "{err}");
+}
+
+#[test]
+fn a_scenario_file_may_start_with_a_byte_order_mark() {
+    let text = format!("\u{feff}{}", zimsim_sim::scenario::Scenario::canonical().to_json());
+    let out = run_scenario_text("bom", &text, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_reader_that_stops_early_gets_a_quiet_exit_not_a_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zimsim"))
+        .args(["run", "--seed", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("zimsim starts");
+    drop(child.stdout.take()); // like `| head -0`: the pipe closes before anything is read
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr reads");
+    let status = child.wait().expect("zimsim ends");
+    assert_ne!(status.code(), Some(101), "panicked: {err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "nothing on stderr: {err}");
+}
+
+#[test]
+fn built_in_scenarios_run_by_name_and_a_mutant_runs_on_its_showcase() {
+    let list = String::from_utf8_lossy(&zimsim(&["scenarios"]).stdout).to_string();
+    for name in ["canonical", "user-switch", "logout-then-kill", "relogin-killed"] {
+        assert!(list.contains(name), "{list}");
+    }
+    let out = zimsim(&["run", "--scenario", "user-switch", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["scenario"], "user-switch");
+
+    let out = zimsim(&["run", "--mutant", "server-keeps-other-users-bindings", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(doc["scenario"], "user-switch");
+    let leak = doc["invariants"].as_array().unwrap().iter().find(|i| i["name"] == "no-cross-user-leak").unwrap();
+    assert_eq!(leak["status"], "violated");
+
+    let out = zimsim(&["run", "--scenario", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("built-in: canonical"));
 }

@@ -1,14 +1,34 @@
-//! `logout-clears-pushid`: once the app is told a logout succeeded, the server holds no
-//! binding of that user to any PushID the device registered, and no notification for a
-//! message accepted after that (until the user logs in there again) reaches the device.
+//! `logout-clears-pushid`: once the app has called logout and the SDK could reach the
+//! server, the server holds no binding of that user to a PushID the device registered, and
+//! no notification for a message accepted after that reaches the device for that user,
+//! until the server binds that user there again.
+//!
+//! "Could reach the server" is judged from the trace, at the first of:
+//! - the app's `logged_out`, or the server ending the user's session on that install for a
+//!   logout, a kick-out or a user switch;
+//! - the server accepting a session from that install after the logout step and then
+//!   receiving anything but the logout first (heartbeats and acks aside): the SDK reached
+//!   the server and did something else;
+//! - [`LAUNCH_GRACE_MS`] into an app launch that followed the logout step while the logout
+//!   was still unfinished (the app died before the logout left): the SDK's durable data
+//!   should have let it finish by then.
+//!
+//! A window closes when the server accepts a login of that user from that install (whether
+//! or not the app saw the answer), binds that user to one of its PushIDs, or the app logs in.
 
 use super::{Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::AppEvent;
-use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::ids::{ConnId, DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::PushId;
-use zimsim_reference::server::ServerEvent;
+use zimsim_reference::server::{ServerEvent, SessionEnd};
+use zimsim_reference::wire::ClientFrame;
+use zimsim_reference::Millis;
+use zimsim_sim::scenario::Action;
 use zimsim_sim::trace::{Event, Record};
+
+/// How long a relaunched app may take to finish a logout its last run left pending.
+pub const LAUNCH_GRACE_MS: u64 = 10_000;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LogoutClearsPushId;
@@ -21,6 +41,81 @@ struct Window {
     until: Option<usize>,
 }
 
+/// A logout the app asked for (at trace index `step`) that has not reached the server yet.
+struct Pending {
+    step: usize,
+    /// The end of the grace of an app launch that came after the step.
+    deadline: Option<Millis>,
+}
+
+/// Walks the trace, keeping what the checks need to know at each point.
+struct Walk<'t> {
+    trace: &'t [Record],
+    tally: Tally<'t>,
+    bindings: BTreeMap<&'t PushId, (&'t UserId, usize)>,
+    registered: BTreeMap<DeviceId, BTreeSet<&'t PushId>>,
+    windows: Vec<Window>,
+    pending: BTreeMap<(DeviceId, UserId), Pending>,
+    /// Sessions opened while a logout of their user on their install was pending: the
+    /// first thing on them must be that logout.
+    must_log_out: BTreeMap<ConnId, (DeviceId, UserId)>,
+    /// The user each device's app last asked to log in.
+    app_login: BTreeMap<DeviceId, &'t UserId>,
+}
+
+impl<'t> Walk<'t> {
+    /// The logout of `user` on `device` has reached the server (or should have): from
+    /// trace index `at`, check the bindings and watch for notifications.
+    fn open(&mut self, device: &DeviceId, user: &UserId, at: usize, why: Option<String>) {
+        self.pending.remove(&(device.clone(), user.clone()));
+        let t = self.trace[at].t;
+        if let Some(why) = why {
+            self.tally.check();
+            self.tally.violation(t, why, &[at]);
+        }
+        if self.windows.iter().any(|w| w.device == *device && w.user == *user && w.until.is_none()) {
+            return;
+        }
+        for p in self.registered.get(device).into_iter().flatten() {
+            self.tally.check();
+            if let Some((owner, bound_at)) = self.bindings.get(p).filter(|(owner, _)| *owner == user) {
+                self.tally.violation(
+                    t,
+                    format!("logout of {user} on {device} is done, but {owner} is still bound to {p}"),
+                    &[*bound_at, at],
+                );
+            }
+        }
+        self.windows.push(Window { device: device.clone(), user: user.clone(), ack: at, until: None });
+    }
+
+    /// `user` is bound on `device` again: open windows there close.
+    fn close(&mut self, device: &DeviceId, user: &UserId, at: usize) {
+        for w in self.windows.iter_mut().filter(|w| w.device == *device && w.user == *user) {
+            w.until.get_or_insert(at);
+        }
+    }
+
+    /// Opens the window of every pending logout whose launch grace ran out before `at`.
+    fn expire(&mut self, at: usize) {
+        let t = self.trace[at].t;
+        let due: Vec<(DeviceId, UserId)> =
+            self.pending.iter().filter(|(_, p)| p.deadline.is_some_and(|d| t >= d)).map(|(k, _)| k.clone()).collect();
+        for (device, user) in due {
+            let step = self.pending[&(device.clone(), user.clone())].step;
+            self.tally.check();
+            self.tally.violation(
+                t,
+                format!(
+                    "logout of {user} on {device} was still unfinished {LAUNCH_GRACE_MS} ms after the app relaunched"
+                ),
+                &[step, at],
+            );
+            self.open(&device, &user, at, None);
+        }
+    }
+}
+
 impl Invariant for LogoutClearsPushId {
     fn name(&self) -> &'static str {
         "logout-clears-pushid"
@@ -31,48 +126,108 @@ impl Invariant for LogoutClearsPushId {
     }
 
     fn check(&self, trace: &[Record]) -> Verdict {
-        let mut tally = Tally::new(trace);
-        let mut bindings: BTreeMap<&PushId, (&UserId, usize)> = BTreeMap::new();
-        let mut registered: BTreeMap<DeviceId, BTreeSet<&PushId>> = BTreeMap::new();
+        let mut w = Walk {
+            trace,
+            tally: Tally::new(trace),
+            bindings: BTreeMap::new(),
+            registered: BTreeMap::new(),
+            windows: Vec::new(),
+            pending: BTreeMap::new(),
+            must_log_out: BTreeMap::new(),
+            app_login: BTreeMap::new(),
+        };
         let mut accepted: BTreeMap<MessageId, usize> = BTreeMap::new();
-        let mut windows: Vec<Window> = Vec::new();
         let mut notifications = Vec::new();
 
         for (i, r) in trace.iter().enumerate() {
+            w.expire(i);
+            let device = || DeviceId::new(r.src.clone());
             match &r.event {
                 Event::Server { event: ServerEvent::Bound { user, push_id } } => {
-                    bindings.insert(push_id, (user, i));
+                    w.bindings.insert(push_id, (user, i));
+                    let mine = w.registered.iter().find(|(_, ps)| ps.contains(push_id)).map(|(d, _)| d.clone());
+                    if let Some(d) = mine {
+                        w.close(&d, user, i);
+                    }
                 }
                 Event::Server { event: ServerEvent::Unbound { user, push_id, .. } }
-                    if bindings.get(push_id).is_some_and(|(owner, _)| *owner == user) =>
+                    if w.bindings.get(push_id).is_some_and(|(owner, _)| *owner == user) =>
                 {
-                    bindings.remove(push_id);
+                    w.bindings.remove(push_id);
                 }
                 Event::Server { event: ServerEvent::MessageAccepted { id, .. } } => {
                     accepted.insert(*id, i);
                 }
-                Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
-                    registered.entry(DeviceId::new(r.src.clone())).or_default().insert(p);
-                }
-                Event::App { event: AppEvent::LoggedIn { user } } => {
-                    let device = DeviceId::new(r.src.clone());
-                    for w in windows.iter_mut().filter(|w| w.device == device && &w.user == user) {
-                        w.until.get_or_insert(i);
+                Event::Server { event: ServerEvent::SessionOpened { user, device, conn } } => {
+                    w.close(device, user, i);
+                    let theirs: Vec<UserId> =
+                        w.pending.keys().filter(|(d, u)| d == device && u != user).map(|(_, u)| u.clone()).collect();
+                    // Another user on the install: whatever the SDK did, the old binding must
+                    // be gone now.
+                    for other in theirs {
+                        w.open(device, &other, i, None);
+                    }
+                    if w.pending.contains_key(&(device.clone(), user.clone())) {
+                        w.must_log_out.insert(*conn, (device.clone(), user.clone()));
                     }
                 }
-                Event::App { event: AppEvent::LoggedOut { user } } => {
-                    let device = DeviceId::new(r.src.clone());
-                    for p in registered.get(&device).into_iter().flatten() {
-                        tally.check();
-                        if let Some((owner, bound_at)) = bindings.get(p).filter(|(owner, _)| *owner == user) {
-                            tally.violation(
-                                r.t,
-                                format!("logout of {user} acknowledged on {device}, but {owner} is still bound to {p}"),
-                                &[*bound_at, i],
-                            );
+                Event::Server { event: ServerEvent::SessionEnded { user, device, reason } } => match reason {
+                    SessionEnd::Logout | SessionEnd::KickedOut | SessionEnd::UserSwitch => {
+                        w.must_log_out.retain(|_, (d, u)| !(d == device && u == user));
+                        if w.pending.contains_key(&(device.clone(), user.clone())) || *reason == SessionEnd::Logout {
+                            w.open(device, user, i, None);
                         }
                     }
-                    windows.push(Window { device, user: user.clone(), ack: i, until: None });
+                    SessionEnd::Timeout | SessionEnd::Resumed => {}
+                },
+                Event::FrameIn { conn, frame } => {
+                    if matches!(frame, ClientFrame::Heartbeat | ClientFrame::Ack { .. } | ClientFrame::Logout { .. }) {
+                        continue;
+                    }
+                    if let Some((device, user)) = w.must_log_out.remove(conn) {
+                        let why = format!(
+                            "the SDK reached the server as {user} from {device} with a logout pending, and sent {} before it",
+                            frame_name(frame)
+                        );
+                        w.open(&device, &user, i, Some(why));
+                    }
+                }
+                Event::Step { action: Action::Login { user } } => {
+                    w.app_login.insert(device(), user);
+                }
+                Event::Step { action: Action::Logout } => {
+                    if let Some(user) = w.app_login.get(&device()).copied() {
+                        w.pending.entry((device(), user.clone())).or_insert(Pending { step: i, deadline: None });
+                    }
+                }
+                Event::AppLaunched => {
+                    let d = device();
+                    for ((pd, _), p) in w.pending.iter_mut() {
+                        if *pd == d {
+                            p.deadline = Some(r.t.plus(LAUNCH_GRACE_MS));
+                        }
+                    }
+                }
+                Event::AppKilled => {
+                    let d = device();
+                    for ((pd, _), p) in w.pending.iter_mut() {
+                        if *pd == d {
+                            p.deadline = None;
+                        }
+                    }
+                }
+                Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
+                    w.registered.entry(device()).or_default().insert(p);
+                }
+                Event::App { event: AppEvent::LoggedIn { user } } => {
+                    w.close(&device(), user, i);
+                }
+                Event::App { event: AppEvent::LoggedOut { user } } => {
+                    w.open(&device(), user, i, None);
+                }
+                Event::App { event: AppEvent::LogoutFailed { user, .. } } => {
+                    // The server refused the session the logout needed: the app was told.
+                    w.pending.remove(&(device(), user.clone()));
                 }
                 Event::Notification { .. } => notifications.push((i, r)),
                 _ => {}
@@ -81,14 +236,15 @@ impl Invariant for LogoutClearsPushId {
 
         // A notification breaks the rule if its message was accepted inside a logout window
         // of the same device and user.
+        let mut tally = w.tally;
         for (i, r) in notifications {
             let Event::Notification { notification, .. } = &r.event else { continue };
             let (Some(user), Some(m)) = (&notification.to_user, notification.message_id) else { continue };
             let device = DeviceId::new(r.src.clone());
             let Some(&accepted_at) = accepted.get(&m) else { continue };
-            for w in windows.iter().filter(|w| w.device == device && &w.user == user) {
+            for w in w.windows.iter().filter(|w| w.device == device && &w.user == user) {
                 tally.check();
-                if accepted_at > w.ack && w.until.is_none_or(|u| accepted_at < u) {
+                if accepted_at >= w.ack && w.until.is_none_or(|u| accepted_at < u) {
                     tally.violation(
                         r.t,
                         format!("{device} was notified of {m} for {user}, accepted after {user} logged out there"),
@@ -101,12 +257,19 @@ impl Invariant for LogoutClearsPushId {
     }
 }
 
+/// A client frame's type as the wire names it.
+fn frame_name(frame: &ClientFrame) -> String {
+    serde_json::to_value(frame).ok().and_then(|v| v["type"].as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
     use super::super::{Invariant, Status, Verdict};
     use super::LogoutClearsPushId;
-    use zimsim_sim::trace::Record;
+    use zimsim_reference::server::SessionEnd;
+    use zimsim_reference::wire::ClientFrame;
+    use zimsim_sim::trace::{Event, Record};
 
     const PHONE: &str = "ios-alice";
 
@@ -262,6 +425,96 @@ mod tests {
 
         // Only the binding check at alice's logout; bob's notification is not looked at.
         assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn a_window_closes_when_the_server_accepts_the_users_login_again_even_if_the_app_never_saw_it() {
+        let p = push_id("tok-a");
+        let mut trace = logged_out_cleanly();
+        // alice logs in again; the app dies before login_ok, but the server accepted it.
+        trace.push(rec(8_000, ZIM, session_opened("alice", PHONE)));
+        trace.push(rec(8_000, ZIM, bound("alice", &p)));
+        trace.push(rec(8_004, PHONE, Event::AppKilled));
+        trace.push(rec(9_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(9_020, PHONE, notification("alice", 7)));
+
+        assert_verdict(&check(&trace), Status::Held, 2);
+    }
+
+    /// alice logged in with a binding; she taps Log out and the app dies at once (5..=7):
+    /// no logout frame left. The app relaunches at 10 s.
+    fn logout_then_killed_then_relaunched() -> Vec<Record> {
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(900, PHONE, login_step("alice")));
+        trace.swap(3, 2);
+        trace.swap(2, 1);
+        trace.swap(1, 0);
+        trace.push(rec(5_000, PHONE, logout_step()));
+        trace.push(rec(5_000, PHONE, Event::AppKilled));
+        trace.push(rec(10_000, PHONE, Event::AppLaunched));
+        trace
+    }
+
+    #[test]
+    fn holds_when_the_relaunched_sdk_finishes_the_pending_logout_before_anything_else() {
+        let p = push_id("tok-a");
+        let mut trace = logout_then_killed_then_relaunched();
+        trace.push(rec(10_010, ZIM, session_opened("alice", PHONE)));
+        trace.push(rec(10_020, ZIM, frame_in(1, ClientFrame::Logout { req: 2 })));
+        trace.push(rec(10_020, ZIM, unbound("alice", &p)));
+        trace.push(rec(10_020, ZIM, session_ended("alice", PHONE, SessionEnd::Logout)));
+        trace.push(rec(10_025, PHONE, logged_out("alice")));
+        trace.push(rec(30_000, ZIM, accepted(7, "bob", "alice")));
+
+        assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn is_violated_when_the_relaunched_sdk_reaches_the_server_and_does_something_else_first() {
+        let mut trace = logout_then_killed_then_relaunched();
+        trace.push(rec(10_010, ZIM, session_opened("alice", PHONE)));
+        trace.push(rec(10_020, ZIM, frame_in(1, ClientFrame::Heartbeat)));
+        trace.push(rec(10_030, ZIM, frame_in(1, ClientFrame::Sync { req: 3, cursors: vec![], limit: 50 })));
+
+        let v = check(&trace);
+        assert_eq!(v.status, Status::Violated, "{v:#?}");
+        assert_mentions(&v.violations[0].detail, &["logout pending", "sync"]);
+        assert_mentions(&v.violations[1].detail, &["still bound"]);
+    }
+
+    #[test]
+    fn is_violated_when_a_relaunch_leaves_the_logout_unfinished_past_the_grace() {
+        let mut trace = logout_then_killed_then_relaunched();
+        trace.push(rec(25_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(25_020, PHONE, notification("alice", 7)));
+
+        let v = check(&trace);
+        let details: Vec<&str> = v.violations.iter().map(|x| x.detail.as_str()).collect();
+        assert_eq!(v.status, Status::Violated, "{v:#?}");
+        assert!(details[0].contains("still unfinished 10000 ms after the app relaunched"), "{details:?}");
+        assert!(details.iter().any(|d| d.contains("notified of m7 for alice")), "{details:?}");
+    }
+
+    #[test]
+    fn tolerates_pushes_while_the_app_that_logged_out_stays_dead() {
+        let mut trace = logged_in_with_binding();
+        trace.insert(0, rec(900, PHONE, login_step("alice")));
+        trace.push(rec(5_000, PHONE, logout_step()));
+        trace.push(rec(5_000, PHONE, Event::AppKilled));
+        trace.push(rec(25_000, ZIM, accepted(7, "bob", "alice")));
+        trace.push(rec(25_020, PHONE, notification("alice", 7)));
+
+        // The SDK could not reach the server: nothing is judged yet.
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn is_violated_when_another_user_logs_in_over_a_pending_logout_and_the_binding_stays() {
+        let mut trace = logout_then_killed_then_relaunched();
+        trace.push(rec(10_010, ZIM, session_opened("carol", PHONE)));
+
+        let v = check(&trace);
+        assert_mentions(&single_violation(&v).detail, &["alice", "still bound"]);
     }
 
     #[test]

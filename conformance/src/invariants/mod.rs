@@ -6,10 +6,12 @@
 //!   no notification for later messages.
 //! - [`debug_pushid_isolation`]: a token only ever travels through its own environment.
 //! - [`exactly_once_delivery`]: every message reaches every device of its recipient once.
+//! - [`no_cross_user_leak`]: an install shows and surfaces only its own user's messages.
 
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
+pub mod no_cross_user_leak;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -67,6 +69,7 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(logout_clears_pushid::LogoutClearsPushId),
         Box::new(debug_pushid_isolation::DebugPushIdIsolation),
         Box::new(exactly_once_delivery::ExactlyOnceDelivery),
+        Box::new(no_cross_user_leak::NoCrossUserLeak),
     ]
 }
 

@@ -5,12 +5,13 @@
 
 use super::{Status, Verdict, Violation};
 use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState, Notification, Via};
-use zimsim_reference::ids::{ConvKey, DeviceId, MessageId, UserId};
+use zimsim_reference::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
-use zimsim_reference::server::{ServerEvent, UnbindReason};
+use zimsim_reference::server::{ServerEvent, SessionEnd, UnbindReason};
 use zimsim_reference::vendor::VendorEvent;
-use zimsim_reference::wire::{Message, MessageBody};
+use zimsim_reference::wire::{ClientFrame, Message, MessageBody};
 use zimsim_reference::Millis;
+use zimsim_sim::scenario::Action;
 use zimsim_sim::trace::{to_human, Event, Record};
 
 /// The server's source name.
@@ -34,6 +35,25 @@ pub(crate) fn bound(user: &str, push_id: &PushId) -> Event {
 pub(crate) fn unbound(user: &str, push_id: &PushId) -> Event {
     Event::Server {
         event: ServerEvent::Unbound { user: UserId::new(user), push_id: push_id.clone(), reason: UnbindReason::Logout },
+    }
+}
+
+pub(crate) fn session_opened(user: &str, device: &str) -> Event {
+    Event::Server {
+        event: ServerEvent::SessionOpened { user: UserId::new(user), device: DeviceId::new(device), conn: ConnId(1) },
+    }
+}
+
+pub(crate) fn session_ended(user: &str, device: &str, reason: SessionEnd) -> Event {
+    Event::Server {
+        event: ServerEvent::SessionEnded { user: UserId::new(user), device: DeviceId::new(device), reason },
+    }
+}
+
+/// The server decided to push message `id` for `user` to `push_id`.
+pub(crate) fn push_routed(id: u64, user: &str, push_id: &PushId) -> Event {
+    Event::Server {
+        event: ServerEvent::PushRouted { id: MessageId(id), user: UserId::new(user), push_id: push_id.clone() },
     }
 }
 
@@ -102,6 +122,27 @@ pub(crate) fn notification(to_user: &str, id: u64) -> Event {
             to_user: Some(UserId::new(to_user)),
         },
     }
+}
+
+/// The SDK handed the running app a notification for `to_user` about message `id`.
+pub(crate) fn notification_arrived(to_user: &str, id: u64) -> Event {
+    let Event::Notification { notification, .. } = notification(to_user, id) else { unreachable!() };
+    Event::App { event: AppEvent::NotificationArrived { notification } }
+}
+
+/// The app asked the SDK to log in as `user` (a scenario step).
+pub(crate) fn login_step(user: &str) -> Event {
+    Event::Step { action: Action::Login { user: UserId::new(user) } }
+}
+
+/// The app asked the SDK to log out (a scenario step).
+pub(crate) fn logout_step() -> Event {
+    Event::Step { action: Action::Logout }
+}
+
+/// A frame the server received on connection `conn`.
+pub(crate) fn frame_in(conn: u64, frame: ClientFrame) -> Event {
+    Event::FrameIn { conn: ConnId(conn), frame }
 }
 
 // --- vendors ---
