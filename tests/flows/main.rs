@@ -1,4 +1,5 @@
 //! Short scenarios aimed at one flow each, run over several seeds so that message timing
 //! varies: the flows must hold whatever the interleaving.
 
+mod defects;
 mod races;

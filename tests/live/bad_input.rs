@@ -77,3 +77,49 @@ fn the_fake_apns_speaks_http2_and_answers_with_apple_reasons() {
         assert_eq!(resp.get("date"), None);
     });
 }
+
+#[test]
+fn an_oversized_frame_from_a_logged_in_client_gets_6000001_for_its_request_and_the_connection_stays() {
+    use zimsim_reference::token;
+    use zimsim_reference::wire::{MessageBody, Platform, MAX_FRAME_LEN};
+    block_on(async {
+        let world = start(30_000).await;
+        let mut conn = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        let token = token::mint(
+            &world.server.server_secret,
+            world.server.app_id,
+            &"alice".into(),
+            zimsim_reference::Millis(u64::MAX),
+        );
+        let login = ClientFrame::Login {
+            req: 1,
+            user_id: "alice".into(),
+            token,
+            device_id: "raw-client".into(),
+            platform: Platform::Web,
+            push_id: None,
+        };
+        write_frame(&mut conn, &login).await.expect("write");
+        // A 2 MB text as a foreign SDK might send it: one frame past the server's limit.
+        let big = ClientFrame::Send {
+            req: 2,
+            to: "bob".into(),
+            body: MessageBody::Text { text: "x".repeat(2 << 20) },
+            push: None,
+        };
+        let bytes = zimsim_reference::wire::encode_frame(&big);
+        assert!(bytes.len() > MAX_FRAME_LEN);
+        conn.write_all(&bytes).await.expect("write");
+        write_frame(&mut conn, &ClientFrame::Heartbeat).await.expect("write");
+        let mut reader = FrameReader::new(&mut conn);
+        assert_eq!(reader.read::<ServerFrame>().await.expect("read"), Some(ServerFrame::LoginOk { req: 1 }));
+        let reply = reader.read::<ServerFrame>().await.expect("read").expect("a reply");
+        assert!(
+            matches!(&reply, ServerFrame::Error { req: Some(2), code: ZimErrorCode::ParamInvalid, message }
+                if message.contains("exceeds")),
+            "{reply:?}"
+        );
+        let pong = reader.read::<ServerFrame>().await.expect("read");
+        assert_eq!(pong, Some(ServerFrame::Pong), "the connection is still served");
+    });
+}
