@@ -147,7 +147,8 @@ fn logout_then_kill() -> Scenario {
 
 /// alice logs out, logs in again, and the app dies a few milliseconds later: the server
 /// accepted the login (and bound her PushID again) but the answer never reached the app.
-/// bob's later message is rightly pushed to her. Fixed latency makes the race exact.
+/// bob's later message is rightly pushed to her. Fixed 3 ms latency makes the race exact:
+/// connected at +3 ms, login accepted at +6, the kill at +8, `login_ok` due at +9.
 fn relogin_killed() -> Scenario {
     let config = ScenarioConfig { min_latency_ms: 3, max_latency_ms: 3, ..ScenarioConfig::default() };
     ScenarioBuilder::new("relogin-killed")
@@ -158,7 +159,7 @@ fn relogin_killed() -> Scenario {
         .sign_in(100, "bob-phone", "bob")
         .at(5_000, "alice-phone", Action::Logout)
         .at(7_000, "alice-phone", login("alice"))
-        .at(7_010, "alice-phone", Action::KillApp)
+        .at(7_008, "alice-phone", Action::KillApp)
         .at(10_000, "bob-phone", send("alice", "after your relogin"))
         .at(40_000, "alice-phone", Action::LaunchApp)
         .at(40_500, "alice-phone", login("alice"))

@@ -101,9 +101,12 @@ fn a_relogin_the_server_accepted_before_the_app_died_is_no_violation_and_is_push
     each_seed(&scenario, |seed, trace| {
         let accepted = trace.iter().any(|r| {
             matches!(&r.event, Event::Server { event: ServerEvent::SessionOpened { user, .. } }
-                if user.as_str() == "alice" && r.t.0 >= 7_000 && r.t.0 < 7_010)
+                if user.as_str() == "alice" && r.t.0 >= 7_000 && r.t.0 < 7_008)
         });
         assert!(accepted, "seed {seed}: the server should accept the relogin before the kill");
+        let seen = app_events(trace, "alice-phone")
+            .any(|(t, e)| (7_000..40_000).contains(&t) && matches!(e, AppEvent::LoggedIn { .. }));
+        assert!(!seen, "seed {seed}: the app should die before login_ok reaches it");
         let shown: Vec<_> = notifications_for(trace, "alice-phone", "alice").into_iter().filter(|n| n.2).collect();
         assert_eq!(shown.len(), 1, "seed {seed}: bob's message is rightly pushed to alice: {shown:?}");
     });
@@ -180,5 +183,34 @@ fn a_second_login_while_logged_in_is_refused_with_6000111() {
             _ => None,
         });
         assert_eq!(failed, Some(ZimErrorCode::UserHasAlreadyLogged.code()), "seed {seed}");
+    });
+}
+
+#[test]
+fn a_user_switch_whose_login_reached_the_server_before_the_app_died_still_unbinds_the_previous_user() {
+    // carol's login starts at 4.5 s; with 3 ms each way the server accepts it at 4.506 s and
+    // the app dies at 4.508 s, before login_ok arrives (4.509 s).
+    let config = zimsim_sim::scenario::ScenarioConfig { min_latency_ms: 3, max_latency_ms: 3, ..Default::default() };
+    let scenario = ScenarioBuilder::new("switch-then-kill")
+        .config(config)
+        .device("shared-phone", Platform::Ios, Build::Release)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "shared-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(3_000, "shared-phone", Action::KillApp)
+        .at(4_000, "shared-phone", Action::LaunchApp)
+        .at(4_500, "shared-phone", login("carol"))
+        .at(4_508, "shared-phone", Action::KillApp)
+        .at(25_000, "bob-phone", send("alice", "for alice only"))
+        .build();
+    each_seed(&scenario, |seed, trace| {
+        let carol_in = trace.iter().any(|r| {
+            matches!(&r.event, Event::Server { event: ServerEvent::SessionOpened { user, .. } } if user.as_str() == "carol")
+        });
+        assert!(carol_in, "seed {seed}: the server should accept carol's login before the kill");
+        let carol_saw_it = app_events(trace, "shared-phone")
+            .any(|(_, e)| matches!(e, AppEvent::LoggedIn { user } if user.as_str() == "carol"));
+        assert!(!carol_saw_it, "seed {seed}: the app should die before login_ok reaches it");
+        assert_eq!(notifications_for(trace, "shared-phone", "alice"), vec![], "seed {seed}");
     });
 }

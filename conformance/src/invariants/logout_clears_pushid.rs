@@ -59,8 +59,9 @@ struct Walk<'t> {
     /// Sessions opened while a logout of their user on their install was pending: the
     /// first thing on them must be that logout.
     must_log_out: BTreeMap<ConnId, (DeviceId, UserId)>,
-    /// The user each device's app last asked to log in.
-    app_login: BTreeMap<DeviceId, &'t UserId>,
+    /// Per running app, the users it asked to log in during this launch whose login has
+    /// not ended (failed or logged out): whom a logout step applies to.
+    logins: BTreeMap<DeviceId, BTreeSet<UserId>>,
 }
 
 impl<'t> Walk<'t> {
@@ -134,7 +135,7 @@ impl Invariant for LogoutClearsPushId {
             windows: Vec::new(),
             pending: BTreeMap::new(),
             must_log_out: BTreeMap::new(),
-            app_login: BTreeMap::new(),
+            logins: BTreeMap::new(),
         };
         let mut accepted: BTreeMap<MessageId, usize> = BTreeMap::new();
         let mut notifications = Vec::new();
@@ -192,16 +193,29 @@ impl Invariant for LogoutClearsPushId {
                         w.open(&device, &user, i, Some(why));
                     }
                 }
+                // Steps reach only a running app (`logins` has an entry while it runs).
                 Event::Step { action: Action::Login { user } } => {
-                    w.app_login.insert(device(), user);
+                    if let Some(users) = w.logins.get_mut(&device()) {
+                        users.insert(user.clone());
+                    }
                 }
                 Event::Step { action: Action::Logout } => {
-                    if let Some(user) = w.app_login.get(&device()).copied() {
-                        w.pending.entry((device(), user.clone())).or_insert(Pending { step: i, deadline: None });
+                    for user in w.logins.get_mut(&device()).map(std::mem::take).unwrap_or_default() {
+                        w.pending.entry((device(), user)).or_insert(Pending { step: i, deadline: None });
+                    }
+                }
+                Event::App { event: AppEvent::LoginFailed { user, .. } | AppEvent::LogoutFailed { user, .. } } => {
+                    if let Some(users) = w.logins.get_mut(&device()) {
+                        users.remove(user);
+                    }
+                    if matches!(r.event, Event::App { event: AppEvent::LogoutFailed { .. } }) {
+                        // The server refused the session the logout needed, and the app was told.
+                        w.pending.remove(&(device(), user.clone()));
                     }
                 }
                 Event::AppLaunched => {
                     let d = device();
+                    w.logins.insert(d.clone(), BTreeSet::new());
                     for ((pd, _), p) in w.pending.iter_mut() {
                         if *pd == d {
                             p.deadline = Some(r.t.plus(LAUNCH_GRACE_MS));
@@ -210,6 +224,7 @@ impl Invariant for LogoutClearsPushId {
                 }
                 Event::AppKilled => {
                     let d = device();
+                    w.logins.remove(&d);
                     for ((pd, _), p) in w.pending.iter_mut() {
                         if *pd == d {
                             p.deadline = None;
@@ -223,11 +238,10 @@ impl Invariant for LogoutClearsPushId {
                     w.close(&device(), user, i);
                 }
                 Event::App { event: AppEvent::LoggedOut { user } } => {
+                    if let Some(users) = w.logins.get_mut(&device()) {
+                        users.remove(user);
+                    }
                     w.open(&device(), user, i, None);
-                }
-                Event::App { event: AppEvent::LogoutFailed { user, .. } } => {
-                    // The server refused the session the logout needed: the app was told.
-                    w.pending.remove(&(device(), user.clone()));
                 }
                 Event::Notification { .. } => notifications.push((i, r)),
                 _ => {}
@@ -445,10 +459,8 @@ mod tests {
     /// no logout frame left. The app relaunches at 10 s.
     fn logout_then_killed_then_relaunched() -> Vec<Record> {
         let mut trace = logged_in_with_binding();
-        trace.push(rec(900, PHONE, login_step("alice")));
-        trace.swap(3, 2);
-        trace.swap(2, 1);
-        trace.swap(1, 0);
+        trace.insert(0, rec(900, PHONE, login_step("alice")));
+        trace.insert(0, rec(50, PHONE, Event::AppLaunched));
         trace.push(rec(5_000, PHONE, logout_step()));
         trace.push(rec(5_000, PHONE, Event::AppKilled));
         trace.push(rec(10_000, PHONE, Event::AppLaunched));
@@ -496,9 +508,46 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_second_login_does_not_make_the_logout_apply_to_that_user() {
+        let p = push_id("tok-a");
+        let trace = vec![
+            rec(50, PHONE, Event::AppLaunched),
+            rec(100, PHONE, registered(&p)),
+            rec(900, PHONE, login_step("alice")),
+            rec(1_000, ZIM, session_opened("alice", PHONE)),
+            rec(1_000, ZIM, bound("alice", &p)),
+            rec(1_005, PHONE, logged_in("alice")),
+            // carol's login is refused (6000111): alice stays logged in.
+            rec(4_000, PHONE, login_step("carol")),
+            rec(4_000, PHONE, login_failed("carol", 6_000_111)),
+            rec(5_000, PHONE, logout_step()),
+            rec(5_005, ZIM, unbound("alice", &p)),
+            rec(5_005, ZIM, session_ended("alice", PHONE, SessionEnd::Logout)),
+            rec(5_010, PHONE, logged_out("alice")),
+            rec(6_000, PHONE, Event::AppKilled),
+            rec(7_000, PHONE, Event::AppLaunched),
+            rec(30_000, ZIM, accepted(7, "bob", "carol")),
+        ];
+
+        assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn ignores_login_and_logout_steps_that_reach_a_dead_app() {
+        let mut trace = logged_in_with_binding();
+        trace.push(rec(4_000, PHONE, login_step("alice"))); // the app never launched
+        trace.push(rec(5_000, PHONE, logout_step()));
+        trace.push(rec(6_000, PHONE, Event::AppLaunched));
+        trace.push(rec(25_000, ZIM, accepted(7, "bob", "alice")));
+
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+
+    #[test]
     fn tolerates_pushes_while_the_app_that_logged_out_stays_dead() {
         let mut trace = logged_in_with_binding();
         trace.insert(0, rec(900, PHONE, login_step("alice")));
+        trace.insert(0, rec(50, PHONE, Event::AppLaunched));
         trace.push(rec(5_000, PHONE, logout_step()));
         trace.push(rec(5_000, PHONE, Event::AppKilled));
         trace.push(rec(25_000, ZIM, accepted(7, "bob", "alice")));

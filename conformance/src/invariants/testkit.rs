@@ -82,6 +82,10 @@ pub(crate) fn logged_in(user: &str) -> Event {
     Event::App { event: AppEvent::LoggedIn { user: UserId::new(user) } }
 }
 
+pub(crate) fn login_failed(user: &str, code: u32) -> Event {
+    Event::App { event: AppEvent::LoginFailed { user: UserId::new(user), code, message: String::new() } }
+}
+
 pub(crate) fn logged_out(user: &str) -> Event {
     Event::App { event: AppEvent::LoggedOut { user: UserId::new(user) } }
 }

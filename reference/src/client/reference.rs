@@ -545,8 +545,13 @@ impl ReferenceSdk {
         self.send(ClientFrame::Sync { req, cursors, limit });
     }
 
-    /// Shows a message to the app unless this install already has it.
+    /// Shows a message to the app unless this install already has it. Nothing surfaces
+    /// while a logout is under way: the user has left (a later sync fetches it if they
+    /// come back, since it is not marked as seen).
     fn surface(&mut self, message: Message, via: Via) {
+        if self.logging_out() || matches!(self.zim, Zim::LoggingOut { .. }) {
+            return;
+        }
         let Some(user) = self.user() else { return };
         if self.user_store(&user).admit(&message) {
             self.emit(AppEvent::MessageReceived { user, message, via });

@@ -827,3 +827,14 @@ fn the_reference_factory_names_itself_reference_and_launches_with_the_local_data
     let mut sdk = factory.launch(ios_debug(), Some(killed_right_after_logout()));
     assert_eq!(sdk.poll_output(), Some(SdkOutput::Connect), "the local data was handed over");
 }
+
+#[test]
+fn nothing_is_surfaced_while_a_logout_is_under_way() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
+    drain(&mut sdk);
+    feed(&mut sdk, 10, SdkInput::Connected);
+    server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 });
+    // A message routed to the session that only exists to log out.
+    let o = server(&mut sdk, 12, ServerFrame::Deliver { message: msg(5, 1) });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Event { event: AppEvent::MessageReceived { .. } })), "{o:?}");
+}
