@@ -81,6 +81,16 @@ impl ScenarioBuilder {
     }
 }
 
+/// alice (an iOS debug phone) and bob (an Android release phone) register for push and log
+/// in at the start: the opening of most stories.
+pub fn alice_and_bob(name: &str) -> ScenarioBuilder {
+    ScenarioBuilder::new(name)
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+}
+
 pub fn login(user: &str) -> Action {
     Action::Login { user: UserId::from(user) }
 }
@@ -129,11 +139,7 @@ fn user_switch() -> Scenario {
 /// phone. It relaunches (nobody logs in) and stays up; bob writes to alice, whose phone may
 /// not show it. alice logs in again later and reads it by sync.
 fn logout_then_kill() -> Scenario {
-    ScenarioBuilder::new("logout-then-kill")
-        .device("alice-phone", Platform::Ios, Build::Debug)
-        .device("bob-phone", Platform::Android, Build::Release)
-        .sign_in(100, "alice-phone", "alice")
-        .sign_in(100, "bob-phone", "bob")
+    alice_and_bob("logout-then-kill")
         .at(5_000, "alice-phone", Action::Logout)
         .at(5_000, "alice-phone", Action::KillApp)
         .at(8_000, "alice-phone", Action::LaunchApp)
@@ -151,12 +157,8 @@ fn logout_then_kill() -> Scenario {
 /// connected at +3 ms, login accepted at +6, the kill at +8, `login_ok` due at +9.
 fn relogin_killed() -> Scenario {
     let config = ScenarioConfig { min_latency_ms: 3, max_latency_ms: 3, ..ScenarioConfig::default() };
-    ScenarioBuilder::new("relogin-killed")
+    alice_and_bob("relogin-killed")
         .config(config)
-        .device("alice-phone", Platform::Ios, Build::Debug)
-        .device("bob-phone", Platform::Android, Build::Release)
-        .sign_in(100, "alice-phone", "alice")
-        .sign_in(100, "bob-phone", "bob")
         .at(5_000, "alice-phone", Action::Logout)
         .at(7_000, "alice-phone", login("alice"))
         .at(7_008, "alice-phone", Action::KillApp)

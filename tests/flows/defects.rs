@@ -7,7 +7,7 @@ use zimsim_reference::client::{AppEvent, Build, ConnectionState};
 use zimsim_reference::error::ZimErrorCode;
 use zimsim_reference::server::{ServerEvent, UnbindReason};
 use zimsim_reference::wire::Platform;
-use zimsim_sim::catalog::{self, login, send, ScenarioBuilder};
+use zimsim_sim::catalog::{self, alice_and_bob, login, send, ScenarioBuilder};
 use zimsim_sim::scenario::{Action, Scenario};
 use zimsim_sim::trace::{Event, Record};
 
@@ -112,15 +112,6 @@ fn a_relogin_the_server_accepted_before_the_app_died_is_no_violation_and_is_push
     });
 }
 
-/// alice and bob are online on their phones.
-fn two_online() -> ScenarioBuilder {
-    ScenarioBuilder::new("two-online")
-        .device("alice-phone", Platform::Ios, Build::Debug)
-        .device("bob-phone", Platform::Android, Build::Release)
-        .sign_in(100, "alice-phone", "alice")
-        .sign_in(100, "bob-phone", "bob")
-}
-
 fn send_failures(trace: &[Record], device: &str) -> Vec<u32> {
     app_events(trace, device)
         .filter_map(|(_, e)| match e {
@@ -132,7 +123,7 @@ fn send_failures(trace: &[Record], device: &str) -> Vec<u32> {
 
 #[test]
 fn a_message_to_oneself_is_refused_with_6000001_and_the_run_passes() {
-    let scenario = two_online().at(2_000, "alice-phone", send("alice", "note to self")).build();
+    let scenario = alice_and_bob("two-online").at(2_000, "alice-phone", send("alice", "note to self")).build();
     each_seed(&scenario, |seed, trace| {
         assert_eq!(send_failures(trace, "alice-phone"), vec![ZimErrorCode::ParamInvalid.code()], "seed {seed}");
         let stored =
@@ -144,8 +135,10 @@ fn a_message_to_oneself_is_refused_with_6000001_and_the_run_passes() {
 #[test]
 fn an_oversized_message_is_refused_on_the_phone_and_costs_no_connection() {
     let big = Action::Send { to: "bob".into(), text: "x".repeat(2 << 20), push: None };
-    let scenario =
-        two_online().at(2_000, "alice-phone", big).at(2_500, "alice-phone", send("bob", "a normal one")).build();
+    let scenario = alice_and_bob("two-online")
+        .at(2_000, "alice-phone", big)
+        .at(2_500, "alice-phone", send("bob", "a normal one"))
+        .build();
     each_seed(&scenario, |seed, trace| {
         assert_eq!(send_failures(trace, "alice-phone"), vec![ZimErrorCode::ParamInvalid.code()], "seed {seed}");
         let reconnects = app_events(trace, "alice-phone")
@@ -160,7 +153,7 @@ fn an_oversized_message_is_refused_on_the_phone_and_costs_no_connection() {
 
 #[test]
 fn a_logout_on_a_kicked_out_phone_is_reported_done() {
-    let scenario = two_online()
+    let scenario = alice_and_bob("two-online")
         .device("alice-tablet", Platform::Ios, Build::Release)
         .sign_in(2_000, "alice-tablet", "alice")
         .at(4_000, "alice-phone", Action::Logout)
@@ -176,7 +169,7 @@ fn a_logout_on_a_kicked_out_phone_is_reported_done() {
 
 #[test]
 fn a_second_login_while_logged_in_is_refused_with_6000111() {
-    let scenario = two_online().at(2_000, "alice-phone", login("carol")).build();
+    let scenario = alice_and_bob("two-online").at(2_000, "alice-phone", login("carol")).build();
     each_seed(&scenario, |seed, trace| {
         let failed = app_events(trace, "alice-phone").find_map(|(_, e)| match e {
             AppEvent::LoginFailed { code, .. } => Some(*code),
