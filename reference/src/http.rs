@@ -102,4 +102,27 @@ mod tests {
         assert_eq!(r.get("b"), Some("2"));
         assert_eq!(HttpRequest::post("/", vec![]).header("a", "1").duplicate_header(), None);
     }
+
+    #[test]
+    fn a_body_serializes_as_text_and_deserializes_back_to_the_same_bytes() {
+        let req = HttpRequest::post("/3/device/t", br#"{"aps":{}}"#.to_vec()).header("apns-topic", "x");
+        let v = serde_json::to_value(&req).expect("serializes");
+        let text = serde_json::json!({"method": "POST", "path": "/3/device/t", "headers": [["apns-topic", "x"]],
+            "body": "{\"aps\":{}}"});
+        assert_eq!(v, text);
+        assert_eq!(serde_json::from_value::<HttpRequest>(v).expect("deserializes"), req);
+        let resp = HttpResponse::json(400, &serde_json::json!({"reason": "BadPayload"}));
+        let v = serde_json::to_value(&resp).expect("serializes");
+        assert_eq!(v["body"], r#"{"reason":"BadPayload"}"#);
+        assert_eq!(serde_json::from_value::<HttpResponse>(v).expect("deserializes"), resp);
+    }
+
+    #[test]
+    fn a_non_utf8_body_is_serialized_lossily_with_replacement_characters() {
+        let resp = HttpResponse { body: vec![b'o', b'k', 0xff], ..HttpResponse::new(200) };
+        let v = serde_json::to_value(&resp).expect("serializes");
+        assert_eq!(v["body"], "ok\u{fffd}");
+        let back = serde_json::from_value::<HttpResponse>(v).expect("deserializes");
+        assert_eq!(back.body, "ok\u{fffd}".as_bytes());
+    }
 }

@@ -46,6 +46,21 @@ fn outcome(r: &mut Relay) -> PushOutcome {
 }
 
 #[test]
+fn the_debug_fcm_project_belongs_to_development_and_the_release_project_to_production() {
+    let config =
+        RelayConfig { fcm_debug_project: "dbg".into(), fcm_release_project: "rel".into(), ..RelayConfig::default() };
+    let projects = config.fcm_projects();
+    assert_eq!(
+        projects,
+        BTreeMap::from([("dbg".to_owned(), Environment::Development), ("rel".to_owned(), Environment::Production)])
+    );
+    // The same table the relay routes by.
+    for env in [Environment::Development, Environment::Production] {
+        assert_eq!(projects.get(config.fcm_project(env)), Some(&env));
+    }
+}
+
+#[test]
 fn an_apns_development_push_id_goes_to_the_sandbox_with_the_sandbox_bearer() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);

@@ -394,3 +394,47 @@ fn closing_an_old_channel_does_not_take_a_newer_one_offline() {
         "{out:?}"
     );
 }
+
+#[test]
+fn generated_apns_ids_count_up_from_1_in_a_per_environment_sequence() {
+    let generated = |env, seed| {
+        let mut a = Apns::new(env, seed);
+        hello(&mut a, CHANNEL, "phone");
+        let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
+        let req = without(request(&token), "apns-id");
+        let mut next = || a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+        [next(), next()]
+    };
+    let dev = generated(Environment::Development, 1);
+    assert_eq!(dev, ["a9500000-0000-4000-800d-000000000001", "a9500000-0000-4000-800d-000000000002"]);
+    let prod = generated(Environment::Production, 2);
+    assert_eq!(prod, ["a9500000-0000-4000-800f-000000000001", "a9500000-0000-4000-800f-000000000002"]);
+}
+
+#[test]
+fn requests_that_bring_their_own_apns_id_or_are_rejected_use_no_generated_id() {
+    let (mut a, token) = sandbox_with_device();
+    let generate = without(request(&token), "apns-id");
+    assert_eq!(a.handle(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000001"));
+    assert_eq!(a.handle(&request(&token), Millis(0)).get("apns-id"), Some(ID));
+    assert_eq!(a.handle(&with(generate.clone(), "apns-priority", "7"), Millis(0)).status, 400);
+    assert_eq!(a.handle(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000002"));
+}
+
+#[test]
+fn a_reopened_channel_is_anonymous_until_its_next_hello() {
+    let (mut a, token) = sandbox_with_device();
+    a.on_channel_open(CHANNEL);
+    assert_eq!(
+        ask_token(&mut a, CHANNEL, 2, TOPIC),
+        vec![VendorOutput::ToDevice {
+            channel: CHANNEL,
+            frame: VendorToDevice::TokenError { req: 2, reason: "send hello before requesting a token".into() },
+        }]
+    );
+    a.on_channel_frame(CHANNEL, DeviceToVendor::Hello { device: "phone".into() });
+    assert_eq!(
+        ask_token(&mut a, CHANNEL, 3, TOPIC),
+        vec![VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 3, token } }]
+    );
+}

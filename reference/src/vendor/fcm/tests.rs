@@ -344,3 +344,32 @@ fn fcm_stores_up_to_100_notifications_for_an_offline_device_dropping_the_oldest(
         .collect();
     assert_eq!(delivered, (2..=MAX_STORED + 1).map(name).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_token_with_a_wrong_length_instance_id_or_key_gets_400_invalid_argument() {
+    let (mut f, _) = fcm_with_device();
+    let token = |id: usize, key: usize| format!("{}:APA91b{}", "A".repeat(id), "b".repeat(key));
+    let wrong = [token(11, 133), token(11, 135), token(10, 134), token(12, 134), token(0, 0)];
+    for t in wrong.iter().map(String::as_str).chain([":APA91b", "AAAAAAAAAAA:APA91c"]) {
+        let m = assert_invalid_argument(&mut f, &message(t));
+        assert_eq!(m, "The registration token is not a valid FCM registration token", "{t}");
+    }
+}
+
+#[test]
+fn a_reopened_channel_is_anonymous_until_its_next_hello() {
+    let (mut f, token) = fcm_with_device();
+    f.on_channel_open(CHANNEL);
+    assert_eq!(
+        ask_token(&mut f, 2, Some(DEBUG)),
+        vec![VendorOutput::ToDevice {
+            channel: CHANNEL,
+            frame: VendorToDevice::TokenError { req: 2, reason: "send hello before requesting a token".into() },
+        }]
+    );
+    f.on_channel_frame(CHANNEL, DeviceToVendor::Hello { device: "phone".into() });
+    assert_eq!(
+        ask_token(&mut f, 3, Some(DEBUG)),
+        vec![VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 3, token } }]
+    );
+}
