@@ -125,9 +125,9 @@ pub struct ReferenceSdk {
     /// A login the app asked for while a logout was still under way: started once the
     /// logout is done, so the two never overlap.
     queued_login: Option<(UserId, String)>,
-    /// The user whose login ended last without a logout (kicked out, failed, timed out): a
-    /// logout called now has nothing to undo on the server and completes at once.
-    last_user: Option<UserId>,
+    /// The user (and token) whose login ended last without a logout (kicked out, failed,
+    /// timed out): what a logout called now applies to.
+    last_user: Option<(UserId, String)>,
     /// When the app's `login` call gives up (the first login only; reconnects retry forever).
     login_deadline: Option<Millis>,
     reconnect_attempt: usize,
@@ -183,6 +183,13 @@ impl ReferenceSdk {
         sdk
     }
 
+    /// Whether the server may still hold a binding of `user` from this install: their
+    /// session was the last one the server accepted here and no logout or kick-out ended it
+    /// (a killed app's binding stays, for offline push).
+    fn server_holds(&self, user: &UserId) -> bool {
+        self.store.last_login.as_ref() == Some(user)
+    }
+
     /// True while the current session exists only to carry out a pending logout.
     fn logging_out(&self) -> bool {
         self.store.pending_logout.is_some()
@@ -230,7 +237,12 @@ impl ReferenceSdk {
     /// Ends the login locally: no session, no timers, no pending logout.
     fn become_logged_out(&mut self) {
         self.drop_link(true);
-        self.last_user = self.user();
+        self.last_user = match &self.zim {
+            Zim::LoggedIn { user, token }
+            | Zim::LoggingOut { user, token, .. }
+            | Zim::Connecting { user, token, .. } => Some((user.clone(), token.clone())),
+            Zim::LoggedOut => None,
+        };
         self.zim = Zim::LoggedOut;
         self.store.pending_logout = None;
         self.login_deadline = None;
@@ -287,8 +299,9 @@ impl ReferenceSdk {
                     self.send(ClientFrame::Logout { req });
                     self.zim = Zim::LoggingOut { user, token, req };
                 }
-                Zim::Connecting { user, server_may_know: false, .. } => {
-                    // Nothing reached the server: there is nothing to undo there.
+                // Nothing of this login reached the server, and the install's last session
+                // there was someone else's (or none): there is nothing to undo.
+                Zim::Connecting { user, server_may_know: false, .. } if !self.server_holds(&user) => {
                     self.become_logged_out();
                     self.emit(AppEvent::LoggedOut { user });
                     self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
@@ -299,8 +312,16 @@ impl ReferenceSdk {
                     self.login_deadline = None; // the server must hear it, however long that takes
                 }
                 Zim::LoggedOut => match self.last_user.clone() {
-                    // Kicked out, or the login failed: the server holds nothing to undo.
-                    Some(user) => {
+                    // The login failed, but an earlier launch's session may have left a
+                    // binding: a session must carry the logout.
+                    Some((user, token)) if self.server_holds(&user) => {
+                        self.store.pending_logout = Some(PendingLogout { user: user.clone(), token: token.clone() });
+                        self.zim =
+                            Zim::Connecting { user, token, login_req: None, resumed: true, server_may_know: true };
+                        self.connect();
+                    }
+                    // Kicked out, or a login that never reached the server: nothing to undo.
+                    Some((user, _)) => {
                         self.emit(AppEvent::LoggedOut { user });
                         self.after_logout(now);
                     }
@@ -449,6 +470,7 @@ impl ReferenceSdk {
             ServerFrame::LogoutOk { req } => {
                 if let Zim::LoggingOut { user, req: r, .. } = self.zim.clone() {
                     if r == req {
+                        self.store.last_login = None; // the server unbound it
                         self.become_logged_out();
                         self.emit(AppEvent::LoggedOut { user });
                         self.state(ConnectionState::Disconnected, ConnectionEvent::Success);
@@ -486,11 +508,12 @@ impl ReferenceSdk {
                 }
             }
             ServerFrame::KickedOut => {
+                self.store.last_login = None; // the kick-out unbound this install
                 let logging_out = self.logging_out();
                 self.become_logged_out();
                 self.state(ConnectionState::Disconnected, ConnectionEvent::KickedOut);
                 // The kick-out ended the session and its binding: a logout under way is done.
-                if let (true, Some(user)) = (logging_out, self.last_user.clone()) {
+                if let (true, Some((user, _))) = (logging_out, self.last_user.clone()) {
                     self.emit(AppEvent::LoggedOut { user });
                     self.after_logout(now);
                 }

@@ -838,3 +838,32 @@ fn nothing_is_surfaced_while_a_logout_is_under_way() {
     let o = server(&mut sdk, 12, ServerFrame::Deliver { message: msg(5, 1) });
     assert!(!o.iter().any(|x| matches!(x, SdkOutput::Event { event: AppEvent::MessageReceived { .. } })), "{o:?}");
 }
+
+/// alice was logged in and the app was killed (her binding stays for offline push): the
+/// local data of the next launch.
+fn killed_while_logged_in() -> serde_json::Value {
+    logged_in(ios_debug()).persisted()
+}
+
+#[test]
+fn a_logout_before_the_login_reaches_the_server_still_goes_there_if_an_earlier_session_may_have_left_a_binding() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_while_logged_in()));
+    app(&mut sdk, 0, login_command());
+    // Tapped before the connection is even up: nothing of *this* login reached the server,
+    // but last launch's session did, and its binding is still there.
+    assert_eq!(app(&mut sdk, 5, AppCommand::Logout), vec![], "not done until the server says so");
+    let o = feed(&mut sdk, 10, SdkInput::Connected);
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
+    assert_eq!(server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 }), vec![out(ClientFrame::Logout { req: 2 })]);
+}
+
+#[test]
+fn a_logout_after_a_failed_login_carries_it_to_the_server_if_an_earlier_session_may_have_left_a_binding() {
+    let mut config = ios_debug();
+    config.login_timeout_ms = 3_000;
+    let mut sdk = ReferenceSdk::new(config, Some(killed_while_logged_in()));
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 100, SdkInput::Disconnected);
+    tick(&mut sdk, 3_000); // LoginFailed (timeout)
+    assert_eq!(app(&mut sdk, 4_000, AppCommand::Logout), vec![SdkOutput::Connect]);
+}
