@@ -4,6 +4,7 @@
 //! # Layout
 //!
 //! - [`invariants`]: the checkers (**start here**), one file per invariant.
+//! - [`explore`]: many generated worlds over a seed range, with a summary and shrunk failures.
 //! - [`mutants`]: deliberately broken SDK and relay variants.
 //! - [`report`]: the run report in JSON and human form.
 //! - [`run`]: one simulation plus all checks, as the CLI and the tests use it.
@@ -15,6 +16,7 @@
 //! assert!(report.passed());
 //! ```
 
+pub mod explore;
 pub mod invariants;
 pub mod mutants;
 pub mod report;

@@ -13,7 +13,7 @@ fn json(out: &Output) -> Value {
 
 #[test]
 fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
-    let out = zimsim(&["run", "--seed", "1", "--format", "json"]);
+    let out = zimsim(&["run", "--seed", "1", "--scenario", "canonical", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc = json(&out);
     assert_eq!(doc["seed"], 1);
@@ -55,7 +55,7 @@ fn a_mutant_run_reports_the_violation_and_exits_1() {
 
 #[test]
 fn the_human_format_names_each_verdict() {
-    let out = zimsim(&["run", "--seed", "1"]);
+    let out = zimsim(&["run", "--seed", "1", "--scenario", "canonical"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("held      logout-clears-pushid"), "{text}");
     assert!(text.trim_end().ends_with("PASS"), "{text}");
@@ -105,7 +105,7 @@ fn a_scenario_file_runs_like_the_built_in_one() {
     std::fs::write(&path, zimsim_sim::scenario::Scenario::canonical().to_json()).expect("temp file");
     let from_file = json(&zimsim(&["run", "--seed", "3", "--format", "json", "--scenario", path.to_str().unwrap()]));
     let _ = std::fs::remove_file(&path);
-    let built_in = json(&zimsim(&["run", "--seed", "3", "--format", "json"]));
+    let built_in = json(&zimsim(&["run", "--seed", "3", "--scenario", "canonical", "--format", "json"]));
     assert_eq!(from_file["trace_hash"], built_in["trace_hash"]);
 }
 
@@ -209,4 +209,92 @@ fn built_in_scenarios_run_by_name_and_a_mutant_runs_on_its_showcase() {
     let out = zimsim(&["run", "--scenario", "no-such-scenario"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("built-in: canonical"));
+}
+
+#[test]
+fn run_without_a_scenario_plays_the_world_generated_from_the_seed() {
+    let out = zimsim(&["run", "--seed", "4", "--profile", "small", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(json(&out)["scenario"], "generated-small-4");
+    let other = json(&zimsim(&["run", "--seed", "5", "--profile", "small", "--format", "json"]));
+    assert_eq!(other["scenario"], "generated-small-5");
+}
+
+fn explore(args: &[&str]) -> Output {
+    let mut all = vec!["explore"];
+    all.extend_from_slice(args);
+    zimsim(&all)
+}
+
+#[test]
+fn explore_reports_the_spec_shape_and_the_same_runs_whatever_the_number_of_jobs() {
+    let one = explore(&["--seeds", "0..6", "--profile", "small", "--jobs", "1", "--format", "json"]);
+    assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stdout));
+    let two = explore(&["--seeds", "0..6", "--profile", "small", "--jobs", "2", "--format", "json"]);
+    let (one, two) = (json(&one), json(&two));
+    assert_eq!(one["runs"], two["runs"], "per-seed results do not depend on --jobs");
+    assert_eq!(one["invariants"], two["invariants"]);
+    assert_eq!(one["seeds"], "0..6");
+    assert_eq!(one["runs"].as_array().map(Vec::len), Some(6));
+    for inv in one["invariants"].as_array().expect("a list") {
+        let counts: u64 = ["held", "violated", "vacuous"].iter().filter_map(|k| inv[k].as_u64()).sum();
+        assert_eq!(counts, 6, "{inv}");
+    }
+}
+
+#[test]
+fn explore_shards_split_the_range_without_overlap() {
+    let run = |shard: &str| {
+        let doc = json(&explore(&["--seeds", "0..6", "--profile", "small", "--shard", shard, "--format", "json"]));
+        doc["runs"].as_array().expect("runs").iter().map(|r| r["seed"].as_u64().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(run("1/2"), vec![0, 2, 4]);
+    assert_eq!(run("2/2"), vec![1, 3, 5]);
+}
+
+#[test]
+fn explore_under_a_mutant_fails_saves_the_scenario_and_it_replays_to_the_same_violation() {
+    let dir = std::env::temp_dir().join(format!("zimsim-cli-explore-{}", std::process::id()));
+    let out = explore(&[
+        "--seeds",
+        "0..1",
+        "--mutant",
+        "sdk-skips-sync",
+        "--shrink-budget",
+        "3",
+        "--format",
+        "json",
+        "--out-dir",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let failure = &doc["failures"][0];
+    assert_eq!(failure["invariants"][0], "exactly-once-delivery");
+    let file = failure["scenario_file"].as_str().expect("a file");
+    let replay = failure["replay"].as_str().expect("a command");
+    assert!(replay.starts_with("zimsim run --seed 0 --scenario ") && replay.ends_with("--mutant sdk-skips-sync"));
+    let again = zimsim(&["run", "--seed", "0", "--scenario", file, "--mutant", "sdk-skips-sync", "--format", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(again.status.code(), Some(1));
+    let doc = json(&again);
+    let verdict = doc["invariants"].as_array().unwrap().iter().find(|i| i["name"] == "exactly-once-delivery").unwrap();
+    assert_eq!(verdict["status"], "violated");
+}
+
+#[test]
+fn explore_refuses_bad_ranges_profiles_shards_and_faults_with_one_line() {
+    for (args, says) in [
+        (&["--seeds", "5..2"][..], "expected A..B with A < B"),
+        (&["--seeds", "x"][..], "expected A..B"),
+        (&["--profile", "huge"][..], "unknown profile \"huge\""),
+        (&["--shard", "0/2"][..], "expected I/N with 1 <= I <= N"),
+        (&["--faults", "light"][..], "only `none` exists so far"),
+    ] {
+        let out = explore(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }

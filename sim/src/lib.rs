@@ -6,6 +6,7 @@
 //! - [`world`]: builds the turmoil world and runs a scenario (**start here**: [`world::run`]).
 //! - [`scenario`]: the scenario format, its validation and the canonical scenario.
 //! - [`catalog`]: the named built-in scenarios and the builder they are written with.
+//! - [`generate`]: worlds generated from a seed with proptest, and their shrinking.
 //! - [`device`]: a simulated handset: OS push channel, app process, SDK driver.
 //! - [`shell`]: the I/O shells of the ZIM server, the relay and the vendors.
 //! - [`trace`]: trace records, hash, human form, stats.
@@ -32,6 +33,7 @@ compile_error!(
 pub mod catalog;
 pub mod device;
 pub mod framed;
+pub mod generate;
 pub mod http;
 pub mod net;
 pub mod scenario;

@@ -34,6 +34,9 @@ pub struct ScenarioConfig {
     pub settle_ms: u64,
     pub min_latency_ms: u64,
     pub max_latency_ms: u64,
+    /// The simulation's time step. 1 ms resolves every race; generated worlds use a
+    /// coarser one (with latencies at least that long) to run many times faster.
+    pub tick_ms: u64,
 }
 
 impl Default for ScenarioConfig {
@@ -44,6 +47,7 @@ impl Default for ScenarioConfig {
             settle_ms: 5_000,
             min_latency_ms: 1,
             max_latency_ms: 20,
+            tick_ms: 1,
         }
     }
 }
@@ -140,6 +144,9 @@ impl Scenario {
 
     pub fn validate(&self) -> Result<(), ScenarioError> {
         let c = &self.config;
+        if c.tick_ms == 0 || c.tick_ms > 100 {
+            return Err(ScenarioError::Config("tick_ms must be 1..=100".into()));
+        }
         if c.min_latency_ms > c.max_latency_ms {
             return Err(ScenarioError::Config("min_latency_ms exceeds max_latency_ms".into()));
         }

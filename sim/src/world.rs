@@ -93,7 +93,7 @@ pub fn run_observed(
         .rng_seed(seed)
         .epoch(UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX_S))
         .simulation_duration(end + Duration::from_secs(60))
-        .tick_duration(Duration::from_millis(1))
+        .tick_duration(Duration::from_millis(cfg.tick_ms))
         .min_message_latency(Duration::from_millis(cfg.min_latency_ms))
         .max_message_latency(Duration::from_millis(cfg.max_latency_ms))
         .tcp_capacity(4096)

@@ -2,4 +2,5 @@
 //! varies: the flows must hold whatever the interleaving.
 
 mod defects;
+mod explore;
 mod races;

@@ -24,6 +24,7 @@ fn token_races_login() -> Scenario {
             settle_ms: 2_000,
             min_latency_ms: 1,
             max_latency_ms: 300,
+            tick_ms: 1,
         },
         devices: vec![
             DeviceSpec { id: "ios".into(), platform: Platform::Ios, build: Build::Debug },

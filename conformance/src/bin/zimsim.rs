@@ -5,8 +5,10 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
+use zimsim_conformance::explore::Explore;
 use zimsim_conformance::mutants;
 use zimsim_sim::catalog;
+use zimsim_sim::generate::{self, Profile};
 use zimsim_sim::scenario::Scenario;
 use zimsim_sim::trace;
 
@@ -25,15 +27,49 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// A built-in scenario's name (see `zimsim scenarios`) or a scenario file (JSON).
-        /// Default: the mutant's showcase with `--mutant`, else `canonical`.
+        /// Default: the world generated from the seed (the mutant's showcase with `--mutant`).
         #[arg(long)]
         scenario: Option<String>,
+        /// The size of the generated world: small, default or large.
+        #[arg(long, default_value = "default")]
+        profile: String,
         /// Replace the part a built-in mutant breaks (see `zimsim mutants`).
         #[arg(long)]
         mutant: Option<String>,
         /// Write the trace to this file as JSON lines.
         #[arg(long)]
         trace: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Run the worlds generated from a range of seeds and summarise every invariant.
+    Explore {
+        /// The seed range, `A..B` (B excluded).
+        #[arg(long, default_value = "0..100")]
+        seeds: String,
+        /// Run only this machine's share of the range, `I/N` (1-based): seeds `s` with
+        /// `s % N == I - 1`.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Worker threads (the report is the same whatever the number).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// The size of the generated worlds: small, default or large.
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// Faults to inject: only `none` exists so far.
+        #[arg(long, default_value = "none")]
+        faults: String,
+        /// Replace the part a built-in mutant breaks.
+        #[arg(long)]
+        mutant: Option<String>,
+        /// Where the scenarios of failing seeds are saved.
+        #[arg(long, default_value = "zimsim-failures")]
+        out_dir: std::path::PathBuf,
+        /// How many candidate runs shrinking one failure may spend (the first 3 failures are
+        /// shrunk; 0 saves them as generated).
+        #[arg(long, default_value_t = 150)]
+        shrink_budget: usize,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -54,17 +90,21 @@ enum Format {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { seed, scenario, mutant, trace: trace_file, format } => {
-            let mutant = match mutant.as_deref().map(|m| (m, mutants::find(m))) {
-                None => None,
-                Some((_, Some(m))) => Some(m),
-                Some((name, None)) => {
-                    let known: Vec<_> = mutants::all().iter().map(|m| m.name).collect();
-                    return bad_input(&format!("unknown mutant {name:?}; known: {}", known.join(", ")));
-                }
+        Command::Run { seed, scenario, profile, mutant, trace: trace_file, format } => {
+            let profile = match Profile::parse(&profile) {
+                Ok(p) => p,
+                Err(e) => return bad_input(&e),
             };
-            let default = mutant.as_ref().map_or("canonical", |m| m.scenario);
-            let scenario = match load_scenario(scenario.as_deref().unwrap_or(default)) {
+            let mutant = match mutant.as_deref().map(find_mutant).transpose() {
+                Ok(m) => m,
+                Err(e) => return bad_input(&e),
+            };
+            let scenario = match (scenario.as_deref(), &mutant) {
+                (Some(name), _) => load_scenario(name),
+                (None, Some(m)) => load_scenario(m.scenario),
+                (None, None) => Ok(generate::generate(seed, profile)),
+            };
+            let scenario = match scenario {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e),
             };
@@ -89,6 +129,42 @@ fn main() -> ExitCode {
             print_or_exit(&text);
             ExitCode::from(report.outcome.exit_code())
         }
+        Command::Explore { seeds, shard, jobs, profile, faults, mutant, out_dir, shrink_budget, format } => {
+            let setup = (|| {
+                let (from, to) = parse_range(&seeds)?;
+                let shard = shard.as_deref().map(parse_shard).transpose()?;
+                let profile = Profile::parse(&profile)?;
+                if faults != "none" {
+                    return Err(format!(
+                        "--faults {faults:?}: only `none` exists so far (faults come with a later issue)"
+                    ));
+                }
+                let mutant = mutant.as_deref().map(find_mutant).transpose()?;
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                if jobs == 0 {
+                    return Err("--jobs must be at least 1".into());
+                }
+                let shrink_failures = if shrink_budget == 0 { 0 } else { 3 };
+                Ok(Explore { from, to, shard, jobs, profile, mutant, out_dir, shrink_failures, shrink_budget })
+            })();
+            let explore = match setup {
+                Ok(e) => e,
+                Err(e) => return bad_input(&e),
+            };
+            let mut progress = SeedProgress::new();
+            let report = explore.run(&mut |done, total| progress.update(done, total));
+            progress.finish();
+            let report = match report {
+                Ok(r) => r,
+                Err(e) => return bad_input(&e.to_string()),
+            };
+            let text = match format {
+                Format::Json => format!("{}\n", report.to_json()),
+                Format::Human => report.to_human(),
+            };
+            print_or_exit(&text);
+            ExitCode::from(report.exit_code())
+        }
         Command::Mutants { format } => {
             let all = mutants::all();
             let text = match format {
@@ -112,6 +188,35 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn find_mutant(name: &str) -> Result<mutants::Mutant, String> {
+    mutants::find(name).ok_or_else(|| {
+        let known: Vec<_> = mutants::all().iter().map(|m| m.name).collect();
+        format!("unknown mutant {name:?}; known: {}", known.join(", "))
+    })
+}
+
+/// `A..B` with A < B.
+fn parse_range(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--seeds {text:?}: expected A..B with A < B, e.g. 0..500");
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+    if a >= b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+/// `I/N` with 1 <= I <= N.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard {text:?}: expected I/N with 1 <= I <= N, e.g. 2/4");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u64, u64) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 /// A built-in scenario by name, else a scenario file.
@@ -174,6 +279,46 @@ impl Progress {
         }
         if let Some(bar) = &self.bar {
             bar.set_position(at_ms);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Seeds done so far: a bar on a terminal, a line every tenth of the range otherwise.
+struct SeedProgress {
+    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+    last_tenth: usize,
+}
+
+impl SeedProgress {
+    fn new() -> SeedProgress {
+        let terminal = !indicatif::ProgressDrawTarget::stderr().is_hidden();
+        SeedProgress { bar: None, terminal, last_tenth: 0 }
+    }
+
+    fn update(&mut self, done: usize, total: usize) {
+        if self.terminal {
+            let bar = self.bar.get_or_insert_with(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(total as u64),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                let style =
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, ~{eta} left")
+                        .expect("the template is valid");
+                bar.set_style(style);
+                bar
+            });
+            bar.set_position(done as u64);
+        } else if done * 10 / total.max(1) > self.last_tenth {
+            self.last_tenth = done * 10 / total.max(1);
+            eprintln!("explored {done}/{total} seeds");
         }
     }
 

@@ -18,7 +18,7 @@
 
 use super::{Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
-use zimsim_reference::client::AppEvent;
+use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::PushId;
 use zimsim_reference::server::{ServerEvent, SessionEnd};
@@ -236,6 +236,18 @@ impl Invariant for LogoutClearsPushId {
                 }
                 Event::App { event: AppEvent::LoggedIn { user } } => {
                     w.close(&device(), user, i);
+                }
+                // A kick-out ends every login of the app: nothing is left to log out.
+                Event::App {
+                    event:
+                        AppEvent::ConnectionStateChanged {
+                            state: ConnectionState::Disconnected,
+                            cause: ConnectionEvent::KickedOut,
+                        },
+                } => {
+                    if let Some(users) = w.logins.get_mut(&device()) {
+                        users.clear();
+                    }
                 }
                 Event::App { event: AppEvent::LoggedOut { user } } => {
                     if let Some(users) = w.logins.get_mut(&device()) {
@@ -530,6 +542,17 @@ mod tests {
         ];
 
         assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn a_logout_after_a_kick_out_has_nothing_left_to_finish() {
+        let mut trace = logout_then_killed_then_relaunched();
+        let at = trace.iter().position(|r| matches!(r.event, Event::Step { .. }) && r.t.0 == 5_000).unwrap();
+        trace.insert(at, rec(4_000, PHONE, disconnected())); // kicked out before the logout
+        trace.push(rec(25_000, ZIM, accepted(7, "bob", "alice")));
+
+        let v = check(&trace);
+        assert_ne!(v.status, Status::Violated, "{v:#?}");
     }
 
     #[test]
