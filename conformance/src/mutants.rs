@@ -76,6 +76,15 @@ pub fn all() -> Vec<Mutant> {
             install: |p| p.sdk = Rc::new(Wrap("sdk-forgets-logout-on-kill", |s| Box::new(ForgetLogout(s)))),
         },
         Mutant {
+            name: "relay-drops-pushes",
+            part: "relay",
+            breaks: "offline-push-notified",
+            scenario: "canonical",
+            description: "the relay answers every push request with success and never calls a vendor, so \
+                          offline users are silently never notified",
+            install: |p| p.relay = Rc::new(|c| Box::new(DropPushes(Relay::new(c)))),
+        },
+        Mutant {
             name: "server-keeps-other-users-bindings",
             part: "server",
             breaks: "no-cross-user-leak",
@@ -190,6 +199,27 @@ impl ClientSdk for ForgetLogout {
             map.remove("pending_logout");
         }
         data
+    }
+}
+
+/// Accepts every push and forwards none.
+struct DropPushes(Relay);
+
+impl PushRelay for DropPushes {
+    fn on_push(&mut self, _request: PushRequest, _now: Millis) -> Result<(), RelayError> {
+        Ok(())
+    }
+
+    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis) {
+        self.0.on_vendor_response(call, response, now)
+    }
+
+    fn on_vendor_unreachable(&mut self, call: u64, now: Millis) {
+        self.0.on_vendor_unreachable(call, now)
+    }
+
+    fn poll_output(&mut self) -> Option<RelayOutput> {
+        self.0.poll_output()
     }
 }
 

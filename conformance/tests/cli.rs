@@ -24,7 +24,13 @@ fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
     let names: Vec<&str> = invariants.iter().filter_map(|i| i["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["logout-clears-pushid", "debug-pushid-isolation", "exactly-once-delivery", "no-cross-user-leak"]
+        [
+            "logout-clears-pushid",
+            "debug-pushid-isolation",
+            "exactly-once-delivery",
+            "no-cross-user-leak",
+            "offline-push-notified"
+        ]
     );
     assert_eq!(doc["outcome"], "pass");
     for i in invariants {

@@ -123,8 +123,8 @@ pub enum Op {
 fn op(users: usize) -> impl Strategy<Value = Op> {
     let user = 0..users;
     prop_oneof![
-        8 => (0..users, any::<bool>()).prop_map(|(to, push)| Op::Send { to, push }),
-        2 => Just(Op::Kill),
+        8 => (0..users, prop::bool::weighted(0.8)).prop_map(|(to, push)| Op::Send { to, push }),
+        3 => Just(Op::Kill),
         2 => Just(Op::Launch),
         1 => Just(Op::Register),
         2 => user.clone().prop_map(|user| Op::Login { user }),

@@ -42,6 +42,11 @@ fn a_server_that_keeps_other_users_bindings_on_login_violates_no_cross_user_leak
 }
 
 #[test]
+fn a_relay_that_drops_pushes_violates_offline_push_notified() {
+    assert_eq!(status_under("relay-drops-pushes", "offline-push-notified"), Status::Violated);
+}
+
+#[test]
 fn every_invariant_has_a_mutant_that_breaks_it() {
     let broken: Vec<&str> = mutants::all().iter().map(|m| m.breaks).collect();
     for i in zimsim_conformance::invariants::all() {

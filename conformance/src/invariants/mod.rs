@@ -7,11 +7,13 @@
 //! - [`debug_pushid_isolation`]: a token only ever travels through its own environment.
 //! - [`exactly_once_delivery`]: every message reaches every device of its recipient once.
 //! - [`no_cross_user_leak`]: an install shows and surfaces only its own user's messages.
+//! - [`offline_push_notified`]: every push the server decided on reaches its install.
 
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
 pub mod no_cross_user_leak;
+pub mod offline_push_notified;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -70,6 +72,7 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(debug_pushid_isolation::DebugPushIdIsolation),
         Box::new(exactly_once_delivery::ExactlyOnceDelivery),
         Box::new(no_cross_user_leak::NoCrossUserLeak),
+        Box::new(offline_push_notified::OfflinePushNotified),
     ]
 }
 

@@ -7,6 +7,7 @@ use super::{Status, Verdict, Violation};
 use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState, Notification, Via};
 use zimsim_reference::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
+use zimsim_reference::relay::{PushOutcome, PushResult};
 use zimsim_reference::server::{ServerEvent, SessionEnd, UnbindReason};
 use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, Message, MessageBody};
@@ -147,6 +148,20 @@ pub(crate) fn logout_step() -> Event {
 /// A frame the server received on connection `conn`.
 pub(crate) fn frame_in(conn: u64, frame: ClientFrame) -> Event {
     Event::FrameIn { conn: ConnId(conn), frame }
+}
+
+// --- relay ---
+
+/// The vendor refused the relay's request for message `id` to `push_id`.
+pub(crate) fn vendor_rejected(id: u64, push_id: &PushId) -> Event {
+    Event::VendorOutcome {
+        outcome: PushOutcome {
+            call: 1,
+            push_id: push_id.clone(),
+            message_id: MessageId(id),
+            result: PushResult::Rejected { status: 400, reason: "BadDeviceToken".into() },
+        },
+    }
 }
 
 // --- vendors ---

@@ -1,0 +1,148 @@
+//! `offline-push-notified` (eventually): every push the server decided on (`push_routed`:
+//! message m for user U to PushID p) reaches the install that registered p as a
+//! notification about m for U, unless the trace records why it could not: the hand-over to
+//! the relay failed, the vendor rejected the request or could not be reached, or the vendor
+//! replaced a stored notification for that device with a newer one (APNs keeps one per app).
+//! A push decided in the last [`IN_FLIGHT_MS`] of the run may still be on its way and is not
+//! judged.
+//!
+//! With `exactly-once-delivery` this is the mission's "every offline message reaches its
+//! recipient": the message by sync, and the notification while the app was away.
+
+use super::{Invariant, Kind, Tally, Verdict};
+use std::collections::{BTreeMap, BTreeSet};
+use zimsim_reference::client::AppEvent;
+use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::pushid::PushId;
+use zimsim_reference::relay::PushResult;
+use zimsim_reference::server::ServerEvent;
+use zimsim_reference::vendor::VendorEvent;
+use zimsim_sim::trace::{Event, Record};
+
+/// How close to the end of the run a push may be decided and still be in flight.
+pub const IN_FLIGHT_MS: u64 = 2_000;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OfflinePushNotified;
+
+impl Invariant for OfflinePushNotified {
+    fn name(&self) -> &'static str {
+        "offline-push-notified"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Eventually
+    }
+
+    fn check(&self, trace: &[Record]) -> Verdict {
+        let mut tally = Tally::new(trace);
+        let mut registered_by: BTreeMap<&PushId, DeviceId> = BTreeMap::new();
+        let mut routed: Vec<(usize, MessageId, &UserId, &PushId)> = Vec::new();
+        // Pushes that cannot arrive, for a documented reason: (message, PushID).
+        let mut excused: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
+        // Devices whose vendor replaced a stored notification, and when.
+        let mut coalesced: BTreeMap<DeviceId, usize> = BTreeMap::new();
+        // (install, message, user) that a notification reached.
+        let mut notified: BTreeSet<(DeviceId, MessageId, &UserId)> = BTreeSet::new();
+
+        for (i, r) in trace.iter().enumerate() {
+            match &r.event {
+                Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
+                    registered_by.insert(p, DeviceId::new(r.src.clone()));
+                }
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
+                    routed.push((i, *id, user, push_id));
+                }
+                Event::PushSubmitted { request, status } if status.is_none_or(|s| s >= 300) => {
+                    excused.insert((request.message_id, &request.push_id));
+                }
+                Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => {
+                    excused.insert((outcome.message_id, &outcome.push_id));
+                }
+                Event::Vendor { event: VendorEvent::Coalesced { device, .. } } => {
+                    coalesced.entry(device.clone()).or_insert(i);
+                }
+                Event::Notification { notification, .. } => {
+                    if let (Some(m), Some(u)) = (notification.message_id, &notification.to_user) {
+                        notified.insert((DeviceId::new(r.src.clone()), m, u));
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let end = trace.last().map(|r| r.t).unwrap_or_default();
+        for (i, m, user, p) in routed {
+            let Some(device) = registered_by.get(p) else { continue };
+            if end.since(trace[i].t) < IN_FLIGHT_MS || excused.contains(&(m, p)) {
+                continue;
+            }
+            if coalesced.get(device).is_some_and(|&at| at > i) {
+                continue;
+            }
+            tally.check();
+            if !notified.contains(&(device.clone(), m, user)) {
+                tally.violation(end, format!("{m} for {user} was pushed to {device} ({p}) and never reached it"), &[i]);
+            }
+        }
+        tally.verdict(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::super::{Invariant, Status, Verdict};
+    use super::OfflinePushNotified;
+    use zimsim_sim::trace::Record;
+
+    const PHONE: &str = "ios-alice";
+
+    fn check(trace: &[Record]) -> Verdict {
+        OfflinePushNotified.check(trace)
+    }
+
+    /// alice's phone registered `tok`; bob's m1 is pushed to it at 20 s (0..=2).
+    fn pushed() -> Vec<Record> {
+        let p = push_id("tok");
+        vec![
+            rec(100, PHONE, registered(&p)),
+            rec(20_000, ZIM, accepted(1, "bob", "alice")),
+            rec(20_000, ZIM, push_routed(1, "alice", &p)),
+        ]
+    }
+
+    #[test]
+    fn is_vacuous_when_nothing_is_pushed() {
+        assert_verdict(&check(&[rec(100, PHONE, registered(&push_id("tok")))]), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn holds_when_the_notification_reaches_the_install() {
+        let mut trace = pushed();
+        trace.push(rec(20_040, PHONE, notification("alice", 1)));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_verdict(&check(&trace), Status::Held, 1);
+    }
+
+    #[test]
+    fn is_violated_when_a_push_never_reaches_the_install() {
+        let mut trace = pushed();
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        let v = check(&trace);
+        assert_mentions(&single_violation(&v).detail, &["m1 for alice", PHONE, "never reached it"]);
+    }
+
+    #[test]
+    fn does_not_judge_a_push_still_in_flight_at_the_end() {
+        assert_verdict(&check(&pushed()), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn excuses_a_push_the_vendor_rejected_or_the_relay_never_got() {
+        let mut trace = pushed();
+        trace.push(rec(20_030, "zpns", vendor_rejected(1, &push_id("tok"))));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+}
