@@ -13,5 +13,6 @@ fn main() {
         .configure_from_args();
     suites::reference_core::benches(&mut c);
     suites::sim_run::benches(&mut c);
+    suites::explore::benches(&mut c);
     c.final_summary();
 }

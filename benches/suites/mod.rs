@@ -1,4 +1,5 @@
 //! One suite per subject: the sans-IO cores, and whole simulation runs.
 
+pub mod explore;
 pub mod reference_core;
 pub mod sim_run;

@@ -7,6 +7,7 @@
 //! - [`explore`]: many generated worlds over a seed range, with a summary and shrunk failures.
 //! - [`mutants`]: deliberately broken SDK and relay variants.
 //! - [`report`]: the run report in JSON and human form.
+//! - [`replay`]: one run's timeline annotated with the verdicts (human, JSON, mermaid).
 //! - [`run`]: one simulation plus all checks, as the CLI and the tests use it.
 //!
 //! # Example
@@ -19,6 +20,7 @@
 pub mod explore;
 pub mod invariants;
 pub mod mutants;
+pub mod replay;
 pub mod report;
 
 use report::{Outcome, RunReport};

@@ -304,3 +304,26 @@ fn explore_refuses_bad_ranges_profiles_shards_and_faults_with_one_line() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn replay_marks_the_records_a_violation_points_at_and_draws_a_sequence_diagram() {
+    let out = zimsim(&["replay", "--mutant", "server-keeps-other-users-bindings"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let marked: Vec<&str> = text.lines().filter(|l| l.starts_with(">>")).collect();
+    assert!(marked.iter().any(|l| l.contains("session_opened") && l.contains("carol")), "{text}");
+    assert!(text.contains("^ no-cross-user-leak: carol logged in on shared-phone"), "{text}");
+    assert!(text.trim_end().ends_with("FAIL"));
+
+    let out = zimsim(&["replay", "--mutant", "server-keeps-other-users-bindings", "--format", "mermaid"]);
+    let diagram = String::from_utf8_lossy(&out.stdout);
+    assert!(diagram.starts_with("sequenceDiagram\n"), "{diagram}");
+    assert!(diagram.contains("participant P0 as shared-phone"), "{diagram}");
+    assert!(diagram.contains("VIOLATED no-cross-user-leak"), "{diagram}");
+
+    let out = zimsim(&["replay", "--scenario", "canonical", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out);
+    assert_eq!(doc["marks"], serde_json::json!({}));
+    assert_eq!(doc["trace"].as_array().map(Vec::len), doc["report"]["stats"]["records"].as_u64().map(|n| n as usize));
+}

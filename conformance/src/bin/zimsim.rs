@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
 use zimsim_conformance::explore::Explore;
-use zimsim_conformance::mutants;
+use zimsim_conformance::{mutants, replay};
 use zimsim_sim::catalog;
 use zimsim_sim::generate::{self, Profile};
 use zimsim_sim::scenario::Scenario;
@@ -73,6 +73,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// The timeline of one run, annotated with the invariant verdicts.
+    Replay {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A built-in scenario's name or a scenario file; default: the world generated from
+        /// the seed (the mutant's showcase with `--mutant`).
+        #[arg(long)]
+        scenario: Option<String>,
+        #[arg(long, default_value = "default")]
+        profile: String,
+        #[arg(long)]
+        mutant: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReplayFormat::Human)]
+        format: ReplayFormat,
+    },
     /// List the built-in mutants and the invariant each one breaks.
     Mutants {
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -88,24 +103,19 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ReplayFormat {
+    Human,
+    Json,
+    /// A mermaid `sequenceDiagram`.
+    Mermaid,
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run { seed, scenario, profile, mutant, trace: trace_file, format } => {
-            let profile = match Profile::parse(&profile) {
-                Ok(p) => p,
-                Err(e) => return bad_input(&e),
-            };
-            let mutant = match mutant.as_deref().map(find_mutant).transpose() {
-                Ok(m) => m,
-                Err(e) => return bad_input(&e),
-            };
-            let scenario = match (scenario.as_deref(), &mutant) {
-                (Some(name), _) => load_scenario(name),
-                (None, Some(m)) => load_scenario(m.scenario),
-                (None, None) => Ok(generate::generate(seed, profile)),
-            };
-            let scenario = match scenario {
-                Ok(s) => s,
+            let (scenario, mutant) = match choose(seed, scenario.as_deref(), &profile, mutant.as_deref()) {
+                Ok(chosen) => chosen,
                 Err(e) => return bad_input(&e),
             };
             let mut progress = Progress::new(seed);
@@ -165,6 +175,23 @@ fn main() -> ExitCode {
             print_or_exit(&text);
             ExitCode::from(report.exit_code())
         }
+        Command::Replay { seed, scenario, profile, mutant, format } => {
+            let (scenario, mutant) = match choose(seed, scenario.as_deref(), &profile, mutant.as_deref()) {
+                Ok(chosen) => chosen,
+                Err(e) => return bad_input(&e),
+            };
+            let (report, out) = match zimsim_conformance::run_with_trace(seed, &scenario, mutant.as_ref()) {
+                Ok(r) => r,
+                Err(e) => return bad_input(&e.to_string()),
+            };
+            let text = match format {
+                ReplayFormat::Human => replay::human(&report, &out.trace),
+                ReplayFormat::Json => format!("{}\n", replay::json(&report, &out.trace)),
+                ReplayFormat::Mermaid => replay::mermaid(&report, &out.trace),
+            };
+            print_or_exit(&text);
+            ExitCode::from(report.outcome.exit_code())
+        }
         Command::Mutants { format } => {
             let all = mutants::all();
             let text = match format {
@@ -188,6 +215,23 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The scenario and mutant a `run` or `replay` asks for.
+fn choose(
+    seed: u64,
+    scenario: Option<&str>,
+    profile: &str,
+    mutant: Option<&str>,
+) -> Result<(Scenario, Option<mutants::Mutant>), String> {
+    let profile = Profile::parse(profile)?;
+    let mutant = mutant.map(find_mutant).transpose()?;
+    let scenario = match (scenario, &mutant) {
+        (Some(name), _) => load_scenario(name)?,
+        (None, Some(m)) => load_scenario(m.scenario)?,
+        (None, None) => generate::generate(seed, profile),
+    };
+    Ok((scenario, mutant))
 }
 
 fn find_mutant(name: &str) -> Result<mutants::Mutant, String> {

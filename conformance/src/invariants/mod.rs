@@ -47,6 +47,8 @@ pub struct Violation {
     pub detail: String,
     /// The records that show it, in the trace's human form.
     pub excerpt: Vec<String>,
+    /// Their positions in the trace (0-based), so a timeline can mark them.
+    pub records: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +107,8 @@ impl<'t> Tally<'t> {
         idx.dedup();
         let records: Vec<Record> = idx.iter().filter_map(|&i| self.trace.get(i).cloned()).collect();
         let excerpt = to_human(&records).lines().map(str::to_owned).collect();
-        self.violations.push(Violation { at_ms: at.0, detail, excerpt });
+        let records = idx.into_iter().filter(|&i| i < self.trace.len()).collect();
+        self.violations.push(Violation { at_ms: at.0, detail, excerpt, records });
     }
 
     pub(crate) fn verdict(self, inv: &dyn Invariant) -> Verdict {
