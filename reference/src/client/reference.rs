@@ -572,8 +572,8 @@ impl ReferenceSdk {
     /// while a logout is under way: the user has left (a later sync fetches it if they
     /// come back, since it is not marked as seen).
     fn surface(&mut self, message: Message, via: Via) {
-        if self.logging_out() || matches!(self.zim, Zim::LoggingOut { .. }) {
-            return;
+        if self.logging_out() {
+            return; // (a logout in flight is always pending on disk too)
         }
         let Some(user) = self.user() else { return };
         if self.user_store(&user).admit(&message) {

@@ -866,3 +866,10 @@ fn an_oversized_frame_before_login_closes_the_connection() {
     s.on_frame_too_large(ALICE, None, 2 << 20, Millis(1));
     assert_eq!(drain(&mut s), vec![ServerOutput::Close { conn: ALICE }]);
 }
+
+#[test]
+fn the_server_keeps_the_configuration_it_was_given() {
+    let config = ServerConfig { max_text_bytes: 10, heartbeat_timeout_ms: 1_234, ..ServerConfig::default() };
+    let s = ZimServer::new(config.clone());
+    assert_eq!(s.config(), &config);
+}

@@ -821,6 +821,23 @@ fn an_explicit_ios_environment_overrides_the_build() {
 }
 
 #[test]
+fn on_ios_an_explicit_environment_wins_over_the_android_debug_flag() {
+    for (chosen, expected) in
+        [(IosEnvironment::Production, Environment::Production), (IosEnvironment::Development, Environment::Development)]
+    {
+        let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
+        app(&mut sdk, 0, AppCommand::EnableDebug { debug: chosen == IosEnvironment::Production });
+        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: chosen });
+        let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+        let expected_id = PushId::new(Vendor::Apns, expected, "t");
+        assert!(
+            o.contains(&ev(AppEvent::Registered { error_code: 0, push_id: Some(expected_id), message: String::new() })),
+            "{chosen:?}: {o:?}"
+        );
+    }
+}
+
+#[test]
 fn the_reference_factory_names_itself_reference_and_launches_with_the_local_data() {
     let factory = ReferenceSdkFactory;
     assert_eq!(factory.name(), "reference");
