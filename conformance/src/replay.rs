@@ -1,6 +1,8 @@
 //! `zimsim replay`: the timeline of one run with the invariant verdicts written onto it. The
 //! human form is the trace, one line a record, with every record a violation points at
-//! marked and explained; the mermaid form is a `sequenceDiagram` of who said what to whom.
+//! marked and explained; the mermaid form is a `sequenceDiagram` of who said what to whom;
+//! the HTML form is one self-contained page (no script, no network) with a lane per host
+//! and device and the violating records highlighted.
 
 use crate::invariants::{Status, Verdict};
 use crate::report::RunReport;
@@ -178,4 +180,124 @@ fn app_note(event: &AppEvent) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// The timeline as one self-contained HTML page: a column (lane) per host and device, a row
+/// per record in its source's lane, arrows named in the cell (`→ zpns`), and every record a
+/// violation points at highlighted, with the violations listed on top and linked to them.
+pub fn html(report: &RunReport, trace: &[Record]) -> String {
+    let marks = marks(&report.invariants, true);
+    let mut lanes: Vec<&str> = Vec::new();
+    for r in trace {
+        if !lanes.contains(&r.src.as_str()) {
+            lanes.push(&r.src);
+        }
+    }
+    let mut o = String::new();
+    let title = format!("zimsim replay: {} seed {}", report.scenario, report.seed);
+    let _ = write!(
+        o,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{}</title><style>\
+         body{{font:13px system-ui,sans-serif;margin:16px}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ddd;padding:2px 6px;vertical-align:top;max-width:28em;overflow-wrap:anywhere}}\
+         th{{position:sticky;top:0;background:#f4f4f4}}td.t{{color:#666;white-space:nowrap}}\
+         tr.v td{{background:#ffd6d6}}tr.v td.hit{{background:#ff9b9b;font-weight:600}}\
+         .held{{color:#176b2c}}.violated{{color:#b00020;font-weight:700}}.vacuous{{color:#777}}\
+         li a{{color:#b00020}}</style></head><body><h1>{}</h1><p>trace {} · {} records · {} ms simulated · <b>{}</b></p><ul>",
+        escape(&title),
+        escape(&title),
+        report.trace_hash,
+        trace.len(),
+        report.sim_time_ms,
+        report.outcome
+    );
+    for v in &report.invariants {
+        let status = format!("{:?}", v.status).to_lowercase();
+        let _ = write!(o, "<li><span class=\"{status}\">{status}</span> {} ({} checks)", escape(&v.name), v.checks);
+        if !v.violations.is_empty() {
+            o.push_str("<ul>");
+            for violation in &v.violations {
+                let target = violation.records.last().copied().unwrap_or(0);
+                let _ = write!(
+                    o,
+                    "<li><a href=\"#r{target}\">at {} ms: {}</a></li>",
+                    violation.at_ms,
+                    escape(&violation.detail)
+                );
+            }
+            o.push_str("</ul>");
+        }
+        o.push_str("</li>");
+    }
+    o.push_str("</ul><table><tr><th>time</th>");
+    for l in &lanes {
+        let _ = write!(o, "<th>{}</th>", escape(l));
+    }
+    o.push_str("</tr>");
+    let lines: Vec<String> = to_human(trace).lines().map(str::to_owned).collect();
+    for (i, r) in trace.iter().enumerate() {
+        let hit = marks.get(&i);
+        let class = if hit.is_some() { " class=\"v\"" } else { "" };
+        let _ = write!(o, "<tr id=\"r{i}\"{class}><td class=\"t\">{}</td>", r.t);
+        let full = lines.get(i).map(String::as_str).unwrap_or_default();
+        for l in &lanes {
+            if *l == r.src {
+                let cell = if hit.is_some() { " class=\"hit\"" } else { "" };
+                let arrow = arrow(r).map(|a| format!("<b>{}</b> ", escape(&a))).unwrap_or_default();
+                let _ = write!(o, "<td{cell} title=\"{}\">{arrow}{}", escape(full), escape(&label(r)));
+                for (name, detail) in hit.into_iter().flatten() {
+                    let _ = write!(o, "<br>✗ {}: {}", escape(name), escape(detail));
+                }
+                o.push_str("</td>");
+            } else {
+                o.push_str("<td></td>");
+            }
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</table></body></html>\n");
+    o
+}
+
+/// A few words for a record (the whole record is the cell's tooltip).
+fn label(r: &Record) -> String {
+    let tag = |v: serde_json::Value, key: &str| v.get(key).and_then(|t| t.as_str()).unwrap_or("?").to_owned();
+    match &r.event {
+        Event::Step { action } => format!("step {}", short(action)),
+        Event::App { event } => {
+            app_note(event).unwrap_or_else(|| tag(serde_json::to_value(event).unwrap_or_default(), "event"))
+        }
+        Event::FrameIn { conn, frame } => format!("in #{} {}", conn.0, short(frame)),
+        Event::FrameOut { conn, frame } => format!("out #{} {}", conn.0, short(frame)),
+        Event::Server { event } => {
+            let v = serde_json::to_value(event).unwrap_or_default();
+            let user = v.get("user").and_then(|u| u.as_str()).map(|u| format!(" {u}")).unwrap_or_default();
+            let id = v.get("id").and_then(|i| i.as_u64()).map(|i| format!(" m{i}")).unwrap_or_default();
+            format!("{}{id}{user}", tag(v, "event"))
+        }
+        Event::Vendor { event } => tag(serde_json::to_value(event).unwrap_or_default(), "event"),
+        Event::VendorCall { call } => format!("request {}", call.message_id),
+        Event::VendorOutcome { outcome } => format!("{} {:?}", outcome.message_id, outcome.result),
+        Event::PushSubmitted { request, status } => format!("push {} handed over ({status:?})", request.message_id),
+        Event::Notification { shown, notification, .. } => {
+            let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
+            let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();
+            format!("notification {m} for {to}{}", if *shown { " shown" } else { " to the app" })
+        }
+        other => tag(serde_json::to_value(other).unwrap_or_default(), "kind"),
+    }
+}
+
+/// Where a record's message goes, for the lanes view.
+fn arrow(r: &Record) -> Option<String> {
+    match &r.event {
+        Event::Server { event: ServerEvent::PushRouted { .. } } => Some("→ zpns".into()),
+        Event::VendorCall { call } => Some(format!("→ {}", call.host)),
+        Event::Vendor { event: VendorEvent::Notified { device, .. } } => Some(format!("→ {device}")),
+        _ => None,
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

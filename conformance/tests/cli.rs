@@ -327,3 +327,16 @@ fn replay_marks_the_records_a_violation_points_at_and_draws_a_sequence_diagram()
     assert_eq!(doc["marks"], serde_json::json!({}));
     assert_eq!(doc["trace"].as_array().map(Vec::len), doc["report"]["stats"]["records"].as_u64().map(|n| n as usize));
 }
+
+#[test]
+fn replay_as_html_is_one_page_with_the_violating_records_highlighted() {
+    let out = zimsim(&["replay", "--mutant", "server-keeps-other-users-bindings", "--format", "html"]);
+    assert_eq!(out.status.code(), Some(1));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with("<!doctype html>") && page.trim_end().ends_with("</html>"));
+    assert!(!page.contains("<script") && !page.contains("http://") && !page.contains("https://"), "self-contained");
+    let highlighted = page.matches("class=\"v\"").count();
+    assert!(highlighted >= 3, "{highlighted} highlighted rows");
+    assert!(page.contains("<a href=\"#r"), "violations link to their records");
+    assert!(page.contains("✗ no-cross-user-leak"));
+}

@@ -109,6 +109,8 @@ enum ReplayFormat {
     Json,
     /// A mermaid `sequenceDiagram`.
     Mermaid,
+    /// One self-contained HTML page (lanes per host and device, violations highlighted).
+    Html,
 }
 
 fn main() -> ExitCode {
@@ -188,6 +190,7 @@ fn main() -> ExitCode {
                 ReplayFormat::Human => replay::human(&report, &out.trace),
                 ReplayFormat::Json => format!("{}\n", replay::json(&report, &out.trace)),
                 ReplayFormat::Mermaid => replay::mermaid(&report, &out.trace),
+                ReplayFormat::Html => replay::html(&report, &out.trace),
             };
             print_or_exit(&text);
             ExitCode::from(report.outcome.exit_code())

@@ -39,8 +39,10 @@ struct LocalStore {
     /// on its next launch, before anything else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_logout: Option<PendingLogout>,
-    /// Whose login the server last accepted here: while the app runs, a notification for
-    /// anyone else is not handed to it (one install serves one user).
+    /// Whose login last left for the server from here (it may have been accepted even if the
+    /// app never heard back), until a logout or kick-out ends it: whose binding the server
+    /// may hold, and while the app runs, the only user whose notifications it is handed (one
+    /// install serves one user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_login: Option<UserId>,
 }
@@ -391,6 +393,8 @@ impl ReferenceSdk {
         // A login that only exists to log out must not bind the PushID again.
         let push_id = if self.logging_out() { None } else { self.push_id.clone() };
         self.server_push_id = push_id.clone();
+        // On disk before it leaves: the server may accept it even if the app dies first.
+        self.store.last_login = Some(user.clone());
         self.send(ClientFrame::Login {
             req,
             user_id: user.clone(),
@@ -442,7 +446,6 @@ impl ReferenceSdk {
         self.reply_deadline = None;
         self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
         self.zim = Zim::LoggedIn { user: user.clone(), token };
-        self.store.last_login = Some(user.clone());
         if self.logging_out() {
             return self.on_app(now, AppCommand::Logout);
         }

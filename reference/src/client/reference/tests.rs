@@ -884,3 +884,13 @@ fn a_logout_after_a_failed_login_carries_it_to_the_server_if_an_earlier_session_
     tick(&mut sdk, 3_000); // LoginFailed (timeout)
     assert_eq!(app(&mut sdk, 4_000, AppCommand::Logout), vec![SdkOutput::Connect]);
 }
+
+#[test]
+fn a_login_the_app_died_waiting_for_still_counts_as_possibly_bound_at_the_next_logout() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 1, SdkInput::Connected); // the Login frame leaves; the app dies before LoginOk
+    let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
+    app(&mut next, 10, login_command());
+    assert_eq!(app(&mut next, 15, AppCommand::Logout), vec![], "goes to the server, not finished locally");
+}
