@@ -14,6 +14,7 @@
 //! - [`wire`]: client protocol frames, the server-to-relay request, framing.
 //! - [`pushid`]: the versioned PushID format.
 //! - [`token`]: login tokens.
+//! - [`topology`]: every endpoint's host and port, and which vendor serves an install.
 //! - [`ids`], [`time`], [`http`], [`error`]: shared vocabulary.
 //!
 //! # Example
@@ -44,6 +45,7 @@ pub mod relay;
 pub mod server;
 pub mod time;
 pub mod token;
+pub mod topology;
 pub mod vendor;
 pub mod wire;
 

@@ -18,6 +18,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::MessageId;
 use crate::pushid::{Environment, PushId, Vendor};
 use crate::time::Millis;
+use crate::topology;
 use crate::wire::PushRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -143,10 +144,11 @@ impl Relay {
     }
 
     fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
-        let (host, bearer) = match req.push_id.env {
-            Environment::Development => ("apns-sandbox", &self.config.apns_sandbox_token),
-            Environment::Production => ("apns-production", &self.config.apns_production_token),
+        let bearer = match req.push_id.env {
+            Environment::Development => &self.config.apns_sandbox_token,
+            Environment::Production => &self.config.apns_production_token,
         };
+        let host = topology::apns(req.push_id.env).name;
         let body = json!({
             "aps": {
                 "alert": {"title": req.title, "body": req.content},
@@ -188,7 +190,7 @@ impl Relay {
         let request = HttpRequest::post(format!("/v1/projects/{project}/messages:send"), body.to_string().into_bytes())
             .header("authorization", format!("Bearer {}", self.config.fcm_access_token))
             .header("content-type", "application/json");
-        ("fcm".to_owned(), request)
+        (topology::FCM.name.to_owned(), request)
     }
 }
 

@@ -7,7 +7,6 @@
 
 use crate::framed::{pump, write_frame};
 use crate::net::Connector;
-use crate::shell::ports;
 use crate::trace::{Env, Event};
 use std::rc::Rc;
 use std::time::Duration;
@@ -18,6 +17,7 @@ use zimsim_reference::client::{
 };
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::Vendor;
+use zimsim_reference::topology::{self, Endpoint, VendorHost};
 use zimsim_reference::vendor::{DeviceNotification, DeviceToVendor, VendorToDevice};
 use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
 
@@ -42,7 +42,7 @@ pub struct DeviceSetup {
     /// The app's bundle ID / package name.
     pub app: String,
     /// The vendor host this install's OS registers with (decided by platform and build).
-    pub push_host: String,
+    pub push_service: VendorHost,
     /// FCM sender project of this build (Android only).
     pub fcm_project: Option<String>,
     pub sdk: SdkConfig,
@@ -106,7 +106,7 @@ pub async fn run<C: Connector>(
     };
     tokio::task::spawn_local(push_channel(
         d.setup.id.clone(),
-        d.setup.push_host.clone(),
+        d.setup.push_service,
         d.connector.clone(),
         d.io_tx.clone(),
     ));
@@ -191,7 +191,10 @@ impl<C: Connector> Device<C> {
             IoEvent::ChannelDown => self.channel = None,
             IoEvent::Vendor(VendorToDevice::Token { req, token }) => {
                 let Some(vendor) = self.take_token_request(req) else { return };
-                self.record(Event::OsToken { vendor_host: self.setup.push_host.clone(), token: token.clone() });
+                self.record(Event::OsToken {
+                    vendor_host: self.setup.push_service.name.to_owned(),
+                    token: token.clone(),
+                });
                 self.feed(SdkInput::VendorToken { vendor, token });
             }
             IoEvent::Vendor(VendorToDevice::TokenError { req, reason }) => {
@@ -286,13 +289,14 @@ impl<C: Connector> Device<C> {
 /// One connection to the ZIM server: connects, then pumps frames both ways until either
 /// side closes or the task is aborted (which drops the socket).
 async fn zim_link<C: Connector>(link: u64, connector: C, events: mpsc::UnboundedSender<IoEvent>) {
-    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect("zim", ports::ZIM)).await {
-        Ok(Ok(s)) => s,
-        _ => {
-            let _ = events.send(IoEvent::ZimDown(link));
-            return;
-        }
-    };
+    let stream =
+        match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(topology::ZIM.host, topology::ZIM.port)).await {
+            Ok(Ok(s)) => s,
+            _ => {
+                let _ = events.send(IoEvent::ZimDown(link));
+                return;
+            }
+        };
     let (read, write) = tokio::io::split(stream);
     let (tx, rx) = mpsc::unbounded_channel::<ClientFrame>();
     let _ = events.send(IoEvent::ZimUp(link, tx));
@@ -306,13 +310,13 @@ async fn zim_link<C: Connector>(link: u64, connector: C, events: mpsc::Unbounded
 /// The OS's persistent connection to its push vendor, reopened whenever it breaks.
 async fn push_channel<C: Connector>(
     device: DeviceId,
-    host: String,
+    service: VendorHost,
     connector: C,
     events: mpsc::UnboundedSender<IoEvent>,
 ) {
-    let port = if host == "fcm" { ports::FCM_DEVICE } else { ports::APNS_DEVICE };
+    let Endpoint { host, port } = service.devices;
     loop {
-        if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(&host, port)).await {
+        if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(host, port)).await {
             let (read, mut write) = tokio::io::split(stream);
             let (tx, rx) = mpsc::unbounded_channel::<DeviceToVendor>();
             if write_frame(&mut write, &DeviceToVendor::Hello { device: device.clone() }).await.is_ok()

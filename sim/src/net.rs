@@ -15,7 +15,7 @@ pub trait Listener: 'static {
     fn accept(&mut self) -> impl Future<Output = io::Result<Self::Io>>;
 }
 
-/// Opens connections to named endpoints (`"zim"`, `"apns-sandbox"`, ...).
+/// Opens connections to named endpoints (`zimsim_reference::topology`).
 pub trait Connector: Clone + 'static {
     type Io: Stream;
     fn connect(&self, host: &str, port: u16) -> impl Future<Output = io::Result<Self::Io>>;

@@ -7,20 +7,18 @@ use crate::http::Protocols;
 use crate::net::sim::{SimConnector, SimListener};
 use crate::net::Connector;
 use crate::scenario::{Action, Scenario};
-use crate::shell::{self, ports};
+use crate::shell;
 use crate::trace::{self, Env, Event, Record, SimEnv, Stats};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use zimsim_reference::client::{AppCommand, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
-use zimsim_reference::pushid::Environment;
 use zimsim_reference::relay::{PushRelay, Relay, RelayConfig};
 use zimsim_reference::server::ServerConfig;
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
-use zimsim_reference::wire::Platform;
-use zimsim_reference::{sub_seed, token, Millis};
+use zimsim_reference::{sub_seed, token, topology, Millis};
 
 /// The simulation epoch: 2026-01-01T00:00:00Z. Fixed, so `since_epoch` is reproducible.
 pub const EPOCH_UNIX_S: u64 = 1_767_225_600;
@@ -106,10 +104,10 @@ pub fn run_observed(
 
     {
         let (env, config) = (env.clone(), server_config.clone());
-        sim.host("zim", move || {
+        sim.host(topology::ZIM.host, move || {
             let (env, config) = (env.clone(), config.clone());
             async move {
-                let listener = SimListener::bind(ports::ZIM).await?;
+                let listener = SimListener::bind(topology::ZIM.port).await?;
                 shell::zim::run(listener, SimConnector, config, Rc::new(env)).await?;
                 Ok(())
             }
@@ -117,16 +115,17 @@ pub fn run_observed(
     }
     {
         let (env, config, make) = (env.clone(), relay_config.clone(), parts.relay.clone());
-        sim.host("zpns", move || {
+        sim.host(topology::ZPNS.host, move || {
             let (env, core) = (env.clone(), make(config.clone()));
             async move {
-                let listener = SimListener::bind(ports::ZPNS).await?;
+                let listener = SimListener::bind(topology::ZPNS.port).await?;
                 shell::relay::run(listener, SimConnector, core, Rc::new(env)).await?;
                 Ok(())
             }
         });
     }
-    for (host, apns_env) in [("apns-sandbox", Environment::Development), ("apns-production", Environment::Production)] {
+    for vendor in [topology::APNS_SANDBOX, topology::APNS_PRODUCTION] {
+        let (host, apns_env) = (vendor.name, vendor.env.expect("an APNs host serves one environment"));
         let env = env.clone();
         let seed = sub_seed(seed, host);
         sim.host(host, move || {
@@ -134,7 +133,7 @@ pub fn run_observed(
             async move {
                 let core = Box::new(Apns::new(apns_env, seed));
                 let (api, devices) =
-                    (SimListener::bind(ports::VENDOR_API).await?, SimListener::bind(ports::APNS_DEVICE).await?);
+                    (SimListener::bind(vendor.api.port).await?, SimListener::bind(vendor.devices.port).await?);
                 shell::vendor::run(api, devices, Protocols::Http2, core, Rc::new(env), host).await?;
                 Ok(())
             }
@@ -142,15 +141,16 @@ pub fn run_observed(
     }
     {
         let env = env.clone();
-        let seed = sub_seed(seed, "fcm");
+        let fcm = topology::FCM;
+        let seed = sub_seed(seed, fcm.name);
         let projects = relay_config.fcm_projects();
-        sim.host("fcm", move || {
+        sim.host(fcm.name, move || {
             let (env, projects) = (env.clone(), projects.clone());
             async move {
                 let core = Box::new(Fcm::new(projects, seed));
                 let (api, devices) =
-                    (SimListener::bind(ports::VENDOR_API).await?, SimListener::bind(ports::FCM_DEVICE).await?);
-                shell::vendor::run(api, devices, Protocols::Auto, core, Rc::new(env), "fcm").await?;
+                    (SimListener::bind(fcm.api.port).await?, SimListener::bind(fcm.devices.port).await?);
+                shell::vendor::run(api, devices, Protocols::Auto, core, Rc::new(env), fcm.name).await?;
                 Ok(())
             }
         });
@@ -158,7 +158,7 @@ pub fn run_observed(
     {
         let (env, scenario, sdk) = (env.clone(), scenario.clone(), parts.sdk.clone());
         let (relay_config, server_config) = (relay_config.clone(), server_config.clone());
-        sim.host("farm-0", move || {
+        sim.host(topology::FARM, move || {
             let (env, scenario, sdk) = (env.clone(), scenario.clone(), sdk.clone());
             let (relay_config, server_config) = (relay_config.clone(), server_config.clone());
             async move {
@@ -203,19 +203,18 @@ pub async fn farm<C: Connector>(
 ) {
     let mut inboxes = BTreeMap::new();
     for spec in &scenario.devices {
-        let (push_host, fcm_project) = match (spec.platform, spec.build) {
-            (Platform::Ios, Build::Debug) => ("apns-sandbox", None),
-            (Platform::Ios, Build::Release) => ("apns-production", None),
-            (_, Build::Debug) => ("fcm", Some(relay.fcm_debug_project.clone())),
-            (_, Build::Release) => ("fcm", Some(relay.fcm_release_project.clone())),
-        };
+        let push_service = topology::push_service(spec.platform, spec.build);
+        let fcm_project = (push_service == topology::FCM).then(|| match spec.build {
+            Build::Debug => relay.fcm_debug_project.clone(),
+            Build::Release => relay.fcm_release_project.clone(),
+        });
         let mut sdk_config = SdkConfig::new(spec.id.clone(), spec.platform, spec.build);
         sdk_config.heartbeat_interval_ms = scenario.config.heartbeat_interval_ms;
         let setup = DeviceSetup {
             id: spec.id.clone(),
             platform: spec.platform,
             app: relay.apns_topic.clone(),
-            push_host: push_host.to_owned(),
+            push_service,
             fcm_project,
             sdk: sdk_config,
         };

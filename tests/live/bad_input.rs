@@ -5,24 +5,24 @@ use super::{block_on, start};
 use tokio::io::AsyncWriteExt;
 use zimsim_reference::error::ZimErrorCode;
 use zimsim_reference::http::HttpRequest;
+use zimsim_reference::topology::{self, ZIM, ZPNS};
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_sim::framed::{write_frame, FrameReader};
 use zimsim_sim::http::HttpClient;
 use zimsim_sim::net::Connector;
-use zimsim_sim::shell::ports;
 
 #[test]
 fn the_zim_server_answers_6000121_before_login_and_survives_garbage_bytes() {
     block_on(async {
         let world = start(30_000).await;
         // Garbage: a length prefix far beyond the frame limit. The connection is closed.
-        let mut junk = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        let mut junk = world.connector.connect(ZIM.host, ZIM.port).await.expect("connect");
         junk.write_all(&[0xff, 0xff, 0xff, 0xff, b'{']).await.expect("write");
         let mut reader = FrameReader::new(&mut junk);
         assert!(reader.read::<ServerFrame>().await.map_or(true, |f| f.is_none()), "server closes the connection");
 
         // The server still serves others, and names the rule a pre-login request breaks.
-        let mut conn = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        let mut conn = world.connector.connect(ZIM.host, ZIM.port).await.expect("connect");
         write_frame(&mut conn, &ClientFrame::Heartbeat).await.expect("write");
         write_frame(&mut conn, &ClientFrame::Logout { req: 9 }).await.expect("write");
         let mut reader = FrameReader::new(&mut conn);
@@ -40,7 +40,7 @@ fn the_zim_server_answers_6000121_before_login_and_survives_garbage_bytes() {
 fn the_relay_rejects_malformed_push_requests_with_a_message_naming_the_problem() {
     block_on(async {
         let world = start(30_000).await;
-        let relay = HttpClient::new(world.connector.clone(), "zpns", ports::ZPNS, false);
+        let relay = HttpClient::new(world.connector.clone(), ZPNS.host, ZPNS.port, false);
         let send = |body: &str| relay.send(HttpRequest::post("/v1/push", body.as_bytes().to_vec()));
 
         let resp = send("not json").await.expect("an answer");
@@ -67,7 +67,8 @@ fn the_relay_rejects_malformed_push_requests_with_a_message_naming_the_problem()
 fn the_fake_apns_speaks_http2_and_answers_with_apple_reasons() {
     block_on(async {
         let world = start(30_000).await;
-        let apns = HttpClient::new(world.connector.clone(), "apns-production", ports::VENDOR_API, true);
+        let apns =
+            HttpClient::new(world.connector.clone(), topology::APNS_PRODUCTION.name, topology::VENDOR_API_PORT, true);
         let req = HttpRequest::post("/3/device/00ff", b"{\"aps\":{}}".to_vec())
             .header("authorization", "bearer t")
             .header("apns-topic", "im.zego.zimsim.demo");
@@ -84,7 +85,7 @@ fn an_oversized_frame_from_a_logged_in_client_gets_6000001_for_its_request_and_t
     use zimsim_reference::wire::{MessageBody, Platform, MAX_FRAME_LEN};
     block_on(async {
         let world = start(30_000).await;
-        let mut conn = world.connector.connect("zim", ports::ZIM).await.expect("connect");
+        let mut conn = world.connector.connect(ZIM.host, ZIM.port).await.expect("connect");
         let token = token::mint(
             &world.server.server_secret,
             world.server.app_id,

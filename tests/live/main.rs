@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use tokio::net::TcpListener;
-use zimsim_reference::pushid::Environment;
 use zimsim_reference::relay::{Relay, RelayConfig};
 use zimsim_reference::server::ServerConfig;
+use zimsim_reference::topology;
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
 use zimsim_sim::http::Protocols;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
-use zimsim_sim::shell::{self, ports};
+use zimsim_sim::shell;
 use zimsim_sim::trace::{Env, RealEnv};
 
 async fn listen() -> (TcpListener, SocketAddr) {
@@ -39,19 +39,11 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
     let env = RealEnv::new();
     let mut table = BTreeMap::new();
     let mut listeners = Vec::new();
-    let endpoints = [
-        ("zim", ports::ZIM),
-        ("zpns", ports::ZPNS),
-        ("apns-sandbox", ports::VENDOR_API),
-        ("apns-sandbox", ports::APNS_DEVICE),
-        ("apns-production", ports::VENDOR_API),
-        ("apns-production", ports::APNS_DEVICE),
-        ("fcm", ports::VENDOR_API),
-        ("fcm", ports::FCM_DEVICE),
-    ];
-    for (name, port) in endpoints {
+    // In the order the shells below take them: zim, zpns, then each vendor's API and
+    // device channel.
+    for topology::Endpoint { host, port } in topology::endpoints() {
         let (l, addr) = listen().await;
-        table.insert((name.to_owned(), port), addr);
+        table.insert((host.to_owned(), port), addr);
         listeners.push(TokioListener(l));
     }
     let connector = TokioConnector(Rc::new(table));
@@ -67,14 +59,14 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
         Box::new(Relay::new(relay.clone())),
         shared.clone(),
     ));
-    for (host, apns_env, seed) in
-        [("apns-sandbox", Environment::Development, 1), ("apns-production", Environment::Production, 2)]
-    {
-        let core = Box::new(Apns::new(apns_env, seed));
-        tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Http2, core, shared.clone(), host));
+    for (vendor, seed) in [(topology::APNS_SANDBOX, 1), (topology::APNS_PRODUCTION, 2)] {
+        let core = Box::new(Apns::new(vendor.env.expect("an APNs host serves one environment"), seed));
+        let shell = shell::vendor::run(next(), next(), Protocols::Http2, core, shared.clone(), vendor.name);
+        tokio::task::spawn_local(shell);
     }
     let fcm = Box::new(Fcm::new(relay.fcm_projects(), 3));
-    tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Auto, fcm, shared.clone(), "fcm"));
+    let name = topology::FCM.name;
+    tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Auto, fcm, shared.clone(), name));
     LiveWorld { connector, env, server, relay }
 }
 

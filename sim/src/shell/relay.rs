@@ -3,7 +3,6 @@
 
 use crate::http::{serve, HttpClient, Protocols};
 use crate::net::{Connector, Listener};
-use crate::shell::ports;
 use crate::trace::{Env, Event};
 use serde_json::json;
 use std::cell::RefCell;
@@ -12,9 +11,10 @@ use std::io;
 use std::rc::Rc;
 use zimsim_reference::http::{HttpRequest, HttpResponse};
 use zimsim_reference::relay::{PushRelay, RelayOutput};
+use zimsim_reference::topology;
 use zimsim_reference::wire::PushRequest;
 
-const SRC: &str = "zpns";
+const SRC: &str = topology::ZPNS.host;
 
 struct Shell<C: Connector> {
     core: RefCell<Box<dyn PushRelay>>,
@@ -69,7 +69,9 @@ fn drain<C: Connector>(shell: &Rc<Shell<C>>) {
                     .clients
                     .borrow_mut()
                     .entry(call.host.clone())
-                    .or_insert_with(|| HttpClient::new(shell.connector.clone(), &call.host, ports::VENDOR_API, true))
+                    .or_insert_with(|| {
+                        HttpClient::new(shell.connector.clone(), &call.host, topology::VENDOR_API_PORT, true)
+                    })
                     .clone();
                 let shell = shell.clone();
                 tokio::task::spawn_local(async move {

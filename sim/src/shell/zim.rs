@@ -5,7 +5,6 @@
 use crate::framed::{write_frame, FrameReader, Incoming};
 use crate::http::HttpClient;
 use crate::net::{Connector, Listener};
-use crate::shell::ports;
 use crate::trace::{Env, Event};
 use std::collections::BTreeMap;
 use std::io;
@@ -15,9 +14,10 @@ use tokio::sync::mpsc;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
 use zimsim_reference::server::{ServerConfig, ServerOutput, ZimServer};
+use zimsim_reference::topology;
 use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
 
-const SRC: &str = "zim";
+const SRC: &str = topology::ZIM.host;
 
 /// Inputs to the core task.
 enum Input {
@@ -178,7 +178,7 @@ const HANDOVER_ATTEMPTS: u32 = 4;
 /// itself is stored and reaches the user by sync.
 fn spawn_relay_client<C: Connector>(connector: C, env: Rc<dyn Env>) -> mpsc::UnboundedSender<PushRequest> {
     let (tx, mut rx) = mpsc::unbounded_channel::<PushRequest>();
-    let client = HttpClient::new(connector, "zpns", ports::ZPNS, false);
+    let client = HttpClient::new(connector, topology::ZPNS.host, topology::ZPNS.port, false);
     tokio::task::spawn_local(async move {
         while let Some(request) = rx.recv().await {
             let body = serde_json::to_vec(&request).expect("push requests serialize");

@@ -1,0 +1,106 @@
+//! Where every endpoint lives: the host name and port of the ZIM server, the relay and each
+//! vendor endpoint (the same in the simulation and on real sockets), and which vendor
+//! endpoint serves an install. This table has one owner, here: the relay names the vendor
+//! host it calls, the world starts one host per entry, phones connect by it, and the
+//! loopback tests map each entry to a socket address.
+
+use crate::client::Build;
+use crate::pushid::Environment;
+use crate::wire::Platform;
+
+/// One listening endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Endpoint {
+    pub host: &'static str,
+    pub port: u16,
+}
+
+/// The ZIM client protocol.
+pub const ZIM: Endpoint = Endpoint { host: "zim", port: 9000 };
+/// The ZPNs relay's HTTP API.
+pub const ZPNS: Endpoint = Endpoint { host: "zpns", port: 8080 };
+/// The host the simulated phones run in.
+pub const FARM: &str = "farm-0";
+
+/// A push vendor's host: its provider API and the channel its devices keep open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VendorHost {
+    pub name: &'static str,
+    /// The provider API (HTTPS; HTTP/2 for APNs).
+    pub api: Endpoint,
+    /// The device channel (Apple's and Google's real ports).
+    pub devices: Endpoint,
+    /// The one environment an APNs host serves; `None` for a host that serves both
+    /// (FCM tells them apart by sender project).
+    pub env: Option<Environment>,
+}
+
+/// Every vendor's provider API listens here (HTTPS).
+pub const VENDOR_API_PORT: u16 = 443;
+
+const fn vendor(name: &'static str, device_port: u16, env: Option<Environment>) -> VendorHost {
+    VendorHost {
+        name,
+        api: Endpoint { host: name, port: VENDOR_API_PORT },
+        devices: Endpoint { host: name, port: device_port },
+        env,
+    }
+}
+
+pub const APNS_SANDBOX: VendorHost = vendor("apns-sandbox", 5223, Some(Environment::Development));
+pub const APNS_PRODUCTION: VendorHost = vendor("apns-production", 5223, Some(Environment::Production));
+pub const FCM: VendorHost = vendor("fcm", 5228, None);
+
+/// Every vendor host, in the order the world starts them.
+pub const VENDORS: [VendorHost; 3] = [APNS_SANDBOX, APNS_PRODUCTION, FCM];
+
+/// The APNs host of an environment.
+pub fn apns(env: Environment) -> VendorHost {
+    match env {
+        Environment::Development => APNS_SANDBOX,
+        Environment::Production => APNS_PRODUCTION,
+    }
+}
+
+/// The vendor host an install's OS registers with: iOS builds with APNs in the build's
+/// environment, Android and Web with FCM.
+pub fn push_service(platform: Platform, build: Build) -> VendorHost {
+    match (platform, build) {
+        (Platform::Ios, Build::Debug) => APNS_SANDBOX,
+        (Platform::Ios, Build::Release) => APNS_PRODUCTION,
+        (Platform::Android | Platform::Web, _) => FCM,
+    }
+}
+
+/// Every endpoint something listens on, for a caller that maps them to sockets.
+pub fn endpoints() -> Vec<Endpoint> {
+    let mut all = vec![ZIM, ZPNS];
+    for v in VENDORS {
+        all.extend([v.api, v.devices]);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_build_registers_with_the_vendor_host_of_its_environment() {
+        assert_eq!(push_service(Platform::Ios, Build::Debug), APNS_SANDBOX);
+        assert_eq!(push_service(Platform::Ios, Build::Release), APNS_PRODUCTION);
+        assert_eq!(push_service(Platform::Android, Build::Debug), FCM);
+        assert_eq!(push_service(Platform::Web, Build::Release), FCM);
+        assert_eq!(apns(Environment::Development).env, Some(Environment::Development));
+    }
+
+    #[test]
+    fn every_endpoint_is_distinct() {
+        let all = endpoints();
+        let mut unique = all.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), all.len());
+        assert_eq!(all.len(), 8);
+    }
+}
