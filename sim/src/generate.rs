@@ -213,7 +213,7 @@ fn config() -> ScenarioConfig {
     ScenarioConfig {
         heartbeat_interval_ms: 5_000,
         heartbeat_timeout_ms: 15_000,
-        settle_ms: 25_000,
+        settle_ms: 10_000,
         min_latency_ms: 50,
         max_latency_ms: 100,
         tick_ms: 50,
@@ -411,7 +411,7 @@ mod tests {
                 s.steps.iter().rev().find(|st| st.device == d.id && matches!(st.action, Action::Login { .. }));
             assert!(last_login.is_some(), "{} never logs in", d.id);
         }
-        assert!(s.end_ms() >= heal + 20_000, "settle after the heal");
+        assert!(s.end_ms() >= heal + 10_000, "settle after the heal");
     }
 
     #[test]
