@@ -55,7 +55,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "canonical",
             description: "the relay ignores the PushID's environment and pushes everything through production \
                           endpoints and credentials",
-            install: |p| p.relay = Rc::new(|c| Box::new(IgnoreEnvironment(Relay::new(c)))),
+            install: |p| p.relay = Rc::new(|c| Box::new(RewritePushes(Relay::new(c), ignore_environment))),
         },
         Mutant {
             name: "sdk-skips-sync",
@@ -82,7 +82,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "canonical",
             description: "the relay answers every push request with success and never calls a vendor, so \
                           offline users are silently never notified",
-            install: |p| p.relay = Rc::new(|c| Box::new(DropPushes(Relay::new(c)))),
+            install: |p| p.relay = Rc::new(|c| Box::new(RewritePushes(Relay::new(c), |_| None))),
         },
         Mutant {
             name: "server-keeps-other-users-bindings",
@@ -202,12 +202,16 @@ impl ClientSdk for ForgetLogout {
     }
 }
 
-/// Accepts every push and forwards none.
-struct DropPushes(Relay);
+/// The reference relay behind a broken front door: `rewrite` sees every push request first
+/// and passes on a changed one, or swallows it (`None`) while the relay still answers 202.
+struct RewritePushes(Relay, fn(PushRequest) -> Option<PushRequest>);
 
-impl PushRelay for DropPushes {
-    fn on_push(&mut self, _request: PushRequest, _now: Millis) -> Result<(), RelayError> {
-        Ok(())
+impl PushRelay for RewritePushes {
+    fn on_push(&mut self, request: PushRequest, now: Millis) -> Result<(), RelayError> {
+        match (self.1)(request) {
+            Some(request) => self.0.on_push(request, now),
+            None => Ok(()),
+        }
     }
 
     fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis) {
@@ -223,24 +227,8 @@ impl PushRelay for DropPushes {
     }
 }
 
-/// Rewrites every PushID to the production environment before routing.
-struct IgnoreEnvironment(Relay);
-
-impl PushRelay for IgnoreEnvironment {
-    fn on_push(&mut self, mut request: PushRequest, now: Millis) -> Result<(), RelayError> {
-        request.push_id.env = Environment::Production;
-        self.0.on_push(request, now)
-    }
-
-    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis) {
-        self.0.on_vendor_response(call, response, now)
-    }
-
-    fn on_vendor_unreachable(&mut self, call: u64, now: Millis) {
-        self.0.on_vendor_unreachable(call, now)
-    }
-
-    fn poll_output(&mut self) -> Option<RelayOutput> {
-        self.0.poll_output()
-    }
+/// Every PushID goes out as a production one.
+fn ignore_environment(mut request: PushRequest) -> Option<PushRequest> {
+    request.push_id.env = Environment::Production;
+    Some(request)
 }

@@ -23,19 +23,8 @@ struct Cli {
 enum Command {
     /// Run one simulation and check every invariant.
     Run {
-        /// The seed every source of randomness derives from.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// A built-in scenario's name (see `zimsim scenarios`) or a scenario file (JSON).
-        /// Default: the world generated from the seed (the mutant's showcase with `--mutant`).
-        #[arg(long)]
-        scenario: Option<String>,
-        /// The size of the generated world: small, default or large.
-        #[arg(long, default_value = "default")]
-        profile: String,
-        /// Replace the part a built-in mutant breaks (see `zimsim mutants`).
-        #[arg(long)]
-        mutant: Option<String>,
+        #[command(flatten)]
+        world: WorldArgs,
         /// Write the trace to this file as JSON lines.
         #[arg(long)]
         trace: Option<std::path::PathBuf>,
@@ -75,16 +64,8 @@ enum Command {
     },
     /// The timeline of one run, annotated with the invariant verdicts.
     Replay {
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// A built-in scenario's name or a scenario file; default: the world generated from
-        /// the seed (the mutant's showcase with `--mutant`).
-        #[arg(long)]
-        scenario: Option<String>,
-        #[arg(long, default_value = "default")]
-        profile: String,
-        #[arg(long)]
-        mutant: Option<String>,
+        #[command(flatten)]
+        world: WorldArgs,
         #[arg(long, value_enum, default_value_t = ReplayFormat::Human)]
         format: ReplayFormat,
     },
@@ -95,6 +76,38 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+}
+
+/// Which world a `run` or `replay` plays.
+#[derive(clap::Args)]
+struct WorldArgs {
+    /// The seed every source of randomness derives from.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// A built-in scenario's name (see `zimsim scenarios`) or a scenario file (JSON).
+    /// Default: the world generated from the seed (the mutant's showcase with `--mutant`).
+    #[arg(long)]
+    scenario: Option<String>,
+    /// The size of the generated world: small, default or large.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// Replace the part a built-in mutant breaks (see `zimsim mutants`).
+    #[arg(long)]
+    mutant: Option<String>,
+}
+
+impl WorldArgs {
+    /// The scenario and mutant asked for.
+    fn choose(&self) -> Result<(Scenario, Option<mutants::Mutant>), String> {
+        let profile = Profile::parse(&self.profile)?;
+        let mutant = self.mutant.as_deref().map(find_mutant).transpose()?;
+        let scenario = match (self.scenario.as_deref(), &mutant) {
+            (Some(name), _) => load_scenario(name)?,
+            (None, Some(m)) => load_scenario(m.scenario)?,
+            (None, None) => generate::generate(self.seed, profile),
+        };
+        Ok((scenario, mutant))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -115,8 +128,9 @@ enum ReplayFormat {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { seed, scenario, profile, mutant, trace: trace_file, format } => {
-            let (scenario, mutant) = match choose(seed, scenario.as_deref(), &profile, mutant.as_deref()) {
+        Command::Run { world, trace: trace_file, format } => {
+            let seed = world.seed;
+            let (scenario, mutant) = match world.choose() {
                 Ok(chosen) => chosen,
                 Err(e) => return bad_input(&e),
             };
@@ -177,8 +191,9 @@ fn main() -> ExitCode {
             print_or_exit(&text);
             ExitCode::from(report.exit_code())
         }
-        Command::Replay { seed, scenario, profile, mutant, format } => {
-            let (scenario, mutant) = match choose(seed, scenario.as_deref(), &profile, mutant.as_deref()) {
+        Command::Replay { world, format } => {
+            let seed = world.seed;
+            let (scenario, mutant) = match world.choose() {
                 Ok(chosen) => chosen,
                 Err(e) => return bad_input(&e),
             };
@@ -218,23 +233,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// The scenario and mutant a `run` or `replay` asks for.
-fn choose(
-    seed: u64,
-    scenario: Option<&str>,
-    profile: &str,
-    mutant: Option<&str>,
-) -> Result<(Scenario, Option<mutants::Mutant>), String> {
-    let profile = Profile::parse(profile)?;
-    let mutant = mutant.map(find_mutant).transpose()?;
-    let scenario = match (scenario, &mutant) {
-        (Some(name), _) => load_scenario(name)?,
-        (None, Some(m)) => load_scenario(m.scenario)?,
-        (None, None) => generate::generate(seed, profile),
-    };
-    Ok((scenario, mutant))
 }
 
 fn find_mutant(name: &str) -> Result<mutants::Mutant, String> {
