@@ -283,8 +283,9 @@ impl ReferenceSdk {
                     self.state(ConnectionState::Connecting, ConnectionEvent::ActiveLogin);
                     self.connect();
                 }
-                // A logout is still reaching the server: this login follows it.
-                _ if self.logging_out() || matches!(self.zim, Zim::LoggingOut { .. }) => {
+                // A logout is still reaching the server (a logout in flight is always
+                // pending on disk too): this login follows it.
+                _ if self.logging_out() => {
                     self.queued_login = Some((user, token));
                 }
                 _ => {
