@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
-use zimsim_sim::generate::{generate, Profile};
+use zimsim_sim::generate::{generate, FaultMix, Profile};
 
 pub fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("explore");
@@ -14,7 +14,7 @@ pub fn benches(c: &mut Criterion) {
     group.bench_function("seeds/default", |b| {
         b.iter(|| {
             seed = (seed + 1) % 64;
-            let scenario = generate(seed, Profile::Default);
+            let scenario = generate(seed, Profile::Default, FaultMix::None);
             black_box(zimsim_conformance::run(seed, &scenario, None).expect("run completes"))
         })
     });

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use zimsim_sim::generate::{self, Profile};
+use zimsim_sim::generate::{self, FaultMix, Profile};
 use zimsim_sim::scenario::Scenario;
 
 /// What to explore.
@@ -23,6 +23,7 @@ pub struct Explore {
     pub shard: Option<(u64, u64)>,
     pub jobs: usize,
     pub profile: Profile,
+    pub faults: FaultMix,
     pub mutant: Option<Mutant>,
     /// Where failing scenarios are saved.
     pub out_dir: PathBuf,
@@ -192,7 +193,7 @@ impl Explore {
             seeds: format!("{}..{}", self.from, self.to),
             shard: self.shard.map(|(i, n)| format!("{i}/{n}")),
             profile: self.profile.name(),
-            faults: "none",
+            faults: self.faults.name(),
             mutant: self.mutant.map(|m| m.name.to_owned()),
             wall_ms,
             seeds_per_s: seeds.len() as f64 / (wall_ms.max(1) as f64 / 1000.0),
@@ -231,7 +232,7 @@ impl Explore {
     }
 
     fn run_one(&self, seed: u64) -> Result<SeedRun, ExploreError> {
-        let scenario = generate::generate(seed, self.profile);
+        let scenario = generate::generate(seed, self.profile, self.faults);
         let report = crate::run(seed, &scenario, self.mutant.as_ref())
             .map_err(|e| ExploreError::Sim { seed, message: e.to_string() })?;
         let violated: Vec<String> =
@@ -254,9 +255,9 @@ impl Explore {
             let (scenario, shrunk) = if n < self.shrink_failures {
                 let mutant = self.mutant;
                 let still_fails = |s: &Scenario| violates(r.seed, s, mutant.as_ref(), &first);
-                (generate::shrink(r.seed, self.profile, self.shrink_budget, still_fails), true)
+                (generate::shrink(r.seed, self.profile, self.faults, self.shrink_budget, still_fails), true)
             } else {
-                (generate::generate(r.seed, self.profile), false)
+                (generate::generate(r.seed, self.profile, self.faults), false)
             };
             let path = self.out_dir.join(format!("seed-{}.json", r.seed));
             save(&path, &scenario)?;

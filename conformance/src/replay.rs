@@ -96,7 +96,7 @@ pub fn mermaid(report: &RunReport, trace: &[Record]) -> String {
     let mut body = String::new();
     for (i, r) in trace.iter().enumerate() {
         let t = r.t;
-        let src = lane(&r.src);
+        let src = lane(r.src.as_str());
         let line = match &r.event {
             Event::Step { action } => Some(format!("Note over {src}: {t} step {}", short(action))),
             Event::AppLaunched => Some(format!("Note over {src}: {t} app launched")),
@@ -190,7 +190,7 @@ pub fn html(report: &RunReport, trace: &[Record]) -> String {
     let mut lanes: Vec<&str> = Vec::new();
     for r in trace {
         if !lanes.contains(&r.src.as_str()) {
-            lanes.push(&r.src);
+            lanes.push(r.src.as_str());
         }
     }
     let mut o = String::new();
@@ -241,7 +241,7 @@ pub fn html(report: &RunReport, trace: &[Record]) -> String {
         let _ = write!(o, "<tr id=\"r{i}\"{class}><td class=\"t\">{}</td>", r.t);
         let full = lines.get(i).map(String::as_str).unwrap_or_default();
         for l in &lanes {
-            if *l == r.src {
+            if *l == r.src.as_str() {
                 let cell = if hit.is_some() { " class=\"hit\"" } else { "" };
                 let arrow = arrow(r).map(|a| format!("<b>{}</b> ", escape(&a))).unwrap_or_default();
                 let _ = write!(o, "<td{cell} title=\"{}\">{arrow}{}", escape(full), escape(&label(r)));

@@ -295,7 +295,7 @@ fn explore_refuses_bad_ranges_profiles_shards_and_faults_with_one_line() {
         (&["--seeds", "x"][..], "expected A..B"),
         (&["--profile", "huge"][..], "unknown profile \"huge\""),
         (&["--shard", "0/2"][..], "expected I/N with 1 <= I <= N"),
-        (&["--faults", "light"][..], "only `none` exists so far"),
+        (&["--faults", "chaos"][..], "unknown fault mix \"chaos\"; known: none, light, heavy"),
     ] {
         let out = explore(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -22,7 +22,7 @@ use crate::topology;
 use crate::wire::PushRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Credentials and app identity the relay pushes with (what ZEGO's console holds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,13 +134,43 @@ pub trait PushRelay {
 pub struct Relay {
     config: RelayConfig,
     in_flight: BTreeMap<u64, (PushId, MessageId)>,
+    /// Pushes accepted in the last [`DEDUP_WINDOW_MS`], oldest first: the ZIM server retries
+    /// a hand-over it got no answer to, and a retry must not notify the device twice.
+    accepted: VecDeque<(Millis, MessageId, PushId)>,
+    accepted_keys: BTreeSet<(MessageId, PushId)>,
     next_call: u64,
     outputs: VecDeque<RelayOutput>,
 }
 
+/// How long the relay remembers a push it accepted, to answer a retry of it without a
+/// second vendor call.
+pub const DEDUP_WINDOW_MS: u64 = 10 * 60 * 1000;
+
 impl Relay {
     pub fn new(config: RelayConfig) -> Relay {
-        Relay { config, in_flight: BTreeMap::new(), next_call: 1, outputs: VecDeque::new() }
+        Relay {
+            config,
+            in_flight: BTreeMap::new(),
+            accepted: VecDeque::new(),
+            accepted_keys: BTreeSet::new(),
+            next_call: 1,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// Whether this push was accepted within the window; remembers it if not.
+    fn seen(&mut self, req: &PushRequest, now: Millis) -> bool {
+        while self.accepted.front().is_some_and(|(at, _, _)| now.since(*at) >= DEDUP_WINDOW_MS) {
+            let (_, m, p) = self.accepted.pop_front().expect("checked");
+            self.accepted_keys.remove(&(m, p));
+        }
+        let key = (req.message_id, req.push_id.clone());
+        if self.accepted_keys.contains(&key) {
+            return true;
+        }
+        self.accepted.push_back((now, key.0, key.1.clone()));
+        self.accepted_keys.insert(key);
+        false
     }
 
     fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
@@ -202,6 +232,9 @@ fn zim_extras(req: &PushRequest) -> serde_json::Value {
 
 impl PushRelay for Relay {
     fn on_push(&mut self, req: PushRequest, now: Millis) -> Result<(), RelayError> {
+        if matches!(req.push_id.vendor, Vendor::Apns | Vendor::Fcm) && self.seen(&req, now) {
+            return Ok(()); // a retry of a push already under way
+        }
         let call = self.next_call;
         let (host, request) = match req.push_id.vendor {
             Vendor::Apns => self.apns_request(&req, call, now),

@@ -83,6 +83,8 @@ pub enum SessionEnd {
     Resumed,
     /// Another user logged in from the same install.
     UserSwitch,
+    /// The server process restarted; sessions were memory.
+    ServerRestart,
 }
 
 /// Facts the server establishes, for the trace and the invariant checkers.
@@ -262,6 +264,21 @@ impl ZimServer {
                 self.error(conn, req, ZimErrorCode::ParamInvalid, &why);
             }
         }
+    }
+
+    /// The process (re)started: at the first start, or after a crash. The durable store
+    /// survives, because every write to it is committed before it is answered: PushID
+    /// bindings, the users who ever logged in, every conversation with its sequence, and
+    /// the message ID counter. Connections, sessions and presence were memory: each
+    /// session ends (`server_restart`), and what a session had not acked is not pushed (it
+    /// is stored, and reaches its recipients by sync).
+    pub fn restart(&mut self, _now: Millis) {
+        self.outputs.clear();
+        let users: Vec<UserId> = self.sessions.keys().cloned().collect();
+        for user in users {
+            self.end_session(&user, SessionEnd::ServerRestart);
+        }
+        self.conns.clear();
     }
 
     /// Expires sessions whose heartbeat has timed out.
@@ -459,7 +476,7 @@ impl ZimServer {
             SessionEnd::Logout => Some(UnbindReason::Logout),
             SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
             SessionEnd::UserSwitch => Some(UnbindReason::UserSwitch),
-            SessionEnd::Timeout | SessionEnd::Resumed => None,
+            SessionEnd::Timeout | SessionEnd::Resumed | SessionEnd::ServerRestart => None,
         };
         if let Some(reason) = unbind {
             for p in self.pushes_of_device(user, &session.device) {

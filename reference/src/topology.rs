@@ -72,6 +72,15 @@ pub fn push_service(platform: Platform, build: Build) -> VendorHost {
     }
 }
 
+/// Every host of the world, in the order the world starts them: the names world steps
+/// (`partition`, `crash`, ...) may use.
+pub fn hosts() -> Vec<&'static str> {
+    let mut all = vec![ZIM.host, ZPNS.host];
+    all.extend(VENDORS.iter().map(|v| v.name));
+    all.push(FARM);
+    all
+}
+
 /// Every endpoint something listens on, for a caller that maps them to sockets.
 pub fn endpoints() -> Vec<Endpoint> {
     let mut all = vec![ZIM, ZPNS];

@@ -2,9 +2,9 @@
 //! recognise, and the [`ScenarioBuilder`] they are written with. The tests, the mutants'
 //! showcases and the command line all take them from here.
 
-use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step};
+use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
 use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
-use zimsim_reference::ids::{DeviceId, UserId};
+use zimsim_reference::ids::DeviceId;
 use zimsim_reference::wire::{Platform, PushConfig};
 
 /// Every built-in scenario: its name and what it shows.
@@ -57,14 +57,20 @@ impl ScenarioBuilder {
     /// At `at_ms`, `device` does `action`. Steps may be added in any time order; steps at
     /// the same time keep the order they were added in.
     pub fn at(mut self, at_ms: u64, device: &str, action: Action) -> Self {
-        self.scenario.steps.push(Step { at_ms, device: device.into(), action });
+        self.scenario.steps.push(Step::on(at_ms, device, action));
+        self
+    }
+
+    /// At `at_ms`, the world changes.
+    pub fn world(mut self, at_ms: u64, step: WorldStep) -> Self {
+        self.scenario.steps.push(Step::world(at_ms, step));
         self
     }
 
     /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
     pub fn sign_in(self, at_ms: u64, device: &str, user: &str) -> Self {
         let android = self.platform(device) != Some(Platform::Ios);
-        let mut b = self.at(at_ms, device, Action::LaunchApp);
+        let mut b = self.at(at_ms, device, Action::LAUNCH_APP);
         if android {
             b = b.at(at_ms, device, fcm());
         }
@@ -92,21 +98,21 @@ pub fn alice_and_bob(name: &str) -> ScenarioBuilder {
 }
 
 pub fn login(user: &str) -> Action {
-    Action::Login { user: UserId::from(user) }
+    Action::login(user)
 }
 
 pub fn register() -> Action {
-    Action::RegisterPush { ios_environment: IosEnvironment::Automatic }
+    Action::register_push(IosEnvironment::Automatic)
 }
 
 pub fn fcm() -> Action {
-    Action::SetPushConfig { config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() } }
+    Action::set_push_config(ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() })
 }
 
 /// A text to `to` with a push config whose content is the text.
 pub fn send(to: &str, text: &str) -> Action {
     let push = PushConfig { title: "New message".into(), content: text.into(), payload: String::new() };
-    Action::Send { to: UserId::from(to), text: text.into(), push: Some(push) }
+    Action::send(to, text, Some(push))
 }
 
 /// alice uses a phone with push; her app restarts and carol logs in there without
@@ -121,15 +127,15 @@ fn user_switch() -> Scenario {
         .sign_in(100, "shared-phone", "alice")
         .sign_in(100, "bob-phone", "bob")
         .at(2_000, "bob-phone", send("alice", "hi alice"))
-        .at(3_000, "shared-phone", Action::KillApp)
-        .at(4_000, "shared-phone", Action::LaunchApp)
+        .at(3_000, "shared-phone", Action::KILL_APP)
+        .at(4_000, "shared-phone", Action::LAUNCH_APP)
         .at(4_500, "shared-phone", login("carol"))
         .at(6_000, "bob-phone", send("alice", "for alice, while carol holds her phone"))
         .at(20_000, "bob-phone", send("alice", "for alice, after her session timed out"))
-        .at(22_000, "shared-phone", Action::KillApp)
+        .at(22_000, "shared-phone", Action::KILL_APP)
         .at(25_000, "bob-phone", send("alice", "for alice, on a locked phone"))
         .at(26_000, "bob-phone", send("carol", "for carol"))
-        .at(35_000, "shared-phone", Action::LaunchApp)
+        .at(35_000, "shared-phone", Action::LAUNCH_APP)
         .at(35_500, "shared-phone", login("carol"))
         .sign_in(40_000, "alice-tablet", "alice")
         .build()
@@ -140,13 +146,13 @@ fn user_switch() -> Scenario {
 /// not show it. alice logs in again later and reads it by sync.
 fn logout_then_kill() -> Scenario {
     alice_and_bob("logout-then-kill")
-        .at(5_000, "alice-phone", Action::Logout)
-        .at(5_000, "alice-phone", Action::KillApp)
-        .at(8_000, "alice-phone", Action::LaunchApp)
+        .at(5_000, "alice-phone", Action::LOGOUT)
+        .at(5_000, "alice-phone", Action::KILL_APP)
+        .at(8_000, "alice-phone", Action::LAUNCH_APP)
         .at(20_000, "bob-phone", send("alice", "after your logout"))
-        .at(21_000, "alice-phone", Action::KillApp)
+        .at(21_000, "alice-phone", Action::KILL_APP)
         .at(24_000, "bob-phone", send("alice", "on a locked phone after your logout"))
-        .at(30_000, "alice-phone", Action::LaunchApp)
+        .at(30_000, "alice-phone", Action::LAUNCH_APP)
         .at(30_500, "alice-phone", login("alice"))
         .build()
 }
@@ -159,11 +165,11 @@ fn relogin_killed() -> Scenario {
     let config = ScenarioConfig { min_latency_ms: 3, max_latency_ms: 3, ..ScenarioConfig::default() };
     alice_and_bob("relogin-killed")
         .config(config)
-        .at(5_000, "alice-phone", Action::Logout)
+        .at(5_000, "alice-phone", Action::LOGOUT)
         .at(7_000, "alice-phone", login("alice"))
-        .at(7_008, "alice-phone", Action::KillApp)
+        .at(7_008, "alice-phone", Action::KILL_APP)
         .at(10_000, "bob-phone", send("alice", "after your relogin"))
-        .at(40_000, "alice-phone", Action::LaunchApp)
+        .at(40_000, "alice-phone", Action::LAUNCH_APP)
         .at(40_500, "alice-phone", login("alice"))
         .build()
 }

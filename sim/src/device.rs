@@ -2,19 +2,23 @@
 //! the app process (which runs an SDK and its connection to the ZIM server). The app can
 //! be killed and launched; the SDK's local data survives that, the process state does not.
 //!
+//! The handset's network can be turned off: its connections then go dead without a word to
+//! the other side (they sit in `limbo`, read and written by no one, until the network
+//! returns and the OS drops them), and new ones fail at once.
+//!
 //! One task per device; devices live as tasks inside a farm host (turmoil's per-step cost
 //! grows with the number of hosts, not tasks).
 
 use crate::framed::{pump, write_frame};
 use crate::net::Connector;
-use crate::trace::{Env, Event};
+use crate::scenario::{Action, DeviceStep};
+use crate::trace::{Env, Event, Source};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use zimsim_reference::client::{
-    os_push_vendor, AppCommand, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput,
-};
+use zimsim_reference::client::{os_push_vendor, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::topology::{self, Endpoint, VendorHost};
@@ -25,14 +29,6 @@ use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Delay before the OS reopens a broken push channel.
 const CHANNEL_RETRY: Duration = Duration::from_secs(1);
-
-/// What the scenario director tells a device.
-#[derive(Clone, Debug)]
-pub enum Command {
-    LaunchApp,
-    KillApp,
-    App(AppCommand),
-}
 
 /// Where the device's OS and app connect.
 #[derive(Clone, Debug)]
@@ -48,22 +44,34 @@ pub struct DeviceSetup {
     pub sdk: SdkConfig,
 }
 
-/// Events from the device's I/O tasks to its main loop. `link` numbers ZIM connections so
-/// events of an old connection are ignored.
+/// Events from the device's I/O tasks to its main loop. ZIM connections and push
+/// channels are numbered, so events of an old one are ignored.
 enum IoEvent {
     ZimUp(u64, mpsc::UnboundedSender<ClientFrame>),
     ZimFrame(u64, ServerFrame),
     ZimDown(u64),
-    ChannelUp(mpsc::UnboundedSender<DeviceToVendor>),
-    Vendor(VendorToDevice),
-    ChannelDown,
+    ChannelUp(u64, mpsc::UnboundedSender<DeviceToVendor>),
+    Vendor(u64, VendorToDevice),
+    ChannelDown(u64),
+    /// Time to reopen the push channel.
+    ChannelRetry,
 }
+
+/// A connection's task and, once connected, its writer.
+type Link<T> = (u64, Option<mpsc::UnboundedSender<T>>, JoinHandle<()>);
 
 /// The app process, while it runs.
 struct App {
     sdk: Box<dyn ClientSdk>,
-    /// The live ZIM connection's number and writer, once connected.
-    link: Option<(u64, Option<mpsc::UnboundedSender<ClientFrame>>, JoinHandle<()>)>,
+    /// The live ZIM connection.
+    link: Option<Link<ClientFrame>>,
+}
+
+/// A connection cut off by the network going away: nobody reads or writes it, and it
+/// stays open (the far side hears nothing) until the network returns.
+enum Dead {
+    Zim(Link<ClientFrame>),
+    Channel(Link<DeviceToVendor>),
 }
 
 struct Device<C: Connector> {
@@ -75,9 +83,15 @@ struct Device<C: Connector> {
     app: Option<App>,
     /// The SDK's local data as of the last kill (its on-device database).
     disk: Option<serde_json::Value>,
-    channel: Option<mpsc::UnboundedSender<DeviceToVendor>>,
+    /// The OS's channel to its push vendor.
+    channel: Option<Link<DeviceToVendor>>,
     /// Token requests not yet answered (resent if the channel reconnects).
     token_requests: Vec<(u64, Vendor)>,
+    /// Vendor notification IDs the OS has handled: a notification redelivered after a
+    /// broken channel is acknowledged again but shown once.
+    seen: BTreeSet<String>,
+    network: bool,
+    limbo: Vec<Dead>,
     next_req: u64,
     next_link: u64,
 }
@@ -87,7 +101,7 @@ pub async fn run<C: Connector>(
     setup: DeviceSetup,
     connector: C,
     factory: Rc<dyn SdkFactory>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::UnboundedReceiver<Action>,
     env: Rc<dyn Env>,
 ) {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
@@ -101,15 +115,13 @@ pub async fn run<C: Connector>(
         disk: None,
         channel: None,
         token_requests: Vec::new(),
+        seen: BTreeSet::new(),
+        network: true,
+        limbo: Vec::new(),
         next_req: 1,
         next_link: 1,
     };
-    tokio::task::spawn_local(push_channel(
-        d.setup.id.clone(),
-        d.setup.push_service,
-        d.connector.clone(),
-        d.io_tx.clone(),
-    ));
+    d.open_channel();
     let mut commands_open = true;
     loop {
         let timer = d.app.as_ref().and_then(|a| a.sdk.next_timer());
@@ -127,17 +139,13 @@ pub async fn run<C: Connector>(
 }
 
 impl<C: Connector> Device<C> {
-    fn src(&self) -> &str {
-        self.setup.id.as_str()
-    }
-
     fn record(&self, event: Event) {
-        self.env.record(self.src(), event);
+        self.env.record(Source::Device(self.setup.id.clone()), event);
     }
 
-    fn on_command(&mut self, cmd: Command) {
-        match cmd {
-            Command::LaunchApp => {
+    fn on_command(&mut self, action: Action) {
+        match action {
+            Action::Device(DeviceStep::LaunchApp) => {
                 if self.app.is_none() {
                     let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
                     self.app = Some(App { sdk, link: None });
@@ -146,7 +154,7 @@ impl<C: Connector> Device<C> {
                     self.drain();
                 }
             }
-            Command::KillApp => {
+            Action::Device(DeviceStep::KillApp) => {
                 if let Some(app) = self.app.take() {
                     self.disk = Some(app.sdk.persisted());
                     if let Some((_, _, task)) = app.link {
@@ -155,8 +163,59 @@ impl<C: Connector> Device<C> {
                     self.record(Event::AppKilled);
                 }
             }
-            Command::App(command) => self.feed(SdkInput::App { command }),
+            Action::Device(DeviceStep::NetworkOff) => {
+                if !self.network {
+                    return;
+                }
+                self.network = false;
+                if let Some(link) = self.channel.take() {
+                    self.limbo.push(Dead::Channel(link));
+                }
+                if let Some(link) = self.app.as_mut().and_then(|a| a.link.take()) {
+                    self.limbo.push(Dead::Zim(link));
+                    // The OS tells the app its network is gone.
+                    self.feed(SdkInput::Disconnected);
+                }
+            }
+            Action::Device(DeviceStep::NetworkOn) => {
+                if self.network {
+                    return;
+                }
+                self.network = true;
+                // The dead connections' far sides learn of it now, if they still care.
+                for dead in self.limbo.drain(..) {
+                    let (Dead::Zim((_, _, task)) | Dead::Channel((_, _, task))) = dead;
+                    task.abort();
+                }
+                self.open_channel();
+            }
+            Action::App(call) => self.feed(SdkInput::App { call }),
+            // The world carries these out itself; the farm never sends one to a device.
+            Action::World(_) => {}
         }
+    }
+
+    /// Opens the OS's channel to its push vendor (if the network is up).
+    fn open_channel(&mut self) {
+        if !self.network {
+            return;
+        }
+        let n = self.next_link;
+        self.next_link += 1;
+        let task = tokio::task::spawn_local(push_channel(
+            n,
+            self.setup.id.clone(),
+            self.setup.push_service,
+            self.connector.clone(),
+            self.io_tx.clone(),
+        ));
+        if let Some((_, _, old)) = self.channel.replace((n, None, task)) {
+            old.abort();
+        }
+    }
+
+    fn current_channel(&self) -> Option<u64> {
+        self.channel.as_ref().map(|(n, _, _)| *n)
     }
 
     fn on_io(&mut self, ev: IoEvent) {
@@ -182,14 +241,34 @@ impl<C: Connector> Device<C> {
                     self.feed(SdkInput::Disconnected);
                 }
             }
-            IoEvent::ChannelUp(tx) => {
+            IoEvent::ChannelUp(n, tx) => {
+                if self.current_channel() != Some(n) {
+                    return;
+                }
                 for (req, _) in &self.token_requests {
                     let _ = tx.send(self.token_request(*req));
                 }
-                self.channel = Some(tx);
+                if let Some((_, writer, _)) = &mut self.channel {
+                    *writer = Some(tx);
+                }
             }
-            IoEvent::ChannelDown => self.channel = None,
-            IoEvent::Vendor(VendorToDevice::Token { req, token }) => {
+            IoEvent::ChannelDown(n) => {
+                if self.current_channel() == Some(n) {
+                    self.channel = None;
+                    let retry = self.io_tx.clone();
+                    tokio::task::spawn_local(async move {
+                        tokio::time::sleep(CHANNEL_RETRY).await;
+                        let _ = retry.send(IoEvent::ChannelRetry);
+                    });
+                }
+            }
+            IoEvent::ChannelRetry => {
+                if self.channel.is_none() {
+                    self.open_channel();
+                }
+            }
+            IoEvent::Vendor(n, _) if self.current_channel() != Some(n) => {}
+            IoEvent::Vendor(_, VendorToDevice::Token { req, token }) => {
                 let Some(vendor) = self.take_token_request(req) else { return };
                 self.record(Event::OsToken {
                     vendor_host: self.setup.push_service.name.to_owned(),
@@ -197,11 +276,16 @@ impl<C: Connector> Device<C> {
                 });
                 self.feed(SdkInput::VendorToken { vendor, token });
             }
-            IoEvent::Vendor(VendorToDevice::TokenError { req, reason }) => {
+            IoEvent::Vendor(_, VendorToDevice::TokenError { req, reason }) => {
                 let Some(vendor) = self.take_token_request(req) else { return };
                 self.feed(SdkInput::VendorTokenFailed { vendor, reason });
             }
-            IoEvent::Vendor(VendorToDevice::Notification(n)) => self.on_notification(n),
+            IoEvent::Vendor(_, VendorToDevice::Notification(n)) => {
+                self.to_vendor(DeviceToVendor::Ack { id: n.id.clone() });
+                if self.seen.insert(n.id.clone()) {
+                    self.on_notification(n);
+                }
+            }
         }
     }
 
@@ -223,6 +307,12 @@ impl<C: Connector> Device<C> {
         self.record(Event::Notification { id: n.id, shown, notification: notification.clone() });
         if !shown {
             self.feed(SdkInput::Notification { notification });
+        }
+    }
+
+    fn to_vendor(&self, frame: DeviceToVendor) {
+        if let Some((_, Some(writer), _)) = &self.channel {
+            let _ = writer.send(frame);
         }
     }
 
@@ -252,7 +342,15 @@ impl<C: Connector> Device<C> {
             SdkOutput::Connect => {
                 let link = self.next_link;
                 self.next_link += 1;
-                let task = tokio::task::spawn_local(zim_link(link, self.connector.clone(), self.io_tx.clone()));
+                let events = self.io_tx.clone();
+                let task = if self.network {
+                    tokio::task::spawn_local(zim_link(link, self.connector.clone(), events))
+                } else {
+                    // No network: the connect fails at once, as the OS would fail it.
+                    tokio::task::spawn_local(async move {
+                        let _ = events.send(IoEvent::ZimDown(link));
+                    })
+                };
                 if let Some(app) = &mut self.app {
                     if let Some((_, _, old)) = app.link.replace((link, None, task)) {
                         old.abort();
@@ -278,9 +376,7 @@ impl<C: Connector> Device<C> {
                 let req = self.next_req;
                 self.next_req += 1;
                 self.token_requests.push((req, vendor));
-                if let Some(ch) = &self.channel {
-                    let _ = ch.send(self.token_request(req));
-                }
+                self.to_vendor(self.token_request(req));
             }
         }
     }
@@ -307,30 +403,29 @@ async fn zim_link<C: Connector>(link: u64, connector: C, events: mpsc::Unbounded
     let _ = events.send(IoEvent::ZimDown(link));
 }
 
-/// The OS's persistent connection to its push vendor, reopened whenever it breaks.
+/// One connection of the OS to its push vendor: says hello, then pumps frames until it
+/// breaks (the device reopens it after [`CHANNEL_RETRY`]).
 async fn push_channel<C: Connector>(
+    n: u64,
     device: DeviceId,
     service: VendorHost,
     connector: C,
     events: mpsc::UnboundedSender<IoEvent>,
 ) {
     let Endpoint { host, port } = service.devices;
-    loop {
-        if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(host, port)).await {
-            let (read, mut write) = tokio::io::split(stream);
-            let (tx, rx) = mpsc::unbounded_channel::<DeviceToVendor>();
-            if write_frame(&mut write, &DeviceToVendor::Hello { device: device.clone() }).await.is_ok()
-                && events.send(IoEvent::ChannelUp(tx)).is_ok()
-            {
-                pump(read, write, rx, |f: VendorToDevice| {
-                    let _ = events.send(IoEvent::Vendor(f));
-                })
-                .await;
-                let _ = events.send(IoEvent::ChannelDown);
-            }
+    if let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(host, port)).await {
+        let (read, mut write) = tokio::io::split(stream);
+        let (tx, rx) = mpsc::unbounded_channel::<DeviceToVendor>();
+        if write_frame(&mut write, &DeviceToVendor::Hello { device }).await.is_ok()
+            && events.send(IoEvent::ChannelUp(n, tx)).is_ok()
+        {
+            pump(read, write, rx, |f: VendorToDevice| {
+                let _ = events.send(IoEvent::Vendor(n, f));
+            })
+            .await;
         }
-        tokio::time::sleep(CHANNEL_RETRY).await;
     }
+    let _ = events.send(IoEvent::ChannelDown(n));
 }
 
 /// Reads the ZIM fields the relay put into a vendor payload (APNs: `aps` + `zim`; FCM:

@@ -4,19 +4,22 @@
 //! still fails. A generated world is a plain scenario document: it can be saved, read,
 //! edited and replayed like a hand-written one.
 //!
-//! Generation is two layers: proptest draws raw choices ([`DeviceDraw`], [`Op`]) and shrinks
-//! them (fewer devices, fewer and simpler ops, shorter gaps); [`compile`] turns choices into
-//! timed steps and always ends with heal-and-settle (every device relaunched and logged back
-//! in), so eventually-invariants judge every generated world.
+//! Generation is two layers: proptest draws raw choices ([`DeviceDraw`], [`Op`], [`Fault`])
+//! and shrinks them (fewer devices, fewer and simpler ops, fewer faults, shorter gaps);
+//! [`compile`] turns choices into timed steps. Every world has two phases: chaos (the ops
+//! and the faults), then heal-and-settle (a `heal` world step, every network back, every
+//! device relaunched and logged back in, then quiet), so eventually-invariants judge every
+//! generated world.
 
-use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step};
+use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
 use proptest::prelude::*;
 use proptest::strategy::{NewTree, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
-use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::UserId;
 use zimsim_reference::sub_seed;
+use zimsim_reference::topology;
 use zimsim_reference::wire::{Platform, PushConfig};
 
 /// How big a generated world is.
@@ -53,10 +56,7 @@ impl Profile {
 
     /// The profile called `name`, or a line naming the known ones.
     pub fn parse(name: &str) -> Result<Profile, String> {
-        Profile::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
-            let known: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
-            format!("unknown profile {name:?}; known: {}", known.join(", "))
-        })
+        by_name("profile", name, Profile::ALL, Profile::name)
     }
 
     fn shape(self) -> Shape {
@@ -66,6 +66,104 @@ impl Profile {
             Profile::Large => Shape { devices: 200..=300, users: 60, ops: 2..5, gap_ms: 1_000..20_000 },
         }
     }
+}
+
+/// The one of `all` called `name`, or a line naming the known ones.
+fn by_name<T: Copy, const N: usize>(
+    what: &str,
+    name: &str,
+    all: [T; N],
+    name_of: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.into_iter().find(|t| name_of(*t) == name).ok_or_else(|| {
+        let known: Vec<_> = all.into_iter().map(name_of).collect();
+        format!("unknown {what} {name:?}; known: {}", known.join(", "))
+    })
+}
+
+/// How much goes wrong in a generated world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMix {
+    /// A healthy network and hosts that never fail.
+    None,
+    /// One to three faults, each short: a partition, a host restart, a slow link, a phone
+    /// off the network.
+    Light,
+    /// Four to ten faults, longer and overlapping, including crashes of the ZIM server.
+    Heavy,
+}
+
+impl FaultMix {
+    pub const ALL: [FaultMix; 3] = [FaultMix::None, FaultMix::Light, FaultMix::Heavy];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultMix::None => "none",
+            FaultMix::Light => "light",
+            FaultMix::Heavy => "heavy",
+        }
+    }
+
+    /// The mix called `name`, or a line naming the known ones.
+    pub fn parse(name: &str) -> Result<FaultMix, String> {
+        by_name("fault mix", name, FaultMix::ALL, FaultMix::name)
+    }
+
+    /// How many faults, how far apart, and how long each lasts.
+    fn shape(self) -> (std::ops::Range<usize>, std::ops::Range<u64>, std::ops::Range<u64>) {
+        match self {
+            FaultMix::None => (0..1, 1..2, 1..2),
+            FaultMix::Light => (1..4, 3_000..15_000, 500..6_000),
+            FaultMix::Heavy => (4..11, 1_000..8_000, 1_000..25_000),
+        }
+    }
+}
+
+/// One fault of the world, drawn for the chaos phase: it starts after a pause and ends
+/// (repair, restart, network back) `for_ms` later, or at the heal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing gets through on one link of the topology.
+    Partition { link: usize, for_ms: u64 },
+    /// A server-side host dies and restarts.
+    Crash { host: usize, for_ms: u64 },
+    /// One link becomes slow (until the heal).
+    Latency { link: usize, ms: u64 },
+    /// A phone loses its network.
+    NetworkOff { device: usize, for_ms: u64 },
+}
+
+/// The links a partition or a slow link may hit: phones to the server and to the vendors,
+/// the server to the relay, the relay to each vendor.
+fn links() -> Vec<(&'static str, &'static str)> {
+    let mut links = vec![(topology::FARM, topology::ZIM.host), (topology::ZIM.host, topology::ZPNS.host)];
+    for v in topology::VENDORS {
+        links.push((topology::ZPNS.host, v.name));
+        links.push((topology::FARM, v.name));
+    }
+    links
+}
+
+/// The hosts a crash may hit: every server-side host (light faults spare the ZIM server).
+fn crashable(mix: FaultMix) -> Vec<&'static str> {
+    let mut hosts = vec![topology::ZPNS.host];
+    hosts.extend(topology::VENDORS.iter().map(|v| v.name));
+    if mix == FaultMix::Heavy {
+        hosts.push(topology::ZIM.host);
+    }
+    hosts
+}
+
+fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
+    let (_, _, span) = mix.shape();
+    let (links, hosts) = (links().len(), crashable(mix).len());
+    prop_oneof![
+        3 => (0..links, span.clone()).prop_map(|(link, for_ms)| Fault::Partition { link, for_ms }),
+        2 => (0..hosts, span.clone()).prop_map(|(host, for_ms)| Fault::Crash { host, for_ms }),
+        1 => (0..links, 200u64..3_000).prop_map(|(link, ms)| Fault::Latency { link, ms }),
+        3 => (0..devices.max(1), span).prop_map(|(device, for_ms)| Fault::NetworkOff { device, for_ms }),
+    ]
 }
 
 /// The fixed facts of one generated device.
@@ -118,6 +216,11 @@ pub enum Op {
     },
     /// Tap Log out and kill the app in the same millisecond.
     LogoutThenKill,
+    /// Put the phone away: the app is killed for `for_ms` (longer than the presence
+    /// timeout, so what others send meanwhile is pushed), then relaunched and logged in.
+    Away {
+        for_ms: u64,
+    },
 }
 
 fn op(users: usize) -> impl Strategy<Value = Op> {
@@ -134,6 +237,7 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => user.clone().prop_map(|user| Op::QuickLoginLogout { user }),
         1 => (user, 1u64..400).prop_map(|(user, after_ms)| Op::KillAfterLogin { user, after_ms }),
         1 => Just(Op::LogoutThenKill),
+        2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
     ]
 }
 
@@ -151,14 +255,30 @@ fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
     )
 }
 
-/// Every raw choice of a world: each device with its ops and the pause before each.
-pub type Draw = Vec<(DeviceDraw, Vec<(u64, Op)>)>;
+/// Every raw choice of a world: each device with its ops and the pause before each, and
+/// the faults with the pause before each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draw {
+    pub devices: Vec<(DeviceDraw, Vec<(u64, Op)>)>,
+    pub faults: Vec<(u64, Fault)>,
+}
 
-/// The strategy of a profile's raw choices.
-pub fn draws(profile: Profile) -> impl Strategy<Value = Draw> {
+/// The strategy of a profile's raw choices under a fault mix.
+pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let shape = profile.shape();
     let (users, ops, gaps) = (shape.users, shape.ops, shape.gap_ms);
-    prop::collection::vec((device(users), prop::collection::vec((gaps.clone(), op(users)), ops.clone())), shape.devices)
+    let devices = prop::collection::vec(
+        (device(users), prop::collection::vec((gaps.clone(), op(users)), ops.clone())),
+        shape.devices,
+    );
+    let (count, apart, _) = mix.shape();
+    let most_devices = *profile.shape().devices.start();
+    let count = if mix == FaultMix::None { 0..1 } else { count };
+    let faults = prop::collection::vec((apart, fault(mix, most_devices)), count);
+    (devices, faults).prop_map(move |(devices, faults)| Draw {
+        devices,
+        faults: if mix == FaultMix::None { Vec::new() } else { faults },
+    })
 }
 
 /// The proptest runner for `seed`: its own ChaCha stream, so a seed always draws the same.
@@ -168,31 +288,45 @@ fn runner(seed: u64) -> TestRunner {
     TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &key))
 }
 
-fn tree(seed: u64, profile: Profile) -> NewTree<impl Strategy<Value = Draw>> {
-    draws(profile).new_tree(&mut runner(seed))
+fn tree(seed: u64, profile: Profile, mix: FaultMix) -> NewTree<impl Strategy<Value = Draw>> {
+    draws(profile, mix).new_tree(&mut runner(seed))
+}
+
+/// The name of the world generated from `seed`.
+fn world_name(seed: u64, profile: Profile, mix: FaultMix) -> String {
+    match mix {
+        FaultMix::None => format!("generated-{}-{seed}", profile.name()),
+        _ => format!("generated-{}-{}-{seed}", profile.name(), mix.name()),
+    }
 }
 
 /// The world generated from `seed`.
-pub fn generate(seed: u64, profile: Profile) -> Scenario {
-    let draw = tree(seed, profile).expect("these strategies never reject").current();
-    compile(&format!("generated-{}-{seed}", profile.name()), &draw, profile.shape().users)
+pub fn generate(seed: u64, profile: Profile, mix: FaultMix) -> Scenario {
+    let draw = tree(seed, profile, mix).expect("these strategies never reject").current();
+    compile(&world_name(seed, profile, mix), &draw, profile.shape().users, mix)
 }
 
 /// Shrinks the world generated from `seed` while `fails` still says it fails, trying at
 /// most `budget` candidates, and returns the smallest failing scenario found (the original
 /// if nothing smaller fails).
-pub fn shrink(seed: u64, profile: Profile, budget: usize, mut fails: impl FnMut(&Scenario) -> bool) -> Scenario {
+pub fn shrink(
+    seed: u64,
+    profile: Profile,
+    mix: FaultMix,
+    budget: usize,
+    mut fails: impl FnMut(&Scenario) -> bool,
+) -> Scenario {
     let users = profile.shape().users;
-    let name = format!("generated-{}-{seed}-shrunk", profile.name());
-    let mut tree = tree(seed, profile).expect("these strategies never reject");
-    let mut best = compile(&name, &tree.current(), users);
+    let name = format!("{}-shrunk", world_name(seed, profile, mix));
+    let mut tree = tree(seed, profile, mix).expect("these strategies never reject");
+    let mut best = compile(&name, &tree.current(), users, mix);
     let mut tries = 0;
     if !tree.simplify() {
         return best;
     }
     while tries < budget {
         tries += 1;
-        let candidate = compile(&name, &tree.current(), users);
+        let candidate = compile(&name, &tree.current(), users, mix);
         if fails(&candidate) {
             best = candidate;
             if !tree.simplify() {
@@ -209,11 +343,13 @@ pub fn shrink(seed: u64, profile: Profile, budget: usize, mut fails: impl FnMut(
 /// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
 /// out after 15 s. A login then takes a few hundred milliseconds, which the kill-after-login
 /// op spans.
-fn config() -> ScenarioConfig {
+/// With faults the settle is longer: a phone back from a dead network reconnects after its
+/// SDK's backoff (up to 8 s) and then syncs.
+fn config(mix: FaultMix) -> ScenarioConfig {
     ScenarioConfig {
         heartbeat_interval_ms: 5_000,
         heartbeat_timeout_ms: 15_000,
-        settle_ms: 10_000,
+        settle_ms: if mix == FaultMix::None { 10_000 } else { 20_000 },
         min_latency_ms: 50,
         max_latency_ms: 100,
         tick_ms: 50,
@@ -227,46 +363,73 @@ struct Track {
     running: bool,
     logged_in: Option<usize>,
     last_user: Option<usize>,
+    /// The user logged out on purpose (and has not logged in since): they stay out.
+    chose_logout: bool,
+}
+
+impl Track {
+    fn follow(&mut self, action: &Action) {
+        match action {
+            Action::Device(crate::scenario::DeviceStep::LaunchApp) => self.running = true,
+            Action::Device(crate::scenario::DeviceStep::KillApp) => (self.running, self.logged_in) = (false, None),
+            Action::App(AppCall::Login { user, .. }) if self.running && self.logged_in.is_none() => {
+                let i = user.as_str()[1..].parse().unwrap_or(0);
+                (self.logged_in, self.last_user, self.chose_logout) = (Some(i), Some(i), false);
+            }
+            Action::App(AppCall::Logout) => (self.logged_in, self.chose_logout) = (None, true),
+            _ => {}
+        }
+    }
 }
 
 /// Turns raw choices into a scenario: each device starts (launch, push setup, register,
-/// login as its home user), plays its ops, and after the chaos every device is relaunched
-/// and logged back in (heal-and-settle).
-pub fn compile(name: &str, draw: &Draw, users: usize) -> Scenario {
+/// login as its home user), plays its ops while the faults come and go, and then the world
+/// heals: every fault repaired, every network back, every device relaunched and logged
+/// back in.
+pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario {
     let user = |i: usize| UserId::new(format!("u{}", i % users.max(1)));
     let mut devices = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
     let mut tracks = Vec::new();
     let mut chaos_end = 0;
     let mut sent = 0;
-    for (n, (d, ops)) in draw.iter().enumerate() {
+    for (n, (d, ops)) in draw.devices.iter().enumerate() {
         let id = format!("d{n}-{}-{}", platform_name(d.platform), build_name(d.build));
         devices.push(DeviceSpec { id: id.as_str().into(), platform: d.platform, build: d.build });
         let mut track = Track::default();
         let mut at = 100 + 10 * n as u64;
         let mut push = |at: u64, action: Action, track: &mut Track| {
-            match &action {
-                Action::LaunchApp => track.running = true,
-                Action::KillApp => (track.running, track.logged_in) = (false, None),
-                Action::Login { user } if track.running && track.logged_in.is_none() => {
-                    let i = user.as_str()[1..].parse().unwrap_or(0);
-                    (track.logged_in, track.last_user) = (Some(i), Some(i));
-                }
-                Action::Logout => track.logged_in = None,
-                _ => {}
-            }
-            steps.push(Step { at_ms: at, device: id.as_str().into(), action });
+            track.follow(&action);
+            steps.push(Step::on(at, id.as_str(), action));
         };
-        push(at, Action::LaunchApp, &mut track);
+        push(at, Action::LAUNCH_APP, &mut track);
         for action in setup(d) {
             push(at, action, &mut track);
         }
-        push(at + 200, Action::Login { user: user(d.home_user) }, &mut track);
+        // The first devices cover every user, so nobody is a recipient who never logs in.
+        let home = if n < users { n } else { d.home_user };
+        push(at + 200, Action::login(user(home)), &mut track);
         at += 1_000;
         for (gap, op) in ops {
             at += gap;
             match *op {
                 Op::Send { to, push: with_push } => {
+                    // The user opens the app (and logs back in, unless they logged out on
+                    // purpose) to write, and never to themself: a world whose sends mostly
+                    // fail checks little.
+                    if !track.running {
+                        push(at, Action::LAUNCH_APP, &mut track);
+                        for action in setup(d) {
+                            push(at, action, &mut track);
+                        }
+                    }
+                    if track.logged_in.is_none() && !track.chose_logout {
+                        let me = track.last_user.unwrap_or(home);
+                        push(at + 200, Action::login(user(me)), &mut track);
+                        at += 800;
+                    }
+                    let me = track.logged_in.unwrap_or(home) % users.max(1);
+                    let to = if to % users.max(1) == me { to + 1 } else { to };
                     sent += 1;
                     let text = format!("m{sent} from {id}");
                     let config = with_push.then(|| PushConfig {
@@ -274,39 +437,51 @@ pub fn compile(name: &str, draw: &Draw, users: usize) -> Scenario {
                         content: text.clone(),
                         payload: format!("p{sent}"),
                     });
-                    push(at, Action::Send { to: user(to), text, push: config }, &mut track);
+                    push(at, Action::send(user(to), text, config), &mut track);
                 }
-                Op::Kill => push(at, Action::KillApp, &mut track),
-                Op::Launch => push(at, Action::LaunchApp, &mut track),
+                Op::Kill => push(at, Action::KILL_APP, &mut track),
+                Op::Launch => push(at, Action::LAUNCH_APP, &mut track),
                 Op::Register => push(at, register(d), &mut track),
-                Op::Login { user: u } => push(at, Action::Login { user: user(u) }, &mut track),
-                Op::Logout => push(at, Action::Logout, &mut track),
+                Op::Login { user: u } => push(at, Action::login(user(u)), &mut track),
+                Op::Logout => push(at, Action::LOGOUT, &mut track),
                 Op::SwitchWithLogout { user: u } => {
-                    push(at, Action::Logout, &mut track);
-                    push(at + 500, Action::Login { user: user(u) }, &mut track);
+                    push(at, Action::LOGOUT, &mut track);
+                    push(at + 500, Action::login(user(u)), &mut track);
                 }
                 Op::SwitchWithoutLogout { user: u, register: with_register } => {
-                    push(at, Action::KillApp, &mut track);
-                    push(at + 300, Action::LaunchApp, &mut track);
+                    push(at, Action::KILL_APP, &mut track);
+                    push(at + 300, Action::LAUNCH_APP, &mut track);
                     if with_register {
                         for action in setup(d) {
                             push(at + 300, action, &mut track);
                         }
                     }
-                    push(at + 600, Action::Login { user: user(u) }, &mut track);
+                    push(at + 600, Action::login(user(u)), &mut track);
                 }
                 Op::QuickLoginLogout { user: u } => {
-                    push(at, Action::Login { user: user(u) }, &mut track);
-                    push(at + 5, Action::Logout, &mut track);
-                    push(at + 10, Action::Login { user: user(u) }, &mut track);
+                    push(at, Action::login(user(u)), &mut track);
+                    push(at + 5, Action::LOGOUT, &mut track);
+                    push(at + 10, Action::login(user(u)), &mut track);
                 }
                 Op::KillAfterLogin { user: u, after_ms } => {
-                    push(at, Action::Login { user: user(u) }, &mut track);
-                    push(at + after_ms, Action::KillApp, &mut track);
+                    push(at, Action::login(user(u)), &mut track);
+                    push(at + after_ms, Action::KILL_APP, &mut track);
                 }
                 Op::LogoutThenKill => {
-                    push(at, Action::Logout, &mut track);
-                    push(at, Action::KillApp, &mut track);
+                    push(at, Action::LOGOUT, &mut track);
+                    push(at, Action::KILL_APP, &mut track);
+                }
+                Op::Away { for_ms } => {
+                    push(at, Action::KILL_APP, &mut track);
+                    at += for_ms;
+                    push(at, Action::LAUNCH_APP, &mut track);
+                    for action in setup(d) {
+                        push(at, action, &mut track);
+                    }
+                    if !track.chose_logout {
+                        let me = track.last_user.unwrap_or(home);
+                        push(at + 200, Action::login(user(me)), &mut track);
+                    }
                 }
             }
             at += 1_000; // the longest op spans 600 ms
@@ -314,31 +489,82 @@ pub fn compile(name: &str, draw: &Draw, users: usize) -> Scenario {
         chaos_end = chaos_end.max(at);
         tracks.push((id, d.clone(), track));
     }
-    // Heal and settle: every device comes back, registered and logged in as its last user.
     let heal = chaos_end + 1_000;
-    for (id, d, track) in tracks {
-        let mut at_heal = |action| steps.push(Step { at_ms: heal, device: id.as_str().into(), action });
+
+    // Faults, each ended by its own repair or at the latest by the heal.
+    let (links, hosts) = (links(), crashable(mix));
+    let mut offline = vec![false; devices.len()];
+    let mut at = 2_000;
+    for (gap, fault) in &draw.faults {
+        at += gap;
+        if at >= chaos_end {
+            break;
+        }
+        let end = |for_ms: u64| (at + for_ms < heal).then_some(at + for_ms);
+        match *fault {
+            Fault::Partition { link, for_ms } => {
+                let (a, b) = links[link % links.len()];
+                let (a, b) = (a.to_owned(), b.to_owned());
+                steps.push(Step::world(at, WorldStep::Partition { a: a.clone(), b: b.clone() }));
+                if let Some(end) = end(for_ms) {
+                    steps.push(Step::world(end, WorldStep::Repair { a, b }));
+                }
+            }
+            Fault::Crash { host, for_ms } => {
+                let host = hosts[host % hosts.len()].to_owned();
+                steps.push(Step::world(at, WorldStep::Crash { host: host.clone() }));
+                if let Some(end) = end(for_ms) {
+                    steps.push(Step::world(end, WorldStep::Bounce { host }));
+                }
+            }
+            Fault::Latency { link, ms } => {
+                let (a, b) = links[link % links.len()];
+                steps.push(Step::world(at, WorldStep::Latency { a: a.into(), b: b.into(), ms }));
+            }
+            Fault::NetworkOff { device, for_ms } => {
+                let Some(spec) = devices.get(device % devices.len().max(1)) else { continue };
+                steps.push(Step::on(at, spec.id.clone(), Action::NETWORK_OFF));
+                match end(for_ms) {
+                    Some(end) => steps.push(Step::on(end, spec.id.clone(), Action::NETWORK_ON)),
+                    None => offline[device % devices.len()] = true,
+                }
+            }
+        }
+    }
+
+    // Heal and settle: the world is repaired, and every device comes back, registered and
+    // logged in as its last user.
+    if !draw.faults.is_empty() {
+        steps.push(Step::world(heal, WorldStep::Heal));
+    }
+    for (n, (id, d, mut track)) in tracks.into_iter().enumerate() {
+        let mut at_heal = |at: u64, action: Action, track: &mut Track| {
+            track.follow(&action);
+            steps.push(Step::on(at, id.as_str(), action));
+        };
+        if offline[n] {
+            at_heal(heal, Action::NETWORK_ON, &mut track);
+        }
         if !track.running {
-            at_heal(Action::LaunchApp);
+            at_heal(heal, Action::LAUNCH_APP, &mut track);
             for action in setup(&d) {
-                at_heal(action);
+                at_heal(heal, action, &mut track);
             }
         }
         if let (None, Some(u)) = (track.logged_in, track.last_user) {
-            steps.push(Step { at_ms: heal + 500, device: id.as_str().into(), action: Action::Login { user: user(u) } });
+            at_heal(heal + 500, Action::login(user(u)), &mut track);
         }
     }
     steps.sort_by_key(|s| s.at_ms); // stable: each device's same-time steps keep their order
-    Scenario { name: name.into(), config: config(), devices, steps }
+    Scenario { name: name.into(), config: config(mix), devices, steps }
 }
 
 /// What an app does at launch before logging in: push config, debug flag, registerPush.
 fn setup(d: &DeviceDraw) -> Vec<Action> {
     let mut actions = Vec::new();
     if d.platform != Platform::Ios {
-        let config = ZpnsConfig { enable_fcm_push: d.fcm, ..ZpnsConfig::default() };
-        actions.push(Action::SetPushConfig { config });
-        actions.push(Action::EnableDebug { debug: d.build == Build::Debug });
+        actions.push(Action::set_push_config(ZpnsConfig { enable_fcm_push: d.fcm, ..ZpnsConfig::default() }));
+        actions.push(Action::enable_debug(d.build == Build::Debug));
     }
     actions.push(register(d));
     actions
@@ -350,7 +576,7 @@ fn register(d: &DeviceDraw) -> Action {
         (true, Build::Debug) => IosEnvironment::Development,
         (true, Build::Release) => IosEnvironment::Production,
     };
-    Action::RegisterPush { ios_environment }
+    Action::register_push(ios_environment)
 }
 
 fn platform_name(p: Platform) -> &'static str {
@@ -374,10 +600,10 @@ mod tests {
 
     #[test]
     fn a_seed_always_generates_the_same_valid_world_and_seeds_differ() {
-        for profile in Profile::ALL {
-            let a = generate(7, profile);
-            assert_eq!(a, generate(7, profile), "{profile:?}");
-            assert_ne!(a, generate(8, profile), "{profile:?}");
+        for (profile, mix) in Profile::ALL.into_iter().flat_map(|p| FaultMix::ALL.map(|m| (p, m))) {
+            let a = generate(7, profile, mix);
+            assert_eq!(a, generate(7, profile, mix), "{profile:?}");
+            assert_ne!(a, generate(8, profile, mix), "{profile:?}");
             a.validate().unwrap_or_else(|e| panic!("{profile:?}: {e}"));
             assert_eq!(Scenario::from_json(&a.to_json()).unwrap(), a, "{profile:?} round-trips");
         }
@@ -386,7 +612,7 @@ mod tests {
     #[test]
     fn the_default_profile_has_at_least_6_devices_4_users_40_steps_and_a_minute() {
         for seed in 0..20 {
-            let s = generate(seed, Profile::Default);
+            let s = generate(seed, Profile::Default, FaultMix::None);
             assert!(s.devices.len() >= 6, "seed {seed}");
             assert!(s.steps.len() >= 40, "seed {seed}: {}", s.steps.len());
             assert!(s.end_ms() >= 60_000, "seed {seed}: {}", s.end_ms());
@@ -394,7 +620,7 @@ mod tests {
                 .steps
                 .iter()
                 .filter_map(|st| match &st.action {
-                    Action::Login { user } | Action::Send { to: user, .. } => Some(user.clone()),
+                    Action::App(AppCall::Login { user, .. } | AppCall::Send { to: user, .. }) => Some(user.clone()),
                     _ => None,
                 })
                 .collect();
@@ -404,11 +630,12 @@ mod tests {
 
     #[test]
     fn every_device_ends_relaunched_and_logged_back_in() {
-        let s = generate(3, Profile::Small);
+        let s = generate(3, Profile::Small, FaultMix::None);
         let heal = s.steps.iter().map(|st| st.at_ms).max().unwrap();
         for d in &s.devices {
-            let last_login =
-                s.steps.iter().rev().find(|st| st.device == d.id && matches!(st.action, Action::Login { .. }));
+            let last_login = s.steps.iter().rev().find(|st| {
+                st.device.as_ref() == Some(&d.id) && matches!(st.action, Action::App(AppCall::Login { .. }))
+            });
             assert!(last_login.is_some(), "{} never logs in", d.id);
         }
         assert!(s.end_ms() >= heal + 10_000, "settle after the heal");
@@ -418,27 +645,58 @@ mod tests {
     fn generation_covers_every_kind_of_op_over_a_few_seeds() {
         let mut seen = std::collections::BTreeSet::new();
         for seed in 0..30 {
-            let draw = tree(seed, Profile::Default).unwrap().current();
-            for (_, ops) in draw {
+            let draw = tree(seed, Profile::Default, FaultMix::None).unwrap().current();
+            for (_, ops) in draw.devices {
                 for (_, op) in ops {
                     let name = format!("{op:?}");
                     seen.insert(name.split([' ', '{']).next().unwrap_or_default().to_owned());
                 }
             }
         }
-        assert_eq!(seen.len(), 11, "every Op variant is drawn");
+        assert_eq!(seen.len(), 12, "every Op variant is drawn");
     }
 
     #[test]
     fn shrinking_keeps_a_failing_world_failing_and_makes_it_smaller() {
         // "Fails" when some device sends a message with a push config.
-        let fails = |s: &Scenario| s.steps.iter().any(|st| matches!(st.action, Action::Send { push: Some(_), .. }));
-        let seed = (0..50).find(|&s| fails(&generate(s, Profile::Default))).expect("a failing seed");
-        let original = generate(seed, Profile::Default);
-        let small = shrink(seed, Profile::Default, 500, fails);
+        let fails = |s: &Scenario| {
+            s.steps.iter().any(|st| matches!(st.action, Action::App(AppCall::Send { push: Some(_), .. })))
+        };
+        let seed = (0..50).find(|&s| fails(&generate(s, Profile::Default, FaultMix::None))).expect("a failing seed");
+        let original = generate(seed, Profile::Default, FaultMix::None);
+        let small = shrink(seed, Profile::Default, FaultMix::None, 500, fails);
         assert!(fails(&small));
         assert!(small.steps.len() < original.steps.len(), "{} -> {}", original.steps.len(), small.steps.len());
         assert!(small.devices.len() <= original.devices.len());
         small.validate().unwrap();
+    }
+
+    #[test]
+    fn fault_mixes_draw_faults_that_all_end_by_the_heal() {
+        let world_steps = |s: &Scenario| {
+            s.steps.iter().filter(|st| matches!(st.action, Action::World(_) | Action::NETWORK_OFF)).count()
+        };
+        for seed in 0..20 {
+            assert_eq!(world_steps(&generate(seed, Profile::Default, FaultMix::None)), 0, "seed {seed}");
+            for mix in [FaultMix::Light, FaultMix::Heavy] {
+                let s = generate(seed, Profile::Default, mix);
+                assert!(world_steps(&s) >= 2, "seed {seed} {mix:?}: a fault and the heal");
+                let heal = s.steps.iter().position(|st| st.action == Action::World(WorldStep::Heal)).unwrap();
+                let after = &s.steps[heal + 1..];
+                assert!(
+                    after.iter().all(|st| !matches!(st.action, Action::World(_) | Action::NETWORK_OFF)),
+                    "seed {seed} {mix:?}: nothing breaks after the heal"
+                );
+            }
+        }
+        let crashes_zim = |mix| {
+            (0..40).any(|seed| {
+                generate(seed, Profile::Default, mix).steps.iter().any(
+                    |st| matches!(&st.action, Action::World(WorldStep::Crash { host }) if host == topology::ZIM.host),
+                )
+            })
+        };
+        assert!(!crashes_zim(FaultMix::Light), "light faults spare the ZIM server");
+        assert!(crashes_zim(FaultMix::Heavy));
     }
 }

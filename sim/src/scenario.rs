@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, DeviceId, UserId};
+use zimsim_reference::topology;
 use zimsim_reference::wire::{Platform, PushConfig};
 
 /// The longest run a scenario may ask for: one simulated day. (turmoil steps every
@@ -61,43 +62,213 @@ pub struct DeviceSpec {
     pub build: Build,
 }
 
-/// A step: at `at_ms` of simulated time, `device` does `action`.
+/// A step: at `at_ms` of simulated time, `device` does `action` (a device step), or the
+/// world changes (a world step, with no `device`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     pub at_ms: u64,
-    pub device: DeviceId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceId>,
     #[serde(flatten)]
     pub action: Action,
 }
 
-/// What a device does in a step: app lifecycle, or an SDK call the app makes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case")]
+impl Step {
+    /// At `at_ms`, `device` does `action`.
+    pub fn on(at_ms: u64, device: impl Into<DeviceId>, action: Action) -> Step {
+        Step { at_ms, device: Some(device.into()), action }
+    }
+
+    /// At `at_ms`, the world changes.
+    pub fn world(at_ms: u64, step: WorldStep) -> Step {
+        Step { at_ms, device: None, action: Action::World(step) }
+    }
+}
+
+/// What a step does. In JSON every kind is one flat object named by `do`
+/// (`{"at_ms": 10, "device": "d1", "do": "login", "user": "alice"}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
+    /// The device: its app process and its network.
+    Device(DeviceStep),
+    /// A call the app makes into its SDK, handed over unchanged.
+    App(AppCall),
+    /// The network and the server-side hosts.
+    World(WorldStep),
+}
+
+impl From<DeviceStep> for Action {
+    fn from(step: DeviceStep) -> Action {
+        Action::Device(step)
+    }
+}
+
+impl From<AppCall> for Action {
+    fn from(call: AppCall) -> Action {
+        Action::App(call)
+    }
+}
+
+impl From<WorldStep> for Action {
+    fn from(step: WorldStep) -> Action {
+        Action::World(step)
+    }
+}
+
+/// What happens to a handset itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum DeviceStep {
     LaunchApp,
     KillApp,
-    SetPushConfig {
-        #[serde(default)]
-        config: ZpnsConfig,
+    /// The handset loses its network (airplane mode, a tunnel): its connections go dead
+    /// without a word to the other side, and new ones fail until `network_on`.
+    NetworkOff,
+    NetworkOn,
+}
+
+impl DeviceStep {
+    const NAMES: &'static [&'static str] = &["launch_app", "kill_app", "network_off", "network_on"];
+}
+
+/// A fault or a repair of the world. Hosts are named as in the topology (`zim`, `zpns`,
+/// `apns-sandbox`, `apns-production`, `fcm`, `farm-0`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum WorldStep {
+    /// Nothing gets through between `a` and `b`; TCP holds what is sent until `repair`
+    /// (connections stall; the applications' own timeouts decide what breaks).
+    Partition {
+        a: String,
+        b: String,
     },
-    EnableDebug {
-        debug: bool,
+    Repair {
+        a: String,
+        b: String,
     },
-    RegisterPush {
-        #[serde(default)]
-        ios_environment: IosEnvironment,
+    /// The host's process dies: every connection to it breaks and it answers nothing until
+    /// `bounce`. What survives is each host's documented durable state (docs/scenarios.md).
+    Crash {
+        host: String,
     },
-    /// Log in; the app's backend mints the token.
-    Login {
-        user: UserId,
+    /// The host's process restarts (after a crash, or at once if it was running).
+    Bounce {
+        host: String,
     },
-    Logout,
-    Send {
-        to: UserId,
-        text: String,
-        #[serde(default)]
-        push: Option<PushConfig>,
+    /// Every message between `a` and `b` takes `ms` (until `heal`).
+    Latency {
+        a: String,
+        b: String,
+        ms: u64,
     },
+    /// Repair every partition, restart every crashed host and restore every latency.
+    Heal,
+}
+
+impl WorldStep {
+    const NAMES: &'static [&'static str] = &["partition", "repair", "crash", "bounce", "latency", "heal"];
+
+    /// The hosts this step names.
+    pub fn hosts(&self) -> Vec<&str> {
+        match self {
+            WorldStep::Partition { a, b } | WorldStep::Repair { a, b } | WorldStep::Latency { a, b, .. } => {
+                vec![a, b]
+            }
+            WorldStep::Crash { host } | WorldStep::Bounce { host } => vec![host],
+            WorldStep::Heal => vec![],
+        }
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Action::Device(step) => step.serialize(s),
+            Action::App(call) => call.serialize(s),
+            Action::World(step) => step.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    /// Routes on `do` to the one type that owns that name, so an error names the real
+    /// problem (an unknown `do` lists every known one).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let Some(name) = value.get("do").and_then(|v| v.as_str()) else {
+            return Err(D::Error::missing_field("do"));
+        };
+        let result = if DeviceStep::NAMES.contains(&name) {
+            DeviceStep::deserialize(value).map(Action::Device)
+        } else if AppCall::NAMES.contains(&name) {
+            AppCall::deserialize(value).map(Action::App)
+        } else if WorldStep::NAMES.contains(&name) {
+            WorldStep::deserialize(value).map(Action::World)
+        } else {
+            return Err(D::Error::unknown_variant(name, ACTION_NAMES));
+        };
+        result.map_err(D::Error::custom)
+    }
+}
+
+/// Every `do` name, in the order docs/scenarios.md lists them.
+pub const ACTION_NAMES: &[&str] = &[
+    "launch_app",
+    "kill_app",
+    "network_off",
+    "network_on",
+    "set_push_config",
+    "enable_debug",
+    "register_push",
+    "login",
+    "logout",
+    "send",
+    "partition",
+    "repair",
+    "crash",
+    "bounce",
+    "latency",
+    "heal",
+];
+
+impl Action {
+    pub const LAUNCH_APP: Action = Action::Device(DeviceStep::LaunchApp);
+    pub const KILL_APP: Action = Action::Device(DeviceStep::KillApp);
+    pub const NETWORK_OFF: Action = Action::Device(DeviceStep::NetworkOff);
+    pub const NETWORK_ON: Action = Action::Device(DeviceStep::NetworkOn);
+    pub const LOGOUT: Action = Action::App(AppCall::Logout);
+
+    /// `login` as `user`, with a token the app's backend mints.
+    pub fn login(user: impl Into<UserId>) -> Action {
+        Action::App(AppCall::login(user))
+    }
+
+    /// `sendMessage` of `text` to `to`, with an offline push config or not.
+    pub fn send(to: impl Into<UserId>, text: impl Into<String>, push: Option<PushConfig>) -> Action {
+        Action::App(AppCall::Send { to: to.into(), text: text.into(), push })
+    }
+
+    /// `registerPush` with the given iOS environment.
+    pub fn register_push(ios_environment: IosEnvironment) -> Action {
+        Action::App(AppCall::RegisterPush { ios_environment })
+    }
+
+    /// `setPushConfig` with these vendor channels enabled.
+    pub fn set_push_config(config: ZpnsConfig) -> Action {
+        Action::App(AppCall::SetPushConfig { config })
+    }
+
+    /// `enableDebug`.
+    pub fn enable_debug(debug: bool) -> Action {
+        Action::App(AppCall::EnableDebug { debug })
+    }
+
+    /// The `do` name of this action.
+    pub fn name(&self) -> String {
+        let v = serde_json::to_value(self).expect("actions serialize");
+        v["do"].as_str().unwrap_or_default().to_owned()
+    }
 }
 
 /// A scenario that cannot be run, with one line naming the problem.
@@ -112,6 +283,11 @@ pub enum ScenarioError {
     DuplicateDevice(DeviceId),
     #[error("step {index} names unknown device \"{device}\"")]
     UnknownDevice { index: usize, device: DeviceId },
+    /// A device step without a device, or a world step with one.
+    #[error("step {index} ({action}): {why}")]
+    BadTarget { index: usize, action: String, why: String },
+    #[error("step {index} ({action}): unknown host \"{host}\"; hosts: {known}")]
+    UnknownHost { index: usize, action: String, host: String, known: String },
     #[error("step {index}: {why}")]
     BadUser { index: usize, why: String },
     #[error("step {index} at {at_ms} ms comes before the previous step at {previous_ms} ms")]
@@ -156,21 +332,54 @@ impl Scenario {
             ));
         }
         let mut ids = BTreeSet::new();
+        let hosts = topology::hosts();
         for d in &self.devices {
             if !ids.insert(&d.id) {
                 return Err(ScenarioError::DuplicateDevice(d.id.clone()));
             }
+            // Trace records name devices and hosts alike: a device may not take a host's name.
+            if hosts.contains(&d.id.as_str()) || d.id.as_str() == crate::trace::Source::WORLD {
+                return Err(ScenarioError::Config(format!("device id \"{}\" is the name of a host", d.id)));
+            }
         }
         let mut previous = 0;
         for (index, step) in self.steps.iter().enumerate() {
-            if !ids.contains(&step.device) {
-                return Err(ScenarioError::UnknownDevice { index, device: step.device.clone() });
+            let bad_target =
+                |why: &str| ScenarioError::BadTarget { index, action: step.action.name(), why: why.into() };
+            match (&step.action, &step.device) {
+                (Action::World(_), Some(_)) => return Err(bad_target("a world step names no device")),
+                (Action::World(w), None) => {
+                    for host in w.hosts() {
+                        if !hosts.contains(&host) {
+                            let (action, host, known) = (step.action.name(), host.to_owned(), hosts.join(", "));
+                            return Err(ScenarioError::UnknownHost { index, action, host, known });
+                        }
+                    }
+                    match w {
+                        WorldStep::Partition { a, b }
+                        | WorldStep::Repair { a, b }
+                        | WorldStep::Latency { a, b, .. }
+                            if a == b =>
+                        {
+                            return Err(bad_target("a link joins two different hosts"))
+                        }
+                        WorldStep::Crash { host } | WorldStep::Bounce { host } if host == topology::FARM => {
+                            return Err(bad_target("the device farm cannot crash; kill apps or turn networks off"))
+                        }
+                        _ => {}
+                    }
+                }
+                (_, None) => return Err(bad_target("a device step needs a \"device\"")),
+                (_, Some(device)) if !ids.contains(device) => {
+                    return Err(ScenarioError::UnknownDevice { index, device: device.clone() });
+                }
+                (_, Some(_)) => {}
             }
             if step.at_ms < previous {
                 return Err(ScenarioError::OutOfOrder { index, at_ms: step.at_ms, previous_ms: previous });
             }
             previous = step.at_ms;
-            if let Action::Login { user } | Action::Send { to: user, .. } = &step.action {
+            if let Action::App(AppCall::Login { user, .. } | AppCall::Send { to: user, .. }) = &step.action {
                 validate_user_id(user.as_str()).map_err(|why| ScenarioError::BadUser { index, why })?;
             }
         }
@@ -200,40 +409,46 @@ impl Scenario {
         let push = |n: u32| {
             Some(PushConfig { title: "New message".into(), content: format!("message {n}"), payload: format!("p{n}") })
         };
-        let send = |to: &UserId, n: u32| Action::Send { to: to.clone(), text: format!("message {n}"), push: push(n) };
-        let fcm = Action::SetPushConfig { config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() } };
-        let register = Action::RegisterPush { ios_environment: IosEnvironment::Automatic };
+        let send = |to: &UserId, n: u32| {
+            Action::App(AppCall::Send { to: to.clone(), text: format!("message {n}"), push: push(n) })
+        };
+        let fcm = Action::App(AppCall::SetPushConfig {
+            config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() },
+        });
+        let register = Action::App(AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+        let login = |user: &UserId| Action::App(AppCall::login(user.clone()));
+        let (launch, kill) = (Action::Device(DeviceStep::LaunchApp), Action::Device(DeviceStep::KillApp));
         let mut steps = Vec::new();
         let mut at =
-            |at_ms: u64, device: &DeviceId, action: Action| steps.push(Step { at_ms, device: device.clone(), action });
-        at(100, &ios, Action::LaunchApp);
-        at(100, &android, Action::LaunchApp);
+            |at_ms: u64, device: &DeviceId, action: Action| steps.push(Step::on(at_ms, device.clone(), action));
+        at(100, &ios, launch.clone());
+        at(100, &android, launch.clone());
         at(200, &android, fcm.clone());
         at(300, &ios, register.clone());
         at(300, &android, register.clone());
-        at(1_000, &ios, Action::Login { user: alice.clone() });
-        at(1_000, &android, Action::Login { user: bob.clone() });
+        at(1_000, &ios, login(&alice));
+        at(1_000, &android, login(&bob));
         // alice's app dies; the server notices only when her heartbeat times out.
-        at(3_000, &ios, Action::KillApp);
+        at(3_000, &ios, kill.clone());
         for (i, t) in [25_000, 25_500, 26_000].into_iter().enumerate() {
             at(t, &android, send(&alice, i as u32 + 1));
         }
-        at(30_000, &ios, Action::LaunchApp);
+        at(30_000, &ios, launch.clone());
         at(30_100, &ios, register.clone());
-        at(30_200, &ios, Action::Login { user: alice.clone() });
+        at(30_200, &ios, login(&alice));
         // Now bob's app dies and alice writes to him.
-        at(35_000, &android, Action::KillApp);
+        at(35_000, &android, kill.clone());
         for (i, t) in [57_000, 57_500].into_iter().enumerate() {
             at(t, &ios, send(&bob, i as u32 + 4));
         }
-        at(60_000, &android, Action::LaunchApp);
+        at(60_000, &android, launch.clone());
         at(60_100, &android, fcm);
         at(60_200, &android, register);
-        at(60_300, &android, Action::Login { user: bob.clone() });
+        at(60_300, &android, login(&bob));
         // Logout must clear alice's PushID: this message may not be pushed to her device.
-        at(65_000, &ios, Action::Logout);
+        at(65_000, &ios, Action::App(AppCall::Logout));
         at(67_000, &android, send(&alice, 6));
-        at(70_000, &ios, Action::Login { user: alice });
+        at(70_000, &ios, login(&alice));
         Scenario {
             name: "canonical".into(),
             config: ScenarioConfig::default(),
@@ -276,13 +491,10 @@ fn unknown_field(s: &Scenario, path: &[String]) -> ScenarioError {
         _ => None,
     };
     match step {
-        Some((index, step)) => {
-            let what = serde_json::to_value(&step.action).ok().and_then(|v| v["do"].as_str().map(str::to_owned));
-            ScenarioError::UnknownField {
-                place: format!("step {index} ({} at {} ms)", what.unwrap_or_default(), step.at_ms),
-                field: path[2..].join("."),
-            }
-        }
+        Some((index, step)) => ScenarioError::UnknownField {
+            place: format!("step {index} ({} at {} ms)", step.action.name(), step.at_ms),
+            field: path[2..].join("."),
+        },
         None => ScenarioError::UnknownField { place: "scenario".into(), field: path.join(".") },
     }
 }
@@ -301,7 +513,7 @@ mod tests {
     #[test]
     fn bad_scenarios_name_the_problem() {
         let mut s = Scenario::canonical();
-        s.steps[1].device = "nokia".into();
+        s.steps[1].device = Some("nokia".into());
         assert_eq!(s.validate(), Err(ScenarioError::UnknownDevice { index: 1, device: "nokia".into() }));
         let mut s = Scenario::canonical();
         s.steps.swap(0, 5);

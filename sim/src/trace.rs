@@ -8,12 +8,12 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, Notification};
-use zimsim_reference::ids::ConnId;
+use zimsim_reference::ids::{ConnId, DeviceId};
 use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
-use zimsim_reference::Millis;
+use zimsim_reference::{topology, Millis};
 
 use crate::scenario::Action;
 
@@ -21,9 +21,76 @@ use crate::scenario::Action;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub t: Millis,
-    pub src: String,
+    pub src: Source,
     #[serde(flatten)]
     pub event: Event,
+}
+
+/// Who recorded an event. In JSON it is the plain name (`"zim"`, `"d3-ios-debug"`,
+/// `"world"`); scenarios keep device IDs apart from host names, so the name alone says
+/// which kind it is.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// A host of the topology (`zim`, `zpns`, a vendor).
+    Host(&'static str),
+    /// A handset: its OS and its app.
+    Device(DeviceId),
+    /// The scenario's world steps (faults and repairs).
+    World,
+}
+
+impl Source {
+    /// The source named `name`: a topology host, `world`, or else a device.
+    pub fn parse(name: &str) -> Source {
+        match topology::hosts().into_iter().find(|h| *h == name) {
+            Some(host) => Source::Host(host),
+            None if name == Source::WORLD => Source::World,
+            None => Source::Device(DeviceId::from(name)),
+        }
+    }
+
+    pub const WORLD: &'static str = "world";
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Source::Host(h) => h,
+            Source::Device(d) => d.as_str(),
+            Source::World => Source::WORLD,
+        }
+    }
+
+    /// The device, when a device recorded it.
+    pub fn device(&self) -> Option<&DeviceId> {
+        match self {
+            Source::Device(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str()) // honours widths: the human trace aligns its columns
+    }
+}
+
+impl PartialEq<&str> for Source {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Source {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Source, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(Source::parse(&name))
+    }
 }
 
 /// Everything the trace can say. Grouped by who records it.
@@ -82,10 +149,11 @@ pub enum Event {
     },
 
     // --- devices ---
-    /// A scenario step as the device received it.
+    /// A scenario step as the device (or, for world steps, the world) carried it out.
     Step {
         action: Action,
     },
+
     AppLaunched,
     AppKilled,
     App {
@@ -109,7 +177,7 @@ pub enum Event {
 /// turmoil's clock; live mode will implement it over the process clock.
 pub trait Env {
     fn now(&self) -> Millis;
-    fn record(&self, src: &str, event: Event);
+    fn record(&self, src: Source, event: Event);
 }
 
 /// The simulation's [`Env`]: one shared, ordered record list and turmoil's global clock.
@@ -119,6 +187,11 @@ pub struct SimEnv {
 }
 
 impl SimEnv {
+    /// Records from outside any host (the driver loop), at the simulation's time `t`.
+    pub fn record_at(&self, t: Millis, src: Source, event: Event) {
+        self.records.borrow_mut().push(Record { t, src, event });
+    }
+
     pub fn take(&self) -> Vec<Record> {
         std::mem::take(&mut self.records.borrow_mut())
     }
@@ -129,9 +202,9 @@ impl Env for SimEnv {
         Millis(turmoil::sim_elapsed().map_or(0, |d| d.as_millis() as u64))
     }
 
-    fn record(&self, src: &str, event: Event) {
+    fn record(&self, src: Source, event: Event) {
         let t = self.now();
-        self.records.borrow_mut().push(Record { t, src: src.to_owned(), event });
+        self.records.borrow_mut().push(Record { t, src, event });
     }
 }
 
@@ -164,9 +237,9 @@ impl Env for RealEnv {
         Millis(self.start.elapsed().as_millis() as u64)
     }
 
-    fn record(&self, src: &str, event: Event) {
+    fn record(&self, src: Source, event: Event) {
         let t = self.now();
-        self.records.borrow_mut().push(Record { t, src: src.to_owned(), event });
+        self.records.borrow_mut().push(Record { t, src, event });
     }
 }
 

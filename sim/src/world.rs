@@ -1,23 +1,32 @@
 //! The turmoil world: one host each for the ZIM server, the ZPNs relay and every vendor
 //! endpoint, plus a device farm host whose devices are tasks. [`run`] builds it from a seed
 //! and a scenario, plays the scenario, and returns the trace.
+//!
+//! Device steps are played by the farm, inside the simulation; world steps (partitions,
+//! crashes, latency) by the driver loop between turmoil steps, through turmoil's own verbs.
+//! A partition is turmoil's `hold`: TCP keeps what is sent and delivers it at the repair,
+//! as a real stack retransmitting through an outage would (turmoil's `partition` drops
+//! segments of a live stream, which no real TCP does). The durable state of the ZIM server
+//! and of each vendor lives outside its host, so a crashed host restarts over it.
 
-use crate::device::{self, Command, DeviceSetup};
+use crate::device::{self, DeviceSetup};
 use crate::http::Protocols;
 use crate::net::sim::{SimConnector, SimListener};
 use crate::net::Connector;
-use crate::scenario::{Action, Scenario};
+use crate::scenario::{Action, Scenario, WorldStep};
 use crate::shell;
-use crate::trace::{self, Env, Event, Record, SimEnv, Stats};
-use std::collections::BTreeMap;
+use crate::trace::{self, Env, Event, Record, SimEnv, Source, Stats};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
-use zimsim_reference::client::{AppCommand, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
+use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
 use zimsim_reference::relay::{PushRelay, Relay, RelayConfig};
-use zimsim_reference::server::ServerConfig;
+use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
+use zimsim_reference::vendor::VendorCore;
 use zimsim_reference::{sub_seed, token, topology, Millis};
 
 /// The simulation epoch: 2026-01-01T00:00:00Z. Fixed, so `since_epoch` is reproducible.
@@ -103,12 +112,12 @@ pub fn run_observed(
     let relay_config = RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, ..RelayConfig::default() };
 
     {
-        let (env, config) = (env.clone(), server_config.clone());
+        let (env, core) = (env.clone(), Rc::new(RefCell::new(ZimServer::new(server_config.clone()))));
         sim.host(topology::ZIM.host, move || {
-            let (env, config) = (env.clone(), config.clone());
+            let (env, core) = (env.clone(), core.clone());
             async move {
                 let listener = SimListener::bind(topology::ZIM.port).await?;
-                shell::zim::run(listener, SimConnector, config, Rc::new(env)).await?;
+                shell::zim::run(listener, SimConnector, core, Rc::new(env)).await?;
                 Ok(())
             }
         });
@@ -124,33 +133,19 @@ pub fn run_observed(
             }
         });
     }
-    for vendor in [topology::APNS_SANDBOX, topology::APNS_PRODUCTION] {
-        let (host, apns_env) = (vendor.name, vendor.env.expect("an APNs host serves one environment"));
-        let env = env.clone();
-        let seed = sub_seed(seed, host);
-        sim.host(host, move || {
-            let env = env.clone();
+    for vendor in topology::VENDORS {
+        let seed = sub_seed(seed, vendor.name);
+        let (core, protocols): (Box<dyn VendorCore>, _) = match vendor.env {
+            Some(apns_env) => (Box::new(Apns::new(apns_env, seed)), Protocols::Http2),
+            None => (Box::new(Fcm::new(relay_config.fcm_projects(), seed)), Protocols::Auto),
+        };
+        let (env, core) = (env.clone(), Rc::new(RefCell::new(core)));
+        sim.host(vendor.name, move || {
+            let (env, core) = (env.clone(), core.clone());
             async move {
-                let core = Box::new(Apns::new(apns_env, seed));
                 let (api, devices) =
                     (SimListener::bind(vendor.api.port).await?, SimListener::bind(vendor.devices.port).await?);
-                shell::vendor::run(api, devices, Protocols::Http2, core, Rc::new(env), host).await?;
-                Ok(())
-            }
-        });
-    }
-    {
-        let env = env.clone();
-        let fcm = topology::FCM;
-        let seed = sub_seed(seed, fcm.name);
-        let projects = relay_config.fcm_projects();
-        sim.host(fcm.name, move || {
-            let (env, projects) = (env.clone(), projects.clone());
-            async move {
-                let core = Box::new(Fcm::new(projects, seed));
-                let (api, devices) =
-                    (SimListener::bind(fcm.api.port).await?, SimListener::bind(fcm.devices.port).await?);
-                shell::vendor::run(api, devices, Protocols::Auto, core, Rc::new(env), fcm.name).await?;
+                shell::vendor::run(api, devices, protocols, core, Rc::new(env), vendor.name).await?;
                 Ok(())
             }
         });
@@ -170,7 +165,22 @@ pub fn run_observed(
 
     let end_ms = Millis(scenario.end_ms());
     let mut next_report = 0;
+    let mut world = Faults::new(cfg.min_latency_ms, cfg.max_latency_ms);
+    let mut world_steps: VecDeque<(u64, WorldStep)> = scenario
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::World(w) => Some((s.at_ms, w.clone())),
+            _ => None,
+        })
+        .collect();
     while sim.elapsed() < end {
+        let now = sim.elapsed().as_millis() as u64;
+        while world_steps.front().is_some_and(|(at, _)| *at <= now) {
+            let (_, step) = world_steps.pop_front().expect("checked");
+            env.record_at(Millis(now), Source::World, Event::Step { action: Action::World(step.clone()) });
+            world.apply(&mut sim, step);
+        }
         if let Err(e) = sim.step() {
             return Err(SimError { at: Millis(sim.elapsed().as_millis() as u64), message: e.to_string() });
         }
@@ -223,28 +233,81 @@ pub async fn farm<C: Connector>(
         tokio::task::spawn_local(device::run(setup, connector.clone(), sdk.clone(), rx, env.clone()));
     }
     for step in &scenario.steps {
+        let Some(device) = &step.device else { continue }; // world steps: the driver's
         let wait = step.at_ms.saturating_sub(env.now().0);
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        env.record(step.device.as_str(), Event::Step { action: step.action.clone() });
-        let command = match step.action.clone() {
-            Action::LaunchApp => Command::LaunchApp,
-            Action::KillApp => Command::KillApp,
-            Action::SetPushConfig { config } => Command::App(AppCommand::SetPushConfig { config }),
-            Action::EnableDebug { debug } => Command::App(AppCommand::EnableDebug { debug }),
-            Action::RegisterPush { ios_environment } => Command::App(AppCommand::RegisterPush { ios_environment }),
-            Action::Login { user } => {
-                // The app's own backend mints the login token.
-                let expires = env.now().plus(TOKEN_LIFETIME_MS);
-                let token = token::mint(&server.server_secret, server.app_id, &user, expires);
-                Command::App(AppCommand::Login { user, token })
-            }
-            Action::Logout => Command::App(AppCommand::Logout),
-            Action::Send { to, text, push } => Command::App(AppCommand::Send { to, text, push }),
-        };
-        if let Some(inbox) = inboxes.get(&step.device) {
-            let _ = inbox.send(command);
+        env.record(Source::Device(device.clone()), Event::Step { action: step.action.clone() });
+        let mut action = step.action.clone();
+        if let Action::App(AppCall::Login { user, token: token @ None }) = &mut action {
+            // The app's own backend mints the login token.
+            let expires = env.now().plus(TOKEN_LIFETIME_MS);
+            *token = Some(token::mint(&server.server_secret, server.app_id, user, expires));
+        }
+        if let Some(inbox) = inboxes.get(device) {
+            let _ = inbox.send(action);
         }
     }
     // Keep the devices' command channels open: a closed farm would look like a crash.
     std::future::pending::<()>().await;
+}
+
+/// The faults in force, so `heal` can undo them all.
+struct Faults {
+    held: BTreeSet<(String, String)>,
+    crashed: BTreeSet<String>,
+    slowed: BTreeSet<(String, String)>,
+    /// The scenario's latency range, which `heal` restores.
+    min_latency: Duration,
+    max_latency: Duration,
+}
+
+impl Faults {
+    fn new(min_ms: u64, max_ms: u64) -> Faults {
+        Faults {
+            held: BTreeSet::new(),
+            crashed: BTreeSet::new(),
+            slowed: BTreeSet::new(),
+            min_latency: Duration::from_millis(min_ms),
+            max_latency: Duration::from_millis(max_ms),
+        }
+    }
+
+    /// Carries out one world step (validation already checked its host names).
+    fn apply(&mut self, sim: &mut turmoil::Sim<'_>, step: WorldStep) {
+        let pair = |a: &str, b: &str| if a <= b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) };
+        match step {
+            WorldStep::Partition { a, b } => {
+                sim.hold(a.as_str(), b.as_str());
+                self.held.insert(pair(&a, &b));
+            }
+            WorldStep::Repair { a, b } => {
+                sim.release(a.as_str(), b.as_str());
+                self.held.remove(&pair(&a, &b));
+            }
+            WorldStep::Crash { host } => {
+                sim.crash(host.as_str());
+                self.crashed.insert(host);
+            }
+            WorldStep::Bounce { host } => {
+                sim.bounce(host.as_str());
+                self.crashed.remove(&host);
+            }
+            WorldStep::Latency { a, b, ms } => {
+                sim.set_link_latency(a.as_str(), b.as_str(), Duration::from_millis(ms));
+                self.slowed.insert(pair(&a, &b));
+            }
+            WorldStep::Heal => {
+                for (a, b) in std::mem::take(&mut self.held) {
+                    sim.release(a.as_str(), b.as_str());
+                }
+                for host in std::mem::take(&mut self.crashed) {
+                    sim.bounce(host.as_str());
+                }
+                for (a, b) in std::mem::take(&mut self.slowed) {
+                    sim.set_link_latency(a.as_str(), b.as_str(), self.min_latency);
+                    sim.set_link_max_message_latency(a.as_str(), b.as_str(), self.max_latency);
+                }
+            }
+        }
+    }
 }

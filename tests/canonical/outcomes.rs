@@ -19,7 +19,7 @@ fn notifications(trace: &[Record]) -> Vec<(String, u64, bool)> {
         .iter()
         .filter_map(|r| match &r.event {
             Event::Notification { shown, notification, .. } => {
-                Some((r.src.clone(), notification.message_id.map_or(0, |m| m.0), *shown))
+                Some((r.src.to_string(), notification.message_id.map_or(0, |m| m.0), *shown))
             }
             _ => None,
         })

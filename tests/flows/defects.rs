@@ -134,7 +134,7 @@ fn a_message_to_oneself_is_refused_with_6000001_and_the_run_passes() {
 
 #[test]
 fn an_oversized_message_is_refused_on_the_phone_and_costs_no_connection() {
-    let big = Action::Send { to: "bob".into(), text: "x".repeat(2 << 20), push: None };
+    let big = Action::send("bob", "x".repeat(2 << 20), None);
     let scenario = alice_and_bob("two-online")
         .at(2_000, "alice-phone", big)
         .at(2_500, "alice-phone", send("bob", "a normal one"))
@@ -156,7 +156,7 @@ fn a_logout_on_a_kicked_out_phone_is_reported_done() {
     let scenario = alice_and_bob("two-online")
         .device("alice-tablet", Platform::Ios, Build::Release)
         .sign_in(2_000, "alice-tablet", "alice")
-        .at(4_000, "alice-phone", Action::Logout)
+        .at(4_000, "alice-phone", Action::LOGOUT)
         .build();
     each_seed(&scenario, |seed, trace| {
         let events: Vec<_> = app_events(trace, "alice-phone").filter(|(t, _)| *t >= 4_000).collect();
@@ -190,10 +190,10 @@ fn a_user_switch_whose_login_reached_the_server_before_the_app_died_still_unbind
         .device("bob-phone", Platform::Android, Build::Release)
         .sign_in(100, "shared-phone", "alice")
         .sign_in(100, "bob-phone", "bob")
-        .at(3_000, "shared-phone", Action::KillApp)
-        .at(4_000, "shared-phone", Action::LaunchApp)
+        .at(3_000, "shared-phone", Action::KILL_APP)
+        .at(4_000, "shared-phone", Action::LAUNCH_APP)
         .at(4_500, "shared-phone", login("carol"))
-        .at(4_508, "shared-phone", Action::KillApp)
+        .at(4_508, "shared-phone", Action::KILL_APP)
         .at(25_000, "bob-phone", send("alice", "for alice only"))
         .build();
     each_seed(&scenario, |seed, trace| {

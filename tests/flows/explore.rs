@@ -3,16 +3,26 @@
 
 use zimsim_conformance::explore::{violates, Explore};
 use zimsim_conformance::mutants;
-use zimsim_sim::generate::Profile;
+use zimsim_sim::generate::{FaultMix, Profile};
 use zimsim_sim::scenario::Scenario;
 
 fn explore(seeds: std::ops::Range<u64>, mutant: Option<mutants::Mutant>, out_dir: &std::path::Path) -> Explore {
+    explore_with(seeds, FaultMix::None, mutant, out_dir)
+}
+
+fn explore_with(
+    seeds: std::ops::Range<u64>,
+    faults: FaultMix,
+    mutant: Option<mutants::Mutant>,
+    out_dir: &std::path::Path,
+) -> Explore {
     Explore {
         from: seeds.start,
         to: seeds.end,
         shard: None,
         jobs: 2,
         profile: Profile::Default,
+        faults,
         mutant,
         out_dir: out_dir.to_owned(),
         shrink_failures: 1,
@@ -28,6 +38,16 @@ fn the_reference_holds_every_invariant_over_generated_worlds() {
     assert_eq!(report.exit_code(), 0);
     let never: Vec<_> = report.never_checked.clone();
     assert!(never.is_empty(), "vacuous in every seed: {never:?}");
+}
+
+#[test]
+fn the_reference_holds_every_invariant_through_faults() {
+    for (faults, seeds) in [(FaultMix::Light, 0..16), (FaultMix::Heavy, 0..8)] {
+        let dir = std::env::temp_dir().join(format!("zimsim-explore-{}-{}", faults.name(), std::process::id()));
+        let report = explore_with(seeds, faults, None, &dir).run(&mut |_, _| {}).expect("explores");
+        assert!(report.failures.is_empty(), "{}", report.to_human());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 #[test]

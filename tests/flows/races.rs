@@ -9,7 +9,7 @@ use zimsim_sim::trace::{Event, Record};
 const SEEDS: std::ops::Range<u64> = 1..9;
 
 fn step(at_ms: u64, device: &str, action: Action) -> Step {
-    Step { at_ms, device: device.into(), action }
+    Step::on(at_ms, device, action)
 }
 
 /// alice registers and logs in at the same instant, over a slow network, so the OS token
@@ -31,13 +31,13 @@ fn token_races_login() -> Scenario {
             DeviceSpec { id: "web".into(), platform: Platform::Web, build: Build::Release },
         ],
         steps: vec![
-            step(0, "ios", Action::LaunchApp),
-            step(0, "web", Action::LaunchApp),
-            step(100, "ios", Action::RegisterPush { ios_environment: IosEnvironment::Automatic }),
-            step(100, "ios", Action::Login { user: "alice".into() }),
-            step(100, "web", Action::Login { user: "bob".into() }),
-            step(3_000, "ios", Action::KillApp),
-            step(9_000, "web", Action::Send { to: "alice".into(), text: "hi".into(), push: Some(push) }),
+            step(0, "ios", Action::LAUNCH_APP),
+            step(0, "web", Action::LAUNCH_APP),
+            step(100, "ios", Action::register_push(IosEnvironment::Automatic)),
+            step(100, "ios", Action::login("alice")),
+            step(100, "web", Action::login("bob")),
+            step(3_000, "ios", Action::KILL_APP),
+            step(9_000, "web", Action::send("alice", "hi", Some(push))),
         ],
     }
 }

@@ -6,53 +6,44 @@ use std::time::Duration;
 use zimsim_conformance::invariants::{check_all, Status};
 use zimsim_reference::client::{AppEvent, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::wire::{Platform, PushConfig};
-use zimsim_sim::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step};
+use zimsim_sim::catalog::ScenarioBuilder;
+use zimsim_sim::scenario::{Action, Scenario, ScenarioConfig};
 use zimsim_sim::trace::{Env, Event, Record};
 use zimsim_sim::world::farm;
 
 /// alice (iOS debug) is killed, times out, gets a push through APNs sandbox, relaunches and
-/// syncs; then logs out, and a later message is not pushed.
+/// syncs; then logs out, and a later message is not pushed. (Short timings: real time.)
 fn scenario() -> Scenario {
-    let step = |at_ms, device: &str, action| Step { at_ms, device: device.into(), action };
-    let send = |to: &str, n: u32| Action::Send {
-        to: to.into(),
-        text: format!("live {n}"),
-        push: Some(PushConfig { title: "t".into(), content: format!("live {n}"), payload: String::new() }),
+    let send = |to: &str, n: u32| {
+        let push = PushConfig { title: "t".into(), content: format!("live {n}"), payload: String::new() };
+        Action::send(to, format!("live {n}"), Some(push))
     };
-    Scenario {
-        name: "live".into(),
-        config: ScenarioConfig {
+    let register = || Action::register_push(IosEnvironment::Automatic);
+    ScenarioBuilder::new("live")
+        .config(ScenarioConfig {
             heartbeat_interval_ms: 200,
             heartbeat_timeout_ms: 1_000,
             settle_ms: 800,
             ..Default::default()
-        },
-        devices: vec![
-            DeviceSpec { id: "ios".into(), platform: Platform::Ios, build: Build::Debug },
-            DeviceSpec { id: "android".into(), platform: Platform::Android, build: Build::Release },
-        ],
-        steps: vec![
-            step(0, "ios", Action::LaunchApp),
-            step(0, "android", Action::LaunchApp),
-            step(
-                10,
-                "android",
-                Action::SetPushConfig { config: ZpnsConfig { enable_fcm_push: true, ..Default::default() } },
-            ),
-            step(20, "ios", Action::RegisterPush { ios_environment: IosEnvironment::Automatic }),
-            step(20, "android", Action::RegisterPush { ios_environment: IosEnvironment::Automatic }),
-            step(200, "ios", Action::Login { user: "alice".into() }),
-            step(200, "android", Action::Login { user: "bob".into() }),
-            step(600, "ios", Action::KillApp),
-            step(2_400, "android", send("alice", 1)),
-            step(2_900, "ios", Action::LaunchApp),
-            step(2_920, "ios", Action::RegisterPush { ios_environment: IosEnvironment::Automatic }),
-            step(2_940, "ios", Action::Login { user: "alice".into() }),
-            step(3_500, "ios", Action::Logout),
-            step(3_900, "android", send("alice", 2)),
-            step(4_300, "ios", Action::Login { user: "alice".into() }),
-        ],
-    }
+        })
+        .device("ios", Platform::Ios, Build::Debug)
+        .device("android", Platform::Android, Build::Release)
+        .at(0, "ios", Action::LAUNCH_APP)
+        .at(0, "android", Action::LAUNCH_APP)
+        .at(10, "android", Action::set_push_config(ZpnsConfig { enable_fcm_push: true, ..Default::default() }))
+        .at(20, "ios", register())
+        .at(20, "android", register())
+        .at(200, "ios", Action::login("alice"))
+        .at(200, "android", Action::login("bob"))
+        .at(600, "ios", Action::KILL_APP)
+        .at(2_400, "android", send("alice", 1))
+        .at(2_900, "ios", Action::LAUNCH_APP)
+        .at(2_920, "ios", register())
+        .at(2_940, "ios", Action::login("alice"))
+        .at(3_500, "ios", Action::LOGOUT)
+        .at(3_900, "android", send("alice", 2))
+        .at(4_300, "ios", Action::login("alice"))
+        .build()
 }
 
 async fn run_live(scenario: Scenario) -> Vec<Record> {

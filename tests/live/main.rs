@@ -6,15 +6,17 @@
 mod bad_input;
 mod flow;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use tokio::net::TcpListener;
 use zimsim_reference::relay::{Relay, RelayConfig};
-use zimsim_reference::server::ServerConfig;
+use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::topology;
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
+use zimsim_reference::vendor::VendorCore;
 use zimsim_sim::http::Protocols;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
 use zimsim_sim::shell;
@@ -52,21 +54,23 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
     let shared: Rc<dyn Env> = Rc::new(env.clone());
     let server = ServerConfig { heartbeat_timeout_ms, ..Default::default() };
     let relay = RelayConfig::default();
-    tokio::task::spawn_local(shell::zim::run(next(), connector.clone(), server.clone(), shared.clone()));
+    let core = Rc::new(RefCell::new(ZimServer::new(server.clone())));
+    tokio::task::spawn_local(shell::zim::run(next(), connector.clone(), core, shared.clone()));
     tokio::task::spawn_local(shell::relay::run(
         next(),
         connector.clone(),
         Box::new(Relay::new(relay.clone())),
         shared.clone(),
     ));
-    for (vendor, seed) in [(topology::APNS_SANDBOX, 1), (topology::APNS_PRODUCTION, 2)] {
-        let core = Box::new(Apns::new(vendor.env.expect("an APNs host serves one environment"), seed));
-        let shell = shell::vendor::run(next(), next(), Protocols::Http2, core, shared.clone(), vendor.name);
+    for (seed, vendor) in topology::VENDORS.into_iter().enumerate() {
+        let (core, protocols): (Box<dyn VendorCore>, _) = match vendor.env {
+            Some(env) => (Box::new(Apns::new(env, seed as u64)), Protocols::Http2),
+            None => (Box::new(Fcm::new(relay.fcm_projects(), seed as u64)), Protocols::Auto),
+        };
+        let core = Rc::new(RefCell::new(core));
+        let shell = shell::vendor::run(next(), next(), protocols, core, shared.clone(), vendor.name);
         tokio::task::spawn_local(shell);
     }
-    let fcm = Box::new(Fcm::new(relay.fcm_projects(), 3));
-    let name = topology::FCM.name;
-    tokio::task::spawn_local(shell::vendor::run(next(), next(), Protocols::Auto, fcm, shared.clone(), name));
     LiveWorld { connector, env, server, relay }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use zimsim_conformance::explore::Explore;
 use zimsim_conformance::{mutants, replay};
 use zimsim_sim::catalog;
-use zimsim_sim::generate::{self, Profile};
+use zimsim_sim::generate::{self, FaultMix, Profile};
 use zimsim_sim::scenario::Scenario;
 use zimsim_sim::trace;
 
@@ -46,7 +46,7 @@ enum Command {
         /// The size of the generated worlds: small, default or large.
         #[arg(long, default_value = "default")]
         profile: String,
-        /// Faults to inject: only `none` exists so far.
+        /// The faults of the generated worlds: none, light or heavy.
         #[arg(long, default_value = "none")]
         faults: String,
         /// Replace the part a built-in mutant breaks.
@@ -91,6 +91,9 @@ struct WorldArgs {
     /// The size of the generated world: small, default or large.
     #[arg(long, default_value = "default")]
     profile: String,
+    /// The faults of the generated world: none, light or heavy.
+    #[arg(long, default_value = "none")]
+    faults: String,
     /// Replace the part a built-in mutant breaks (see `zimsim mutants`).
     #[arg(long)]
     mutant: Option<String>,
@@ -100,11 +103,12 @@ impl WorldArgs {
     /// The scenario and mutant asked for.
     fn choose(&self) -> Result<(Scenario, Option<mutants::Mutant>), String> {
         let profile = Profile::parse(&self.profile)?;
+        let faults = FaultMix::parse(&self.faults)?;
         let mutant = self.mutant.as_deref().map(find_mutant).transpose()?;
         let scenario = match (self.scenario.as_deref(), &mutant) {
             (Some(name), _) => load_scenario(name)?,
             (None, Some(m)) => load_scenario(m.scenario)?,
-            (None, None) => generate::generate(self.seed, profile),
+            (None, None) => generate::generate(self.seed, profile, faults),
         };
         Ok((scenario, mutant))
     }
@@ -156,22 +160,18 @@ fn main() -> ExitCode {
             ExitCode::from(report.outcome.exit_code())
         }
         Command::Explore { seeds, shard, jobs, profile, faults, mutant, out_dir, shrink_budget, format } => {
-            let setup = (|| {
+            let setup = (|| -> Result<Explore, String> {
                 let (from, to) = parse_range(&seeds)?;
                 let shard = shard.as_deref().map(parse_shard).transpose()?;
                 let profile = Profile::parse(&profile)?;
-                if faults != "none" {
-                    return Err(format!(
-                        "--faults {faults:?}: only `none` exists so far (faults come with a later issue)"
-                    ));
-                }
+                let faults = FaultMix::parse(&faults)?;
                 let mutant = mutant.as_deref().map(find_mutant).transpose()?;
                 let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
                 if jobs == 0 {
                     return Err("--jobs must be at least 1".into());
                 }
                 let shrink_failures = if shrink_budget == 0 { 0 } else { 3 };
-                Ok(Explore { from, to, shard, jobs, profile, mutant, out_dir, shrink_failures, shrink_budget })
+                Ok(Explore { from, to, shard, jobs, profile, faults, mutant, out_dir, shrink_failures, shrink_budget })
             })();
             let explore = match setup {
                 Ok(e) => e,

@@ -2,7 +2,7 @@
 //! surfaced exactly once on every device logged in as that user at the end of the run,
 //! whether it arrived online or by sync.
 
-use super::{Invariant, Kind, Tally, Verdict};
+use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::BTreeMap;
 use zimsim_reference::client::{AppEvent, ConnectionState};
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
@@ -31,7 +31,7 @@ impl Invariant for ExactlyOnceDelivery {
         let mut surfaced: BTreeMap<(DeviceId, &UserId, MessageId), Vec<usize>> = BTreeMap::new();
 
         for (i, r) in trace.iter().enumerate() {
-            let device = || DeviceId::new(r.src.clone());
+            let device = || device_of(r);
             match &r.event {
                 Event::Server { event: ServerEvent::MessageAccepted { id, to, .. } } => {
                     accepted.insert(*id, (to, i));

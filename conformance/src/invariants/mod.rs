@@ -83,6 +83,112 @@ pub fn check_all(trace: &[Record]) -> Vec<Verdict> {
     all().iter().map(|i| i.check(trace)).collect()
 }
 
+/// When each device could not reach the ZIM server, from the faults the trace records: the
+/// server crashed (until its bounce or the heal), the phones' link to it partitioned or
+/// slowed (until the repair or the heal), or the device's own network off. Checkers that
+/// give an SDK time to reach the server count only the time it could.
+#[derive(Debug, Default)]
+pub(crate) struct Outages {
+    /// Outages of every device, and of single devices: `[start, end)`, `end` `None` while open.
+    all: Vec<(Millis, Option<Millis>)>,
+    of: std::collections::BTreeMap<zimsim_reference::ids::DeviceId, Vec<(Millis, Option<Millis>)>>,
+}
+
+impl Outages {
+    pub(crate) fn of(trace: &[Record]) -> Outages {
+        use zimsim_sim::scenario::{Action, DeviceStep, WorldStep};
+        use zimsim_sim::trace::Event;
+        let zim = zimsim_reference::topology::ZIM.host;
+        let farm = zimsim_reference::topology::FARM;
+        let cuts_phones = |a: &str, b: &str| (a == farm && b == zim) || (a == zim && b == farm);
+        let mut o = Outages::default();
+        let close = |list: &mut Vec<(Millis, Option<Millis>)>, t: Millis| {
+            if let Some(last) = list.last_mut().filter(|l| l.1.is_none()) {
+                last.1 = Some(t);
+            }
+        };
+        let open = |list: &mut Vec<(Millis, Option<Millis>)>, t: Millis| {
+            if list.last().is_none_or(|l| l.1.is_some()) {
+                list.push((t, None));
+            }
+        };
+        // Global faults can overlap: count them, and keep one interval while any is on.
+        let mut on: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for r in trace {
+            let Event::Step { action } = &r.event else { continue };
+            match (action, r.src.device()) {
+                (Action::World(w), None) => {
+                    let key = match w {
+                        WorldStep::Crash { host } | WorldStep::Bounce { host } if host == zim => {
+                            Some("crash".to_owned())
+                        }
+                        WorldStep::Partition { a, b } | WorldStep::Repair { a, b } if cuts_phones(a, b) => {
+                            Some("partition".to_owned())
+                        }
+                        WorldStep::Latency { a, b, .. } if cuts_phones(a, b) => Some("latency".to_owned()),
+                        _ => None,
+                    };
+                    match (w, key) {
+                        (WorldStep::Heal, _) => on.clear(),
+                        (
+                            WorldStep::Crash { .. } | WorldStep::Partition { .. } | WorldStep::Latency { .. },
+                            Some(k),
+                        ) => {
+                            on.insert(k);
+                        }
+                        (WorldStep::Bounce { .. } | WorldStep::Repair { .. }, Some(k)) => {
+                            on.remove(&k);
+                        }
+                        _ => {}
+                    }
+                    if on.is_empty() {
+                        close(&mut o.all, r.t);
+                    } else {
+                        open(&mut o.all, r.t);
+                    }
+                }
+                (Action::Device(DeviceStep::NetworkOff), Some(d)) => open(o.of.entry(d.clone()).or_default(), r.t),
+                (Action::Device(DeviceStep::NetworkOn), Some(d)) => close(o.of.entry(d.clone()).or_default(), r.t),
+                _ => {}
+            }
+        }
+        o
+    }
+
+    /// When `device` has had `grace` ms of reach to the server counted from `from`, or
+    /// `None` if an outage it is in never ends.
+    pub(crate) fn deadline(
+        &self,
+        device: &zimsim_reference::ids::DeviceId,
+        from: Millis,
+        grace: u64,
+    ) -> Option<Millis> {
+        let mut cuts: Vec<(Millis, Option<Millis>)> = self.all.clone();
+        cuts.extend(self.of.get(device).into_iter().flatten().copied());
+        cuts.sort();
+        let (mut t, mut left) = (from, grace);
+        for (start, end) in cuts {
+            if end.is_some_and(|e| e <= t) {
+                continue;
+            }
+            if start > t {
+                let reach = start.since(t);
+                if reach >= left {
+                    break;
+                }
+                left -= reach;
+            }
+            t = end?.max(t);
+        }
+        Some(t.plus(left))
+    }
+}
+
+/// The device that recorded `r` (device events only ever come from devices).
+pub(crate) fn device_of(r: &Record) -> zimsim_reference::ids::DeviceId {
+    r.src.device().cloned().unwrap_or_else(|| zimsim_reference::ids::DeviceId::new(r.src.as_str()))
+}
+
 /// Accumulates checks and violations while a checker walks the trace.
 #[derive(Debug)]
 pub(crate) struct Tally<'t> {

@@ -12,7 +12,7 @@
 //! - the app: while a user is logged in, the SDK hands it notifications and messages for
 //!   that user only.
 
-use super::{Invariant, Kind, Tally, Verdict};
+use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::BTreeMap;
 use zimsim_reference::client::AppEvent;
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
@@ -54,7 +54,7 @@ impl Invariant for NoCrossUserLeak {
         let mut app_user: BTreeMap<DeviceId, (&UserId, usize, bool)> = BTreeMap::new();
 
         for (i, r) in trace.iter().enumerate() {
-            let device = || DeviceId::new(r.src.clone());
+            let device = || device_of(r);
             match &r.event {
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
                     registered_by.insert(p, device());

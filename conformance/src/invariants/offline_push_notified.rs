@@ -2,21 +2,26 @@
 //! message m for user U to PushID p) reaches the install that registered p as a
 //! notification about m for U, unless the trace records why it could not: the hand-over to
 //! the relay failed, the vendor rejected the request or could not be reached, or the vendor
-//! replaced a stored notification for that device with a newer one (APNs keeps one per app).
+//! replaced a stored notification for that device with a newer one (APNs keeps one per app),
+//! or a crash lost it in memory: the ZIM server crashed before handing it to the relay, or
+//! the relay crashed after accepting it and before a vendor answered (docs/policies.md:
+//! hand-over queues are memory; the message itself is durable and arrives by sync).
 //! A push decided in the last [`IN_FLIGHT_MS`] of the run may still be on its way and is not
 //! judged.
 //!
 //! With `exactly-once-delivery` this is the mission's "every offline message reaches its
 //! recipient": the message by sync, and the notification while the app was away.
 
-use super::{Invariant, Kind, Tally, Verdict};
+use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::AppEvent;
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
 use zimsim_reference::pushid::PushId;
 use zimsim_reference::relay::PushResult;
 use zimsim_reference::server::ServerEvent;
+use zimsim_reference::topology;
 use zimsim_reference::vendor::VendorEvent;
+use zimsim_sim::scenario::{Action, WorldStep};
 use zimsim_sim::trace::{Event, Record};
 
 /// How close to the end of the run a push may be decided and still be in flight.
@@ -42,29 +47,46 @@ impl Invariant for OfflinePushNotified {
         let mut excused: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
         // Devices whose vendor replaced a stored notification, and when.
         let mut coalesced: BTreeMap<DeviceId, usize> = BTreeMap::new();
+        // Where the ZIM server and the relay crashed, and what each had handed on.
+        let mut crashes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut submitted: BTreeMap<(MessageId, &PushId), usize> = BTreeMap::new();
+        let mut answered: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
         // (install, message, user) that a notification reached.
         let mut notified: BTreeSet<(DeviceId, MessageId, &UserId)> = BTreeSet::new();
 
         for (i, r) in trace.iter().enumerate() {
             match &r.event {
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
-                    registered_by.insert(p, DeviceId::new(r.src.clone()));
+                    registered_by.insert(p, device_of(r));
                 }
                 Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
                     routed.push((i, *id, user, push_id));
                 }
-                Event::PushSubmitted { request, status } if status.is_none_or(|s| s >= 300) => {
-                    excused.insert((request.message_id, &request.push_id));
+                Event::PushSubmitted { request, status } => {
+                    if status.is_none_or(|s| s >= 300) {
+                        excused.insert((request.message_id, &request.push_id));
+                    }
+                    submitted.entry((request.message_id, &request.push_id)).or_insert(i);
                 }
-                Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => {
-                    excused.insert((outcome.message_id, &outcome.push_id));
+                Event::VendorCall { call } => {
+                    // The relay took it on before the server heard its answer.
+                    submitted.entry((call.message_id, &call.push_id)).or_insert(i);
+                }
+                Event::VendorOutcome { outcome } => {
+                    if outcome.result != PushResult::Accepted {
+                        excused.insert((outcome.message_id, &outcome.push_id));
+                    }
+                    answered.insert((outcome.message_id, &outcome.push_id));
+                }
+                Event::Step { action: Action::World(WorldStep::Crash { host }) } => {
+                    crashes.entry(host.as_str()).or_default().push(i);
                 }
                 Event::Vendor { event: VendorEvent::Coalesced { device, .. } } => {
                     coalesced.entry(device.clone()).or_insert(i);
                 }
                 Event::Notification { notification, .. } => {
                     if let (Some(m), Some(u)) = (notification.message_id, &notification.to_user) {
-                        notified.insert((DeviceId::new(r.src.clone()), m, u));
+                        notified.insert((device_of(r), m, u));
                     }
                 }
                 _ => {}
@@ -75,6 +97,15 @@ impl Invariant for OfflinePushNotified {
         for (i, m, user, p) in routed {
             let Some(device) = registered_by.get(p) else { continue };
             if end.since(trace[i].t) < IN_FLIGHT_MS || excused.contains(&(m, p)) {
+                continue;
+            }
+            let crashed_after =
+                |host: &str, from: usize| crashes.get(host).is_some_and(|c| c.iter().any(|&at| at > from));
+            let lost = match submitted.get(&(m, p)) {
+                None => crashed_after(topology::ZIM.host, i),
+                Some(&at) => !answered.contains(&(m, p)) && crashed_after(topology::ZPNS.host, at),
+            };
+            if lost {
                 continue;
             }
             if coalesced.get(device).is_some_and(|&at| at > i) {
@@ -94,7 +125,8 @@ mod tests {
     use super::super::testkit::*;
     use super::super::{Invariant, Status, Verdict};
     use super::OfflinePushNotified;
-    use zimsim_sim::trace::Record;
+    use zimsim_sim::scenario::{Action, WorldStep};
+    use zimsim_sim::trace::{Event, Record};
 
     const PHONE: &str = "ios-alice";
 
@@ -136,6 +168,21 @@ mod tests {
     #[test]
     fn does_not_judge_a_push_still_in_flight_at_the_end() {
         assert_verdict(&check(&pushed()), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn excuses_a_push_lost_in_the_memory_of_a_crashed_server_but_not_one_it_had_handed_on() {
+        let crash = |host: &str| Event::Step { action: Action::World(WorldStep::Crash { host: host.into() }) };
+        let mut trace = pushed();
+        trace.push(rec(21_000, "world", crash(ZIM)));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
+        // Handed to the relay and accepted there before the crash: the server is not to blame.
+        let mut trace = pushed();
+        trace.push(rec(20_100, ZIM, push_submitted(1, &push_id("tok"), 202)));
+        trace.push(rec(21_000, "world", crash(ZIM)));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_eq!(check(&trace).status, Status::Violated);
     }
 
     #[test]

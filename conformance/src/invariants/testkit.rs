@@ -13,13 +13,13 @@ use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, Message, MessageBody};
 use zimsim_reference::Millis;
 use zimsim_sim::scenario::Action;
-use zimsim_sim::trace::{to_human, Event, Record};
+use zimsim_sim::trace::{to_human, Event, Record, Source};
 
 /// The server's source name.
 pub(crate) const ZIM: &str = "zim";
 
 pub(crate) fn rec(t: u64, src: &str, event: Event) -> Record {
-    Record { t: Millis(t), src: src.to_owned(), event }
+    Record { t: Millis(t), src: Source::parse(src), event }
 }
 
 /// An APNs sandbox PushID for `token`.
@@ -137,12 +137,12 @@ pub(crate) fn notification_arrived(to_user: &str, id: u64) -> Event {
 
 /// The app asked the SDK to log in as `user` (a scenario step).
 pub(crate) fn login_step(user: &str) -> Event {
-    Event::Step { action: Action::Login { user: UserId::new(user) } }
+    Event::Step { action: Action::login(user) }
 }
 
 /// The app asked the SDK to log out (a scenario step).
 pub(crate) fn logout_step() -> Event {
-    Event::Step { action: Action::Logout }
+    Event::Step { action: Action::LOGOUT }
 }
 
 /// A frame the server received on connection `conn`.
@@ -151,6 +151,23 @@ pub(crate) fn frame_in(conn: u64, frame: ClientFrame) -> Event {
 }
 
 // --- relay ---
+
+/// The server handed message `id` for `push_id` (to alice, from bob) to the relay.
+pub(crate) fn push_submitted(id: u64, push_id: &PushId, status: u16) -> Event {
+    Event::PushSubmitted {
+        request: zimsim_reference::wire::PushRequest {
+            push_id: push_id.clone(),
+            user_id: UserId::new("alice"),
+            message_id: MessageId(id),
+            conv: zimsim_reference::ids::ConvKey::peer(&UserId::new("alice"), &UserId::new("bob")),
+            from: UserId::new("bob"),
+            title: "t".into(),
+            content: "c".into(),
+            payload: String::new(),
+        },
+        status: Some(status),
+    }
+}
 
 /// The vendor refused the relay's request for message `id` to `push_id`.
 pub(crate) fn vendor_rejected(id: u64, push_id: &PushId) -> Event {

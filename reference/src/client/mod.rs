@@ -78,16 +78,48 @@ impl SdkConfig {
     }
 }
 
-/// What the app asks of the SDK (ZIM and ZPNs API calls).
+/// A call the app makes into the SDK (the ZIM and ZPNs APIs). This is the one spelling of
+/// an app call: scenario steps carry it (`{"do": "login", ...}`), the device hands it to the
+/// SDK unchanged, and an SDK plug-in receives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "call", rename_all = "snake_case")]
-pub enum AppCommand {
-    SetPushConfig { config: ZpnsConfig },
-    EnableDebug { debug: bool },
-    RegisterPush { ios_environment: IosEnvironment },
-    Login { user: UserId, token: String },
+#[serde(tag = "do", rename_all = "snake_case")]
+pub enum AppCall {
+    SetPushConfig {
+        #[serde(default)]
+        config: ZpnsConfig,
+    },
+    EnableDebug {
+        debug: bool,
+    },
+    RegisterPush {
+        #[serde(default)]
+        ios_environment: IosEnvironment,
+    },
+    /// `login(userID, {token})`. A scenario may leave `token` out: the app's backend then
+    /// mints a valid one just before the call, so an SDK always receives one.
+    Login {
+        user: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
     Logout,
-    Send { to: UserId, text: String, push: Option<PushConfig> },
+    Send {
+        to: UserId,
+        text: String,
+        #[serde(default)]
+        push: Option<PushConfig>,
+    },
+}
+
+impl AppCall {
+    /// Every call's `do` name, for parsers that route on it.
+    pub const NAMES: &'static [&'static str] =
+        &["set_push_config", "enable_debug", "register_push", "login", "logout", "send"];
+
+    /// A login with the token the app's backend will mint.
+    pub fn login(user: impl Into<UserId>) -> AppCall {
+        AppCall::Login { user: user.into(), token: None }
+    }
 }
 
 /// Inputs to an SDK.
@@ -95,7 +127,7 @@ pub enum AppCommand {
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum SdkInput {
     App {
-        command: AppCommand,
+        call: AppCall,
     },
     /// The connection asked for with [`SdkOutput::Connect`] is up.
     Connected,

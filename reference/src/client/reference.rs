@@ -256,15 +256,15 @@ impl ReferenceSdk {
     fn after_logout(&mut self, now: Millis) {
         self.last_user = None;
         if let Some((user, token)) = self.queued_login.take() {
-            self.on_app(now, AppCommand::Login { user, token });
+            self.on_app(now, AppCall::Login { user, token: Some(token) });
         }
     }
 
-    fn on_app(&mut self, now: Millis, command: AppCommand) {
-        match command {
-            AppCommand::SetPushConfig { config } => self.zpns = config,
-            AppCommand::EnableDebug { debug } => self.debug = debug,
-            AppCommand::RegisterPush { ios_environment } => {
+    fn on_app(&mut self, now: Millis, call: AppCall) {
+        match call {
+            AppCall::SetPushConfig { config } => self.zpns = config,
+            AppCall::EnableDebug { debug } => self.debug = debug,
+            AppCall::RegisterPush { ios_environment } => {
                 self.ios_environment = ios_environment;
                 match self.vendor() {
                     Some(vendor) => self.outputs.push_back(SdkOutput::RequestVendorToken { vendor }),
@@ -275,8 +275,10 @@ impl ReferenceSdk {
                     }),
                 }
             }
-            AppCommand::Login { user, token } => match &self.zim {
+            AppCall::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
+                    // No token: the server refuses the login (6000103), as ZIM would.
+                    let token = token.unwrap_or_default();
                     self.last_user = None;
                     self.zim = Zim::Connecting { user, token, login_req: None, resumed: false, server_may_know: false };
                     self.login_deadline = Some(now.plus(self.config.login_timeout_ms));
@@ -286,14 +288,14 @@ impl ReferenceSdk {
                 // A logout is still reaching the server (a logout in flight is always
                 // pending on disk too): this login follows it.
                 _ if self.logging_out() => {
-                    self.queued_login = Some((user, token));
+                    self.queued_login = Some((user, token.unwrap_or_default()));
                 }
                 _ => {
                     let message = "already logged in; call logout before switching users".into();
                     self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::UserHasAlreadyLogged.code(), message })
                 }
             },
-            AppCommand::Logout => match self.zim.clone() {
+            AppCall::Logout => match self.zim.clone() {
                 Zim::LoggedIn { user, token } => {
                     // On disk first: if the app dies before the server answers, the next
                     // launch finishes the logout.
@@ -336,7 +338,7 @@ impl ReferenceSdk {
                 },
                 Zim::LoggingOut { .. } => {} // its answer is on the way
             },
-            AppCommand::Send { to, text, push } => {
+            AppCall::Send { to, text, push } => {
                 let Zim::LoggedIn { user, .. } = &self.zim else {
                     let message = "not logged in".into();
                     return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::UserIsNotLogged.code(), message });
@@ -448,7 +450,7 @@ impl ReferenceSdk {
         self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
         self.zim = Zim::LoggedIn { user: user.clone(), token };
         if self.logging_out() {
-            return self.on_app(now, AppCommand::Logout);
+            return self.on_app(now, AppCall::Logout);
         }
         self.state(ConnectionState::Connected, ConnectionEvent::Success);
         if !resumed {
@@ -596,12 +598,13 @@ impl ReferenceSdk {
 
     /// Hands a notification to the app unless it names another user than the one using
     /// this install (a push already on its way when the user switched).
+    /// Hands the running app a notification only for the user logged in here (or whose
+    /// login is under way): with nobody logged in, or another user, it would show one
+    /// account's message to whoever holds the phone (one install serves one user).
     fn on_notification(&mut self, notification: Notification) {
-        let here = self.user().or_else(|| self.store.last_login.clone());
-        if let (Some(to), Some(here)) = (&notification.to_user, &here) {
-            if to != here {
-                return;
-            }
+        let Some(here) = self.user().or_else(|| self.store.last_login.clone()) else { return };
+        if notification.to_user.as_ref().is_some_and(|to| *to != here) {
+            return;
         }
         self.emit(AppEvent::NotificationArrived { notification });
     }
@@ -637,7 +640,17 @@ impl ReferenceSdk {
 impl ClientSdk for ReferenceSdk {
     fn handle(&mut self, now: Millis, input: SdkInput) {
         match input {
-            SdkInput::App { command } => self.on_app(now, command),
+            // A login the app asked for while a logout was under way, and now a logout: that
+            // login never starts (nothing of it reached the server); the logout under way
+            // goes on.
+            SdkInput::App { call: AppCall::Logout } if self.queued_login.is_some() => {
+                let (user, _) = self.queued_login.take().expect("checked");
+                // The same user's logout under way reports itself when the server confirms.
+                if self.store.pending_logout.as_ref().is_none_or(|p| p.user != user) {
+                    self.emit(AppEvent::LoggedOut { user });
+                }
+            }
+            SdkInput::App { call } => self.on_app(now, call),
             SdkInput::Connected => self.on_connected(now),
             SdkInput::Disconnected => self.on_disconnected(now),
             SdkInput::Frame { frame } => self.on_frame(now, frame),

@@ -81,7 +81,8 @@ fn an_apns_production_push_id_goes_to_production_with_the_production_bearer() {
 fn an_apns_request_posts_to_the_device_path_with_apple_headers() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
-    call_for(&mut r, push_id.clone(), Millis(0));
+    r.on_push(PushRequest { message_id: MessageId(41), ..request(push_id.clone()) }, Millis(0)).unwrap();
+    drain(&mut r);
     let c = call_for(&mut r, push_id, Millis(5_000));
     assert_eq!(c.call, 2);
     let req = &c.request;
@@ -302,4 +303,19 @@ fn the_relays_fcm_requests_are_accepted_by_the_fake_fcm_under_the_right_project(
         r.on_vendor_response(c.call, &resp, Millis(0));
         assert_eq!(outcome(&mut r).result, PushResult::Accepted);
     }
+}
+
+#[test]
+fn a_retried_hand_over_of_the_same_push_is_accepted_without_a_second_vendor_call() {
+    let mut r = Relay::new(RelayConfig::default());
+    let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
+    call_for(&mut r, push_id.clone(), Millis(0));
+    assert_eq!(r.on_push(request(push_id.clone()), Millis(6_000)), Ok(()));
+    assert_eq!(drain(&mut r), vec![], "the retry is answered, not sent again");
+    // Another message to the same PushID is a new push.
+    r.on_push(PushRequest { message_id: MessageId(43), ..request(push_id.clone()) }, Millis(6_000)).unwrap();
+    assert_eq!(drain(&mut r).len(), 1);
+    // Past the window the relay has forgotten it.
+    let c = call_for(&mut r, push_id, Millis(crate::relay::DEDUP_WINDOW_MS + 1));
+    assert_eq!(c.message_id, MessageId(42));
 }

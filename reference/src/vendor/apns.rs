@@ -208,6 +208,10 @@ impl VendorCore for Apns {
     fn poll_output(&mut self) -> Option<VendorOutput> {
         self.dir.poll_output()
     }
+
+    fn restart(&mut self) {
+        self.dir.restart();
+    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,10 @@ impl VendorCore for Fcm {
     fn poll_output(&mut self) -> Option<VendorOutput> {
         self.dir.poll_output()
     }
+
+    fn restart(&mut self) {
+        self.dir.restart();
+    }
 }
 
 #[cfg(test)]

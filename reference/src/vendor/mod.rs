@@ -28,6 +28,9 @@ pub trait VendorCore {
     fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
     fn on_channel_close(&mut self, channel: ConnId);
     fn poll_output(&mut self) -> Option<VendorOutput>;
+    /// The vendor's front end restarted: every device channel is gone. Tokens and stored
+    /// notifications live in the vendor's durable storage and survive.
+    fn restart(&mut self);
 }
 
 /// Device (OS push daemon) to vendor.
@@ -43,6 +46,9 @@ pub enum DeviceToVendor {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         project: Option<String>,
     },
+    /// The device has notification `id`: the vendor may forget it. Until then it is
+    /// redelivered on the device's next channel, so a channel that breaks loses nothing.
+    Ack { id: String },
 }
 
 /// Vendor to device.
@@ -115,6 +121,8 @@ pub struct Directory {
     by_install: BTreeMap<(DeviceId, String, Option<String>), String>,
     channels: BTreeMap<ConnId, Option<DeviceId>>,
     online: BTreeMap<DeviceId, ConnId>,
+    /// Notifications sent on a channel and not yet acknowledged by the device.
+    unacked: BTreeMap<ConnId, Vec<DeviceNotification>>,
     stored: BTreeMap<DeviceId, VecDeque<DeviceNotification>>,
     outputs: VecDeque<VendorOutput>,
 }
@@ -136,6 +144,7 @@ impl Directory {
             by_install: BTreeMap::new(),
             channels: BTreeMap::new(),
             online: BTreeMap::new(),
+            unacked: BTreeMap::new(),
             stored: BTreeMap::new(),
             outputs: VecDeque::new(),
         }
@@ -157,12 +166,27 @@ impl Directory {
         self.channels.insert(channel, None);
     }
 
+    /// A channel closed: what it carried without an acknowledgement goes to the device's
+    /// other channel if it has one, else back into storage.
     pub fn on_channel_close(&mut self, channel: ConnId) {
+        let unacked = self.unacked.remove(&channel).unwrap_or_default();
         if let Some(Some(device)) = self.channels.remove(&channel) {
             if self.online.get(&device) == Some(&channel) {
                 self.online.remove(&device);
             }
+            for n in unacked {
+                self.deliver(&device, n);
+            }
         }
+    }
+
+    /// Every channel is gone at once (the front end restarted).
+    pub fn restart(&mut self) {
+        let channels: Vec<ConnId> = self.channels.keys().copied().collect();
+        for channel in channels {
+            self.on_channel_close(channel);
+        }
+        self.outputs.retain(|o| matches!(o, VendorOutput::Event(_)));
     }
 
     /// Handles a channel frame; `make_token` draws a new token when one is needed and
@@ -180,7 +204,12 @@ impl Directory {
                 self.channels.insert(channel, Some(device.clone()));
                 self.online.insert(device.clone(), channel);
                 for n in self.stored.remove(&device).unwrap_or_default() {
-                    self.outputs.push_back(VendorOutput::ToDevice { channel, frame: VendorToDevice::Notification(n) });
+                    self.send_notification(channel, n);
+                }
+            }
+            DeviceToVendor::Ack { id } => {
+                if let Some(pending) = self.unacked.get_mut(&channel) {
+                    pending.retain(|n| n.id != id);
                 }
             }
             DeviceToVendor::RequestToken { req, app, project } => {
@@ -218,7 +247,7 @@ impl Directory {
     pub fn deliver(&mut self, device: &DeviceId, n: DeviceNotification) {
         if let Some(&channel) = self.online.get(device) {
             self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
-            return self.send_to_device(channel, VendorToDevice::Notification(n));
+            return self.send_notification(channel, n);
         }
         self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: true });
         let queue = self.stored.entry(device.clone()).or_default();
@@ -244,6 +273,11 @@ impl Directory {
         for id in dropped {
             self.event(VendorEvent::Coalesced { device: device.clone(), id });
         }
+    }
+
+    fn send_notification(&mut self, channel: ConnId, n: DeviceNotification) {
+        self.unacked.entry(channel).or_default().push(n.clone());
+        self.send_to_device(channel, VendorToDevice::Notification(n));
     }
 
     fn send_to_device(&mut self, channel: ConnId, frame: VendorToDevice) {

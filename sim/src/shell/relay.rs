@@ -3,7 +3,7 @@
 
 use crate::http::{serve, HttpClient, Protocols};
 use crate::net::{Connector, Listener};
-use crate::trace::{Env, Event};
+use crate::trace::{Env, Event, Source};
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use zimsim_reference::relay::{PushRelay, RelayOutput};
 use zimsim_reference::topology;
 use zimsim_reference::wire::PushRequest;
 
-const SRC: &str = topology::ZPNS.host;
+const SRC: Source = Source::Host(topology::ZPNS.host);
 
 struct Shell<C: Connector> {
     core: RefCell<Box<dyn PushRelay>>,

@@ -1,10 +1,14 @@
 //! A fake vendor's shell: the provider API over HTTP (APNs: HTTP/2 only; FCM: HTTP/1.1 and
 //! HTTP/2) and the device channel, framed JSON over TCP, both feeding one vendor core.
+//!
+//! The core is the vendor's durable storage (tokens, stored notifications) and outlives
+//! the shell: a crashed and restarted host runs a new shell over the same core, which
+//! first learns that every channel is gone.
 
 use crate::framed::{write_frame, FrameReader};
 use crate::http::{serve, Protocols};
 use crate::net::Listener;
-use crate::trace::{Env, Event};
+use crate::trace::{Env, Event, Source};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
@@ -15,10 +19,10 @@ use zimsim_reference::ids::ConnId;
 use zimsim_reference::vendor::{DeviceToVendor, VendorCore, VendorOutput, VendorToDevice};
 
 struct Shell {
-    core: RefCell<Box<dyn VendorCore>>,
+    core: Rc<RefCell<Box<dyn VendorCore>>>,
     channels: RefCell<BTreeMap<ConnId, mpsc::UnboundedSender<VendorToDevice>>>,
     env: Rc<dyn Env>,
-    src: String,
+    src: Source,
 }
 
 /// Runs a vendor until the task is dropped.
@@ -26,11 +30,13 @@ pub async fn run<A: Listener, D: Listener>(
     api: A,
     devices: D,
     protocols: Protocols,
-    core: Box<dyn VendorCore>,
+    core: Rc<RefCell<Box<dyn VendorCore>>>,
     env: Rc<dyn Env>,
-    src: &str,
+    src: &'static str,
 ) -> io::Result<()> {
-    let shell = Rc::new(Shell { core: RefCell::new(core), channels: RefCell::default(), env, src: src.to_owned() });
+    core.borrow_mut().restart();
+    let shell = Rc::new(Shell { core, channels: RefCell::default(), env, src: Source::Host(src) });
+    drain(&shell);
     tokio::task::spawn_local(accept_devices(devices, shell.clone()));
     let api_shell = shell.clone();
     let handler = Rc::new(move |req: HttpRequest| {
@@ -76,7 +82,7 @@ fn drain(shell: &Shell) {
         let out = shell.core.borrow_mut().poll_output();
         match out {
             None => return,
-            Some(VendorOutput::Event(event)) => shell.env.record(&shell.src, Event::Vendor { event }),
+            Some(VendorOutput::Event(event)) => shell.env.record(shell.src.clone(), Event::Vendor { event }),
             Some(VendorOutput::ToDevice { channel, frame }) => {
                 if let Some(tx) = shell.channels.borrow().get(&channel) {
                     let _ = tx.send(frame);

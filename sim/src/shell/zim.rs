@@ -1,11 +1,16 @@
 //! The ZIM server shell. One task owns the [`ZimServer`] core and serialises every input to
 //! it (connection events, frames, the presence timer); per-connection tasks only move bytes.
 //! Pushes go to the relay through an ordered queue served by one HTTP client task.
+//!
+//! The core outlives the shell: it holds the server's durable store, and a crashed and
+//! restarted host runs a new shell over it, which first tells it the process restarted
+//! ([`ZimServer::restart`] says what survives).
 
 use crate::framed::{write_frame, FrameReader, Incoming};
 use crate::http::HttpClient;
 use crate::net::{Connector, Listener};
-use crate::trace::{Env, Event};
+use crate::trace::{Env, Event, Source};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
 use std::rc::Rc;
@@ -13,11 +18,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::server::{ServerConfig, ServerOutput, ZimServer};
+use zimsim_reference::server::{ServerOutput, ZimServer};
 use zimsim_reference::topology;
 use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
 
-const SRC: &str = topology::ZIM.host;
+const SRC: Source = Source::Host(topology::ZIM.host);
 
 /// Inputs to the core task.
 enum Input {
@@ -42,7 +47,7 @@ enum Outbound {
 pub async fn run<L: Listener, C: Connector>(
     mut listener: L,
     connector: C,
-    config: ServerConfig,
+    core: Rc<RefCell<ZimServer>>,
     env: Rc<dyn Env>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
@@ -65,14 +70,21 @@ pub async fn run<L: Listener, C: Connector>(
         }
     });
 
-    let mut server = ZimServer::new(config);
     let mut writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>> = BTreeMap::new();
+    core.borrow_mut().restart(env.now());
+    drain(&mut core.borrow_mut(), &mut writers, &pushes, &*env);
     loop {
-        let sleep = server.next_deadline().map(|d| Duration::from_millis(d.since(env.now())));
-        tokio::select! {
+        let sleep = core.borrow().next_deadline().map(|d| Duration::from_millis(d.since(env.now())));
+        let ready = tokio::select! {
             // Biased: inputs first, then the timer; with equal readiness the order is fixed.
             biased;
-            input = rx.recv() => {
+            input = rx.recv() => Some(input),
+            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => None,
+        };
+        // Borrowed only between awaits: this task is the core's one user.
+        let mut server = core.borrow_mut();
+        match ready {
+            Some(input) => {
                 let now = env.now();
                 match input {
                     Some(Input::Opened(conn, out)) => {
@@ -98,27 +110,37 @@ pub async fn run<L: Listener, C: Connector>(
                     None => return Ok(()),
                 }
             }
-            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => server.tick(env.now()),
+            None => server.tick(env.now()),
         }
-        while let Some(out) = server.poll_output() {
-            match out {
-                ServerOutput::Frame { conn, frame } => {
-                    if let Some(w) = writers.get(&conn) {
-                        env.record(SRC, Event::FrameOut { conn, frame: frame.clone() });
-                        let _ = w.send(Outbound::Frame(frame));
-                    }
+        drain(&mut server, &mut writers, &pushes, &*env);
+    }
+}
+
+/// Carries out everything the core asked for.
+fn drain(
+    server: &mut ZimServer,
+    writers: &mut BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>>,
+    pushes: &mpsc::UnboundedSender<PushRequest>,
+    env: &dyn Env,
+) {
+    while let Some(out) = server.poll_output() {
+        match out {
+            ServerOutput::Frame { conn, frame } => {
+                if let Some(w) = writers.get(&conn) {
+                    env.record(SRC, Event::FrameOut { conn, frame: frame.clone() });
+                    let _ = w.send(Outbound::Frame(frame));
                 }
-                ServerOutput::Close { conn } => {
-                    if let Some(w) = writers.remove(&conn) {
-                        env.record(SRC, Event::ConnClosed { conn });
-                        let _ = w.send(Outbound::Close);
-                    }
-                }
-                ServerOutput::Push(request) => {
-                    let _ = pushes.send(request);
-                }
-                ServerOutput::Event(event) => env.record(SRC, Event::Server { event }),
             }
+            ServerOutput::Close { conn } => {
+                if let Some(w) = writers.remove(&conn) {
+                    env.record(SRC, Event::ConnClosed { conn });
+                    let _ = w.send(Outbound::Close);
+                }
+            }
+            ServerOutput::Push(request) => {
+                let _ = pushes.send(request);
+            }
+            ServerOutput::Event(event) => env.record(SRC, Event::Server { event }),
         }
     }
 }

@@ -15,8 +15,8 @@ fn feed(sdk: &mut ReferenceSdk, now: u64, input: SdkInput) -> Vec<SdkOutput> {
     drain(sdk)
 }
 
-fn app(sdk: &mut ReferenceSdk, now: u64, command: AppCommand) -> Vec<SdkOutput> {
-    feed(sdk, now, SdkInput::App { command })
+fn app(sdk: &mut ReferenceSdk, now: u64, command: AppCall) -> Vec<SdkOutput> {
+    feed(sdk, now, SdkInput::App { call: command })
 }
 
 fn server(sdk: &mut ReferenceSdk, now: u64, frame: ServerFrame) -> Vec<SdkOutput> {
@@ -58,8 +58,8 @@ fn received(m: Message, via: Via) -> SdkOutput {
     ev(AppEvent::MessageReceived { user: "alice".into(), message: m, via })
 }
 
-fn login_command() -> AppCommand {
-    AppCommand::Login { user: "alice".into(), token: "tok".into() }
+fn login_command() -> AppCall {
+    AppCall::Login { user: "alice".into(), token: Some("tok".into()) }
 }
 
 /// Logs "alice" in at time 0; the initial sync (req 2) is left outstanding.
@@ -111,7 +111,7 @@ fn a_login_ok_for_another_request_is_ignored() {
 #[test]
 fn the_login_frame_carries_the_registered_push_id() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
     app(&mut sdk, 1, login_command());
     let o = feed(&mut sdk, 2, SdkInput::Connected);
@@ -223,7 +223,7 @@ fn a_gap_keeps_the_sync_cursor_at_the_contiguous_position() {
 fn register_push_on_ios_labels_a_debug_build_with_automatic_environment_development() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
     assert_eq!(
-        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic }),
         vec![SdkOutput::RequestVendorToken { vendor: Vendor::Apns }]
     );
     assert_eq!(
@@ -239,7 +239,7 @@ fn register_push_on_ios_labels_a_debug_build_with_automatic_environment_developm
 #[test]
 fn register_push_on_ios_with_production_environment_labels_production_even_in_debug() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Production });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Production });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
     assert_eq!(
         o,
@@ -254,7 +254,7 @@ fn register_push_on_ios_with_production_environment_labels_production_even_in_de
 #[test]
 fn register_push_on_an_ios_release_build_with_automatic_environment_labels_production() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { push_id: Some(p), .. } }] if p.env == Environment::Production),
@@ -265,7 +265,7 @@ fn register_push_on_an_ios_release_build_with_automatic_environment_labels_produ
 #[test]
 fn register_push_on_android_without_enable_fcm_push_fails_without_asking_the_os() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
-    let o = app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let o = app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { error_code: 1, push_id: None, .. } }]),
         "{o:?}"
@@ -276,10 +276,10 @@ fn register_push_on_android_without_enable_fcm_push_fails_without_asking_the_os(
 fn register_push_on_android_with_enable_debug_labels_the_push_id_development() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
     let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
-    assert_eq!(app(&mut sdk, 0, AppCommand::SetPushConfig { config: fcm }), vec![]);
-    assert_eq!(app(&mut sdk, 0, AppCommand::EnableDebug { debug: true }), vec![]);
+    assert_eq!(app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm }), vec![]);
+    assert_eq!(app(&mut sdk, 0, AppCall::EnableDebug { debug: true }), vec![]);
     assert_eq!(
-        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic }),
         vec![SdkOutput::RequestVendorToken { vendor: Vendor::Fcm }]
     );
     assert_eq!(
@@ -296,9 +296,9 @@ fn register_push_on_android_with_enable_debug_labels_the_push_id_development() {
 fn register_push_on_android_without_enable_debug_labels_the_push_id_production_even_in_a_debug_build() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
     let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
-    app(&mut sdk, 0, AppCommand::SetPushConfig { config: fcm });
+    app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm });
     // The iOS environment setting has no effect on Android.
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Development });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Development });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "t".into() });
     assert_eq!(
         o,
@@ -320,7 +320,7 @@ fn a_vendor_token_failure_is_reported_as_registered_with_an_error() {
 #[test]
 fn a_vendor_token_arriving_after_login_is_bound_with_bind_push() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     let p = PushId::new(Vendor::Apns, Environment::Development, "ab12");
     assert_eq!(
         feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() }),
@@ -334,7 +334,7 @@ fn a_vendor_token_arriving_after_login_is_bound_with_bind_push() {
 #[test]
 fn logout_sends_logout_and_emits_logged_out_only_after_logout_ok() {
     let mut sdk = logged_in(ios_debug());
-    assert_eq!(app(&mut sdk, 1, AppCommand::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
+    assert_eq!(app(&mut sdk, 1, AppCall::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
     assert_eq!(server(&mut sdk, 2, ServerFrame::LogoutOk { req: 99 }), vec![], "another request's ack");
     assert_eq!(
         server(&mut sdk, 3, ServerFrame::LogoutOk { req: 3 }),
@@ -350,7 +350,7 @@ fn logout_sends_logout_and_emits_logged_out_only_after_logout_ok() {
 #[test]
 fn a_connection_lost_during_logout_redoes_the_logout_on_a_new_session() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCommand::Logout);
+    app(&mut sdk, 1, AppCall::Logout);
     assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![], "no LoggedOut without LogoutOk");
     assert_eq!(tick(&mut sdk, 502), vec![SdkOutput::Connect]);
     let o = feed(&mut sdk, 503, SdkInput::Connected);
@@ -431,7 +431,7 @@ fn a_kicked_out_frame_moves_to_disconnected_with_kicked_out() {
     );
     assert_eq!(sdk.next_timer(), None, "a kicked-out SDK does not reconnect");
     assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![]);
-    let o = app(&mut sdk, 3, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None });
+    let o = app(&mut sdk, 3, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_121, .. } }]), "{o:?}");
 }
 
@@ -474,7 +474,7 @@ fn unreadable_persisted_data_starts_like_a_fresh_install() {
 fn send_while_logged_out_fails_with_6000121() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
     assert_eq!(
-        app(&mut sdk, 0, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None }),
+        app(&mut sdk, 0, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None }),
         vec![ev(AppEvent::SendFailed { to: "bob".into(), code: 6_000_121, message: "not logged in".into() })]
     );
 }
@@ -484,7 +484,7 @@ fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
     let mut sdk = logged_in(ios_debug());
     let push = Some(PushConfig { title: "t".into(), content: "c".into(), payload: String::new() });
     assert_eq!(
-        app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: push.clone() }),
+        app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: "hi".into(), push: push.clone() }),
         vec![out(ClientFrame::Send { req: 3, to: "bob".into(), body: MessageBody::Text { text: "hi".into() }, push })]
     );
     let mine = Message { from: "alice".into(), ..msg(7, 1) };
@@ -501,7 +501,7 @@ fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
 #[test]
 fn a_send_error_is_reported_as_send_failed_with_the_server_code() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCommand::Send { to: "ghost".into(), text: "hi".into(), push: None });
+    app(&mut sdk, 1, AppCall::Send { to: "ghost".into(), text: "hi".into(), push: None });
     let o = server(
         &mut sdk,
         2,
@@ -513,16 +513,21 @@ fn a_send_error_is_reported_as_send_failed_with_the_server_code() {
     );
 }
 
-#[test]
-fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived() {
-    let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    let n = Notification {
+/// bob's message 4 to alice, as the vendor delivered it.
+fn note_for_alice() -> Notification {
+    Notification {
         title: "Bob".into(),
         content: "hi".into(),
         payload: "p".into(),
         message_id: Some(MessageId(4)),
         to_user: Some("alice".into()),
-    };
+    }
+}
+
+#[test]
+fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived() {
+    let mut sdk = logged_in(ios_debug());
+    let n = note_for_alice();
     assert_eq!(
         feed(&mut sdk, 0, SdkInput::Notification { notification: n.clone() }),
         vec![ev(AppEvent::NotificationArrived { notification: n })]
@@ -530,9 +535,18 @@ fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived()
 }
 
 #[test]
+fn an_sdk_with_nobody_logged_in_hands_the_app_no_notification() {
+    // Say alice logged out or was kicked out, and a late push for her (or anyone) arrives:
+    // whoever holds the phone now is not told.
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let n = note_for_alice();
+    assert_eq!(feed(&mut sdk, 0, SdkInput::Notification { notification: n }), vec![]);
+}
+
+#[test]
 fn a_second_login_while_logged_in_fails_with_6000111_user_has_already_logged() {
     let mut sdk = logged_in(ios_debug());
-    let o = app(&mut sdk, 1, AppCommand::Login { user: "bob".into(), token: "t".into() });
+    let o = app(&mut sdk, 1, AppCall::Login { user: "bob".into(), token: Some("t".into()) });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_111, user, .. } }] if user.as_str() == "bob"),
         "{o:?}"
@@ -546,7 +560,7 @@ fn ios_push_id(token: &str) -> PushId {
 #[test]
 fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     app(&mut sdk, 0, login_command());
     let o = feed(&mut sdk, 1, SdkInput::Connected);
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
@@ -560,7 +574,7 @@ fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok()
 #[test]
 fn a_push_id_already_sent_with_login_is_not_bound_twice() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
     feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 1, SdkInput::Connected);
@@ -571,7 +585,7 @@ fn a_push_id_already_sent_with_login_is_not_bound_twice() {
 #[test]
 fn sends_in_flight_when_the_link_drops_fail_with_6000009() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: "hi".into(), push: None });
+    app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
     let o = feed(&mut sdk, 2, SdkInput::Disconnected);
     assert_eq!(
         o[0],
@@ -591,7 +605,7 @@ fn logout_before_anything_reached_the_server_finishes_locally_at_once() {
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 100, SdkInput::Disconnected); // the server is unreachable
     assert_eq!(
-        app(&mut sdk, 200, AppCommand::Logout),
+        app(&mut sdk, 200, AppCall::Logout),
         vec![
             ev(AppEvent::LoggedOut { user: "alice".into() }),
             state(ConnectionState::Disconnected, ConnectionEvent::Success),
@@ -610,7 +624,7 @@ fn logout_after_a_login_frame_left_is_done_on_the_server_without_rebinding() {
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 1, SdkInput::Connected); // Login (with the PushID) went out...
     feed(&mut sdk, 2, SdkInput::Disconnected); // ...and the link died before LoginOk
-    assert_eq!(app(&mut sdk, 3, AppCommand::Logout), vec![], "not done until the server says so");
+    assert_eq!(app(&mut sdk, 3, AppCall::Logout), vec![], "not done until the server says so");
     assert_eq!(tick(&mut sdk, 502), vec![SdkOutput::Connect]);
     let o = feed(&mut sdk, 503, SdkInput::Connected);
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { req: 2, push_id: None, .. } }]), "{o:?}");
@@ -625,7 +639,7 @@ fn a_logout_whose_session_the_server_refuses_is_reported_as_failed_not_done() {
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 1, SdkInput::Connected);
     feed(&mut sdk, 2, SdkInput::Disconnected);
-    app(&mut sdk, 3, AppCommand::Logout);
+    app(&mut sdk, 3, AppCall::Logout);
     tick(&mut sdk, 502);
     feed(&mut sdk, 503, SdkInput::Connected);
     let expired = ServerFrame::Error { req: Some(2), code: ZimErrorCode::TokenExpired, message: "expired".into() };
@@ -681,7 +695,7 @@ fn heartbeats_start_only_once_logged_in_and_an_unanswered_login_drops_the_link()
 /// launch finds on disk.
 fn killed_right_after_logout() -> serde_json::Value {
     let mut sdk = logged_in(ios_debug());
-    assert_eq!(app(&mut sdk, 1, AppCommand::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
+    assert_eq!(app(&mut sdk, 1, AppCall::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
     sdk.persisted()
 }
 
@@ -717,7 +731,7 @@ fn a_pending_logout_survives_kills_until_the_server_confirms_it() {
 fn a_login_asked_for_while_a_pending_logout_runs_starts_once_it_is_done() {
     let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
     drain(&mut sdk);
-    let carol = AppCommand::Login { user: "carol".into(), token: "tok-c".into() };
+    let carol = AppCall::Login { user: "carol".into(), token: Some("tok-c".into()) };
     assert_eq!(app(&mut sdk, 5, carol), vec![], "queued behind alice's logout, not refused");
     feed(&mut sdk, 10, SdkInput::Connected);
     server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 });
@@ -732,24 +746,38 @@ fn a_login_asked_for_while_a_pending_logout_runs_starts_once_it_is_done() {
 }
 
 #[test]
+fn a_logout_after_a_login_queued_behind_a_pending_logout_cancels_that_login() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), Some(killed_right_after_logout()));
+    drain(&mut sdk);
+    let carol = AppCall::Login { user: "carol".into(), token: Some("tok-c".into()) };
+    app(&mut sdk, 5, carol);
+    assert_eq!(app(&mut sdk, 6, AppCall::Logout), vec![ev(AppEvent::LoggedOut { user: "carol".into() })]);
+    feed(&mut sdk, 10, SdkInput::Connected);
+    server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 });
+    let o = server(&mut sdk, 12, ServerFrame::LogoutOk { req: 2 });
+    assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
+    assert!(!o.contains(&SdkOutput::Connect), "carol's login never starts: {o:?}");
+}
+
+#[test]
 fn a_logout_on_a_kicked_out_device_completes_locally_and_is_reported() {
     let mut sdk = logged_in(ios_debug());
     server(&mut sdk, 1, ServerFrame::KickedOut);
-    assert_eq!(app(&mut sdk, 2, AppCommand::Logout), vec![ev(AppEvent::LoggedOut { user: "alice".into() })]);
+    assert_eq!(app(&mut sdk, 2, AppCall::Logout), vec![ev(AppEvent::LoggedOut { user: "alice".into() })]);
     assert_eq!(drain(&mut sdk), vec![]);
 }
 
 #[test]
 fn a_logout_when_nobody_ever_logged_in_fails_with_6000121() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    let o = app(&mut sdk, 0, AppCommand::Logout);
+    let o = app(&mut sdk, 0, AppCall::Logout);
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::LogoutFailed { code: 6_000_121, .. } }]), "{o:?}");
 }
 
 #[test]
 fn a_kick_out_during_a_logout_completes_it() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCommand::Logout);
+    app(&mut sdk, 1, AppCall::Logout);
     let o = server(&mut sdk, 2, ServerFrame::KickedOut);
     assert!(o.contains(&ev(AppEvent::LoggedOut { user: "alice".into() })), "{o:?}");
     let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
@@ -759,7 +787,7 @@ fn a_kick_out_during_a_logout_completes_it() {
 #[test]
 fn a_message_to_oneself_is_refused_locally_with_6000001_and_nothing_is_sent() {
     let mut sdk = logged_in(ios_debug());
-    let o = app(&mut sdk, 1, AppCommand::Send { to: "alice".into(), text: "note".into(), push: None });
+    let o = app(&mut sdk, 1, AppCall::Send { to: "alice".into(), text: "note".into(), push: None });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, to, .. } }] if to.as_str() == "alice"),
         "{o:?}"
@@ -770,14 +798,14 @@ fn a_message_to_oneself_is_refused_locally_with_6000001_and_nothing_is_sent() {
 fn an_oversized_text_or_push_config_is_refused_locally_and_nothing_is_sent() {
     let mut sdk = logged_in(ios_debug());
     let huge = "x".repeat(2 << 20);
-    let o = app(&mut sdk, 1, AppCommand::Send { to: "bob".into(), text: huge.clone(), push: None });
+    let o = app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: huge.clone(), push: None });
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
     let push = Some(PushConfig { title: "t".into(), content: huge, payload: String::new() });
-    let o = app(&mut sdk, 2, AppCommand::Send { to: "bob".into(), text: "hi".into(), push });
+    let o = app(&mut sdk, 2, AppCall::Send { to: "bob".into(), text: "hi".into(), push });
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
     // The largest text ZIM allows still goes out.
     let max = "x".repeat(crate::wire::limits::TEXT_MAX_BYTES);
-    let o = app(&mut sdk, 3, AppCommand::Send { to: "bob".into(), text: max, push: None });
+    let o = app(&mut sdk, 3, AppCall::Send { to: "bob".into(), text: max, push: None });
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Send { .. } }]), "{o:?}");
 }
 
@@ -810,7 +838,7 @@ fn an_explicit_ios_environment_overrides_the_build() {
         (Build::Release, IosEnvironment::Automatic, Environment::Production),
     ] {
         let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, build), None);
-        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: chosen });
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
         let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
         let expected_id = PushId::new(Vendor::Apns, expected, "t");
         assert!(
@@ -826,8 +854,8 @@ fn on_ios_an_explicit_environment_wins_over_the_android_debug_flag() {
         [(IosEnvironment::Production, Environment::Production), (IosEnvironment::Development, Environment::Development)]
     {
         let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
-        app(&mut sdk, 0, AppCommand::EnableDebug { debug: chosen == IosEnvironment::Production });
-        app(&mut sdk, 0, AppCommand::RegisterPush { ios_environment: chosen });
+        app(&mut sdk, 0, AppCall::EnableDebug { debug: chosen == IosEnvironment::Production });
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
         let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
         let expected_id = PushId::new(Vendor::Apns, expected, "t");
         assert!(
@@ -868,7 +896,7 @@ fn a_logout_before_the_login_reaches_the_server_still_goes_there_if_an_earlier_s
     app(&mut sdk, 0, login_command());
     // Tapped before the connection is even up: nothing of *this* login reached the server,
     // but last launch's session did, and its binding is still there.
-    assert_eq!(app(&mut sdk, 5, AppCommand::Logout), vec![], "not done until the server says so");
+    assert_eq!(app(&mut sdk, 5, AppCall::Logout), vec![], "not done until the server says so");
     let o = feed(&mut sdk, 10, SdkInput::Connected);
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
     assert_eq!(server(&mut sdk, 11, ServerFrame::LoginOk { req: 1 }), vec![out(ClientFrame::Logout { req: 2 })]);
@@ -882,7 +910,7 @@ fn a_logout_after_a_failed_login_carries_it_to_the_server_if_an_earlier_session_
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 100, SdkInput::Disconnected);
     tick(&mut sdk, 3_000); // LoginFailed (timeout)
-    assert_eq!(app(&mut sdk, 4_000, AppCommand::Logout), vec![SdkOutput::Connect]);
+    assert_eq!(app(&mut sdk, 4_000, AppCall::Logout), vec![SdkOutput::Connect]);
 }
 
 #[test]
@@ -892,5 +920,5 @@ fn a_login_the_app_died_waiting_for_still_counts_as_possibly_bound_at_the_next_l
     feed(&mut sdk, 1, SdkInput::Connected); // the Login frame leaves; the app dies before LoginOk
     let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
     app(&mut next, 10, login_command());
-    assert_eq!(app(&mut next, 15, AppCommand::Logout), vec![], "goes to the server, not finished locally");
+    assert_eq!(app(&mut next, 15, AppCall::Logout), vec![], "goes to the server, not finished locally");
 }

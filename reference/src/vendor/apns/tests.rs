@@ -374,9 +374,36 @@ fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is
         delivered,
         vec![(ConnId(2), id(2), TOPIC.to_owned()), (ConnId(2), id(3), "com.example.other".to_owned())]
     );
+    // Acknowledged, they are gone from the vendor for good.
+    for n in [id(2), id(3)] {
+        a.on_channel_frame(ConnId(2), DeviceToVendor::Ack { id: n });
+    }
     a.on_channel_close(ConnId(2));
     hello(&mut a, ConnId(3), "phone");
     assert_eq!(drain(&mut a), vec![]);
+}
+
+#[test]
+fn a_notification_sent_on_a_channel_that_breaks_before_the_ack_is_delivered_again() {
+    let id = |n: u64| format!("5e1f9b2c-0000-4000-8000-{n:012x}");
+    let (mut a, token) = sandbox_with_device();
+    hello(&mut a, ConnId(2), "phone");
+    drain(&mut a);
+    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(4)), Millis(1)).status, 200);
+    assert!(drain(&mut a).iter().any(|o| matches!(o, VendorOutput::ToDevice { channel: ConnId(2), .. })));
+    // The channel breaks before the phone acknowledged: stored again, and sent on the next.
+    a.on_channel_close(ConnId(2));
+    assert!(matches!(drain(&mut a).as_slice(), [VendorOutput::Event(VendorEvent::Notified { stored: true, .. })]));
+    hello(&mut a, ConnId(3), "phone");
+    let again = drain(&mut a);
+    assert!(
+        matches!(again.as_slice(), [VendorOutput::ToDevice { channel: ConnId(3), frame: VendorToDevice::Notification(n) }] if n.id == id(4)),
+        "{again:?}"
+    );
+    // A restart of the vendor's front end is the same as every channel breaking.
+    a.restart();
+    hello(&mut a, ConnId(4), "phone");
+    assert_eq!(drain(&mut a).iter().filter(|o| matches!(o, VendorOutput::ToDevice { .. })).count(), 1);
 }
 
 #[test]
