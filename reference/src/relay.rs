@@ -38,6 +38,9 @@ pub struct RelayConfig {
     pub epoch_unix_ms: u64,
     /// How long a vendor may hold a notification for an offline device.
     pub ttl_s: u64,
+    /// Which start of the relay process this is (0 the first): the `apns-id`s it mints
+    /// stay unique across restarts.
+    pub boot: u64,
 }
 
 impl Default for RelayConfig {
@@ -51,6 +54,7 @@ impl Default for RelayConfig {
             fcm_access_token: "ya29.zimsim-access-token".into(),
             epoch_unix_ms: 1_767_225_600_000,
             ttl_s: 86_400,
+            boot: 0,
         }
     }
 }
@@ -195,7 +199,7 @@ impl Relay {
             .header("apns-topic", self.config.apns_topic.clone())
             .header("apns-priority", "10")
             .header("apns-expiration", expires_s.to_string())
-            .header("apns-id", format!("21000000-0000-4000-8000-{call:012x}"))
+            .header("apns-id", format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot))
             .header("apns-collapse-id", req.message_id.to_string())
             .header("content-type", "application/json");
         (host.to_owned(), request)

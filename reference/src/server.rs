@@ -184,6 +184,8 @@ pub struct ZimServer {
     convs: BTreeMap<ConvKey, Vec<Message>>,
     user_convs: BTreeMap<UserId, BTreeSet<ConvKey>>,
     next_message_id: u64,
+    /// Durable, so connection numbers stay unique across restarts (traces name them).
+    next_conn_id: u64,
     outputs: VecDeque<ServerOutput>,
 }
 
@@ -201,6 +203,7 @@ impl ZimServer {
             convs: BTreeMap::new(),
             user_convs: BTreeMap::new(),
             next_message_id: 1,
+            next_conn_id: 1,
             outputs: VecDeque::new(),
         }
     }
@@ -232,6 +235,14 @@ impl ZimServer {
     /// When `tick` next has work to do (the earliest presence timeout).
     pub fn next_deadline(&self) -> Option<Millis> {
         self.sessions.values().map(|s| s.last_seen.plus(self.config.heartbeat_timeout_ms)).min()
+    }
+
+    /// A number for a connection the shell just accepted, never used before by this server
+    /// (restarts included).
+    pub fn next_conn(&mut self) -> ConnId {
+        let conn = ConnId(self.next_conn_id);
+        self.next_conn_id += 1;
+        conn
     }
 
     pub fn on_connect(&mut self, conn: ConnId, _now: Millis) {

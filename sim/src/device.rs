@@ -87,9 +87,9 @@ struct Device<C: Connector> {
     channel: Option<Link<DeviceToVendor>>,
     /// Token requests not yet answered (resent if the channel reconnects).
     token_requests: Vec<(u64, Vendor)>,
-    /// Vendor notification IDs the OS has handled: a notification redelivered after a
-    /// broken channel is acknowledged again but shown once.
-    seen: BTreeSet<String>,
+    /// Vendor deliveries the OS has handled: a notification redelivered after a broken
+    /// channel is acknowledged again but shown once.
+    seen: BTreeSet<u64>,
     network: bool,
     limbo: Vec<Dead>,
     next_req: u64,
@@ -281,8 +281,8 @@ impl<C: Connector> Device<C> {
                 self.feed(SdkInput::VendorTokenFailed { vendor, reason });
             }
             IoEvent::Vendor(_, VendorToDevice::Notification(n)) => {
-                self.to_vendor(DeviceToVendor::Ack { id: n.id.clone() });
-                if self.seen.insert(n.id.clone()) {
+                self.to_vendor(DeviceToVendor::Ack { delivery: n.delivery });
+                if self.seen.insert(n.delivery) {
                     self.on_notification(n);
                 }
             }

@@ -62,7 +62,7 @@ impl Profile {
     fn shape(self) -> Shape {
         match self {
             Profile::Small => Shape { devices: 2..=3, users: 2, ops: 3..7, gap_ms: 200..6_000 },
-            Profile::Default => Shape { devices: 6..=8, users: 4, ops: 7..12, gap_ms: 500..9_000 },
+            Profile::Default => Shape { devices: 6..=8, users: 4, ops: 7..12, gap_ms: 500..7_500 },
             Profile::Large => Shape { devices: 200..=300, users: 60, ops: 2..5, gap_ms: 1_000..20_000 },
         }
     }

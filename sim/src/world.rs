@@ -124,8 +124,11 @@ pub fn run_observed(
     }
     {
         let (env, config, make) = (env.clone(), relay_config.clone(), parts.relay.clone());
+        let boots = Rc::new(std::cell::Cell::new(0));
         sim.host(topology::ZPNS.host, move || {
-            let (env, core) = (env.clone(), make(config.clone()));
+            // The relay keeps nothing across a restart but the count of its starts.
+            let config = RelayConfig { boot: boots.replace(boots.get() + 1), ..config.clone() };
+            let (env, core) = (env.clone(), make(config));
             async move {
                 let listener = SimListener::bind(topology::ZPNS.port).await?;
                 shell::relay::run(listener, SimConnector, core, Rc::new(env)).await?;

@@ -173,7 +173,9 @@ impl Invariant for LogoutClearsPushId {
                     for other in theirs {
                         w.open(device, &other, i, None);
                     }
-                    if w.pending.contains_key(&(device.clone(), user.clone())) {
+                    // Judged only while the app runs: a login a killed app left in flight (a
+                    // slow link) is no choice of the SDK's; its next launch must log out.
+                    if w.pending.contains_key(&(device.clone(), user.clone())) && w.logins.contains_key(device) {
                         w.must_log_out.insert(*conn, (device.clone(), user.clone()));
                     }
                 }

@@ -160,7 +160,7 @@ impl Apns {
                 uuid_from(self.env, self.next_id - 1)
             }
         };
-        Ok(DeviceNotification { id, app: issued.app.clone(), payload })
+        Ok(DeviceNotification { id, app: issued.app.clone(), payload, delivery: 0 })
     }
 }
 

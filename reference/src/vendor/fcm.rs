@@ -160,6 +160,7 @@ impl Fcm {
                 id: name.clone(),
                 app: issued.app.clone(),
                 payload: Value::Object(message.clone()),
+                delivery: 0,
             };
             self.dir.deliver(&device, n);
         }

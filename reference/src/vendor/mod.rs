@@ -46,9 +46,10 @@ pub enum DeviceToVendor {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         project: Option<String>,
     },
-    /// The device has notification `id`: the vendor may forget it. Until then it is
-    /// redelivered on the device's next channel, so a channel that breaks loses nothing.
-    Ack { id: String },
+    /// The device has the notification of this `delivery`: the vendor may forget it.
+    /// Until then it is redelivered on the device's next channel, so a channel that breaks
+    /// loses nothing.
+    Ack { delivery: u64 },
 }
 
 /// Vendor to device.
@@ -67,6 +68,11 @@ pub struct DeviceNotification {
     pub id: String,
     pub app: String,
     pub payload: serde_json::Value,
+    /// The vendor's own number for this delivery (0 until the vendor takes it on): the
+    /// device acknowledges it, and a redelivery after a broken channel carries the same
+    /// one. Unlike `id`, which the provider may choose, it is unique per vendor.
+    #[serde(default)]
+    pub delivery: u64,
 }
 
 /// Facts a vendor establishes, for the trace and the checkers.
@@ -123,6 +129,7 @@ pub struct Directory {
     online: BTreeMap<DeviceId, ConnId>,
     /// Notifications sent on a channel and not yet acknowledged by the device.
     unacked: BTreeMap<ConnId, Vec<DeviceNotification>>,
+    next_delivery: u64,
     stored: BTreeMap<DeviceId, VecDeque<DeviceNotification>>,
     outputs: VecDeque<VendorOutput>,
 }
@@ -145,6 +152,7 @@ impl Directory {
             channels: BTreeMap::new(),
             online: BTreeMap::new(),
             unacked: BTreeMap::new(),
+            next_delivery: 1,
             stored: BTreeMap::new(),
             outputs: VecDeque::new(),
         }
@@ -207,9 +215,9 @@ impl Directory {
                     self.send_notification(channel, n);
                 }
             }
-            DeviceToVendor::Ack { id } => {
+            DeviceToVendor::Ack { delivery } => {
                 if let Some(pending) = self.unacked.get_mut(&channel) {
-                    pending.retain(|n| n.id != id);
+                    pending.retain(|n| n.delivery != delivery);
                 }
             }
             DeviceToVendor::RequestToken { req, app, project } => {
@@ -244,7 +252,11 @@ impl Directory {
     }
 
     /// Sends a notification to the device now, or stores it under the vendor's policy.
-    pub fn deliver(&mut self, device: &DeviceId, n: DeviceNotification) {
+    pub fn deliver(&mut self, device: &DeviceId, mut n: DeviceNotification) {
+        if n.delivery == 0 {
+            n.delivery = self.next_delivery;
+            self.next_delivery += 1;
+        }
         if let Some(&channel) = self.online.get(device) {
             self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
             return self.send_notification(channel, n);

@@ -54,12 +54,10 @@ pub async fn run<L: Listener, C: Connector>(
     let pushes = spawn_relay_client(connector, env.clone());
 
     // Accept loop: number connections and start their reader and writer tasks.
-    let accept_tx = tx.clone();
+    let (accept_tx, numbers) = (tx.clone(), core.clone());
     tokio::task::spawn_local(async move {
-        let mut next = 1;
         while let Ok(stream) = listener.accept().await {
-            let conn = ConnId(next);
-            next += 1;
+            let conn = numbers.borrow_mut().next_conn();
             let (read, write) = tokio::io::split(stream);
             let (out_tx, out_rx) = mpsc::unbounded_channel();
             let reader = tokio::task::spawn_local(read_loop(conn, read, accept_tx.clone()));

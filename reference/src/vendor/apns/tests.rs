@@ -174,6 +174,7 @@ fn a_valid_request_delivers_a_notification_to_the_connected_device() {
                     id: ID.into(),
                     app: TOPIC.into(),
                     payload: serde_json::from_str(BODY).expect("json"),
+                    delivery: 1,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -375,8 +376,8 @@ fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is
         vec![(ConnId(2), id(2), TOPIC.to_owned()), (ConnId(2), id(3), "com.example.other".to_owned())]
     );
     // Acknowledged, they are gone from the vendor for good.
-    for n in [id(2), id(3)] {
-        a.on_channel_frame(ConnId(2), DeviceToVendor::Ack { id: n });
+    for delivery in [2, 3] {
+        a.on_channel_frame(ConnId(2), DeviceToVendor::Ack { delivery });
     }
     a.on_channel_close(ConnId(2));
     hello(&mut a, ConnId(3), "phone");

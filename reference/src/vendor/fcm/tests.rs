@@ -166,6 +166,7 @@ fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
                     id: name.into(),
                     app: APP.into(),
                     payload: body["message"].clone(),
+                    delivery: 1,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
