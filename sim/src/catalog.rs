@@ -13,6 +13,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("user-switch", "carol logs in on alice's phone without logging alice out or registering push"),
     ("logout-then-kill", "alice taps Log out and the app dies in the same millisecond; it relaunches"),
     ("relogin-killed", "alice logs out, logs in again, and the app dies before the answer arrives"),
+    ("phone-offline", "alice's phone loses its network while bob writes; it comes back and catches up"),
+    ("server-crash", "the ZIM server crashes and restarts; stored messages and PushID bindings survive it"),
 ];
 
 /// The built-in scenario called `name`.
@@ -22,6 +24,8 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "user-switch" => user_switch(),
         "logout-then-kill" => logout_then_kill(),
         "relogin-killed" => relogin_killed(),
+        "phone-offline" => phone_offline(),
+        "server-crash" => server_crash(),
         _ => return None,
     })
 }
@@ -171,6 +175,39 @@ fn relogin_killed() -> Scenario {
         .at(10_000, "bob-phone", send("alice", "after your relogin"))
         .at(40_000, "alice-phone", Action::LAUNCH_APP)
         .at(40_500, "alice-phone", login("alice"))
+        .build()
+}
+
+/// alice's phone loses its network at 5 s with the app running: the server hears nothing
+/// and keeps her session until it times out. bob writes at 8 s (delivered into the dead
+/// connection, never acked, so pushed when the session times out) and at 25 s (pushed at
+/// once). At 40 s the network returns: the notification waiting at APNs arrives, the SDK
+/// reconnects and syncs both messages.
+fn phone_offline() -> Scenario {
+    alice_and_bob("phone-offline")
+        .config(ScenarioConfig { settle_ms: 20_000, ..ScenarioConfig::default() })
+        .at(5_000, "alice-phone", Action::NETWORK_OFF)
+        .at(8_000, "bob-phone", send("alice", "while your phone is offline"))
+        .at(25_000, "bob-phone", send("alice", "after your session timed out"))
+        .at(40_000, "alice-phone", Action::NETWORK_ON)
+        .build()
+}
+
+/// alice's app is killed; bob's first message is pushed to her. The ZIM server crashes at
+/// 26 s and restarts at 30 s: every session ends, but the stored message, the sequence and
+/// alice's PushID binding survive, so bob's second message (after his SDK reconnects) is
+/// pushed to her too and takes the next sequence number. alice relaunches at 50 s and syncs
+/// both.
+fn server_crash() -> Scenario {
+    alice_and_bob("server-crash")
+        .at(5_000, "alice-phone", Action::KILL_APP)
+        .at(25_000, "bob-phone", send("alice", "before the crash"))
+        .world(26_000, WorldStep::Crash { host: "zim".into() })
+        .world(30_000, WorldStep::Bounce { host: "zim".into() })
+        .at(40_000, "bob-phone", send("alice", "after the restart"))
+        .at(50_000, "alice-phone", Action::LAUNCH_APP)
+        .at(50_100, "alice-phone", register())
+        .at(50_500, "alice-phone", login("alice"))
         .build()
 }
 

@@ -582,6 +582,51 @@ mod strictness {
     }
 
     #[test]
+    fn world_steps_read_flat_and_name_real_hosts_without_a_device() {
+        let text = r#"{"name":"x","devices":[{"id":"d","platform":"ios","build":"debug"}],"steps":[
+            {"at_ms":1,"do":"partition","a":"farm-0","b":"zim"},
+            {"at_ms":2,"do":"crash","host":"zpns"},
+            {"at_ms":3,"do":"latency","a":"zpns","b":"fcm","ms":900},
+            {"at_ms":4,"device":"d","do":"network_off"},
+            {"at_ms":5,"do":"heal"}]}"#;
+        let s = Scenario::from_json(text).unwrap();
+        assert_eq!(s.steps[0].action, Action::World(WorldStep::Partition { a: "farm-0".into(), b: "zim".into() }));
+        assert_eq!(s.steps[3], Step::on(4, "d", Action::NETWORK_OFF));
+        assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+    }
+
+    #[test]
+    fn misplaced_or_unknown_world_steps_are_refused_with_one_line() {
+        for (step, says) in [
+            (r#"{"at_ms":5,"device":"d","do":"crash","host":"zim"}"#, "step 1 (crash): a world step names no device"),
+            (r#"{"at_ms":5,"do":"kill_app"}"#, "step 1 (kill_app): a device step needs a \"device\""),
+            (r#"{"at_ms":5,"do":"crash","host":"db"}"#, "step 1 (crash): unknown host \"db\"; hosts: zim, zpns"),
+            (r#"{"at_ms":5,"do":"partition","a":"zim","b":"zim"}"#, "a link joins two different hosts"),
+            (r#"{"at_ms":5,"do":"crash","host":"farm-0"}"#, "the device farm cannot crash"),
+            (r#"{"at_ms":5,"do":"explode"}"#, "unknown variant `explode`"),
+        ] {
+            let err = Scenario::from_json(&one_step(step)).unwrap_err().to_string();
+            assert!(err.contains(says), "{step}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn every_action_name_is_listed_once_and_routes_to_its_owner() {
+        let mut all: Vec<&str> = [DeviceStep::NAMES, AppCall::NAMES, WorldStep::NAMES].concat();
+        all.sort_unstable();
+        let mut listed = ACTION_NAMES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(all, listed);
+    }
+
+    #[test]
+    fn a_device_may_not_take_a_host_name() {
+        let text = r#"{"name":"x","devices":[{"id":"zim","platform":"ios","build":"debug"}],"steps":[]}"#;
+        assert!(Scenario::from_json(text).unwrap_err().to_string().contains("is the name of a host"));
+    }
+
+    #[test]
     fn a_utf8_byte_order_mark_at_the_start_is_accepted() {
         let text = format!("\u{feff}{}", Scenario::canonical().to_json());
         assert_eq!(Scenario::from_json(&text).unwrap(), Scenario::canonical());

@@ -3,4 +3,5 @@
 
 mod defects;
 mod explore;
+mod faults;
 mod races;

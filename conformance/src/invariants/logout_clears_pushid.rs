@@ -306,6 +306,7 @@ mod tests {
     use super::LogoutClearsPushId;
     use zimsim_reference::server::SessionEnd;
     use zimsim_reference::wire::ClientFrame;
+    use zimsim_sim::scenario::WorldStep;
     use zimsim_sim::trace::{Event, Record};
 
     const PHONE: &str = "ios-alice";
@@ -531,6 +532,22 @@ mod tests {
             "{details:?}"
         );
         assert!(details.iter().any(|d| d.contains("notified of m7 for alice")), "{details:?}");
+    }
+
+    #[test]
+    fn the_grace_after_a_relaunch_waits_out_a_server_crash() {
+        // The server is down from 9 s to 30 s: the relaunched SDK cannot finish before it is
+        // back, and finishing 2 s after the restart is in time.
+        let crash = |step| Event::Step { action: zimsim_sim::scenario::Action::World(step) };
+        let p = push_id("tok-a");
+        let mut trace = logout_then_killed_then_relaunched();
+        trace.insert(trace.len() - 1, rec(9_000, "world", crash(WorldStep::Crash { host: "zim".into() })));
+        trace.push(rec(30_000, "world", crash(WorldStep::Bounce { host: "zim".into() })));
+        trace.push(rec(32_000, ZIM, session_opened("alice", PHONE)));
+        trace.push(rec(32_010, ZIM, frame_in(1, ClientFrame::Logout { req: 2 })));
+        trace.push(rec(32_010, ZIM, unbound("alice", &p)));
+        trace.push(rec(32_010, ZIM, session_ended("alice", PHONE, SessionEnd::Logout)));
+        assert_verdict(&check(&trace), Status::Held, 1);
     }
 
     #[test]

@@ -234,3 +234,49 @@ impl<'t> Tally<'t> {
         }
     }
 }
+
+#[cfg(test)]
+mod outage_tests {
+    use super::testkit::rec;
+    use super::Outages;
+    use zimsim_reference::ids::DeviceId;
+    use zimsim_reference::Millis;
+    use zimsim_sim::scenario::{Action, WorldStep};
+    use zimsim_sim::trace::Event;
+
+    fn world(step: WorldStep) -> Event {
+        Event::Step { action: Action::World(step) }
+    }
+
+    #[test]
+    fn grace_counts_only_time_the_device_could_reach_the_server() {
+        let trace = vec![
+            rec(1_000, "world", world(WorldStep::Crash { host: "zim".into() })),
+            rec(4_000, "world", world(WorldStep::Bounce { host: "zim".into() })),
+            rec(6_000, "phone", Event::Step { action: Action::NETWORK_OFF }),
+            rec(9_000, "phone", Event::Step { action: Action::NETWORK_ON }),
+            rec(20_000, "world", world(WorldStep::Partition { a: "farm-0".into(), b: "zim".into() })),
+        ];
+        let o = Outages::of(&trace);
+        let (phone, other) = (DeviceId::from("phone"), DeviceId::from("other"));
+        // From 0: 1 s of reach, down 1..4, 2 s more (to 6), the phone off 6..9, then 7 s.
+        assert_eq!(o.deadline(&phone, Millis(0), 10_000), Some(Millis(16_000)));
+        // Another phone is only cut off by the server's crash.
+        assert_eq!(o.deadline(&other, Millis(0), 10_000), Some(Millis(13_000)));
+        // Inside an outage that never ends, there is no deadline.
+        assert_eq!(o.deadline(&phone, Millis(19_000), 10_000), None);
+        assert_eq!(o.deadline(&phone, Millis(10_000), 5_000), Some(Millis(15_000)));
+    }
+
+    #[test]
+    fn overlapping_faults_and_the_heal_end_together() {
+        let trace = vec![
+            rec(1_000, "world", world(WorldStep::Crash { host: "zim".into() })),
+            rec(2_000, "world", world(WorldStep::Latency { a: "zim".into(), b: "farm-0".into(), ms: 900 })),
+            rec(3_000, "world", world(WorldStep::Bounce { host: "zim".into() })),
+            rec(5_000, "world", world(WorldStep::Heal)),
+        ];
+        let o = Outages::of(&trace);
+        assert_eq!(o.deadline(&DeviceId::from("phone"), Millis(0), 2_000), Some(Millis(6_000)));
+    }
+}

@@ -72,6 +72,7 @@ async fn accept_devices<D: Listener>(mut listener: D, shell: Rc<Shell>) {
             }
             shell.channels.borrow_mut().remove(&channel);
             shell.core.borrow_mut().on_channel_close(channel);
+            drain(&shell); // what the channel left unacknowledged goes out again now
             writer.abort();
         });
     }

@@ -1,0 +1,101 @@
+//! Faults seen from the phone: what a user sees when their phone loses its network or the
+//! ZIM server crashes, checked over several seeds on the built-in fault scenarios.
+
+use zimsim_reference::client::{AppEvent, Via};
+use zimsim_reference::server::{ServerEvent, SessionEnd};
+use zimsim_sim::catalog;
+use zimsim_sim::trace::{Event, Record};
+
+const SEEDS: std::ops::Range<u64> = 1..6;
+
+fn runs(name: &str) -> Vec<(u64, Vec<Record>)> {
+    let scenario = catalog::builtin(name).expect("built in");
+    SEEDS
+        .map(|seed| {
+            let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
+            assert!(report.passed(), "{name} seed {seed}: {}", report.to_human());
+            (seed, out.trace)
+        })
+        .collect()
+}
+
+/// (time, text) of every message alice's app surfaced, and how.
+fn surfaced(trace: &[Record]) -> Vec<(u64, String, Via)> {
+    trace
+        .iter()
+        .filter(|r| r.src == "alice-phone")
+        .filter_map(|r| match &r.event {
+            Event::App { event: AppEvent::MessageReceived { message, via, .. } } => {
+                let text = serde_json::to_value(&message.body).ok()?["text"].as_str()?.to_owned();
+                Some((r.t.0, text, *via))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Times at which a notification about a message for alice reached her phone.
+fn notified(trace: &[Record]) -> Vec<(u64, u64)> {
+    trace
+        .iter()
+        .filter(|r| r.src == "alice-phone")
+        .filter_map(|r| match &r.event {
+            Event::Notification { notification, .. } => Some((r.t.0, notification.message_id?.0)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_phone_off_the_network_catches_up_once_when_it_returns_and_not_before() {
+    for (seed, trace) in runs("phone-offline") {
+        let got = surfaced(&trace);
+        let texts: Vec<&str> = got.iter().map(|(_, t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["while your phone is offline", "after your session timed out"], "seed {seed}: {got:?}");
+        assert!(got.iter().all(|(t, _, via)| *t >= 40_000 && *via == Via::Sync), "seed {seed}: {got:?}");
+        // The server learned nothing at 5 s: the session lasted until its timeout.
+        let ended = trace.iter().find_map(|r| match &r.event {
+            Event::Server { event: ServerEvent::SessionEnded { user, reason, .. } } if user.as_str() == "alice" => {
+                Some((r.t.0, *reason))
+            }
+            _ => None,
+        });
+        assert!(
+            matches!(ended, Some((t, SessionEnd::Timeout)) if (15_000..30_000).contains(&t)),
+            "seed {seed}: {ended:?}"
+        );
+        // What APNs held for the phone arrives when the network returns, not before.
+        let notes = notified(&trace);
+        assert!(!notes.is_empty() && notes.iter().all(|(t, _)| *t >= 40_000), "seed {seed}: {notes:?}");
+    }
+}
+
+#[test]
+fn a_server_crash_keeps_stored_messages_sequences_and_push_bindings() {
+    for (seed, trace) in runs("server-crash") {
+        let restarts = trace
+            .iter()
+            .filter(|r| {
+                matches!(
+                    &r.event,
+                    Event::Server { event: ServerEvent::SessionEnded { reason: SessionEnd::ServerRestart, .. } }
+                )
+            })
+            .count();
+        assert_eq!(restarts, 1, "seed {seed}: bob's session ends with the process (alice's had timed out)");
+        // Both messages pushed to alice's phone: the binding outlived the crash.
+        let notes: Vec<u64> = notified(&trace).into_iter().map(|(_, m)| m).collect();
+        assert_eq!(notes.len(), 2, "seed {seed}: {notes:?}");
+        // The conversation's sequence went on where it was.
+        let seqs: Vec<u64> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Server { event: ServerEvent::MessageAccepted { seq, .. } } => Some(*seq),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seqs, [1, 2], "seed {seed}");
+        let texts: Vec<String> = surfaced(&trace).into_iter().map(|(_, t, _)| t).collect();
+        assert_eq!(texts, ["before the crash", "after the restart"], "seed {seed}");
+    }
+}
