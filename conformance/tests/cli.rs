@@ -4,7 +4,7 @@ use serde_json::Value;
 use std::process::{Command, Output};
 
 fn zimsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zimsim")).args(args).output().expect("zimsim runs")
+    Command::new(env!("CARGO_BIN_EXE_zimsim")).args(args).env_remove("RUST_LOG").output().expect("zimsim runs")
 }
 
 fn json(out: &Output) -> Value {
@@ -286,6 +286,21 @@ fn explore_under_a_mutant_fails_saves_the_scenario_and_it_replays_to_the_same_vi
     let doc = json(&again);
     let verdict = doc["invariants"].as_array().unwrap().iter().find(|i| i["name"] == "exactly-once-delivery").unwrap();
     assert_eq!(verdict["status"], "violated");
+}
+
+#[test]
+fn rust_log_turns_on_logs_on_stderr_and_leaves_the_trace_alone() {
+    let args = ["run", "--seed", "3", "--scenario", "server-crash", "--format", "json"];
+    let quiet = zimsim(&args);
+    assert!(quiet.stderr.is_empty(), "no logs unless asked: {}", String::from_utf8_lossy(&quiet.stderr));
+    let logged = Command::new(env!("CARGO_BIN_EXE_zimsim"))
+        .args(args)
+        .env("RUST_LOG", "zimsim_sim=debug,zimsim::trace=debug")
+        .output()
+        .expect("zimsim runs");
+    let log = String::from_utf8_lossy(&logged.stderr);
+    assert!(log.contains("world step") && log.contains("session_ended"), "{log}");
+    assert_eq!(json(&quiet)["trace_hash"], json(&logged)["trace_hash"]);
 }
 
 #[test]

@@ -254,6 +254,7 @@ impl<C: Connector> Device<C> {
             }
             IoEvent::ChannelDown(n) => {
                 if self.current_channel() == Some(n) {
+                    tracing::debug!(device = %self.setup.id, "push channel down; reopening in {CHANNEL_RETRY:?}");
                     self.channel = None;
                     let retry = self.io_tx.clone();
                     tokio::task::spawn_local(async move {

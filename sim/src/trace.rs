@@ -189,7 +189,9 @@ pub struct SimEnv {
 impl SimEnv {
     /// Records from outside any host (the driver loop), at the simulation's time `t`.
     pub fn record_at(&self, t: Millis, src: Source, event: Event) {
-        self.records.borrow_mut().push(Record { t, src, event });
+        let r = Record { t, src, event };
+        log(&r);
+        self.records.borrow_mut().push(r);
     }
 
     pub fn take(&self) -> Vec<Record> {
@@ -197,14 +199,26 @@ impl SimEnv {
     }
 }
 
+/// The simulated time, when called from inside a simulated host (for log lines).
+pub fn sim_now() -> Option<Millis> {
+    turmoil::sim_elapsed().map(|d| Millis(d.as_millis() as u64))
+}
+
+/// Mirrors a record to the log (`RUST_LOG=zimsim::trace=debug`). Logs are for people
+/// watching a run; they are never part of the trace or its hash.
+fn log(r: &Record) {
+    tracing::debug!(target: "zimsim::trace", t = %r.t, src = %r.src, "{}", serde_json::to_string(&r.event).unwrap_or_default());
+}
+
 impl Env for SimEnv {
     fn now(&self) -> Millis {
-        Millis(turmoil::sim_elapsed().map_or(0, |d| d.as_millis() as u64))
+        sim_now().unwrap_or_default()
     }
 
     fn record(&self, src: Source, event: Event) {
-        let t = self.now();
-        self.records.borrow_mut().push(Record { t, src, event });
+        let r = Record { t: self.now(), src, event };
+        log(&r);
+        self.records.borrow_mut().push(r);
     }
 }
 
@@ -238,8 +252,9 @@ impl Env for RealEnv {
     }
 
     fn record(&self, src: Source, event: Event) {
-        let t = self.now();
-        self.records.borrow_mut().push(Record { t, src, event });
+        let r = Record { t: self.now(), src, event };
+        log(&r);
+        self.records.borrow_mut().push(r);
     }
 }
 

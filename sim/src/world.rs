@@ -95,6 +95,8 @@ pub fn run_observed(
     progress: &mut dyn FnMut(Millis, Millis),
 ) -> Result<RunOutput, SimError> {
     let cfg = &scenario.config;
+    // Every log line of this run (hosts are polled on this thread) carries its seed.
+    let _run = tracing::info_span!("run", seed, scenario = %scenario.name).entered();
     let end = Duration::from_millis(scenario.end_ms());
     let mut sim = turmoil::Builder::new()
         .rng_seed(seed)
@@ -181,6 +183,7 @@ pub fn run_observed(
         let now = sim.elapsed().as_millis() as u64;
         while world_steps.front().is_some_and(|(at, _)| *at <= now) {
             let (_, step) = world_steps.pop_front().expect("checked");
+            tracing::info!(at_ms = now, ?step, "world step");
             env.record_at(Millis(now), Source::World, Event::Step { action: Action::World(step.clone()) });
             world.apply(&mut sim, step);
         }

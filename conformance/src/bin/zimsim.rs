@@ -130,7 +130,27 @@ enum ReplayFormat {
     Html,
 }
 
+/// Logs to stderr when `RUST_LOG` asks for them (off otherwise), stamped with simulated
+/// time. Logs are for watching a run; the trace is the record of it.
+fn init_logging() {
+    let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() else { return };
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_timer(SimClock).init();
+}
+
+/// Simulated time for log lines (`-` outside a simulated host).
+struct SimClock;
+
+impl tracing_subscriber::fmt::time::FormatTime for SimClock {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        match zimsim_sim::trace::sim_now() {
+            Some(t) => write!(w, "{:>9}", t.to_string()),
+            None => write!(w, "{:>9}", "-"),
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    init_logging();
     match Cli::parse().command {
         Command::Run { world, trace: trace_file, format } => {
             let seed = world.seed;

@@ -34,6 +34,7 @@ pub async fn run<A: Listener, D: Listener>(
     env: Rc<dyn Env>,
     src: &'static str,
 ) -> io::Result<()> {
+    tracing::debug!(vendor = src, "vendor front end starting over its durable storage");
     core.borrow_mut().restart();
     let shell = Rc::new(Shell { core, channels: RefCell::default(), env, src: Source::Host(src) });
     drain(&shell);
@@ -70,6 +71,7 @@ async fn accept_devices<D: Listener>(mut listener: D, shell: Rc<Shell>) {
                 shell.core.borrow_mut().on_channel_frame(channel, frame);
                 drain(&shell);
             }
+            tracing::trace!(channel = channel.0, "device channel closed");
             shell.channels.borrow_mut().remove(&channel);
             shell.core.borrow_mut().on_channel_close(channel);
             drain(&shell); // what the channel left unacknowledged goes out again now

@@ -58,6 +58,7 @@ pub async fn run<L: Listener, C: Connector>(
     tokio::task::spawn_local(async move {
         while let Ok(stream) = listener.accept().await {
             let conn = numbers.borrow_mut().next_conn();
+            tracing::trace!(conn = conn.0, "accepted");
             let (read, write) = tokio::io::split(stream);
             let (out_tx, out_rx) = mpsc::unbounded_channel();
             let reader = tokio::task::spawn_local(read_loop(conn, read, accept_tx.clone()));
@@ -69,6 +70,7 @@ pub async fn run<L: Listener, C: Connector>(
     });
 
     let mut writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>> = BTreeMap::new();
+    tracing::debug!("ZIM server starting over its durable store");
     core.borrow_mut().restart(env.now());
     drain(&mut core.borrow_mut(), &mut writers, &pushes, &*env);
     loop {
@@ -208,9 +210,14 @@ fn spawn_relay_client<C: Connector>(connector: C, env: Rc<dyn Env>) -> mpsc::Unb
                     tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
                 }
                 let req = HttpRequest::post("/v1/push", body.clone()).header("content-type", "application/json");
-                if let Ok(resp) = client.send(req).await {
-                    status = Some(resp.status);
-                    break;
+                match client.send(req).await {
+                    Ok(resp) => {
+                        status = Some(resp.status);
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::debug!(message = %request.message_id, attempt, error = %e, "hand-over to the relay failed")
+                    }
                 }
             }
             env.record(SRC, Event::PushSubmitted { request, status });
