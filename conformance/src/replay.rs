@@ -14,6 +14,7 @@ use zimsim_reference::ids::ConnId;
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
+use zimsim_sim::scenario::{Action, DeviceStep, WorldStep};
 use zimsim_sim::trace::{to_human, Event, Record};
 
 /// Trace index -> the (invariant, detail) of every violation that points at it (`all`), or
@@ -203,7 +204,8 @@ pub fn html(report: &RunReport, trace: &[Record]) -> String {
          th{{position:sticky;top:0;background:#f4f4f4}}td.t{{color:#666;white-space:nowrap}}\
          tr.v td{{background:#ffd6d6}}tr.v td.hit{{background:#ff9b9b;font-weight:600}}\
          .held{{color:#176b2c}}.violated{{color:#b00020;font-weight:700}}.vacuous{{color:#777}}\
-         li a{{color:#b00020}}</style></head><body><h1>{}</h1><p>trace {} · {} records · {} ms simulated · <b>{}</b></p><ul>",
+         li a{{color:#b00020}}td.band{{background:#ffd98a;color:#6b4500;font-size:11px}}\
+         tr.f td{{background:#fff3cf}}</style></head><body><h1>{}</h1><p>trace {} · {} records · {} ms simulated · <b>{}</b></p><ul>",
         escape(&title),
         escape(&title),
         report.trace_hash,
@@ -229,16 +231,32 @@ pub fn html(report: &RunReport, trace: &[Record]) -> String {
         }
         o.push_str("</li>");
     }
-    o.push_str("</ul><table><tr><th>time</th>");
+    o.push_str("</ul><table><tr><th>time</th><th>faults</th>");
     for l in &lanes {
         let _ = write!(o, "<th>{}</th>", escape(l));
     }
     o.push_str("</tr>");
     let lines: Vec<String> = to_human(trace).lines().map(str::to_owned).collect();
+    let bands = fault_bands(trace);
     for (i, r) in trace.iter().enumerate() {
         let hit = marks.get(&i);
-        let class = if hit.is_some() { " class=\"v\"" } else { "" };
+        let is_fault =
+            matches!(&r.event, Event::Step { action: Action::World(_) | Action::NETWORK_OFF | Action::NETWORK_ON });
+        let class = match (hit.is_some(), is_fault) {
+            (true, _) => " class=\"v\"",
+            (false, true) => " class=\"f\"",
+            _ => "",
+        };
         let _ = write!(o, "<tr id=\"r{i}\"{class}><td class=\"t\">{}</td>", r.t);
+        // The faults in force: a band down the column while any lasts, named where it changes.
+        match &bands[i] {
+            (active, _) if active.is_empty() => o.push_str("<td></td>"),
+            (active, changed) => {
+                let all = active.join(", ");
+                let text = if *changed { escape(&all) } else { String::new() };
+                let _ = write!(o, "<td class=\"band\" title=\"{}\">{text}</td>", escape(&all));
+            }
+        }
         let full = lines.get(i).map(String::as_str).unwrap_or_default();
         for l in &lanes {
             if *l == r.src.as_str() {
@@ -257,6 +275,42 @@ pub fn html(report: &RunReport, trace: &[Record]) -> String {
     }
     o.push_str("</table></body></html>\n");
     o
+}
+
+/// For each record, the faults in force just after it (partitions, crashed hosts, slow
+/// links, phones off the network) and whether that set changed there.
+fn fault_bands(trace: &[Record]) -> Vec<(Vec<String>, bool)> {
+    let mut active: Vec<String> = Vec::new();
+    let mut out = Vec::with_capacity(trace.len());
+    for r in trace {
+        let before = active.clone();
+        let link = |a: &str, b: &str| if a <= b { format!("{a}–{b}") } else { format!("{b}–{a}") };
+        if let Event::Step { action } = &r.event {
+            let (add, remove) = match action {
+                Action::World(WorldStep::Partition { a, b }) => (Some(format!("partition {}", link(a, b))), None),
+                Action::World(WorldStep::Repair { a, b }) => (None, Some(format!("partition {}", link(a, b)))),
+                Action::World(WorldStep::Crash { host }) => (Some(format!("{host} down")), None),
+                Action::World(WorldStep::Bounce { host }) => (None, Some(format!("{host} down"))),
+                Action::World(WorldStep::Latency { a, b, ms }) => (Some(format!("{} {ms} ms", link(a, b))), None),
+                Action::World(WorldStep::Heal) => {
+                    active.retain(|f| f.ends_with(" offline"));
+                    (None, None)
+                }
+                Action::Device(DeviceStep::NetworkOff) => (Some(format!("{} offline", r.src)), None),
+                Action::Device(DeviceStep::NetworkOn) => (None, Some(format!("{} offline", r.src))),
+                _ => (None, None),
+            };
+            if let Some(f) = add.filter(|f| !active.contains(f)) {
+                active.push(f);
+            }
+            if let Some(f) = remove {
+                active.retain(|x| *x != f);
+            }
+        }
+        let changed = active != before || (out.is_empty() && !active.is_empty());
+        out.push((active.clone(), changed));
+    }
+    out
 }
 
 /// A few words for a record (the whole record is the cell's tooltip).

@@ -355,3 +355,15 @@ fn replay_as_html_is_one_page_with_the_violating_records_highlighted() {
     assert!(page.contains("<a href=\"#r"), "violations link to their records");
     assert!(page.contains("✗ no-cross-user-leak"));
 }
+
+#[test]
+fn replay_as_html_draws_each_fault_as_a_band_while_it_lasts() {
+    let out = zimsim(&["replay", "--scenario", "phone-offline", "--format", "html"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains("<th>faults</th>"));
+    // Named once where it starts, and a band on every row until the network returns.
+    assert_eq!(page.matches(">alice-phone offline<").count(), 1);
+    assert!(page.matches("class=\"band\" title=\"alice-phone offline\"").count() >= 5);
+    assert!(page.contains("<tr id=\"r") && page.contains(" class=\"f\""), "the fault steps themselves stand out");
+}
