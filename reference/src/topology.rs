@@ -19,8 +19,23 @@ pub struct Endpoint {
 pub const ZIM: Endpoint = Endpoint { host: "zim", port: 9000 };
 /// The ZPNs relay's HTTP API.
 pub const ZPNS: Endpoint = Endpoint { host: "zpns", port: 8080 };
-/// The host the simulated phones run in.
-pub const FARM: &str = "farm-0";
+/// The hosts the simulated phones run in: devices are dealt round-robin to as many farms
+/// as [`farms_for`] says, so a large world spreads over several hosts.
+pub const FARMS: [&str; 4] = ["farm-0", "farm-1", "farm-2", "farm-3"];
+/// The first farm (the only one in worlds of up to [`DEVICES_PER_FARM`] devices).
+pub const FARM: &str = FARMS[0];
+/// How many devices one farm host carries before the next one is used.
+pub const DEVICES_PER_FARM: usize = 1_000;
+
+/// How many farm hosts a world of `devices` devices uses.
+pub fn farms_for(devices: usize) -> usize {
+    devices.div_ceil(DEVICES_PER_FARM).clamp(1, FARMS.len())
+}
+
+/// Whether `host` is a device farm.
+pub fn is_farm(host: &str) -> bool {
+    FARMS.contains(&host)
+}
 
 /// A push vendor's host: its provider API and the channel its devices keep open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +92,7 @@ pub fn push_service(platform: Platform, build: Build) -> VendorHost {
 pub fn hosts() -> Vec<&'static str> {
     let mut all = vec![ZIM.host, ZPNS.host];
     all.extend(VENDORS.iter().map(|v| v.name));
-    all.push(FARM);
+    all.extend(FARMS);
     all
 }
 

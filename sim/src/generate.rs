@@ -30,7 +30,7 @@ pub enum Profile {
     Small,
     /// 6–8 devices, 4 users, 7–11 ops each (at least 40 steps), a minute or more of chaos.
     Default,
-    /// 200–300 devices and 60 users in the farm host, a few ops each.
+    /// 2000–3000 devices over 2–3 farm hosts and 600 users, a few ops each.
     Large,
 }
 
@@ -63,7 +63,7 @@ impl Profile {
         match self {
             Profile::Small => Shape { devices: 2..=3, users: 2, ops: 3..7, gap_ms: 200..6_000 },
             Profile::Default => Shape { devices: 6..=8, users: 4, ops: 7..12, gap_ms: 500..7_500 },
-            Profile::Large => Shape { devices: 200..=300, users: 60, ops: 2..5, gap_ms: 1_000..20_000 },
+            Profile::Large => Shape { devices: 2_000..=3_000, users: 600, ops: 2..5, gap_ms: 1_000..20_000 },
         }
     }
 }

@@ -363,7 +363,7 @@ impl Scenario {
                         {
                             return Err(bad_target("a link joins two different hosts"))
                         }
-                        WorldStep::Crash { host } | WorldStep::Bounce { host } if host == topology::FARM => {
+                        WorldStep::Crash { host } | WorldStep::Bounce { host } if topology::is_farm(host) => {
                             return Err(bad_target("the device farm cannot crash; kill apps or turn networks off"))
                         }
                         _ => {}

@@ -155,14 +155,16 @@ pub fn run_observed(
             }
         });
     }
-    {
+    let farms = topology::farms_for(scenario.devices.len());
+    for (index, name) in topology::FARMS.into_iter().take(farms).enumerate() {
         let (env, scenario, sdk) = (env.clone(), scenario.clone(), parts.sdk.clone());
         let (relay_config, server_config) = (relay_config.clone(), server_config.clone());
-        sim.host(topology::FARM, move || {
+        sim.host(name, move || {
             let (env, scenario, sdk) = (env.clone(), scenario.clone(), sdk.clone());
             let (relay_config, server_config) = (relay_config.clone(), server_config.clone());
             async move {
-                farm(SimConnector, scenario, sdk, relay_config, server_config, Rc::new(env)).await;
+                let share = Share { index, of: farms };
+                farm(SimConnector, scenario, share, sdk, relay_config, server_config, Rc::new(env)).await;
                 Ok(())
             }
         });
@@ -207,18 +209,33 @@ pub fn run_observed(
     })
 }
 
-/// The device farm: starts every device of the scenario and plays its steps on time. It
-/// never returns (devices keep running until the world stops).
+/// Which of a world's farms this is: it carries the scenario's devices whose position `i`
+/// has `i % of == index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Share {
+    /// The only farm of a world.
+    pub const ALL: Share = Share { index: 0, of: 1 };
+}
+
+/// A device farm: starts its share of the scenario's devices and plays their steps on
+/// time. It never returns (devices keep running until the world stops).
 pub async fn farm<C: Connector>(
     connector: C,
     scenario: Scenario,
+    share: Share,
     sdk: Rc<dyn SdkFactory>,
     relay: RelayConfig,
     server: ServerConfig,
     env: Rc<dyn Env>,
 ) {
     let mut inboxes = BTreeMap::new();
-    for spec in &scenario.devices {
+    let mine = scenario.devices.iter().enumerate().filter(|(i, _)| i % share.of == share.index);
+    for (_, spec) in mine {
         let push_service = topology::push_service(spec.platform, spec.build);
         let fcm_project = (push_service == topology::FCM).then(|| match spec.build {
             Build::Debug => relay.fcm_debug_project.clone(),
@@ -239,7 +256,8 @@ pub async fn farm<C: Connector>(
         tokio::task::spawn_local(device::run(setup, connector.clone(), sdk.clone(), rx, env.clone()));
     }
     for step in &scenario.steps {
-        let Some(device) = &step.device else { continue }; // world steps: the driver's
+        // World steps are the driver's; other farms' devices are theirs.
+        let Some(device) = step.device.as_ref().filter(|d| inboxes.contains_key(*d)) else { continue };
         let wait = step.at_ms.saturating_sub(env.now().0);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         env.record(Source::Device(device.clone()), Event::Step { action: step.action.clone() });

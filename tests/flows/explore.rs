@@ -3,8 +3,9 @@
 
 use zimsim_conformance::explore::{violates, Explore};
 use zimsim_conformance::mutants;
-use zimsim_sim::generate::{FaultMix, Profile};
+use zimsim_sim::generate::{generate, FaultMix, Profile};
 use zimsim_sim::scenario::Scenario;
+use zimsim_sim::trace::Event;
 
 fn explore(seeds: std::ops::Range<u64>, mutant: Option<mutants::Mutant>, out_dir: &std::path::Path) -> Explore {
     explore_with(seeds, FaultMix::None, mutant, out_dir)
@@ -62,5 +63,23 @@ fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_viol
         let scenario = Scenario::from_json(&text).expect("the saved scenario loads");
         assert!(violates(failure.seed, &scenario, Some(&m), m.breaks), "{}: the saved scenario replays", m.name);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_large_world_spreads_thousands_of_devices_over_several_farm_hosts_and_holds() {
+    let scenario = generate(1, Profile::Large, FaultMix::None);
+    assert!(scenario.devices.len() >= 2_000, "{}", scenario.devices.len());
+    let farms = zimsim_reference::topology::farms_for(scenario.devices.len());
+    assert!(farms >= 2, "{farms} farm hosts");
+    let (report, out) = zimsim_conformance::run_with_trace(1, &scenario, None).expect("run completes");
+    assert!(report.passed(), "{}", report.to_human());
+    // Every farm's devices came to life: each one's first device launched its app.
+    for index in 0..farms {
+        let id = &scenario.devices[index].id;
+        assert!(
+            out.trace.iter().any(|r| r.src.device() == Some(id) && matches!(r.event, Event::AppLaunched)),
+            "{id} on farm {index} never launched"
+        );
     }
 }

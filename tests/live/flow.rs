@@ -9,7 +9,7 @@ use zimsim_reference::wire::{Platform, PushConfig};
 use zimsim_sim::catalog::ScenarioBuilder;
 use zimsim_sim::scenario::{Action, Scenario, ScenarioConfig};
 use zimsim_sim::trace::{Env, Event, Record};
-use zimsim_sim::world::farm;
+use zimsim_sim::world::{farm, Share};
 
 /// alice (iOS debug) is killed, times out, gets a push through APNs sandbox, relaunches and
 /// syncs; then logs out, and a later message is not pushed. (Short timings: real time.)
@@ -51,7 +51,8 @@ async fn run_live(scenario: Scenario) -> Vec<Record> {
     let env: Rc<dyn Env> = Rc::new(world.env.clone());
     let end = Duration::from_millis(scenario.end_ms());
     let sdk = Rc::new(zimsim_reference::client::ReferenceSdkFactory);
-    let farm = tokio::task::spawn_local(farm(world.connector, scenario, sdk, world.relay, world.server, env));
+    let farm =
+        tokio::task::spawn_local(farm(world.connector, scenario, Share::ALL, sdk, world.relay, world.server, env));
     tokio::time::sleep(end).await;
     farm.abort();
     world.env.take()

@@ -99,8 +99,9 @@ impl Outages {
         use zimsim_sim::scenario::{Action, DeviceStep, WorldStep};
         use zimsim_sim::trace::Event;
         let zim = zimsim_reference::topology::ZIM.host;
-        let farm = zimsim_reference::topology::FARM;
-        let cuts_phones = |a: &str, b: &str| (a == farm && b == zim) || (a == zim && b == farm);
+        // Conservative: a cut between any farm and the server counts for every phone.
+        let is_farm = zimsim_reference::topology::is_farm;
+        let cuts_phones = |a: &str, b: &str| (is_farm(a) && b == zim) || (a == zim && is_farm(b));
         let mut o = Outages::default();
         let close = |list: &mut Vec<(Millis, Option<Millis>)>, t: Millis| {
             if let Some(last) = list.last_mut().filter(|l| l.1.is_none()) {
