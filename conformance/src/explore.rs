@@ -254,7 +254,13 @@ impl Explore {
             let first = r.violated[0].clone();
             let (scenario, shrunk) = if n < self.shrink_failures {
                 let mutant = self.mutant;
-                let still_fails = |s: &Scenario| violates(r.seed, s, mutant.as_ref(), &first);
+                // Under a mutant, a smaller world must still show the mutant's fault: the
+                // reference must hold there (a cut can break a world for everyone, e.g. a
+                // recipient who never comes back).
+                let still_fails = |s: &Scenario| {
+                    violates(r.seed, s, mutant.as_ref(), &first)
+                        && (mutant.is_none() || !violates(r.seed, s, None, &first))
+                };
                 (generate::shrink(r.seed, self.profile, self.faults, self.shrink_budget, still_fails), true)
             } else {
                 (generate::generate(r.seed, self.profile, self.faults), false)

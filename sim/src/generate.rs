@@ -308,7 +308,9 @@ pub fn generate(seed: u64, profile: Profile, mix: FaultMix) -> Scenario {
 
 /// Shrinks the world generated from `seed` while `fails` still says it fails, trying at
 /// most `budget` candidates, and returns the smallest failing scenario found (the original
-/// if nothing smaller fails).
+/// if nothing smaller fails). Two phases: proptest's value tree (fewer and simpler draws)
+/// with half the budget, then delta debugging on the scenario itself with the rest
+/// (whole devices, then runs of chaos steps; the heal and what follows it stay).
 pub fn shrink(
     seed: u64,
     profile: Profile,
@@ -321,22 +323,86 @@ pub fn shrink(
     let mut tree = tree(seed, profile, mix).expect("these strategies never reject");
     let mut best = compile(&name, &tree.current(), users, mix);
     let mut tries = 0;
-    if !tree.simplify() {
-        return best;
-    }
-    while tries < budget {
-        tries += 1;
-        let candidate = compile(&name, &tree.current(), users, mix);
-        if fails(&candidate) {
-            best = candidate;
-            if !tree.simplify() {
+    if tree.simplify() {
+        while tries < budget / 2 {
+            tries += 1;
+            let candidate = compile(&name, &tree.current(), users, mix);
+            if fails(&candidate) {
+                best = candidate;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
                 break;
             }
-        } else if !tree.complicate() {
-            break;
         }
     }
-    best
+    reduce(best, budget.saturating_sub(tries), fails)
+}
+
+/// Delta debugging over a failing scenario: drops whole devices, then ever smaller runs of
+/// the steps before the heal, keeping each cut that still fails, within `budget` runs.
+pub fn reduce(mut best: Scenario, budget: usize, mut fails: impl FnMut(&Scenario) -> bool) -> Scenario {
+    let mut tries = 0;
+    let mut i = 0;
+    while i < best.devices.len() && best.devices.len() > 1 && tries < budget {
+        tries += 1;
+        let mut candidate = best.clone();
+        let gone = candidate.devices.remove(i).id;
+        candidate.steps.retain(|s| s.device.as_ref() != Some(&gone));
+        if fails(&candidate) {
+            best = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    let heal = best.steps.iter().position(|s| s.action == Action::World(WorldStep::Heal)).unwrap_or(best.steps.len());
+    let mut cut: Vec<bool> = vec![false; heal]; // which chaos steps are gone
+    let mut pieces = 2;
+    loop {
+        let left: Vec<usize> = (0..heal).filter(|&j| !cut[j]).collect();
+        if left.is_empty() || tries >= budget {
+            break;
+        }
+        let size = left.len().div_ceil(pieces);
+        let mut removed = false;
+        for chunk in left.chunks(size) {
+            if tries >= budget {
+                break;
+            }
+            tries += 1;
+            let mut trial = cut.clone();
+            for &j in chunk {
+                trial[j] = true;
+            }
+            let candidate = without(&best, &trial);
+            if fails(&candidate) {
+                cut = trial;
+                pieces = (pieces - 1).max(2);
+                removed = true;
+                break;
+            }
+        }
+        if !removed {
+            if size == 1 {
+                break;
+            }
+            pieces = (pieces * 2).min(left.len());
+        }
+    }
+    without(&best, &cut)
+}
+
+/// `scenario` without the steps marked in `cut` (positions past its length stay).
+fn without(scenario: &Scenario, cut: &[bool]) -> Scenario {
+    let mut s = scenario.clone();
+    let mut j = 0;
+    s.steps.retain(|_| {
+        let keep = !cut.get(j).copied().unwrap_or(false);
+        j += 1;
+        keep
+    });
+    s
 }
 
 /// The timing of generated worlds: a 50 ms step with latencies of 50–100 ms, so a run costs
@@ -534,9 +600,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
 
     // Heal and settle: the world is repaired, and every device comes back, registered and
     // logged in as its last user.
-    if !draw.faults.is_empty() {
-        steps.push(Step::world(heal, WorldStep::Heal));
-    }
+    // Always there, even with nothing to repair: it marks where the chaos ends (the
+    // shrinker keeps everything from here on).
+    steps.push(Step::world(heal, WorldStep::Heal));
     for (n, (id, d, mut track)) in tracks.into_iter().enumerate() {
         let mut at_heal = |at: u64, action: Action, track: &mut Track| {
             track.follow(&action);
@@ -677,7 +743,11 @@ mod tests {
             s.steps.iter().filter(|st| matches!(st.action, Action::World(_) | Action::NETWORK_OFF)).count()
         };
         for seed in 0..20 {
-            assert_eq!(world_steps(&generate(seed, Profile::Default, FaultMix::None)), 0, "seed {seed}");
+            assert_eq!(
+                world_steps(&generate(seed, Profile::Default, FaultMix::None)),
+                1,
+                "seed {seed}: the heal alone"
+            );
             for mix in [FaultMix::Light, FaultMix::Heavy] {
                 let s = generate(seed, Profile::Default, mix);
                 assert!(world_steps(&s) >= 2, "seed {seed} {mix:?}: a fault and the heal");

@@ -27,7 +27,7 @@ fn explore_with(
         mutant,
         out_dir: out_dir.to_owned(),
         shrink_failures: 1,
-        shrink_budget: 6,
+        shrink_budget: 30,
     }
 }
 
@@ -62,6 +62,15 @@ fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_viol
         let text = std::fs::read_to_string(&failure.scenario_file).expect("the scenario was saved");
         let scenario = Scenario::from_json(&text).expect("the saved scenario loads");
         assert!(violates(failure.seed, &scenario, Some(&m), m.breaks), "{}: the saved scenario replays", m.name);
+        // Shrunk to a short story that shows the mutant's own fault: the reference holds it.
+        let original = generate(failure.seed, Profile::Default, FaultMix::None).steps.len();
+        assert!(
+            failure.shrunk && scenario.steps.len() * 3 < original,
+            "{}: {} of {original} steps",
+            m.name,
+            scenario.steps.len()
+        );
+        assert!(!violates(failure.seed, &scenario, None, m.breaks), "{}: the reference holds there", m.name);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
