@@ -405,7 +405,7 @@ fn without(scenario: &Scenario, cut: &[bool]) -> Scenario {
     s
 }
 
-/// The timing of generated worlds: a 50 ms step with latencies of 50–100 ms, so a run costs
+/// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
 /// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
 /// out after 15 s. A login then takes a few hundred milliseconds, which the kill-after-login
 /// op spans.
@@ -415,10 +415,10 @@ fn config(mix: FaultMix) -> ScenarioConfig {
     ScenarioConfig {
         heartbeat_interval_ms: 5_000,
         heartbeat_timeout_ms: 15_000,
-        settle_ms: if mix == FaultMix::None { 10_000 } else { 20_000 },
-        min_latency_ms: 50,
-        max_latency_ms: 100,
-        tick_ms: 50,
+        settle_ms: if mix == FaultMix::None { 10_000 } else { 15_000 },
+        min_latency_ms: 60,
+        max_latency_ms: 120,
+        tick_ms: 60,
     }
 }
 
