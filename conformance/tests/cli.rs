@@ -234,9 +234,10 @@ fn explore(args: &[&str]) -> Output {
 
 #[test]
 fn explore_reports_the_spec_shape_and_the_same_runs_whatever_the_number_of_jobs() {
-    let one = explore(&["--seeds", "0..6", "--profile", "small", "--jobs", "1", "--format", "json"]);
+    let args = ["--seeds", "0..6", "--profile", "small", "--faults", "heavy", "--format", "json"];
+    let one = explore(&[&args[..], &["--jobs", "1"]].concat());
     assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stdout));
-    let two = explore(&["--seeds", "0..6", "--profile", "small", "--jobs", "2", "--format", "json"]);
+    let two = explore(&[&args[..], &["--jobs", "2"]].concat());
     let (one, two) = (json(&one), json(&two));
     assert_eq!(one["runs"], two["runs"], "per-seed results do not depend on --jobs");
     assert_eq!(one["invariants"], two["invariants"]);
@@ -366,4 +367,15 @@ fn replay_as_html_draws_each_fault_as_a_band_while_it_lasts() {
     assert_eq!(page.matches(">alice-phone offline<").count(), 1);
     assert!(page.matches("class=\"band\" title=\"alice-phone offline\"").count() >= 5);
     assert!(page.contains("<tr id=\"r") && page.contains(" class=\"f\""), "the fault steps themselves stand out");
+}
+
+#[test]
+fn profile_and_faults_shape_generated_worlds_and_are_refused_with_a_scenario() {
+    let out = zimsim(&["run", "--scenario", "canonical", "--faults", "heavy"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--profile and --faults shape generated worlds") && err.lines().count() == 1, "{err}");
+    // With a mutant, --faults asks for the generated world rather than the showcase.
+    let out = zimsim(&["run", "--seed", "3", "--mutant", "sdk-skips-sync", "--faults", "light", "--format", "json"]);
+    assert_eq!(json(&out)["scenario"], "generated-default-light-3");
 }

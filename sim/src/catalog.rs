@@ -5,6 +5,7 @@
 use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
 use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::DeviceId;
+use zimsim_reference::topology;
 use zimsim_reference::wire::{Platform, PushConfig};
 
 /// Every built-in scenario: its name and what it shows.
@@ -202,8 +203,8 @@ fn server_crash() -> Scenario {
     alice_and_bob("server-crash")
         .at(5_000, "alice-phone", Action::KILL_APP)
         .at(25_000, "bob-phone", send("alice", "before the crash"))
-        .world(26_000, WorldStep::Crash { host: "zim".into() })
-        .world(30_000, WorldStep::Bounce { host: "zim".into() })
+        .world(26_000, WorldStep::Crash { host: topology::ZIM.host.into() })
+        .world(30_000, WorldStep::Bounce { host: topology::ZIM.host.into() })
         .at(40_000, "bob-phone", send("alice", "after the restart"))
         .at(50_000, "alice-phone", Action::LAUNCH_APP)
         .at(50_100, "alice-phone", register())

@@ -392,6 +392,44 @@ impl Scenario {
         Ok(())
     }
 
+    /// The scenario as a run plays it: if faults are still in force after its last step (a
+    /// partition never repaired, a host never restarted, a slow link, a phone left off the
+    /// network), a `heal` world step and the missing `network_on` steps follow at the last
+    /// step's time, so eventually-invariants are judged on a healed world (SPEC §4: every
+    /// run ends with heal-and-settle). Apps are left as the scenario left them.
+    pub fn with_heal(&self) -> Scenario {
+        let mut s = self.clone();
+        let Some(last) = self.steps.last().map(|st| st.at_ms) else { return s };
+        let mut open: BTreeSet<String> = BTreeSet::new();
+        let mut offline: Vec<&DeviceId> = Vec::new();
+        for step in &self.steps {
+            match (&step.action, &step.device) {
+                (Action::World(WorldStep::Heal), _) => open.clear(),
+                (Action::World(w), _) => {
+                    let link = |a: &str, b: &str| if a <= b { format!("{a} {b}") } else { format!("{b} {a}") };
+                    match w {
+                        WorldStep::Partition { a, b } => open.insert(format!("partition {}", link(a, b))),
+                        WorldStep::Repair { a, b } => open.remove(&format!("partition {}", link(a, b))),
+                        WorldStep::Crash { host } => open.insert(format!("crash {host}")),
+                        WorldStep::Bounce { host } => open.remove(&format!("crash {host}")),
+                        WorldStep::Latency { a, b, .. } => open.insert(format!("latency {}", link(a, b))),
+                        WorldStep::Heal => unreachable!("handled above"),
+                    };
+                }
+                (Action::Device(DeviceStep::NetworkOff), Some(d)) if !offline.contains(&d) => offline.push(d),
+                (Action::Device(DeviceStep::NetworkOn), Some(d)) => offline.retain(|o| *o != d),
+                _ => {}
+            }
+        }
+        if !open.is_empty() {
+            s.steps.push(Step::world(last, WorldStep::Heal));
+        }
+        for d in offline {
+            s.steps.push(Step::on(last, d.clone(), Action::NETWORK_ON));
+        }
+        s
+    }
+
     /// When the run ends: the last step plus the settle time.
     pub fn end_ms(&self) -> u64 {
         self.steps.last().map_or(0, |s| s.at_ms).saturating_add(self.config.settle_ms)
@@ -618,6 +656,24 @@ mod strictness {
         let mut listed = ACTION_NAMES.to_vec();
         listed.sort_unstable();
         assert_eq!(all, listed);
+    }
+
+    #[test]
+    fn a_scenario_that_leaves_faults_in_force_is_healed_after_its_last_step() {
+        let text = r#"{"name":"x","devices":[{"id":"d","platform":"ios","build":"debug"}],"steps":[
+            {"at_ms":1,"do":"partition","a":"farm-0","b":"zim"},
+            {"at_ms":2,"do":"repair","a":"zim","b":"farm-0"},
+            {"at_ms":3,"do":"crash","host":"zpns"},
+            {"at_ms":4,"device":"d","do":"network_off"},
+            {"at_ms":9,"device":"d","do":"launch_app"}]}"#;
+        let s = Scenario::from_json(text).unwrap();
+        let healed = s.with_heal();
+        assert_eq!(healed.steps[..5], s.steps[..]);
+        assert_eq!(healed.steps[5..], [Step::world(9, WorldStep::Heal), Step::on(9, "d", Action::NETWORK_ON)]);
+        healed.validate().unwrap();
+        // Nothing left in force: nothing added.
+        let canonical = Scenario::canonical();
+        assert_eq!(canonical.with_heal(), canonical);
     }
 
     #[test]

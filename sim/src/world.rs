@@ -94,6 +94,7 @@ pub fn run_observed(
     parts: &Parts,
     progress: &mut dyn FnMut(Millis, Millis),
 ) -> Result<RunOutput, SimError> {
+    let scenario = &scenario.with_heal();
     let cfg = &scenario.config;
     // Every log line of this run (hosts are polled on this thread) carries its seed.
     let _run = tracing::info_span!("run", seed, scenario = %scenario.name).entered();

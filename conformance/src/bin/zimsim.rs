@@ -85,15 +85,16 @@ struct WorldArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// A built-in scenario's name (see `zimsim scenarios`) or a scenario file (JSON).
-    /// Default: the world generated from the seed (the mutant's showcase with `--mutant`).
+    /// Default: the world generated from the seed (with `--mutant` alone, the mutant's
+    /// showcase scenario).
     #[arg(long)]
     scenario: Option<String>,
-    /// The size of the generated world: small, default or large.
-    #[arg(long, default_value = "default")]
-    profile: String,
-    /// The faults of the generated world: none, light or heavy.
-    #[arg(long, default_value = "none")]
-    faults: String,
+    /// The size of the generated world: small, default (the default) or large.
+    #[arg(long)]
+    profile: Option<String>,
+    /// The faults of the generated world: none (the default), light or heavy.
+    #[arg(long)]
+    faults: Option<String>,
     /// Replace the part a built-in mutant breaks (see `zimsim mutants`).
     #[arg(long)]
     mutant: Option<String>,
@@ -102,13 +103,17 @@ struct WorldArgs {
 impl WorldArgs {
     /// The scenario and mutant asked for.
     fn choose(&self) -> Result<(Scenario, Option<mutants::Mutant>), String> {
-        let profile = Profile::parse(&self.profile)?;
-        let faults = FaultMix::parse(&self.faults)?;
+        let profile = Profile::parse(self.profile.as_deref().unwrap_or("default"))?;
+        let faults = FaultMix::parse(self.faults.as_deref().unwrap_or("none"))?;
         let mutant = self.mutant.as_deref().map(find_mutant).transpose()?;
+        let generated = self.profile.is_some() || self.faults.is_some();
         let scenario = match (self.scenario.as_deref(), &mutant) {
+            (Some(_), _) if generated => {
+                return Err("--profile and --faults shape generated worlds; a --scenario brings its own steps".into())
+            }
             (Some(name), _) => load_scenario(name)?,
-            (None, Some(m)) => load_scenario(m.scenario)?,
-            (None, None) => generate::generate(self.seed, profile, faults),
+            (None, Some(m)) if !generated => load_scenario(m.scenario)?,
+            (None, _) => generate::generate(self.seed, profile, faults),
         };
         Ok((scenario, mutant))
     }
