@@ -21,7 +21,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// The built-in scenario called `name`.
 pub fn builtin(name: &str) -> Option<Scenario> {
     Some(match name {
-        "canonical" => Scenario::canonical(),
+        "canonical" => canonical(),
         "user-switch" => user_switch(),
         "logout-then-kill" => logout_then_kill(),
         "relogin-killed" => relogin_killed(),
@@ -63,6 +63,12 @@ impl ScenarioBuilder {
     /// the same time keep the order they were added in.
     pub fn at(mut self, at_ms: u64, device: &str, action: Action) -> Self {
         self.scenario.steps.push(Step::on(at_ms, device, action));
+        self
+    }
+
+    /// Any step, device or world.
+    pub fn step(mut self, step: Step) -> Self {
+        self.scenario.steps.push(step);
         self
     }
 
@@ -118,6 +124,51 @@ pub fn fcm() -> Action {
 pub fn send(to: &str, text: &str) -> Action {
     let push = PushConfig { title: "New message".into(), content: text.into(), payload: String::new() };
     Action::send(to, text, Some(push))
+}
+
+/// The walking-skeleton scenario: an iOS debug device (alice) and an Android release
+/// device (bob) register push and log in; each in turn is killed, times out, and is sent
+/// messages with a push config, which arrive through APNs sandbox and FCM (release
+/// project) respectively; each relaunches, logs in and syncs. Then alice logs out, bob
+/// messages her (no push may reach her device), and alice logs back in to read it.
+pub fn canonical() -> Scenario {
+    let (ios, android) = ("ios-alice", "android-bob");
+    let send = |to: &str, n: u32| {
+        let push =
+            PushConfig { title: "New message".into(), content: format!("message {n}"), payload: format!("p{n}") };
+        Action::send(to, format!("message {n}"), Some(push))
+    };
+    ScenarioBuilder::new("canonical")
+        .device(ios, Platform::Ios, Build::Debug)
+        .device(android, Platform::Android, Build::Release)
+        .at(100, ios, Action::LAUNCH_APP)
+        .at(100, android, Action::LAUNCH_APP)
+        .at(200, android, fcm())
+        .at(300, ios, register())
+        .at(300, android, register())
+        .at(1_000, ios, login("alice"))
+        .at(1_000, android, login("bob"))
+        // alice's app dies; the server notices only when her heartbeat times out.
+        .at(3_000, ios, Action::KILL_APP)
+        .at(25_000, android, send("alice", 1))
+        .at(25_500, android, send("alice", 2))
+        .at(26_000, android, send("alice", 3))
+        .at(30_000, ios, Action::LAUNCH_APP)
+        .at(30_100, ios, register())
+        .at(30_200, ios, login("alice"))
+        // Now bob's app dies and alice writes to him.
+        .at(35_000, android, Action::KILL_APP)
+        .at(57_000, ios, send("bob", 4))
+        .at(57_500, ios, send("bob", 5))
+        .at(60_000, android, Action::LAUNCH_APP)
+        .at(60_100, android, fcm())
+        .at(60_200, android, register())
+        .at(60_300, android, login("bob"))
+        // Logout must clear alice's PushID: this message may not be pushed to her device.
+        .at(65_000, ios, Action::LOGOUT)
+        .at(67_000, android, send("alice", 6))
+        .at(70_000, ios, login("alice"))
+        .build()
 }
 
 /// alice uses a phone with push; her app restarts and carol logs in there without

@@ -11,6 +11,7 @@
 //! device relaunched and logged back in, then quiet), so eventually-invariants judge every
 //! generated world.
 
+use crate::catalog::ScenarioBuilder;
 use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
 use proptest::prelude::*;
 use proptest::strategy::{NewTree, ValueTree};
@@ -621,8 +622,12 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
             at_heal(heal + 500, Action::login(user(u)), &mut track);
         }
     }
-    steps.sort_by_key(|s| s.at_ms); // stable: each device's same-time steps keep their order
-    Scenario { name: name.into(), config: config(mix), devices, steps }
+    // The builder orders the steps (stably: each device's same-time steps keep their order).
+    let mut b = ScenarioBuilder::new(name).config(config(mix));
+    for d in devices {
+        b = b.device(d.id.as_str(), d.platform, d.build);
+    }
+    steps.into_iter().fold(b, ScenarioBuilder::step).build()
 }
 
 /// What an app does at launch before logging in: push config, debug flag, registerPush.

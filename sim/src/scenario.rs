@@ -435,67 +435,9 @@ impl Scenario {
         self.steps.last().map_or(0, |s| s.at_ms).saturating_add(self.config.settle_ms)
     }
 
-    /// The walking-skeleton scenario: an iOS debug device (alice) and an Android release
-    /// device (bob) register push and log in; each in turn is killed, times out, and is sent
-    /// messages with a push config, which arrive through APNs sandbox and FCM (release
-    /// project) respectively; each relaunches, logs in and syncs. Then alice logs out, bob
-    /// messages her (no push may reach her device), and alice logs back in to read it.
+    /// The canonical scenario (written in [`crate::catalog::canonical`], with the others).
     pub fn canonical() -> Scenario {
-        let ios = DeviceId::from("ios-alice");
-        let android = DeviceId::from("android-bob");
-        let (alice, bob) = (UserId::from("alice"), UserId::from("bob"));
-        let push = |n: u32| {
-            Some(PushConfig { title: "New message".into(), content: format!("message {n}"), payload: format!("p{n}") })
-        };
-        let send = |to: &UserId, n: u32| {
-            Action::App(AppCall::Send { to: to.clone(), text: format!("message {n}"), push: push(n) })
-        };
-        let fcm = Action::App(AppCall::SetPushConfig {
-            config: ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() },
-        });
-        let register = Action::App(AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
-        let login = |user: &UserId| Action::App(AppCall::login(user.clone()));
-        let (launch, kill) = (Action::Device(DeviceStep::LaunchApp), Action::Device(DeviceStep::KillApp));
-        let mut steps = Vec::new();
-        let mut at =
-            |at_ms: u64, device: &DeviceId, action: Action| steps.push(Step::on(at_ms, device.clone(), action));
-        at(100, &ios, launch.clone());
-        at(100, &android, launch.clone());
-        at(200, &android, fcm.clone());
-        at(300, &ios, register.clone());
-        at(300, &android, register.clone());
-        at(1_000, &ios, login(&alice));
-        at(1_000, &android, login(&bob));
-        // alice's app dies; the server notices only when her heartbeat times out.
-        at(3_000, &ios, kill.clone());
-        for (i, t) in [25_000, 25_500, 26_000].into_iter().enumerate() {
-            at(t, &android, send(&alice, i as u32 + 1));
-        }
-        at(30_000, &ios, launch.clone());
-        at(30_100, &ios, register.clone());
-        at(30_200, &ios, login(&alice));
-        // Now bob's app dies and alice writes to him.
-        at(35_000, &android, kill.clone());
-        for (i, t) in [57_000, 57_500].into_iter().enumerate() {
-            at(t, &ios, send(&bob, i as u32 + 4));
-        }
-        at(60_000, &android, launch.clone());
-        at(60_100, &android, fcm);
-        at(60_200, &android, register);
-        at(60_300, &android, login(&bob));
-        // Logout must clear alice's PushID: this message may not be pushed to her device.
-        at(65_000, &ios, Action::App(AppCall::Logout));
-        at(67_000, &android, send(&alice, 6));
-        at(70_000, &ios, login(&alice));
-        Scenario {
-            name: "canonical".into(),
-            config: ScenarioConfig::default(),
-            devices: vec![
-                DeviceSpec { id: ios, platform: Platform::Ios, build: Build::Debug },
-                DeviceSpec { id: android, platform: Platform::Android, build: Build::Release },
-            ],
-            steps,
-        }
+        crate::catalog::canonical()
     }
 }
 
