@@ -3,7 +3,9 @@
 
 use zimsim_reference::client::{AppEvent, Via};
 use zimsim_reference::server::{ServerEvent, SessionEnd};
+use zimsim_reference::topology;
 use zimsim_sim::catalog;
+use zimsim_sim::scenario::WorldStep;
 use zimsim_sim::trace::{Event, Record};
 
 const SEEDS: std::ops::Range<u64> = 1..6;
@@ -97,5 +99,26 @@ fn a_server_crash_keeps_stored_messages_sequences_and_push_bindings() {
         assert_eq!(seqs, [1, 2], "seed {seed}");
         let texts: Vec<String> = surfaced(&trace).into_iter().map(|(_, t, _)| t).collect();
         assert_eq!(texts, ["before the crash", "after the restart"], "seed {seed}");
+    }
+}
+
+#[test]
+fn messages_sent_while_reconnecting_after_server_restarts_all_arrive() {
+    // The server restarts every 4 s; bob writes half a second after each restart, while
+    // his SDK is reconnecting. Each message goes out once the session is back.
+    let mut b = catalog::alice_and_bob("restarts");
+    for i in 0..5u64 {
+        b = b.world(3_000 + i * 4_000, WorldStep::Bounce { host: topology::ZIM.host.into() }).at(
+            3_500 + i * 4_000,
+            "bob-phone",
+            catalog::send("alice", &format!("b{i}")),
+        );
+    }
+    let scenario = b.build();
+    for seed in SEEDS {
+        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
+        assert!(report.passed(), "seed {seed}: {}", report.to_human());
+        let texts: Vec<String> = surfaced(&out.trace).into_iter().map(|(_, t, _)| t).collect();
+        assert_eq!(texts, ["b0", "b1", "b2", "b3", "b4"], "seed {seed}");
     }
 }

@@ -140,6 +140,9 @@ pub struct ReferenceSdk {
     sync_req: Option<u64>,
     /// Sends awaiting `SendOk`: each ends as `MessageSent` or `SendFailed`, never silently.
     sends: BTreeMap<u64, UserId>,
+    /// Sends the app made while reconnecting (logged in, link down): they go out once the
+    /// session is back, or fail if it never comes back.
+    outbox: VecDeque<(UserId, MessageBody, Option<PushConfig>)>,
     next_req: u64,
     zpns: ZpnsConfig,
     debug: bool,
@@ -169,6 +172,7 @@ impl ReferenceSdk {
             reply_deadline: None,
             sync_req: None,
             sends: BTreeMap::new(),
+            outbox: VecDeque::new(),
             next_req: 1,
             zpns: ZpnsConfig::default(),
             debug: false,
@@ -239,6 +243,11 @@ impl ReferenceSdk {
     /// Ends the login locally: no session, no timers, no pending logout.
     fn become_logged_out(&mut self) {
         self.drop_link(true);
+        // The session never came back for what waited in the outbox.
+        for (to, _, _) in std::mem::take(&mut self.outbox) {
+            let message = "logged out before the connection came back".into();
+            self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::UserIsNotLogged.code(), message });
+        }
         self.last_user = match &self.zim {
             Zim::LoggedIn { user, token }
             | Zim::LoggingOut { user, token, .. }
@@ -339,14 +348,24 @@ impl ReferenceSdk {
                 Zim::LoggingOut { .. } => {} // its answer is on the way
             },
             AppCall::Send { to, text, push } => {
-                let Zim::LoggedIn { user, .. } = &self.zim else {
-                    let message = "not logged in".into();
-                    return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::UserIsNotLogged.code(), message });
+                // Logged in, or logged in and reconnecting (RECONNECTING is not DISCONNECTED:
+                // the app is still logged in, so the message waits for the session).
+                let (user, waiting) = match &self.zim {
+                    Zim::LoggedIn { user, .. } => (user.clone(), false),
+                    Zim::Connecting { user, resumed: true, .. } if !self.logging_out() => (user.clone(), true),
+                    _ => {
+                        let message = "not logged in".into();
+                        let code = ZimErrorCode::UserIsNotLogged.code();
+                        return self.emit(AppEvent::SendFailed { to, code, message });
+                    }
                 };
                 let body = MessageBody::Text { text };
                 // Refused here, nothing sent: an oversized frame would cost the connection.
-                if let Err(message) = check_send(user, &to, &body, push.as_ref(), limits::TEXT_MAX_BYTES) {
+                if let Err(message) = check_send(&user, &to, &body, push.as_ref(), limits::TEXT_MAX_BYTES) {
                     return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::ParamInvalid.code(), message });
+                }
+                if waiting {
+                    return self.outbox.push_back((to, body, push));
                 }
                 let req = self.req();
                 self.sends.insert(req, to.clone());
@@ -455,6 +474,12 @@ impl ReferenceSdk {
         self.state(ConnectionState::Connected, ConnectionEvent::Success);
         if !resumed {
             self.emit(AppEvent::LoggedIn { user: user.clone() });
+        }
+        // What the app sent while reconnecting goes out now, in order.
+        while let Some((to, body, push)) = self.outbox.pop_front() {
+            let req = self.req();
+            self.sends.insert(req, to.clone());
+            self.send(ClientFrame::Send { req, to, body, push });
         }
         // The token may have arrived after the Login frame left: bind it now.
         if self.push_id.is_some() && self.push_id != self.server_push_id {

@@ -922,3 +922,37 @@ fn a_login_the_app_died_waiting_for_still_counts_as_possibly_bound_at_the_next_l
     app(&mut next, 10, login_command());
     assert_eq!(app(&mut next, 15, AppCall::Logout), vec![], "goes to the server, not finished locally");
 }
+
+#[test]
+fn a_send_while_reconnecting_waits_for_the_session_and_goes_out_when_it_is_back() {
+    let mut sdk = logged_in(ios_debug());
+    feed(&mut sdk, 10, SdkInput::Disconnected);
+    let hi = AppCall::Send { to: "bob".into(), text: "hi".into(), push: None };
+    assert_eq!(app(&mut sdk, 20, hi), vec![], "not refused with 6000121: the app is still logged in");
+    // The reconnect: connect, login, login_ok; then the waiting message leaves.
+    let o = tick(&mut sdk, 10_000);
+    assert!(o.contains(&SdkOutput::Connect), "{o:?}");
+    let o = feed(&mut sdk, 10_001, SdkInput::Connected);
+    let Some(SdkOutput::Send { frame: ClientFrame::Login { req, .. } }) = o.last().cloned() else {
+        panic!("expected a login: {o:?}")
+    };
+    let o = server(&mut sdk, 10_002, ServerFrame::LoginOk { req });
+    assert!(
+        o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Send { to, .. } } if to.as_str() == "bob")),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn a_send_waiting_for_a_session_that_never_comes_back_fails() {
+    let mut sdk = logged_in(ios_debug());
+    feed(&mut sdk, 10, SdkInput::Disconnected);
+    app(&mut sdk, 20, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
+    tick(&mut sdk, 10_000);
+    feed(&mut sdk, 10_001, SdkInput::Connected);
+    let o = server(&mut sdk, 10_002, ServerFrame::KickedOut);
+    assert!(
+        o.iter().any(|x| matches!(x, SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_121, .. } })),
+        "{o:?}"
+    );
+}
