@@ -45,8 +45,8 @@ impl Invariant for OfflinePushNotified {
         let mut routed: Vec<(usize, MessageId, &UserId, &PushId)> = Vec::new();
         // Pushes that cannot arrive, for a documented reason: (message, PushID).
         let mut excused: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
-        // Devices whose vendor replaced a stored notification, and when.
-        let mut coalesced: BTreeMap<DeviceId, usize> = BTreeMap::new();
+        // Per device, when its vendor replaced a stored notification (once per replacement).
+        let mut coalesced: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::new();
         // Where the ZIM server and the relay crashed, and what each had handed on.
         let mut crashes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut submitted: BTreeMap<(MessageId, &PushId), usize> = BTreeMap::new();
@@ -82,7 +82,7 @@ impl Invariant for OfflinePushNotified {
                     crashes.entry(host.as_str()).or_default().push(i);
                 }
                 Event::Vendor { event: VendorEvent::Coalesced { device, .. } } => {
-                    coalesced.entry(device.clone()).or_insert(i);
+                    coalesced.entry(device.clone()).or_default().push(i);
                 }
                 Event::Notification { notification, .. } => {
                     if let (Some(m), Some(u)) = (notification.message_id, &notification.to_user) {
@@ -94,6 +94,7 @@ impl Invariant for OfflinePushNotified {
         }
 
         let end = trace.last().map(|r| r.t).unwrap_or_default();
+        let mut missing: BTreeMap<DeviceId, Vec<(usize, MessageId, &UserId, &PushId)>> = BTreeMap::new();
         for (i, m, user, p) in routed {
             let Some(device) = registered_by.get(p) else { continue };
             if end.since(trace[i].t) < IN_FLIGHT_MS || excused.contains(&(m, p)) {
@@ -108,11 +109,20 @@ impl Invariant for OfflinePushNotified {
             if lost {
                 continue;
             }
-            if coalesced.get(device).is_some_and(|&at| at > i) {
-                continue;
-            }
             tally.check();
             if !notified.contains(&(device.clone(), m, user)) {
+                missing.entry(device.clone()).or_default().push((i, m, user, p));
+            }
+        }
+        // Each replacement the vendor recorded for a device explains one missing
+        // notification there, routed before it (the oldest first: a vendor keeps the newest).
+        for (device, pushes) in missing {
+            let mut replaced: Vec<usize> = coalesced.get(&device).cloned().unwrap_or_default();
+            for (i, m, user, p) in pushes {
+                if let Some(k) = replaced.iter().position(|&at| at > i) {
+                    replaced.remove(k);
+                    continue;
+                }
                 tally.violation(end, format!("{m} for {user} was pushed to {device} ({p}) and never reached it"), &[i]);
             }
         }
@@ -168,6 +178,30 @@ mod tests {
     #[test]
     fn does_not_judge_a_push_still_in_flight_at_the_end() {
         assert_verdict(&check(&pushed()), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn each_replacement_by_the_vendor_excuses_one_missing_notification_not_more() {
+        let coalesced = || Event::Vendor {
+            event: zimsim_reference::vendor::VendorEvent::Coalesced { device: PHONE.into(), id: "n1".into() },
+        };
+        // m1 and m2 pushed, the vendor replaced one stored notification by a newer one, and
+        // the phone got m3: one of the two missing is explained, the other is not.
+        let p = push_id("tok");
+        let mut trace = pushed();
+        trace.push(rec(21_000, ZIM, accepted(2, "bob", "alice")));
+        trace.push(rec(21_000, ZIM, push_routed(2, "alice", &p)));
+        trace.push(rec(22_000, ZIM, accepted(3, "bob", "alice")));
+        trace.push(rec(22_000, ZIM, push_routed(3, "alice", &p)));
+        trace.push(rec(30_000, "apns-sandbox", coalesced()));
+        trace.push(rec(30_010, PHONE, notification("alice", 3)));
+        trace.push(rec(40_000, ZIM, accepted(4, "bob", "carol")));
+        let v = check(&trace);
+        assert_eq!(v.violations.len(), 1, "{v:#?}");
+        assert_mentions(&v.violations[0].detail, &["m2 for alice", "never reached it"]);
+        // A second replacement explains the second.
+        trace.insert(trace.len() - 1, rec(30_005, "apns-sandbox", coalesced()));
+        assert_eq!(check(&trace).status, Status::Held);
     }
 
     #[test]
