@@ -169,6 +169,9 @@ pub struct ZimServer {
     conns: BTreeMap<ConnId, Option<UserId>>,
     /// Single-device policy: at most one session per user.
     sessions: BTreeMap<UserId, Session>,
+    /// Every session's last frame, in time order: the next presence timeout and the expired
+    /// sessions are found without scanning every session on every turn.
+    seen: BTreeSet<(Millis, UserId)>,
     /// PushID -> owner and the install it belongs to; at most one owner per PushID.
     bindings: BTreeMap<PushId, Binding>,
     /// owner -> PushIDs: the same bindings indexed by user, so routing a push costs
@@ -195,6 +198,7 @@ impl ZimServer {
             config,
             conns: BTreeMap::new(),
             sessions: BTreeMap::new(),
+            seen: BTreeSet::new(),
             bindings: BTreeMap::new(),
             pushes_of: BTreeMap::new(),
             pushes_from: BTreeMap::new(),
@@ -234,7 +238,7 @@ impl ZimServer {
 
     /// When `tick` next has work to do (the earliest presence timeout).
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.sessions.values().map(|s| s.last_seen.plus(self.config.heartbeat_timeout_ms)).min()
+        self.seen.first().map(|(t, _)| t.plus(self.config.heartbeat_timeout_ms))
     }
 
     /// A number for a connection the shell just accepted, never used before by this server
@@ -268,9 +272,8 @@ impl ZimServer {
             None => {}
             Some(None) => self.close(conn),
             Some(Some(user)) => {
-                if let Some(s) = self.sessions.get_mut(user) {
-                    s.last_seen = now;
-                }
+                let user = user.clone();
+                self.touch(&user, now);
                 let why = format!("frame of {len} bytes exceeds the {MAX_FRAME_LEN}-byte limit");
                 self.error(conn, req, ZimErrorCode::ParamInvalid, &why);
             }
@@ -292,13 +295,23 @@ impl ZimServer {
         self.conns.clear();
     }
 
-    /// Expires sessions whose heartbeat has timed out.
+    /// Expires sessions whose heartbeat has timed out, the longest silent first.
     pub fn tick(&mut self, now: Millis) {
         let timeout = self.config.heartbeat_timeout_ms;
-        let expired: Vec<UserId> =
-            self.sessions.iter().filter(|(_, s)| now.since(s.last_seen) >= timeout).map(|(u, _)| u.clone()).collect();
-        for user in expired {
-            self.go_offline(&user, SessionEnd::Timeout);
+        while let Some((last, user)) = self.seen.first().cloned() {
+            if now.since(last) < timeout {
+                break;
+            }
+            self.go_offline(&user, SessionEnd::Timeout); // ends the session and its entry
+        }
+    }
+
+    /// A frame from `user`'s session at `now`: presence goes on.
+    fn touch(&mut self, user: &UserId, now: Millis) {
+        if let Some(s) = self.sessions.get_mut(user) {
+            self.seen.remove(&(s.last_seen, user.clone()));
+            s.last_seen = now;
+            self.seen.insert((now, user.clone()));
         }
     }
 
@@ -322,9 +335,7 @@ impl ZimServer {
         };
         let user = slot.clone();
         if let Some(user) = &user {
-            if let Some(s) = self.sessions.get_mut(user) {
-                s.last_seen = now;
-            }
+            self.touch(user, now);
         }
         match (frame, user) {
             (ClientFrame::Login { req, user_id, token, device_id, platform, push_id }, None) => {
@@ -422,8 +433,11 @@ impl ZimServer {
         self.known_users.insert(user.clone());
         self.conns.insert(conn, Some(user.clone()));
         self.users_on.entry(device.clone()).or_default().insert(user.clone());
-        self.sessions
-            .insert(user.clone(), Session { device: device.clone(), conn: Some(conn), last_seen: now, unacked });
+        let session = Session { device: device.clone(), conn: Some(conn), last_seen: now, unacked };
+        if let Some(old) = self.sessions.insert(user.clone(), session) {
+            self.seen.remove(&(old.last_seen, user.clone()));
+        }
+        self.seen.insert((now, user.clone()));
         self.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
         if let Some(p) = push_id {
             self.bind(&user, &device, p);
@@ -478,6 +492,7 @@ impl ZimServer {
     /// bindings, a timeout keeps them (that is what makes offline push possible).
     fn end_session(&mut self, user: &UserId, reason: SessionEnd) -> Session {
         let session = self.sessions.remove(user).expect("caller checked the session exists");
+        self.seen.remove(&(session.last_seen, user.clone()));
         remove_indexed(&mut self.users_on, &session.device, user);
         // The connection (if still open) stays, logged out: it may log in again.
         if let Some(slot) = session.conn.and_then(|c| self.conns.get_mut(&c)) {

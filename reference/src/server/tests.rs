@@ -873,3 +873,31 @@ fn the_server_keeps_the_configuration_it_was_given() {
     let s = ZimServer::new(config.clone());
     assert_eq!(s.config(), &config);
 }
+
+#[test]
+fn the_presence_index_follows_every_frame_and_expires_exactly_the_silent_sessions() {
+    // 20 users log in 100 ms apart; the even ones send a heartbeat at 20 s.
+    let mut s = ZimServer::new(ServerConfig::default());
+    let timeout = s.config().heartbeat_timeout_ms;
+    for i in 0..20u64 {
+        login(&mut s, ConnId(i + 1), &format!("u{i}"), &format!("d{i}"), None, Millis(i * 100));
+    }
+    assert_eq!(s.next_deadline(), Some(Millis(timeout)), "u0's silence ends first");
+    for i in (0..20u64).step_by(2) {
+        s.on_frame(ConnId(i + 1), ClientFrame::Heartbeat, Millis(20_000));
+    }
+    drain(&mut s);
+    assert_eq!(s.next_deadline(), Some(Millis(100 + timeout)), "u1 is now the longest silent");
+    s.tick(Millis(1_900 + timeout));
+    let expired: Vec<String> = drain(&mut s)
+        .into_iter()
+        .filter_map(|o| match o {
+            ServerOutput::Event(ServerEvent::SessionEnded { user, reason: SessionEnd::Timeout, .. }) => Some(user.0),
+            _ => None,
+        })
+        .collect();
+    let odd: Vec<String> = (1..20).step_by(2).map(|i| format!("u{i}")).collect();
+    assert_eq!(expired, odd, "the silent ones, longest silent first");
+    assert_eq!(s.next_deadline(), Some(Millis(20_000 + timeout)));
+    assert!((0..20).step_by(2).all(|i| s.is_online(&UserId::new(format!("u{i}")))));
+}
