@@ -7,10 +7,10 @@
 use serde::Serialize;
 use std::rc::Rc;
 use zimsim_reference::client::{ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput};
-use zimsim_reference::http::HttpResponse;
+use zimsim_reference::core::{ApiRequest, Core};
 use zimsim_reference::pushid::Environment;
-use zimsim_reference::relay::{PushRelay, Relay, RelayError, RelayOutput};
-use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+use zimsim_reference::relay::{Relay, RelayInput, RelayOutput};
+use zimsim_reference::wire::{ClientFrame, PushBatch, PushRequest, ServerFrame};
 use zimsim_reference::Millis;
 use zimsim_sim::world::Parts;
 
@@ -46,7 +46,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "canonical",
             description: "logout only tears down the local session: it reports success to the app without \
                           telling the server, so the PushID stays bound",
-            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-unbind-on-logout", |s| Box::new(SkipUnbind::new(s)))),
+            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-unbind-on-logout", SdkFlaw::SkipUnbind)),
         },
         Mutant {
             name: "relay-ignores-environment",
@@ -64,7 +64,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "canonical",
             description: "the SDK never syncs after login, so messages sent while it was offline are never \
                           surfaced (only their notifications are)",
-            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-sync", |s| Box::new(SkipSync(s)))),
+            install: |p| p.sdk = Rc::new(Wrap("sdk-skips-sync", SdkFlaw::SkipSync)),
         },
         Mutant {
             name: "sdk-forgets-logout-on-kill",
@@ -73,7 +73,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "logout-then-kill",
             description: "the SDK keeps a pending logout in memory only: an app killed before the logout \
                           left forgets it, and the PushID stays bound",
-            install: |p| p.sdk = Rc::new(Wrap("sdk-forgets-logout-on-kill", |s| Box::new(ForgetLogout(s)))),
+            install: |p| p.sdk = Rc::new(Wrap("sdk-forgets-logout-on-kill", SdkFlaw::ForgetLogout)),
         },
         Mutant {
             name: "relay-drops-pushes",
@@ -101,8 +101,8 @@ pub fn find(name: &str) -> Option<Mutant> {
     all().into_iter().find(|m| m.name == name)
 }
 
-/// An SDK factory that wraps each reference SDK instance.
-struct Wrap(&'static str, fn(ReferenceSdk) -> Box<dyn ClientSdk>);
+/// An SDK factory that launches the reference SDK with one flaw.
+struct Wrap(&'static str, SdkFlaw);
 
 impl SdkFactory for Wrap {
     fn name(&self) -> String {
@@ -110,120 +110,93 @@ impl SdkFactory for Wrap {
     }
 
     fn launch(&self, config: SdkConfig, persisted: Option<serde_json::Value>) -> Box<dyn ClientSdk> {
-        (self.1)(ReferenceSdk::new(config, persisted))
+        Box::new(FlawedSdk { inner: ReferenceSdk::new(config, persisted), flaw: self.1, now: Millis::ZERO })
     }
 }
 
-/// Swallows the `Logout` frame and answers it itself, as if the server had.
-struct SkipUnbind {
+/// What a mutant SDK does wrong.
+#[derive(Clone, Copy, Debug)]
+enum SdkFlaw {
+    /// Swallows the `Logout` frame and answers it itself, as if the server had.
+    SkipUnbind,
+    /// Drops every `Sync` frame.
+    SkipSync,
+    /// Leaves the pending logout out of the SDK's durable data.
+    ForgetLogout,
+}
+
+/// The reference SDK with one flaw, behind the same contract a foreign SDK keeps.
+struct FlawedSdk {
     inner: ReferenceSdk,
+    flaw: SdkFlaw,
     now: Millis,
 }
 
-impl SkipUnbind {
-    fn new(inner: ReferenceSdk) -> Self {
-        SkipUnbind { inner, now: Millis::ZERO }
-    }
-}
+impl Core for FlawedSdk {
+    type Input = SdkInput;
+    type Output = SdkOutput;
 
-impl ClientSdk for SkipUnbind {
     fn handle(&mut self, now: Millis, input: SdkInput) {
         self.now = now;
         self.inner.handle(now, input);
     }
 
     fn poll_output(&mut self) -> Option<SdkOutput> {
-        match self.inner.poll_output()? {
-            SdkOutput::Send { frame: ClientFrame::Logout { req } } => {
-                self.inner.handle(self.now, SdkInput::Frame { frame: ServerFrame::LogoutOk { req } });
-                self.inner.poll_output()
-            }
-            other => Some(other),
-        }
-    }
-
-    fn next_timer(&self) -> Option<Millis> {
-        self.inner.next_timer()
-    }
-
-    fn persisted(&self) -> serde_json::Value {
-        self.inner.persisted()
-    }
-}
-
-/// Drops every `Sync` frame.
-struct SkipSync(ReferenceSdk);
-
-impl ClientSdk for SkipSync {
-    fn handle(&mut self, now: Millis, input: SdkInput) {
-        self.0.handle(now, input);
-    }
-
-    fn poll_output(&mut self) -> Option<SdkOutput> {
         loop {
-            match self.0.poll_output()? {
-                SdkOutput::Send { frame: ClientFrame::Sync { .. } } => continue,
-                other => return Some(other),
+            match (self.flaw, self.inner.poll_output()?) {
+                (SdkFlaw::SkipUnbind, SdkOutput::Send { frame: ClientFrame::Logout { req } }) => {
+                    self.inner.handle(self.now, SdkInput::Frame { frame: ServerFrame::LogoutOk { req } });
+                }
+                (SdkFlaw::SkipSync, SdkOutput::Send { frame: ClientFrame::Sync { .. } }) => {}
+                (_, other) => return Some(other),
             }
         }
     }
 
-    fn next_timer(&self) -> Option<Millis> {
-        self.0.next_timer()
-    }
-
-    fn persisted(&self) -> serde_json::Value {
-        self.0.persisted()
+    fn poll_timeout(&self) -> Option<Millis> {
+        self.inner.poll_timeout()
     }
 }
 
-/// Leaves the pending logout out of the SDK's durable data.
-struct ForgetLogout(ReferenceSdk);
-
-impl ClientSdk for ForgetLogout {
-    fn handle(&mut self, now: Millis, input: SdkInput) {
-        self.0.handle(now, input);
-    }
-
-    fn poll_output(&mut self) -> Option<SdkOutput> {
-        self.0.poll_output()
-    }
-
-    fn next_timer(&self) -> Option<Millis> {
-        self.0.next_timer()
-    }
-
+impl ClientSdk for FlawedSdk {
     fn persisted(&self) -> serde_json::Value {
-        let mut data = self.0.persisted();
-        if let Some(map) = data.as_object_mut() {
+        let mut data = self.inner.persisted();
+        if let (SdkFlaw::ForgetLogout, Some(map)) = (self.flaw, data.as_object_mut()) {
             map.remove("pending_logout");
         }
         data
     }
 }
 
-/// The reference relay behind a broken front door: `rewrite` sees every push request first
-/// and passes on a changed one, or swallows it (`None`) while the relay still answers 202.
+/// The reference relay behind a broken front door: `rewrite` sees every push of a
+/// hand-over first and passes on a changed one, or swallows it (`None`) while the relay
+/// still answers 202.
 struct RewritePushes(Relay, fn(PushRequest) -> Option<PushRequest>);
 
-impl PushRelay for RewritePushes {
-    fn on_push(&mut self, request: PushRequest, now: Millis) -> Result<(), RelayError> {
-        match (self.1)(request) {
-            Some(request) => self.0.on_push(request, now),
-            None => Ok(()),
-        }
-    }
+impl Core for RewritePushes {
+    type Input = RelayInput;
+    type Output = RelayOutput;
 
-    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis) {
-        self.0.on_vendor_response(call, response, now)
-    }
-
-    fn on_vendor_unreachable(&mut self, call: u64, now: Millis) {
-        self.0.on_vendor_unreachable(call, now)
+    fn handle(&mut self, now: Millis, input: RelayInput) {
+        let input = match input {
+            RelayInput::Api(ApiRequest { id, request }) => match PushBatch::from_http(&request) {
+                Ok(batch) => {
+                    let pushes = batch.pushes.into_iter().filter_map(self.1).collect();
+                    RelayInput::Api(ApiRequest { id, request: PushBatch { pushes }.to_http() })
+                }
+                Err(_) => RelayInput::Api(ApiRequest { id, request }),
+            },
+            other => other,
+        };
+        self.0.handle(now, input);
     }
 
     fn poll_output(&mut self) -> Option<RelayOutput> {
         self.0.poll_output()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        self.0.poll_timeout()
     }
 }
 

@@ -323,6 +323,9 @@ fn label(r: &Record) -> String {
         }
         Event::FrameIn { conn, frame } => format!("in #{} {}", conn.0, short(frame)),
         Event::FrameOut { conn, frame } => format!("out #{} {}", conn.0, short(frame)),
+        Event::Server { event: ServerEvent::PushSubmitted { request, status } } => {
+            format!("push {} handed over ({status:?})", request.message_id)
+        }
         Event::Server { event } => {
             let v = serde_json::to_value(event).unwrap_or_default();
             let user = v.get("user").and_then(|u| u.as_str()).map(|u| format!(" {u}")).unwrap_or_default();
@@ -332,7 +335,6 @@ fn label(r: &Record) -> String {
         Event::Vendor { event } => tag(serde_json::to_value(event).unwrap_or_default(), "event"),
         Event::VendorCall { call } => format!("request {}", call.message_id),
         Event::VendorOutcome { outcome } => format!("{} {:?}", outcome.message_id, outcome.result),
-        Event::PushSubmitted { request, status } => format!("push {} handed over ({status:?})", request.message_id),
         Event::Notification { shown, notification, .. } => {
             let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
             let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();

@@ -1,12 +1,13 @@
 //! Sans-IO reference cores for zimsim: a ZIM chat server, a ZPNs push relay, fake push
 //! vendors and the client SDK, plus the wire types they exchange.
 //!
-//! Every core is a plain struct driven by inputs that carry `now` ([`Millis`]) and drained of
-//! outputs (`poll_output`). None owns a socket, a clock or an unseeded RNG, so the same code
-//! runs in the turmoil simulation, on real sockets, and in unit tests and benchmarks.
+//! Every core keeps one contract, [`core::Core`]: `handle(now, input)`, `poll_output()`,
+//! `poll_timeout()`. None owns a socket, a clock or an unseeded RNG, so the same code runs in
+//! the turmoil simulation, on real sockets, and in unit tests and benchmarks.
 //!
 //! # Layout
 //!
+//! - [`core`]: the contract every core keeps.
 //! - [`server`]: the ZIM server (**start here**): sessions, presence, bindings, store, routing.
 //! - [`client`]: the [`client::ClientSdk`] plug-in trait and the reference SDK.
 //! - [`relay`]: the ZPNs relay: PushID routing and vendor payload mapping.
@@ -20,23 +21,28 @@
 //! # Example
 //!
 //! ```
-//! use zimsim_reference::server::{ServerConfig, ServerOutput, ZimServer};
+//! use zimsim_reference::core::{step, Core};
+//! use zimsim_reference::server::{ServerConfig, ServerInput, ServerOutput, ZimServer};
 //! use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
-//! use zimsim_reference::{ids::ConnId, time::Millis, token};
+//! use zimsim_reference::{time::Millis, token};
 //!
 //! let config = ServerConfig::default();
 //! let tok = token::mint(&config.server_secret, config.app_id, &"alice".into(), Millis(60_000));
 //! let mut server = ZimServer::new(config);
-//! server.on_connect(ConnId(1), Millis(0));
-//! server.on_frame(ConnId(1), ClientFrame::Login {
+//! let conn = server.next_conn();
+//! server.handle(Millis(0), ServerInput::Connected { conn });
+//! let frame = ClientFrame::Login {
 //!     req: 1, user_id: "alice".into(), token: tok, device_id: "phone".into(),
 //!     platform: Platform::Ios, push_id: None,
-//! }, Millis(0));
-//! let replies: Vec<_> = std::iter::from_fn(|| server.poll_output()).collect();
-//! assert!(replies.contains(&ServerOutput::Frame { conn: ConnId(1), frame: ServerFrame::LoginOk { req: 1 } }));
+//! };
+//! let replies = step(&mut server, Millis(0), ServerInput::Frame { conn, frame });
+//! assert!(replies.contains(&ServerOutput::Frame { conn, frame: ServerFrame::LoginOk { req: 1 } }));
+//! // Nobody has spoken since: the session times out 30 s later unless a heartbeat comes.
+//! assert_eq!(server.poll_timeout(), Some(Millis(30_000)));
 //! ```
 
 pub mod client;
+pub mod core;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -11,15 +11,16 @@
 //! | `fcm.development` | `fcm`               | the debug sender project         |
 //! | `fcm.production`  | `fcm`               | the release sender project       |
 //!
-//! Retries, dead-token reports and the other vendors arrive in later issues; the
-//! [`PushRelay`] trait is the seam they (and the built-in mutants) plug into.
+//! Retries, dead-token reports and the other vendors arrive in later issues. The relay
+//! keeps the [`Core`] contract, which is the seam the built-in mutants plug into.
 
+use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::MessageId;
 use crate::pushid::{Environment, PushId, Vendor};
 use crate::time::Millis;
 use crate::topology;
-use crate::wire::PushRequest;
+use crate::wire::{PushBatch, PushRequest, PushVerdict};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -112,10 +113,35 @@ pub struct PushOutcome {
     pub result: PushResult,
 }
 
+/// What reaches the relay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelayInput {
+    /// An HTTP request to the relay's API: the ZIM server's hand-over
+    /// (`POST /v1/push`, a [`PushBatch`]).
+    Api(ApiRequest),
+    /// The vendor answered call `call`.
+    VendorResponse {
+        call: u64,
+        response: HttpResponse,
+    },
+    /// The vendor could not be reached for call `call`.
+    VendorUnreachable {
+        call: u64,
+    },
+    Tick,
+}
+
+/// What the relay asks its shell to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RelayOutput {
+    /// Answer an API request.
+    Respond(ApiResponse),
+    /// Make this vendor call and feed back its answer.
     Call(VendorCall),
+    /// A call ended (for the trace and stats).
     Outcome(PushOutcome),
+    /// A push of a hand-over was refused outright (for the trace).
+    Rejected { message_id: MessageId, push_id: PushId, error: String },
 }
 
 /// Why the relay refused a push request outright.
@@ -125,13 +151,8 @@ pub enum RelayError {
     UnsupportedVendor(Vendor),
 }
 
-/// The relay seam: the reference relay and relay mutants implement it.
-pub trait PushRelay {
-    fn on_push(&mut self, request: PushRequest, now: Millis) -> Result<(), RelayError>;
-    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, now: Millis);
-    fn on_vendor_unreachable(&mut self, call: u64, now: Millis);
-    fn poll_output(&mut self) -> Option<RelayOutput>;
-}
+/// Any relay core: the reference relay and the relay mutants.
+pub type DynRelay = Box<dyn Core<Input = RelayInput, Output = RelayOutput>>;
 
 /// The reference relay.
 #[derive(Debug)]
@@ -234,8 +255,60 @@ fn zim_extras(req: &PushRequest) -> serde_json::Value {
     json!({"message_id": req.message_id.0, "to": req.user_id, "from": req.from, "conv": req.conv})
 }
 
-impl PushRelay for Relay {
-    fn on_push(&mut self, req: PushRequest, now: Millis) -> Result<(), RelayError> {
+impl Core for Relay {
+    type Input = RelayInput;
+    type Output = RelayOutput;
+
+    fn handle(&mut self, now: Millis, input: RelayInput) {
+        match input {
+            RelayInput::Api(ApiRequest { id, request }) => {
+                let response = match PushBatch::from_http(&request) {
+                    Ok(batch) => {
+                        let verdicts: Vec<PushVerdict> = batch
+                            .pushes
+                            .into_iter()
+                            .map(|push| match self.accept(push.clone(), now) {
+                                Ok(()) => PushVerdict::Accepted,
+                                Err(e) => {
+                                    let (message_id, push_id, error) = (push.message_id, push.push_id, e.to_string());
+                                    self.outputs.push_back(RelayOutput::Rejected { message_id, push_id, error });
+                                    PushVerdict::Rejected { error: e.to_string() }
+                                }
+                            })
+                            .collect();
+                        HttpResponse::json(202, &json!({ "results": verdicts }))
+                    }
+                    Err(e) if e.starts_with("no route") => HttpResponse::json(404, &json!({ "error": e })),
+                    Err(e) => HttpResponse::json(400, &json!({ "error": e })),
+                };
+                self.outputs.push_back(RelayOutput::Respond(ApiResponse { id, response }));
+            }
+            RelayInput::VendorResponse { call, response } => {
+                let result = if response.is_success() {
+                    PushResult::Accepted
+                } else {
+                    PushResult::Rejected { status: response.status, reason: vendor_reason(&response.body_json()) }
+                };
+                self.finish(call, result);
+            }
+            RelayInput::VendorUnreachable { call } => self.finish(call, PushResult::Unreachable),
+            RelayInput::Tick => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<RelayOutput> {
+        self.outputs.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        None // retries and token refresh arrive with the push-path issue
+    }
+}
+
+impl Relay {
+    /// Takes one push: routes it to its vendor and queues the call (a retry of a push
+    /// already accepted within [`DEDUP_WINDOW_MS`] is answered without a second call).
+    pub fn accept(&mut self, req: PushRequest, now: Millis) -> Result<(), RelayError> {
         if matches!(req.push_id.vendor, Vendor::Apns | Vendor::Fcm) && self.seen(&req, now) {
             return Ok(()); // a retry of a push already under way
         }
@@ -257,25 +330,6 @@ impl PushRelay for Relay {
         Ok(())
     }
 
-    fn on_vendor_response(&mut self, call: u64, response: &HttpResponse, _now: Millis) {
-        let result = if response.is_success() {
-            PushResult::Accepted
-        } else {
-            PushResult::Rejected { status: response.status, reason: vendor_reason(&response.body_json()) }
-        };
-        self.finish(call, result);
-    }
-
-    fn on_vendor_unreachable(&mut self, call: u64, _now: Millis) {
-        self.finish(call, PushResult::Unreachable);
-    }
-
-    fn poll_output(&mut self) -> Option<RelayOutput> {
-        self.outputs.pop_front()
-    }
-}
-
-impl Relay {
     fn finish(&mut self, call: u64, result: PushResult) {
         if let Some((push_id, message_id)) = self.in_flight.remove(&call) {
             self.outputs.push_back(RelayOutput::Outcome(PushOutcome { call, push_id, message_id, result }));

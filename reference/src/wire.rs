@@ -184,6 +184,39 @@ pub struct PushRequest {
     pub payload: String,
 }
 
+/// The ZIM server's hand-over to the ZPNs relay: `POST` [`PushBatch::PATH`] with this JSON
+/// body. The relay answers 202 with one [`PushVerdict`] per push, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushBatch {
+    pub pushes: Vec<PushRequest>,
+}
+
+/// The relay's answer to one push of a [`PushBatch`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushVerdict {
+    Accepted,
+    Rejected { error: String },
+}
+
+impl PushBatch {
+    /// The relay's hand-over endpoint.
+    pub const PATH: &'static str = "/v1/push";
+
+    pub fn to_http(&self) -> crate::http::HttpRequest {
+        let body = serde_json::to_vec(self).expect("push batches serialize");
+        crate::http::HttpRequest::post(Self::PATH, body).header("content-type", "application/json")
+    }
+
+    /// Reads a hand-over request, naming what is wrong with one that is not.
+    pub fn from_http(req: &crate::http::HttpRequest) -> Result<PushBatch, String> {
+        if req.method != "POST" || req.path != Self::PATH {
+            return Err(format!("no route for {} {}", req.method, req.path));
+        }
+        serde_json::from_slice(&req.body).map_err(|e| format!("bad push batch: {e}"))
+    }
+}
+
 /// Checks a peer message before it is sent (SDK) or stored (server), naming the rule it
 /// breaks; both sides answer a breach with 6000001 (`ParamInvalid`). `max_text` is the
 /// receiving server's text limit (at most [`limits::TEXT_MAX_BYTES`]).

@@ -124,7 +124,7 @@ pub async fn run<C: Connector>(
     d.open_channel();
     let mut commands_open = true;
     loop {
-        let timer = d.app.as_ref().and_then(|a| a.sdk.next_timer());
+        let timer = d.app.as_ref().and_then(|a| a.sdk.poll_timeout());
         let sleep = timer.map(|t| Duration::from_millis(t.since(d.env.now())));
         tokio::select! {
             biased;

@@ -1,5 +1,5 @@
 //! HTTP plumbing for the shells, on hyper: a single-threaded executor, a server loop that
-//! hands each request to a synchronous core handler, and a small client with one reusable
+//! hands each request to a core and awaits its numbered answer, and a small client with one reusable
 //! connection per endpoint. No real-clock `Date` header is ever written (it would make
 //! traces differ between runs).
 
@@ -8,10 +8,15 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
+use tokio::sync::oneshot;
+use zimsim_reference::core::ApiResponse;
 use zimsim_reference::http::{HttpRequest, HttpResponse};
 
 /// Largest request or response body the shells read.
@@ -37,8 +42,39 @@ pub enum Protocols {
     Auto,
 }
 
-/// A synchronous request handler (the cores are synchronous).
-pub type Handler = Rc<dyn Fn(HttpRequest) -> HttpResponse>;
+/// A request handler: hands the request to a core and waits for the core's answer.
+pub type Handler = Rc<dyn Fn(HttpRequest) -> Pin<Box<dyn Future<Output = HttpResponse>>>>;
+
+/// Requests a core has not answered yet. A shell numbers each request it feeds a core
+/// ([`Pending::open`]) and routes the core's `ApiResponse` back by that number.
+#[derive(Debug, Default)]
+pub struct Pending {
+    next: Cell<u64>,
+    waiting: RefCell<BTreeMap<u64, oneshot::Sender<HttpResponse>>>,
+}
+
+impl Pending {
+    /// A number for a new request, and the answer to wait for. An answer that never comes
+    /// (the process restarted) reads as 503.
+    pub fn open(&self) -> (u64, impl Future<Output = HttpResponse> + 'static) {
+        let id = self.next.get();
+        self.next.set(id + 1);
+        let (tx, rx) = oneshot::channel();
+        self.waiting.borrow_mut().insert(id, tx);
+        let answer = async move {
+            rx.await.unwrap_or_else(|_| {
+                HttpResponse::json(503, &serde_json::json!({ "error": "the server went away before answering" }))
+            })
+        };
+        (id, answer)
+    }
+
+    pub fn answer(&self, answer: ApiResponse) {
+        if let Some(tx) = self.waiting.borrow_mut().remove(&answer.id) {
+            let _ = tx.send(answer.response);
+        }
+    }
+}
 
 /// Serves HTTP on `listener` until the task is dropped.
 pub async fn serve<L: Listener>(mut listener: L, protocols: Protocols, handler: Handler) -> io::Result<()> {
@@ -49,7 +85,7 @@ pub async fn serve<L: Listener>(mut listener: L, protocols: Protocols, handler: 
             let handler = handler.clone();
             async move {
                 let resp = match from_hyper_request(req).await {
-                    Ok(req) => handler(req),
+                    Ok(req) => handler(req).await,
                     Err(why) => HttpResponse::json(400, &serde_json::json!({ "error": why })),
                 };
                 Ok::<_, std::convert::Infallible>(into_hyper_response(resp))

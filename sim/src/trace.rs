@@ -8,11 +8,12 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, Notification};
-use zimsim_reference::ids::{ConnId, DeviceId};
+use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
+use zimsim_reference::pushid::PushId;
 use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::vendor::VendorEvent;
-use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_reference::{topology, Millis};
 
 use crate::scenario::Action;
@@ -126,14 +127,12 @@ pub enum Event {
     Server {
         event: ServerEvent,
     },
-    /// Handed to the relay (`POST /v1/push`), with the relay's HTTP status.
-    PushSubmitted {
-        request: PushRequest,
-        status: Option<u16>,
-    },
 
     // --- ZPNs relay ---
+    /// The relay refused one push of a hand-over outright.
     RelayRejected {
+        message_id: MessageId,
+        push_id: PushId,
         error: String,
     },
     VendorCall {
@@ -333,7 +332,7 @@ impl Stats {
                 Event::Server { event: ServerEvent::Bound { .. } } => s.bindings_added += 1,
                 Event::Server { event: ServerEvent::Unbound { .. } } => s.bindings_removed += 1,
                 Event::App { event: AppEvent::MessageReceived { .. } } => s.messages_surfaced += 1,
-                Event::PushSubmitted { .. } => s.pushes_submitted += 1,
+                Event::Server { event: ServerEvent::PushSubmitted { .. } } => s.pushes_submitted += 1,
                 Event::VendorCall { .. } => s.vendor_requests += 1,
                 Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => s.vendor_errors += 1,
                 Event::Notification { shown: true, .. } => s.notifications_shown += 1,

@@ -22,11 +22,11 @@ use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
-use zimsim_reference::relay::{PushRelay, Relay, RelayConfig};
+use zimsim_reference::relay::{DynRelay, Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
-use zimsim_reference::vendor::VendorCore;
+use zimsim_reference::vendor::DynVendor;
 use zimsim_reference::{sub_seed, token, topology, Millis};
 
 /// The simulation epoch: 2026-01-01T00:00:00Z. Fixed, so `since_epoch` is reproducible.
@@ -35,7 +35,7 @@ pub const EPOCH_UNIX_S: u64 = 1_767_225_600;
 const TOKEN_LIFETIME_MS: u64 = 24 * 3600 * 1000;
 
 /// Builds the relay core; a mutant supplies a broken one.
-pub type RelayFactory = Rc<dyn Fn(RelayConfig) -> Box<dyn PushRelay>>;
+pub type RelayFactory = Rc<dyn Fn(RelayConfig) -> DynRelay>;
 
 /// The parts of the system a run may swap: the SDK on every device, the relay, and the
 /// server's policies.
@@ -141,7 +141,7 @@ pub fn run_observed(
     }
     for vendor in topology::VENDORS {
         let seed = sub_seed(seed, vendor.name);
-        let (core, protocols): (Box<dyn VendorCore>, _) = match vendor.env {
+        let (core, protocols): (DynVendor, _) = match vendor.env {
             Some(apns_env) => (Box::new(Apns::new(apns_env, seed)), Protocols::Http2),
             None => (Box::new(Fcm::new(relay_config.fcm_projects(), seed)), Protocols::Auto),
         };

@@ -16,7 +16,7 @@ use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::topology;
 use zimsim_reference::vendor::apns::Apns;
 use zimsim_reference::vendor::fcm::Fcm;
-use zimsim_reference::vendor::VendorCore;
+use zimsim_reference::vendor::DynVendor;
 use zimsim_sim::http::Protocols;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
 use zimsim_sim::shell;
@@ -63,7 +63,7 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
         shared.clone(),
     ));
     for (seed, vendor) in topology::VENDORS.into_iter().enumerate() {
-        let (core, protocols): (Box<dyn VendorCore>, _) = match vendor.env {
+        let (core, protocols): (DynVendor, _) = match vendor.env {
             Some(env) => (Box::new(Apns::new(env, seed as u64)), Protocols::Http2),
             None => (Box::new(Fcm::new(relay.fcm_projects(), seed as u64)), Protocols::Auto),
         };

@@ -62,7 +62,10 @@ impl Invariant for OfflinePushNotified {
                 Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
                     routed.push((i, *id, user, push_id));
                 }
-                Event::PushSubmitted { request, status } => {
+                Event::RelayRejected { message_id, push_id, .. } => {
+                    excused.insert((*message_id, push_id));
+                }
+                Event::Server { event: ServerEvent::PushSubmitted { request, status } } => {
                     if status.is_none_or(|s| s >= 300) {
                         excused.insert((request.message_id, &request.push_id));
                     }

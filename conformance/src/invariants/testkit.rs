@@ -154,18 +154,20 @@ pub(crate) fn frame_in(conn: u64, frame: ClientFrame) -> Event {
 
 /// The server handed message `id` for `push_id` (to alice, from bob) to the relay.
 pub(crate) fn push_submitted(id: u64, push_id: &PushId, status: u16) -> Event {
-    Event::PushSubmitted {
-        request: zimsim_reference::wire::PushRequest {
-            push_id: push_id.clone(),
-            user_id: UserId::new("alice"),
-            message_id: MessageId(id),
-            conv: zimsim_reference::ids::ConvKey::peer(&UserId::new("alice"), &UserId::new("bob")),
-            from: UserId::new("bob"),
-            title: "t".into(),
-            content: "c".into(),
-            payload: String::new(),
+    Event::Server {
+        event: zimsim_reference::server::ServerEvent::PushSubmitted {
+            request: zimsim_reference::wire::PushRequest {
+                push_id: push_id.clone(),
+                user_id: UserId::new("alice"),
+                message_id: MessageId(id),
+                conv: zimsim_reference::ids::ConvKey::peer(&UserId::new("alice"), &UserId::new("bob")),
+                from: UserId::new("bob"),
+                title: "t".into(),
+                content: "c".into(),
+                payload: String::new(),
+            },
+            status: Some(status),
         },
-        status: Some(status),
     }
 }
 

@@ -11,6 +11,7 @@ mod reference;
 
 pub use reference::ReferenceSdk;
 
+use crate::core::Core;
 use crate::ids::{DeviceId, MessageId, UserId};
 use crate::pushid::{PushId, Vendor};
 use crate::time::Millis;
@@ -149,7 +150,7 @@ pub enum SdkInput {
     Notification {
         notification: Notification,
     },
-    /// Time passed; the SDK's timer (see [`ClientSdk::next_timer`]) may be due.
+    /// Time passed; the SDK's timer (see [`Core::poll_timeout`]) may be due.
     Tick,
 }
 
@@ -281,13 +282,9 @@ pub fn os_push_vendor(platform: Platform) -> Vendor {
 }
 
 /// The plug-in trait: the reference SDK, built-in mutants and foreign SDKs all implement it.
-pub trait ClientSdk {
-    /// Feeds one input at simulated time `now`.
-    fn handle(&mut self, now: Millis, input: SdkInput);
-    /// The next output to carry out, if any.
-    fn poll_output(&mut self) -> Option<SdkOutput>;
-    /// When the SDK next wants a `Tick`.
-    fn next_timer(&self) -> Option<Millis>;
+/// It is the [`Core`] contract over the SDK's inputs and outputs, plus the local data that
+/// outlives an app kill.
+pub trait ClientSdk: Core<Input = SdkInput, Output = SdkOutput> {
     /// The SDK's durable local data (its on-device database). Every write is taken to be
     /// durable at once, so reading it when the app is killed loses nothing.
     fn persisted(&self) -> serde_json::Value;

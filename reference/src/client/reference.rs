@@ -662,7 +662,10 @@ impl ReferenceSdk {
     }
 }
 
-impl ClientSdk for ReferenceSdk {
+impl Core for ReferenceSdk {
+    type Input = SdkInput;
+    type Output = SdkOutput;
+
     fn handle(&mut self, now: Millis, input: SdkInput) {
         match input {
             // A login the app asked for while a logout was under way, and now a logout: that
@@ -692,10 +695,12 @@ impl ClientSdk for ReferenceSdk {
         self.outputs.pop_front()
     }
 
-    fn next_timer(&self) -> Option<Millis> {
+    fn poll_timeout(&self) -> Option<Millis> {
         [self.login_deadline, self.reconnect_at, self.heartbeat_at, self.reply_deadline].into_iter().flatten().min()
     }
+}
 
+impl ClientSdk for ReferenceSdk {
     fn persisted(&self) -> serde_json::Value {
         serde_json::to_value(&self.store).expect("the local store always serializes")
     }

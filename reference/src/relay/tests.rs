@@ -4,7 +4,7 @@ use super::*;
 use crate::ids::{ConnId, ConvKey};
 use crate::vendor::apns::Apns;
 use crate::vendor::fcm::Fcm;
-use crate::vendor::{DeviceToVendor, VendorCore, VendorOutput, VendorToDevice};
+use crate::vendor::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
 
 const APNS_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -27,7 +27,7 @@ fn drain(r: &mut Relay) -> Vec<RelayOutput> {
 
 /// Pushes `push_id` and returns the single vendor call the relay made.
 fn call_for(r: &mut Relay, push_id: PushId, now: Millis) -> VendorCall {
-    r.on_push(request(push_id), now).expect("supported vendor");
+    r.accept(request(push_id), now).expect("supported vendor");
     match drain(r).as_slice() {
         [RelayOutput::Call(c)] => c.clone(),
         other => panic!("expected one call, got {other:?}"),
@@ -81,7 +81,7 @@ fn an_apns_production_push_id_goes_to_production_with_the_production_bearer() {
 fn an_apns_request_posts_to_the_device_path_with_apple_headers() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
-    r.on_push(PushRequest { message_id: MessageId(41), ..request(push_id.clone()) }, Millis(0)).unwrap();
+    r.accept(PushRequest { message_id: MessageId(41), ..request(push_id.clone()) }, Millis(0)).unwrap();
     drain(&mut r);
     let c = call_for(&mut r, push_id, Millis(5_000));
     assert_eq!(c.call, 2);
@@ -162,7 +162,7 @@ fn an_fcm_body_targets_the_token_with_string_only_data() {
 fn an_unsupported_vendor_is_refused_without_a_call() {
     let mut r = Relay::new(RelayConfig::default());
     for vendor in [Vendor::Hms, Vendor::Mi, Vendor::Oppo, Vendor::Vivo] {
-        let err = r.on_push(request(PushId::new(vendor, Environment::Production, "t")), Millis(0));
+        let err = r.accept(request(PushId::new(vendor, Environment::Production, "t")), Millis(0));
         assert_eq!(err, Err(RelayError::UnsupportedVendor(vendor)));
     }
     assert_eq!(drain(&mut r), vec![]);
@@ -176,7 +176,7 @@ fn a_2xx_vendor_response_is_accepted() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN);
     let c = call_for(&mut r, push_id.clone(), Millis(0));
-    r.on_vendor_response(c.call, &HttpResponse::new(200), Millis(1));
+    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
     assert_eq!(
         outcome(&mut r),
         PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Accepted }
@@ -188,7 +188,7 @@ fn an_apns_rejection_is_reported_with_its_reason() {
     let mut r = Relay::new(RelayConfig::default());
     let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
     let resp = HttpResponse::json(400, &serde_json::json!({"reason": "BadDeviceToken"}));
-    r.on_vendor_response(c.call, &resp, Millis(1));
+    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
     assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 400, reason: "BadDeviceToken".into() });
 }
 
@@ -204,7 +204,7 @@ fn an_fcm_rejection_is_reported_with_the_fcm_error_code() {
             {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"},
         ]}}),
     );
-    r.on_vendor_response(c.call, &resp, Millis(1));
+    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
     assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 404, reason: "UNREGISTERED".into() });
 }
 
@@ -216,7 +216,7 @@ fn an_fcm_rejection_without_an_error_code_falls_back_to_the_canonical_status() {
         401,
         &serde_json::json!({"error": {"code": 401, "message": "no", "status": "UNAUTHENTICATED", "details": []}}),
     );
-    r.on_vendor_response(c.call, &resp, Millis(1));
+    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
     assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 401, reason: "UNAUTHENTICATED".into() });
 }
 
@@ -224,7 +224,7 @@ fn an_fcm_rejection_without_an_error_code_falls_back_to_the_canonical_status() {
 fn a_rejection_without_a_readable_body_has_reason_unknown() {
     let mut r = Relay::new(RelayConfig::default());
     let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
-    r.on_vendor_response(c.call, &HttpResponse::new(503), Millis(1));
+    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(503) });
     assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 503, reason: "unknown".into() });
 }
 
@@ -233,21 +233,21 @@ fn an_unreachable_vendor_is_reported_once_and_later_answers_are_ignored() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Fcm, Environment::Development, "t");
     let c = call_for(&mut r, push_id.clone(), Millis(0));
-    r.on_vendor_unreachable(c.call, Millis(1));
+    r.handle(Millis(1), RelayInput::VendorUnreachable { call: c.call });
     assert_eq!(
         outcome(&mut r),
         PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Unreachable }
     );
-    r.on_vendor_response(c.call, &HttpResponse::new(200), Millis(2));
-    r.on_vendor_unreachable(c.call, Millis(2));
+    r.handle(Millis(2), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
+    r.handle(Millis(2), RelayInput::VendorUnreachable { call: c.call });
     assert_eq!(drain(&mut r), vec![]);
 }
 
 #[test]
 fn answers_for_unknown_calls_are_ignored() {
     let mut r = Relay::new(RelayConfig::default());
-    r.on_vendor_response(7, &HttpResponse::new(200), Millis(0));
-    r.on_vendor_unreachable(8, Millis(0));
+    r.handle(Millis(0), RelayInput::VendorResponse { call: 7, response: HttpResponse::new(200) });
+    r.handle(Millis(0), RelayInput::VendorUnreachable { call: 8 });
     assert_eq!(drain(&mut r), vec![]);
 }
 
@@ -279,9 +279,9 @@ fn the_relays_apns_requests_are_accepted_by_the_fake_apns_of_their_environment()
         let token = token_from(std::iter::from_fn(|| apns.poll_output()));
         let mut r = Relay::new(RelayConfig::default());
         let c = call_for(&mut r, PushId::new(Vendor::Apns, env, token), Millis(0));
-        let resp = apns.handle(&c.request, Millis(0));
+        let resp = apns.call(&c.request, Millis(0));
         assert_eq!((resp.status, resp.get("apns-id")), (200, c.request.get("apns-id")), "{env}");
-        r.on_vendor_response(c.call, &resp, Millis(0));
+        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
         assert_eq!(outcome(&mut r).result, PushResult::Accepted);
     }
 }
@@ -298,9 +298,9 @@ fn the_relays_fcm_requests_are_accepted_by_the_fake_fcm_under_the_right_project(
         let token = token_from(std::iter::from_fn(|| fcm.poll_output()));
         let mut r = Relay::new(RelayConfig::default());
         let c = call_for(&mut r, PushId::new(Vendor::Fcm, env, token), Millis(0));
-        let resp = fcm.handle(&c.request, Millis(0));
+        let resp = fcm.call(&c.request, Millis(0));
         assert_eq!(resp.status, 200, "{project}: {:?}", resp.body_json());
-        r.on_vendor_response(c.call, &resp, Millis(0));
+        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
         assert_eq!(outcome(&mut r).result, PushResult::Accepted);
     }
 }
@@ -310,12 +310,53 @@ fn a_retried_hand_over_of_the_same_push_is_accepted_without_a_second_vendor_call
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
     call_for(&mut r, push_id.clone(), Millis(0));
-    assert_eq!(r.on_push(request(push_id.clone()), Millis(6_000)), Ok(()));
+    assert_eq!(r.accept(request(push_id.clone()), Millis(6_000)), Ok(()));
     assert_eq!(drain(&mut r), vec![], "the retry is answered, not sent again");
     // Another message to the same PushID is a new push.
-    r.on_push(PushRequest { message_id: MessageId(43), ..request(push_id.clone()) }, Millis(6_000)).unwrap();
+    r.accept(PushRequest { message_id: MessageId(43), ..request(push_id.clone()) }, Millis(6_000)).unwrap();
     assert_eq!(drain(&mut r).len(), 1);
     // Past the window the relay has forgotten it.
     let c = call_for(&mut r, push_id, Millis(crate::relay::DEDUP_WINDOW_MS + 1));
     assert_eq!(c.message_id, MessageId(42));
+}
+
+#[test]
+fn a_hand_over_batch_is_answered_202_with_one_verdict_per_push_in_order() {
+    let mut r = Relay::new(RelayConfig::default());
+    let good = request(PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN));
+    let odd =
+        PushRequest { message_id: MessageId(43), ..request(PushId::new(Vendor::Hms, Environment::Production, "t")) };
+    let batch = crate::wire::PushBatch { pushes: vec![good, odd] };
+    let out = crate::core::step(&mut r, Millis(0), RelayInput::Api(ApiRequest { id: 9, request: batch.to_http() }));
+    let calls = out.iter().filter(|o| matches!(o, RelayOutput::Call(_))).count();
+    assert_eq!(calls, 1, "only the supported push is called out: {out:?}");
+    assert!(out.contains(&RelayOutput::Rejected {
+        message_id: MessageId(43),
+        push_id: PushId::new(Vendor::Hms, Environment::Production, "t"),
+        error: "vendor hms is not supported by this relay yet".into()
+    }));
+    let Some(RelayOutput::Respond(ApiResponse { id: 9, response })) = out.last() else {
+        panic!("the answer comes last: {out:?}");
+    };
+    assert_eq!(response.status, 202);
+    assert_eq!(
+        response.body_json(),
+        serde_json::json!({"results": ["accepted", {"rejected": {"error": "vendor hms is not supported by this relay yet"}}]})
+    );
+}
+
+#[test]
+fn a_malformed_hand_over_gets_400_and_an_unknown_route_404_each_naming_the_problem() {
+    let mut r = Relay::new(RelayConfig::default());
+    let bad = HttpRequest::post(crate::wire::PushBatch::PATH, b"{\"pushes\": 7}".to_vec());
+    let lost = HttpRequest::post("/v2/push", b"{}".to_vec());
+    for (id, req, status, says) in [(1, bad, 400, "bad push batch"), (2, lost, 404, "no route for POST /v2/push")] {
+        match crate::core::step(&mut r, Millis(0), RelayInput::Api(ApiRequest { id, request: req })).as_slice() {
+            [RelayOutput::Respond(ApiResponse { id: i, response })] => {
+                assert_eq!((*i, response.status), (id, status));
+                assert!(response.body_json()["error"].as_str().unwrap().starts_with(says), "{response:?}");
+            }
+            other => panic!("expected one answer, got {other:?}"),
+        }
+    }
 }

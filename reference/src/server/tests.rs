@@ -2,13 +2,63 @@
 
 use super::*;
 use crate::pushid::{Environment, Vendor};
+use crate::token;
+use crate::wire::{Cursor, MessageBody, Platform, PushBatch, PushConfig};
+
+/// The inputs these tests feed, spelled as calls.
+trait Drive {
+    fn on_connect(&mut self, conn: ConnId, now: Millis);
+    fn on_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis);
+    fn on_frame_too_large(&mut self, conn: ConnId, req: Option<u64>, len: usize, now: Millis);
+    fn on_disconnect(&mut self, conn: ConnId, now: Millis);
+    fn tick(&mut self, now: Millis);
+}
+
+impl Drive for ZimServer {
+    fn on_connect(&mut self, conn: ConnId, now: Millis) {
+        self.handle(now, ServerInput::Connected { conn });
+    }
+    fn on_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis) {
+        self.handle(now, ServerInput::Frame { conn, frame });
+    }
+    fn on_frame_too_large(&mut self, conn: ConnId, req: Option<u64>, len: usize, now: Millis) {
+        self.handle(now, ServerInput::FrameTooLarge { conn, req, len });
+    }
+    fn on_disconnect(&mut self, conn: ConnId, now: Millis) {
+        self.handle(now, ServerInput::Disconnected { conn });
+    }
+    fn tick(&mut self, now: Millis) {
+        self.handle(now, ServerInput::Tick);
+    }
+}
 
 const ALICE: ConnId = ConnId(1);
 const BOB: ConnId = ConnId(2);
 const CAROL: ConnId = ConnId(3);
 
+/// Everything the server asked for. The relay accepts every hand-over at once (its own
+/// tests live in `push.rs`), and the resulting `push_submitted` events are left out.
 fn drain(s: &mut ZimServer) -> Vec<ServerOutput> {
-    std::iter::from_fn(|| s.poll_output()).collect()
+    let mut all = Vec::new();
+    while let Some(out) = s.poll_output() {
+        match out {
+            ServerOutput::Event(ServerEvent::PushSubmitted { .. }) => {}
+            ServerOutput::Handover { id, .. } => {
+                all.push(out);
+                // An HTTP answer ends a hand-over whatever the time: any `now` will do.
+                s.handle(Millis::ZERO, ServerInput::HandoverDone { id, status: Some(202) });
+            }
+            out => all.push(out),
+        }
+    }
+    all
+}
+
+fn handover(out: &ServerOutput) -> Vec<PushRequest> {
+    match out {
+        ServerOutput::Handover { request, .. } => PushBatch::from_http(request).expect("a well-formed batch").pushes,
+        _ => Vec::new(),
+    }
 }
 
 fn token_for(s: &ZimServer, user: &str, expires: Millis) -> String {
@@ -68,12 +118,7 @@ fn frames_to(out: &[ServerOutput], conn: ConnId) -> Vec<ServerFrame> {
 }
 
 fn pushes(out: &[ServerOutput]) -> Vec<PushRequest> {
-    out.iter()
-        .filter_map(|o| match o {
-            ServerOutput::Push(p) => Some(p.clone()),
-            _ => None,
-        })
-        .collect()
+    out.iter().flat_map(handover).collect()
 }
 
 fn sent_message(out: &[ServerOutput], conn: ConnId) -> Message {
@@ -245,7 +290,7 @@ fn logout_unbinds_the_push_id_then_acks_with_logout_ok() {
     );
     assert_eq!(s.binding(&p), None);
     assert!(!s.is_online(&"alice".into()));
-    assert_eq!(s.next_deadline(), None);
+    assert_eq!(s.poll_timeout(), None);
     // The connection is back to logged-out.
     s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(11));
     assert_eq!(error_code(&drain(&mut s), ALICE), (None, 6_000_121));
@@ -368,7 +413,7 @@ fn an_offline_recipient_with_a_binding_gets_a_push_request() {
             payload: "{\"k\":1}".into(),
         }]
     );
-    assert!(matches!(out.last(), Some(ServerOutput::Push(_))), "the push follows SendOk: {out:?}");
+    assert!(matches!(out.last(), Some(ServerOutput::Handover { .. })), "the push follows SendOk: {out:?}");
 }
 
 #[test]
@@ -427,16 +472,22 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
                 reason: SessionEnd::Timeout
             }),
             event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone() }),
-            ServerOutput::Push(PushRequest {
-                push_id: p,
-                user_id: "bob".into(),
-                message_id: m.id,
-                conv: ab(),
-                from: "alice".into(),
-                title: "Alice".into(),
-                content: "hello".into(),
-                payload: "{\"k\":1}".into(),
-            }),
+            ServerOutput::Handover {
+                id: 1,
+                request: PushBatch {
+                    pushes: vec![PushRequest {
+                        push_id: p,
+                        user_id: "bob".into(),
+                        message_id: m.id,
+                        conv: ab(),
+                        from: "alice".into(),
+                        title: "Alice".into(),
+                        content: "hello".into(),
+                        payload: "{\"k\":1}".into(),
+                    }]
+                }
+                .to_http()
+            },
         ],
         "detached: no Close, just the push"
     );
@@ -683,17 +734,17 @@ fn sync_pages_are_capped_by_max_sync_page_whatever_the_client_asks() {
 #[test]
 fn next_deadline_is_the_earliest_last_frame_plus_the_heartbeat_timeout() {
     let mut s = ZimServer::new(ServerConfig::default());
-    assert_eq!(s.next_deadline(), None);
+    assert_eq!(s.poll_timeout(), None);
     login(&mut s, BOB, "bob", "bob-phone", None, Millis(1_000));
-    assert_eq!(s.next_deadline(), Some(Millis(31_000)));
+    assert_eq!(s.poll_timeout(), Some(Millis(31_000)));
     login(&mut s, ALICE, "alice", "alice-phone", None, Millis(5_000));
-    assert_eq!(s.next_deadline(), Some(Millis(31_000)));
+    assert_eq!(s.poll_timeout(), Some(Millis(31_000)));
     s.on_frame(BOB, ClientFrame::Heartbeat, Millis(10_000));
-    assert_eq!(s.next_deadline(), Some(Millis(35_000)), "alice is now first");
+    assert_eq!(s.poll_timeout(), Some(Millis(35_000)), "alice is now first");
     s.tick(Millis(35_000));
-    assert_eq!(s.next_deadline(), Some(Millis(40_000)), "only bob left");
+    assert_eq!(s.poll_timeout(), Some(Millis(40_000)), "only bob left");
     s.tick(Millis(40_000));
-    assert_eq!(s.next_deadline(), None);
+    assert_eq!(s.poll_timeout(), None);
 }
 
 #[test]
@@ -882,12 +933,12 @@ fn the_presence_index_follows_every_frame_and_expires_exactly_the_silent_session
     for i in 0..20u64 {
         login(&mut s, ConnId(i + 1), &format!("u{i}"), &format!("d{i}"), None, Millis(i * 100));
     }
-    assert_eq!(s.next_deadline(), Some(Millis(timeout)), "u0's silence ends first");
+    assert_eq!(s.poll_timeout(), Some(Millis(timeout)), "u0's silence ends first");
     for i in (0..20u64).step_by(2) {
         s.on_frame(ConnId(i + 1), ClientFrame::Heartbeat, Millis(20_000));
     }
     drain(&mut s);
-    assert_eq!(s.next_deadline(), Some(Millis(100 + timeout)), "u1 is now the longest silent");
+    assert_eq!(s.poll_timeout(), Some(Millis(100 + timeout)), "u1 is now the longest silent");
     s.tick(Millis(1_900 + timeout));
     let expired: Vec<String> = drain(&mut s)
         .into_iter()
@@ -898,6 +949,6 @@ fn the_presence_index_follows_every_frame_and_expires_exactly_the_silent_session
         .collect();
     let odd: Vec<String> = (1..20).step_by(2).map(|i| format!("u{i}")).collect();
     assert_eq!(expired, odd, "the silent ones, longest silent first");
-    assert_eq!(s.next_deadline(), Some(Millis(20_000 + timeout)));
+    assert_eq!(s.poll_timeout(), Some(Millis(20_000 + timeout)));
     assert!((0..20).step_by(2).all(|i| s.is_online(&UserId::new(format!("u{i}")))));
 }

@@ -8,9 +8,7 @@
 //! the token's environment and topic. (ES256 provider-token verification comes with the
 //! credentials issue; for now a bearer must be present.)
 
-use super::{
-    random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorCore, VendorEvent, VendorOutput,
-};
+use super::{random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::ConnId;
 use crate::pushid::Environment;
@@ -60,13 +58,13 @@ impl Apns {
         self.env
     }
 
-    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+    fn token_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
         let env = self.env;
         self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |_| Ok(env));
     }
 
     /// Answers one provider API request, delivering the notification if it is accepted.
-    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         let token = req.path.strip_prefix("/3/device/").map(str::to_owned);
         let (status, reason, apns_id) = match self.check(req) {
             Ok(n) => {
@@ -188,29 +186,17 @@ pub fn is_canonical_uuid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
-impl VendorCore for Apns {
-    fn handle(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
-        self.answer(req, now)
+impl VendorApi for Apns {
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        self.respond(req, now)
     }
 
-    fn on_channel_open(&mut self, channel: ConnId) {
-        self.dir.on_channel_open(channel);
+    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+        self.token_frame(channel, frame);
     }
 
-    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
-        self.channel_frame(channel, frame);
-    }
-
-    fn on_channel_close(&mut self, channel: ConnId) {
-        self.dir.on_channel_close(channel);
-    }
-
-    fn poll_output(&mut self) -> Option<VendorOutput> {
-        self.dir.poll_output()
-    }
-
-    fn restart(&mut self) {
-        self.dir.restart();
+    fn directory(&mut self) -> &mut Directory {
+        &mut self.dir
     }
 }
 

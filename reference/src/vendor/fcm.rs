@@ -6,9 +6,7 @@
 //! Errors use Google's envelope: `{"error": {"code", "message", "status", "details":
 //! [{"@type": ".../google.firebase.fcm.v1.FcmError", "errorCode"}]}}`.
 
-use super::{
-    random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorCore, VendorEvent, VendorOutput,
-};
+use super::{random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::ConnId;
 use crate::pushid::Environment;
@@ -51,7 +49,7 @@ impl Fcm {
         }
     }
 
-    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+    fn token_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
         let projects = &self.projects;
         self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |project| {
             let p = project.ok_or("FCM tokens need a sender project")?;
@@ -60,7 +58,7 @@ impl Fcm {
     }
 
     /// Answers one `messages:send` request, delivering the notification if it is accepted.
-    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         let project = req
             .path
             .strip_prefix("/v1/projects/")
@@ -177,29 +175,17 @@ fn looks_like_token(t: &str) -> bool {
     t.split_once(":APA91b").is_some_and(|(id, rest)| id.len() == 11 && rest.len() == 134)
 }
 
-impl VendorCore for Fcm {
-    fn handle(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
-        self.answer(req, now)
+impl VendorApi for Fcm {
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        self.respond(req, now)
     }
 
-    fn on_channel_open(&mut self, channel: ConnId) {
-        self.dir.on_channel_open(channel);
+    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+        self.token_frame(channel, frame);
     }
 
-    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
-        self.channel_frame(channel, frame);
-    }
-
-    fn on_channel_close(&mut self, channel: ConnId) {
-        self.dir.on_channel_close(channel);
-    }
-
-    fn poll_output(&mut self) -> Option<VendorOutput> {
-        self.dir.poll_output()
-    }
-
-    fn restart(&mut self) {
-        self.dir.restart();
+    fn directory(&mut self) -> &mut Directory {
+        &mut self.dir
     }
 }
 

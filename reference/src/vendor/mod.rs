@@ -13,24 +13,76 @@
 pub mod apns;
 pub mod fcm;
 
+use crate::core::{ApiRequest, ApiResponse, Core};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::{ConnId, DeviceId};
 use crate::pushid::Environment;
+use crate::time::Millis;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
-/// What every vendor fake offers its shell: the provider API and the device channel.
-pub trait VendorCore {
-    /// Answers one provider API request at `now`.
-    fn handle(&mut self, req: &crate::http::HttpRequest, now: crate::time::Millis) -> crate::http::HttpResponse;
-    fn on_channel_open(&mut self, channel: ConnId);
-    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
-    fn on_channel_close(&mut self, channel: ConnId);
-    fn poll_output(&mut self) -> Option<VendorOutput>;
-    /// The vendor's front end restarted: every device channel is gone. Tokens and stored
+/// What reaches a vendor fake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VendorInput {
+    /// A provider API request (what the ZPNs relay calls).
+    Api(ApiRequest),
+    /// A device opened a channel to the vendor.
+    ChannelOpen {
+        channel: ConnId,
+    },
+    ChannelFrame {
+        channel: ConnId,
+        frame: DeviceToVendor,
+    },
+    ChannelClose {
+        channel: ConnId,
+    },
+    /// The vendor's front end (re)started: every device channel is gone. Tokens and stored
     /// notifications live in the vendor's durable storage and survive.
-    fn restart(&mut self);
+    Restart,
+    Tick,
+}
+
+/// Any vendor fake, as its shell drives it.
+pub type DynVendor = Box<dyn Core<Input = VendorInput, Output = VendorOutput>>;
+
+/// What one vendor fake adds to the machinery every vendor shares: its provider API and
+/// its token rules. Every `VendorApi` is a [`Core`] through the [`Directory`] it holds.
+pub trait VendorApi {
+    /// Answers one provider API request at `now`.
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse;
+    /// A frame from a device channel (token requests need the vendor's token rules).
+    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
+    fn directory(&mut self) -> &mut Directory;
+}
+
+impl<V: VendorApi> Core for V {
+    type Input = VendorInput;
+    type Output = VendorOutput;
+
+    fn handle(&mut self, now: Millis, input: VendorInput) {
+        match input {
+            VendorInput::Api(ApiRequest { id, request }) => {
+                let response = self.answer(&request, now);
+                self.directory().outputs.push_back(VendorOutput::Respond(ApiResponse { id, response }));
+            }
+            VendorInput::ChannelOpen { channel } => self.directory().on_channel_open(channel),
+            VendorInput::ChannelFrame { channel, frame } => self.channel_frame(channel, frame),
+            VendorInput::ChannelClose { channel } => self.directory().on_channel_close(channel),
+            VendorInput::Restart => self.directory().restart(),
+            VendorInput::Tick => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<VendorOutput> {
+        self.directory().outputs.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        None // expiry of stored notifications arrives with the push-path issue
+    }
 }
 
 /// Device (OS push daemon) to vendor.
@@ -103,7 +155,12 @@ pub enum VendorEvent {
 /// What the shell must do after feeding a vendor core.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VendorOutput {
-    ToDevice { channel: ConnId, frame: VendorToDevice },
+    /// Answer a provider API request.
+    Respond(ApiResponse),
+    ToDevice {
+        channel: ConnId,
+        frame: VendorToDevice,
+    },
     Event(VendorEvent),
 }
 
@@ -158,10 +215,6 @@ impl Directory {
         }
     }
 
-    pub fn poll_output(&mut self) -> Option<VendorOutput> {
-        self.outputs.pop_front()
-    }
-
     pub fn token(&self, token: &str) -> Option<&IssuedToken> {
         self.tokens.get(token)
     }
@@ -194,7 +247,7 @@ impl Directory {
         for channel in channels {
             self.on_channel_close(channel);
         }
-        self.outputs.retain(|o| matches!(o, VendorOutput::Event(_)));
+        self.outputs.retain(|o| matches!(o, VendorOutput::Event(_) | VendorOutput::Respond(_)));
     }
 
     /// Handles a channel frame; `make_token` draws a new token when one is needed and
@@ -300,4 +353,40 @@ impl Directory {
 /// Draws `n` characters from `alphabet`.
 pub(crate) fn random_string(rng: &mut ChaCha8Rng, alphabet: &[u8], n: usize) -> String {
     (0..n).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+}
+
+/// The inputs the vendor and relay tests feed, spelled as calls.
+#[cfg(test)]
+pub(crate) trait Drive {
+    /// Feeds one provider API request and takes its answer out of the outputs, leaving
+    /// the rest (channel frames, events) to be drained.
+    fn call(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse;
+    fn on_channel_open(&mut self, channel: ConnId);
+    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
+    fn on_channel_close(&mut self, channel: ConnId);
+}
+
+#[cfg(test)]
+impl<V: VendorApi> Drive for V {
+    fn call(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        self.handle(now, VendorInput::Api(ApiRequest { id: u64::MAX, request: req.clone() }));
+        let outputs = &mut self.directory().outputs;
+        let at = outputs
+            .iter()
+            .position(|o| matches!(o, VendorOutput::Respond(r) if r.id == u64::MAX))
+            .expect("a vendor answers every request at once");
+        match outputs.remove(at) {
+            Some(VendorOutput::Respond(r)) => r.response,
+            _ => unreachable!("found above"),
+        }
+    }
+    fn on_channel_open(&mut self, channel: ConnId) {
+        self.handle(Millis::ZERO, VendorInput::ChannelOpen { channel });
+    }
+    fn on_channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
+        self.handle(Millis::ZERO, VendorInput::ChannelFrame { channel, frame });
+    }
+    fn on_channel_close(&mut self, channel: ConnId) {
+        self.handle(Millis::ZERO, VendorInput::ChannelClose { channel });
+    }
 }

@@ -1,24 +1,27 @@
-//! The ZPNs relay shell: serves `POST /v1/push` (a JSON [`PushRequest`]) and carries out the
-//! core's vendor calls over HTTP/2, one connection per vendor endpoint.
+//! The ZPNs relay shell: serves the relay's HTTP API (the ZIM server's hand-overs) and
+//! carries out the core's vendor calls over HTTP/2, one connection per vendor endpoint.
 
-use crate::http::{serve, HttpClient, Protocols};
+use super::run_timer;
+use crate::http::{serve, HttpClient, Pending, Protocols};
 use crate::net::{Connector, Listener};
 use crate::trace::{Env, Event, Source};
-use serde_json::json;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
 use std::rc::Rc;
-use zimsim_reference::http::{HttpRequest, HttpResponse};
-use zimsim_reference::relay::{PushRelay, RelayOutput};
+use tokio::sync::Notify;
+use zimsim_reference::core::ApiRequest;
+use zimsim_reference::http::HttpRequest;
+use zimsim_reference::relay::{DynRelay, RelayInput, RelayOutput};
 use zimsim_reference::topology;
-use zimsim_reference::wire::PushRequest;
 
 const SRC: Source = Source::Host(topology::ZPNS.host);
 
 struct Shell<C: Connector> {
-    core: RefCell<Box<dyn PushRelay>>,
+    core: RefCell<DynRelay>,
     clients: RefCell<BTreeMap<String, HttpClient<C>>>,
+    pending: Pending,
+    rearm: Rc<Notify>,
     connector: C,
     env: Rc<dyn Env>,
 }
@@ -27,42 +30,44 @@ struct Shell<C: Connector> {
 pub async fn run<L: Listener, C: Connector>(
     listener: L,
     connector: C,
-    core: Box<dyn PushRelay>,
+    core: DynRelay,
     env: Rc<dyn Env>,
 ) -> io::Result<()> {
-    let shell = Rc::new(Shell { core: RefCell::new(core), clients: RefCell::default(), connector, env });
-    let handler = Rc::new(move |req: HttpRequest| on_request(&shell, req));
+    let shell = Rc::new(Shell {
+        core: RefCell::new(core),
+        clients: RefCell::default(),
+        pending: Pending::default(),
+        rearm: Rc::new(Notify::new()),
+        connector,
+        env,
+    });
+    let (deadline, fire) = (shell.clone(), shell.clone());
+    tokio::task::spawn_local(run_timer(
+        move || deadline.core.borrow().poll_timeout(),
+        move |now| feed(&fire, now, RelayInput::Tick),
+        shell.rearm.clone(),
+        shell.env.clone(),
+    ));
+    let handler = Rc::new(move |request: HttpRequest| {
+        let (id, answer) = shell.pending.open();
+        feed(&shell, shell.env.now(), RelayInput::Api(ApiRequest { id, request }));
+        Box::pin(answer) as _
+    });
     serve(listener, Protocols::Auto, handler).await
 }
 
-fn on_request<C: Connector>(shell: &Rc<Shell<C>>, req: HttpRequest) -> HttpResponse {
-    if req.method != "POST" || req.path != "/v1/push" {
-        return HttpResponse::json(404, &json!({"error": format!("no route for {} {}", req.method, req.path)}));
-    }
-    let request: PushRequest = match serde_json::from_slice(&req.body) {
-        Ok(r) => r,
-        Err(e) => return HttpResponse::json(400, &json!({"error": format!("bad push request: {e}")})),
-    };
-    let now = shell.env.now();
-    let accepted = shell.core.borrow_mut().on_push(request, now);
-    let response = match accepted {
-        Ok(()) => HttpResponse::json(202, &json!({"accepted": true})),
-        Err(e) => {
-            shell.env.record(SRC, Event::RelayRejected { error: e.to_string() });
-            HttpResponse::json(422, &json!({"error": e.to_string()}))
-        }
-    };
-    drain(shell);
-    response
-}
-
-/// Carries out everything the core asked for.
-fn drain<C: Connector>(shell: &Rc<Shell<C>>) {
+/// Feeds one input and carries out everything the core asked for.
+fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input: RelayInput) {
+    shell.core.borrow_mut().handle(now, input);
     loop {
         let out = shell.core.borrow_mut().poll_output();
         match out {
-            None => return,
+            None => break,
+            Some(RelayOutput::Respond(answer)) => shell.pending.answer(answer),
             Some(RelayOutput::Outcome(outcome)) => shell.env.record(SRC, Event::VendorOutcome { outcome }),
+            Some(RelayOutput::Rejected { message_id, push_id, error }) => {
+                shell.env.record(SRC, Event::RelayRejected { message_id, push_id, error })
+            }
             Some(RelayOutput::Call(call)) => {
                 shell.env.record(SRC, Event::VendorCall { call: call.clone() });
                 let client = shell
@@ -75,15 +80,14 @@ fn drain<C: Connector>(shell: &Rc<Shell<C>>) {
                     .clone();
                 let shell = shell.clone();
                 tokio::task::spawn_local(async move {
-                    let result = client.send(call.request).await;
-                    let now = shell.env.now();
-                    match result {
-                        Ok(resp) => shell.core.borrow_mut().on_vendor_response(call.call, &resp, now),
-                        Err(_) => shell.core.borrow_mut().on_vendor_unreachable(call.call, now),
-                    }
-                    drain(&shell);
+                    let input = match client.send(call.request).await {
+                        Ok(response) => RelayInput::VendorResponse { call: call.call, response },
+                        Err(_) => RelayInput::VendorUnreachable { call: call.call },
+                    };
+                    feed(&shell, shell.env.now(), input);
                 });
             }
         }
     }
+    shell.rearm.notify_one();
 }

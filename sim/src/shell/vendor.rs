@@ -5,22 +5,26 @@
 //! the shell: a crashed and restarted host runs a new shell over the same core, which
 //! first learns that every channel is gone.
 
+use super::run_timer;
 use crate::framed::{write_frame, FrameReader};
-use crate::http::{serve, Protocols};
+use crate::http::{serve, Pending, Protocols};
 use crate::net::Listener;
 use crate::trace::{Env, Event, Source};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
 use std::rc::Rc;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
+use zimsim_reference::core::ApiRequest;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::vendor::{DeviceToVendor, VendorCore, VendorOutput, VendorToDevice};
+use zimsim_reference::vendor::{DeviceToVendor, DynVendor, VendorInput, VendorOutput, VendorToDevice};
 
 struct Shell {
-    core: Rc<RefCell<Box<dyn VendorCore>>>,
+    core: Rc<RefCell<DynVendor>>,
     channels: RefCell<BTreeMap<ConnId, mpsc::UnboundedSender<VendorToDevice>>>,
+    pending: Pending,
+    rearm: Rc<Notify>,
     env: Rc<dyn Env>,
     src: Source,
 }
@@ -30,20 +34,32 @@ pub async fn run<A: Listener, D: Listener>(
     api: A,
     devices: D,
     protocols: Protocols,
-    core: Rc<RefCell<Box<dyn VendorCore>>>,
+    core: Rc<RefCell<DynVendor>>,
     env: Rc<dyn Env>,
     src: &'static str,
 ) -> io::Result<()> {
     tracing::debug!(vendor = src, "vendor front end starting over its durable storage");
-    core.borrow_mut().restart();
-    let shell = Rc::new(Shell { core, channels: RefCell::default(), env, src: Source::Host(src) });
-    drain(&shell);
+    let shell = Rc::new(Shell {
+        core,
+        channels: RefCell::default(),
+        pending: Pending::default(),
+        rearm: Rc::new(Notify::new()),
+        env,
+        src: Source::Host(src),
+    });
+    feed(&shell, VendorInput::Restart);
+    let (deadline, fire) = (shell.clone(), shell.clone());
+    tokio::task::spawn_local(run_timer(
+        move || deadline.core.borrow().poll_timeout(),
+        move |_| feed(&fire, VendorInput::Tick),
+        shell.rearm.clone(),
+        shell.env.clone(),
+    ));
     tokio::task::spawn_local(accept_devices(devices, shell.clone()));
-    let api_shell = shell.clone();
-    let handler = Rc::new(move |req: HttpRequest| {
-        let resp = api_shell.core.borrow_mut().handle(&req, api_shell.env.now());
-        drain(&api_shell);
-        resp
+    let handler = Rc::new(move |request: HttpRequest| {
+        let (id, answer) = shell.pending.open();
+        feed(&shell, VendorInput::Api(ApiRequest { id, request }));
+        Box::pin(answer) as _
     });
     serve(api, protocols, handler).await
 }
@@ -56,7 +72,7 @@ async fn accept_devices<D: Listener>(mut listener: D, shell: Rc<Shell>) {
         let (read, mut write) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<VendorToDevice>();
         shell.channels.borrow_mut().insert(channel, tx);
-        shell.core.borrow_mut().on_channel_open(channel);
+        feed(&shell, VendorInput::ChannelOpen { channel });
         let writer = tokio::task::spawn_local(async move {
             while let Some(frame) = rx.recv().await {
                 if write_frame(&mut write, &frame).await.is_err() {
@@ -68,23 +84,25 @@ async fn accept_devices<D: Listener>(mut listener: D, shell: Rc<Shell>) {
         tokio::task::spawn_local(async move {
             let mut reader = FrameReader::new(read);
             while let Ok(Some(frame)) = reader.read::<DeviceToVendor>().await {
-                shell.core.borrow_mut().on_channel_frame(channel, frame);
-                drain(&shell);
+                feed(&shell, VendorInput::ChannelFrame { channel, frame });
             }
             tracing::trace!(channel = channel.0, "device channel closed");
             shell.channels.borrow_mut().remove(&channel);
-            shell.core.borrow_mut().on_channel_close(channel);
-            drain(&shell); // what the channel left unacknowledged goes out again now
+            // What the channel left unacknowledged goes out again now.
+            feed(&shell, VendorInput::ChannelClose { channel });
             writer.abort();
         });
     }
 }
 
-fn drain(shell: &Shell) {
+/// Feeds one input at the current time and carries out everything the core asked for.
+fn feed(shell: &Shell, input: VendorInput) {
+    shell.core.borrow_mut().handle(shell.env.now(), input);
     loop {
         let out = shell.core.borrow_mut().poll_output();
         match out {
-            None => return,
+            None => break,
+            Some(VendorOutput::Respond(answer)) => shell.pending.answer(answer),
             Some(VendorOutput::Event(event)) => shell.env.record(shell.src.clone(), Event::Vendor { event }),
             Some(VendorOutput::ToDevice { channel, frame }) => {
                 if let Some(tx) = shell.channels.borrow().get(&channel) {
@@ -93,4 +111,5 @@ fn drain(shell: &Shell) {
             }
         }
     }
+    shell.rearm.notify_one();
 }

@@ -1,6 +1,7 @@
 //! The ZIM server shell. One task owns the [`ZimServer`] core and serialises every input to
-//! it (connection events, frames, the presence timer); per-connection tasks only move bytes.
-//! Pushes go to the relay through an ordered queue served by one HTTP client task.
+//! it (connection events, frames, hand-over answers, the core's timer); per-connection
+//! tasks only move bytes. The core decides what goes to the relay and when to retry; the
+//! shell only sends each hand-over it is given and reports the answer.
 //!
 //! The core outlives the shell: it holds the server's durable store, and a crashed and
 //! restarted host runs a new shell over it, which first tells it the process restarted
@@ -16,23 +17,21 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use zimsim_reference::http::HttpRequest;
+use zimsim_reference::core::Core;
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::server::{ServerOutput, ZimServer};
+use zimsim_reference::server::{ServerInput, ServerOutput, ZimServer};
 use zimsim_reference::topology;
-use zimsim_reference::wire::{ClientFrame, PushRequest, ServerFrame};
+use zimsim_reference::wire::{ClientFrame, ServerFrame};
 
 const SRC: Source = Source::Host(topology::ZIM.host);
 
-/// Inputs to the core task.
+/// What the connection tasks and the relay client tell the core task.
 enum Input {
     Opened(ConnId, mpsc::UnboundedSender<Outbound>),
-    Frame(ConnId, ClientFrame),
     /// Bytes that are not a frame; the connection is being closed.
     BadFrame(ConnId, String),
-    /// A frame over the size limit was skipped unread.
-    TooLarge(ConnId, usize, Option<u64>),
-    Closed(ConnId),
+    /// Anything the core takes as it is.
+    Core(ServerInput),
 }
 
 /// What a connection's writer task is told to do.
@@ -42,8 +41,8 @@ enum Outbound {
     Close,
 }
 
-/// Runs the ZIM server until the task is dropped: accepts on `listener`, pushes through the
-/// relay reached with `connector`.
+/// Runs the ZIM server until the task is dropped: accepts on `listener`, hands pushes to
+/// the relay reached with `connector`.
 pub async fn run<L: Listener, C: Connector>(
     mut listener: L,
     connector: C,
@@ -51,7 +50,7 @@ pub async fn run<L: Listener, C: Connector>(
     env: Rc<dyn Env>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
-    let pushes = spawn_relay_client(connector, env.clone());
+    let relay = HttpClient::new(connector, topology::ZPNS.host, topology::ZPNS.port, false);
 
     // Accept loop: number connections and start their reader and writer tasks.
     let (accept_tx, numbers) = (tx.clone(), core.clone());
@@ -69,78 +68,94 @@ pub async fn run<L: Listener, C: Connector>(
         }
     });
 
-    let mut writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>> = BTreeMap::new();
+    let mut io = Io { writers: BTreeMap::new(), relay, inputs: tx, env: env.clone() };
     tracing::debug!("ZIM server starting over its durable store");
-    core.borrow_mut().restart(env.now());
-    drain(&mut core.borrow_mut(), &mut writers, &pushes, &*env);
+    let mut input = Some(ServerInput::Restart);
     loop {
-        let sleep = core.borrow().next_deadline().map(|d| Duration::from_millis(d.since(env.now())));
+        // Borrowed only between awaits: this task is the core's one user.
+        if let Some(input) = input.take() {
+            let mut server = core.borrow_mut();
+            server.handle(env.now(), input);
+            io.carry_out(&mut server);
+        }
+        let sleep = core.borrow().poll_timeout().map(|d| Duration::from_millis(d.since(env.now())));
         let ready = tokio::select! {
             // Biased: inputs first, then the timer; with equal readiness the order is fixed.
             biased;
-            input = rx.recv() => Some(input),
-            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => None,
+            input = rx.recv() => input,
+            _ = tokio::time::sleep(sleep.unwrap_or_default()), if sleep.is_some() => Some(Input::Core(ServerInput::Tick)),
         };
-        // Borrowed only between awaits: this task is the core's one user.
-        let mut server = core.borrow_mut();
-        match ready {
-            Some(input) => {
-                let now = env.now();
-                match input {
-                    Some(Input::Opened(conn, out)) => {
-                        env.record(SRC, Event::ConnOpened { conn });
-                        writers.insert(conn, out);
-                        server.on_connect(conn, now);
-                    }
-                    Some(Input::Frame(conn, frame)) => {
-                        env.record(SRC, Event::FrameIn { conn, frame: frame.clone() });
-                        server.on_frame(conn, frame, now);
-                    }
-                    Some(Input::BadFrame(conn, error)) => env.record(SRC, Event::BadFrame { conn, error }),
-                    Some(Input::TooLarge(conn, len, req)) => {
-                        env.record(SRC, Event::FrameTooLarge { conn, len, req });
-                        server.on_frame_too_large(conn, req, len, now);
-                    }
-                    Some(Input::Closed(conn)) => {
-                        if writers.remove(&conn).is_some() {
-                            env.record(SRC, Event::ConnClosed { conn });
-                        }
-                        server.on_disconnect(conn, now);
-                    }
-                    None => return Ok(()),
-                }
+        input = match ready {
+            None => return Ok(()),
+            Some(Input::Opened(conn, out)) => {
+                env.record(SRC, Event::ConnOpened { conn });
+                io.writers.insert(conn, out);
+                Some(ServerInput::Connected { conn })
             }
-            None => server.tick(env.now()),
-        }
-        drain(&mut server, &mut writers, &pushes, &*env);
+            Some(Input::BadFrame(conn, error)) => {
+                env.record(SRC, Event::BadFrame { conn, error });
+                None
+            }
+            Some(Input::Core(input)) => {
+                match &input {
+                    ServerInput::Frame { conn, frame } => {
+                        env.record(SRC, Event::FrameIn { conn: *conn, frame: frame.clone() })
+                    }
+                    ServerInput::FrameTooLarge { conn, req, len } => {
+                        env.record(SRC, Event::FrameTooLarge { conn: *conn, len: *len, req: *req })
+                    }
+                    ServerInput::Disconnected { conn } if io.writers.remove(conn).is_some() => {
+                        env.record(SRC, Event::ConnClosed { conn: *conn })
+                    }
+                    _ => {}
+                }
+                Some(input)
+            }
+        };
     }
 }
 
-/// Carries out everything the core asked for.
-fn drain(
-    server: &mut ZimServer,
-    writers: &mut BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>>,
-    pushes: &mpsc::UnboundedSender<PushRequest>,
-    env: &dyn Env,
-) {
-    while let Some(out) = server.poll_output() {
-        match out {
-            ServerOutput::Frame { conn, frame } => {
-                if let Some(w) = writers.get(&conn) {
-                    env.record(SRC, Event::FrameOut { conn, frame: frame.clone() });
-                    let _ = w.send(Outbound::Frame(frame));
+/// The shell's side of the core's outputs: connection writers and the relay client.
+struct Io<C: Connector> {
+    writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>>,
+    relay: HttpClient<C>,
+    /// Where a finished hand-over reports back.
+    inputs: mpsc::UnboundedSender<Input>,
+    env: Rc<dyn Env>,
+}
+
+impl<C: Connector> Io<C> {
+    /// Carries out everything the core asked for.
+    fn carry_out(&mut self, server: &mut ZimServer) {
+        while let Some(out) = server.poll_output() {
+            match out {
+                ServerOutput::Frame { conn, frame } => {
+                    if let Some(w) = self.writers.get(&conn) {
+                        self.env.record(SRC, Event::FrameOut { conn, frame: frame.clone() });
+                        let _ = w.send(Outbound::Frame(frame));
+                    }
                 }
-            }
-            ServerOutput::Close { conn } => {
-                if let Some(w) = writers.remove(&conn) {
-                    env.record(SRC, Event::ConnClosed { conn });
-                    let _ = w.send(Outbound::Close);
+                ServerOutput::Close { conn } => {
+                    if let Some(w) = self.writers.remove(&conn) {
+                        self.env.record(SRC, Event::ConnClosed { conn });
+                        let _ = w.send(Outbound::Close);
+                    }
                 }
+                ServerOutput::Handover { id, request } => {
+                    let (relay, inputs) = (self.relay.clone(), self.inputs.clone());
+                    tokio::task::spawn_local(async move {
+                        let status = match relay.send(request).await {
+                            Ok(resp) => Some(resp.status),
+                            Err(e) => {
+                                tracing::debug!(handover = id, error = %e, "hand-over to the relay failed");
+                                None
+                            }
+                        };
+                        let _ = inputs.send(Input::Core(ServerInput::HandoverDone { id, status }));
+                    });
+                }
+                ServerOutput::Event(event) => self.env.record(SRC, Event::Server { event }),
             }
-            ServerOutput::Push(request) => {
-                let _ = pushes.send(request);
-            }
-            ServerOutput::Event(event) => env.record(SRC, Event::Server { event }),
         }
     }
 }
@@ -154,8 +169,8 @@ where
     // An oversized frame with a plausible length is skipped; the core decides what follows.
     loop {
         let input = match reader.read_or_skip::<ClientFrame>().await {
-            Ok(Some(Incoming::Frame(frame))) => Input::Frame(conn, frame),
-            Ok(Some(Incoming::TooLarge { len, req })) => Input::TooLarge(conn, len, req),
+            Ok(Some(Incoming::Frame(frame))) => Input::Core(ServerInput::Frame { conn, frame }),
+            Ok(Some(Incoming::TooLarge { len, req })) => Input::Core(ServerInput::FrameTooLarge { conn, req, len }),
             Ok(None) => break,
             Err(e) => {
                 if e.kind() == std::io::ErrorKind::InvalidData {
@@ -168,7 +183,7 @@ where
             return;
         }
     }
-    let _ = tx.send(Input::Closed(conn));
+    let _ = tx.send(Input::Core(ServerInput::Disconnected { conn }));
 }
 
 async fn write_loop<W>(mut write: W, mut rx: mpsc::UnboundedReceiver<Outbound>, reader: tokio::task::AbortHandle)
@@ -190,38 +205,4 @@ where
     // The server closed it: dropping both halves closes the socket (the reader holds one).
     let _ = tokio::io::AsyncWriteExt::shutdown(&mut write).await;
     reader.abort();
-}
-
-/// How many times the server tries to hand one push to the relay (250 ms, 500 ms, 1 s apart).
-const HANDOVER_ATTEMPTS: u32 = 4;
-
-/// Hands pushes to the relay in order, retrying each a few times if the relay is
-/// unreachable. A push that cannot be handed over is dropped (and traced): the message
-/// itself is stored and reaches the user by sync.
-fn spawn_relay_client<C: Connector>(connector: C, env: Rc<dyn Env>) -> mpsc::UnboundedSender<PushRequest> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<PushRequest>();
-    let client = HttpClient::new(connector, topology::ZPNS.host, topology::ZPNS.port, false);
-    tokio::task::spawn_local(async move {
-        while let Some(request) = rx.recv().await {
-            let body = serde_json::to_vec(&request).expect("push requests serialize");
-            let mut status = None;
-            for attempt in 0..HANDOVER_ATTEMPTS {
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(250 << (attempt - 1))).await;
-                }
-                let req = HttpRequest::post("/v1/push", body.clone()).header("content-type", "application/json");
-                match client.send(req).await {
-                    Ok(resp) => {
-                        status = Some(resp.status);
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::debug!(message = %request.message_id, attempt, error = %e, "hand-over to the relay failed")
-                    }
-                }
-            }
-            env.record(SRC, Event::PushSubmitted { request, status });
-        }
-    });
-    tx
 }

@@ -147,7 +147,7 @@ fn a_failed_login_closes_and_reports_the_error_code() {
             state(ConnectionState::Disconnected, ConnectionEvent::TokenExpired),
         ]
     );
-    assert_eq!(sdk.next_timer(), None, "no heartbeat or reconnect after a failed login");
+    assert_eq!(sdk.poll_timeout(), None, "no heartbeat or reconnect after a failed login");
 }
 
 #[test]
@@ -344,7 +344,7 @@ fn logout_sends_logout_and_emits_logged_out_only_after_logout_ok() {
             state(ConnectionState::Disconnected, ConnectionEvent::Success),
         ]
     );
-    assert_eq!(sdk.next_timer(), None);
+    assert_eq!(sdk.poll_timeout(), None);
 }
 
 #[test]
@@ -368,14 +368,14 @@ fn a_disconnect_while_logged_in_reports_reconnecting_and_reconnects_after_the_ba
         feed(&mut sdk, 1_000, SdkInput::Disconnected),
         vec![state(ConnectionState::Reconnecting, ConnectionEvent::LoginInterrupted)]
     );
-    assert_eq!(sdk.next_timer(), Some(Millis(1_500)), "first backoff step, heartbeat cleared");
+    assert_eq!(sdk.poll_timeout(), Some(Millis(1_500)), "first backoff step, heartbeat cleared");
     assert_eq!(tick(&mut sdk, 1_499), vec![]);
     assert_eq!(tick(&mut sdk, 1_500), vec![SdkOutput::Connect]);
-    assert_eq!(sdk.next_timer(), None);
+    assert_eq!(sdk.poll_timeout(), None);
 
     // The connect fails: the next step of the backoff.
     assert_eq!(feed(&mut sdk, 1_600, SdkInput::Disconnected), vec![]);
-    assert_eq!(sdk.next_timer(), Some(Millis(2_600)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(2_600)));
     assert_eq!(tick(&mut sdk, 2_600), vec![SdkOutput::Connect]);
 
     assert_eq!(
@@ -400,18 +400,18 @@ fn a_disconnect_while_logged_in_reports_reconnecting_and_reconnects_after_the_ba
 
     // A successful login resets the backoff.
     feed(&mut sdk, 3_000, SdkInput::Disconnected);
-    assert_eq!(sdk.next_timer(), Some(Millis(3_500)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(3_500)));
 }
 
 #[test]
 fn heartbeats_go_out_every_interval_and_a_missing_pong_closes_the_link() {
     let mut sdk = logged_in(ios_debug());
-    assert_eq!(sdk.next_timer(), Some(Millis(10_000)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(10_000)));
     assert_eq!(tick(&mut sdk, 9_999), vec![]);
     assert_eq!(tick(&mut sdk, 10_000), vec![out(ClientFrame::Heartbeat)]);
-    assert_eq!(sdk.next_timer(), Some(Millis(15_000)), "the pong deadline comes first");
+    assert_eq!(sdk.poll_timeout(), Some(Millis(15_000)), "the pong deadline comes first");
     assert_eq!(server(&mut sdk, 10_050, ServerFrame::Pong), vec![]);
-    assert_eq!(sdk.next_timer(), Some(Millis(20_000)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(20_000)));
 
     assert_eq!(tick(&mut sdk, 20_000), vec![out(ClientFrame::Heartbeat)]);
     assert_eq!(tick(&mut sdk, 24_999), vec![]);
@@ -419,7 +419,7 @@ fn heartbeats_go_out_every_interval_and_a_missing_pong_closes_the_link() {
         tick(&mut sdk, 25_000),
         vec![SdkOutput::Close, state(ConnectionState::Reconnecting, ConnectionEvent::LoginInterrupted)]
     );
-    assert_eq!(sdk.next_timer(), Some(Millis(25_500)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(25_500)));
 }
 
 #[test]
@@ -429,7 +429,7 @@ fn a_kicked_out_frame_moves_to_disconnected_with_kicked_out() {
         server(&mut sdk, 1, ServerFrame::KickedOut),
         vec![SdkOutput::Close, state(ConnectionState::Disconnected, ConnectionEvent::KickedOut)]
     );
-    assert_eq!(sdk.next_timer(), None, "a kicked-out SDK does not reconnect");
+    assert_eq!(sdk.poll_timeout(), None, "a kicked-out SDK does not reconnect");
     assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![]);
     let o = app(&mut sdk, 3, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_121, .. } }]), "{o:?}");
@@ -611,7 +611,7 @@ fn logout_before_anything_reached_the_server_finishes_locally_at_once() {
             state(ConnectionState::Disconnected, ConnectionEvent::Success),
         ]
     );
-    assert_eq!(sdk.next_timer(), None, "no more reconnects");
+    assert_eq!(sdk.poll_timeout(), None, "no more reconnects");
     // And the app may log in again.
     let o = app(&mut sdk, 300, login_command());
     assert_eq!(o.last(), Some(&SdkOutput::Connect));
@@ -658,7 +658,7 @@ fn a_first_login_that_gets_no_session_in_time_fails_with_login_timeout() {
     let mut sdk = ReferenceSdk::new(config, None);
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 100, SdkInput::Disconnected);
-    assert_eq!(sdk.next_timer(), Some(Millis(600)), "the reconnect comes first");
+    assert_eq!(sdk.poll_timeout(), Some(Millis(600)), "the reconnect comes first");
     tick(&mut sdk, 600);
     feed(&mut sdk, 700, SdkInput::Disconnected);
     tick(&mut sdk, 1_700);
@@ -673,7 +673,7 @@ fn a_first_login_that_gets_no_session_in_time_fails_with_login_timeout() {
             state(ConnectionState::Disconnected, ConnectionEvent::LoginTimeout),
         ]
     );
-    assert_eq!(sdk.next_timer(), None);
+    assert_eq!(sdk.poll_timeout(), None);
     // A connection that opens after the give-up is closed straight away.
     assert_eq!(feed(&mut sdk, 3_100, SdkInput::Connected), vec![SdkOutput::Close]);
 }
@@ -684,11 +684,11 @@ fn heartbeats_start_only_once_logged_in_and_an_unanswered_login_drops_the_link()
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 0, SdkInput::Connected);
     // No heartbeat goes out before LoginOk; the login itself must be answered in time.
-    assert_eq!(sdk.next_timer(), Some(Millis(5_000)));
+    assert_eq!(sdk.poll_timeout(), Some(Millis(5_000)));
     let o = tick(&mut sdk, 5_000);
     assert_eq!(o, vec![SdkOutput::Close]);
     assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Heartbeat })));
-    assert_eq!(sdk.next_timer(), Some(Millis(5_500)), "reconnect after the first backoff step");
+    assert_eq!(sdk.poll_timeout(), Some(Millis(5_500)), "reconnect after the first backoff step");
 }
 
 /// alice taps Log out and the app dies before anything reaches the server: what the next

@@ -1,7 +1,8 @@
 //! Unit tests of the fake APNs.
 
 use super::*;
-use crate::vendor::VendorToDevice;
+use crate::core::Core;
+use crate::vendor::{Drive, VendorInput, VendorOutput, VendorToDevice};
 use serde_json::json;
 
 const TOPIC: &str = "im.zego.zimsim.demo";
@@ -76,7 +77,7 @@ fn body_of_len(len: usize) -> Vec<u8> {
 /// Sends `req` and checks the response, and that the only output is the `Request` event
 /// with the same verdict (nothing was delivered).
 fn assert_rejected(a: &mut Apns, req: &HttpRequest, status: u16, reason: &str) {
-    let resp = a.handle(req, Millis(0));
+    let resp = a.call(req, Millis(0));
     assert_eq!((resp.status, resp.body_json()), (status, json!({ "reason": reason })));
     assert_eq!(resp.get("content-type"), Some("application/json"));
     let out = drain(a);
@@ -162,7 +163,7 @@ fn token_issuing_is_deterministic_for_a_seed() {
 #[test]
 fn a_valid_request_delivers_a_notification_to_the_connected_device() {
     let (mut a, token) = sandbox_with_device();
-    let resp = a.handle(&request(&token), Millis(0));
+    let resp = a.call(&request(&token), Millis(0));
     assert_eq!((resp.status, resp.get("apns-id"), resp.body.is_empty()), (200, Some(ID), true));
     assert_eq!(
         drain(&mut a),
@@ -191,8 +192,8 @@ fn a_valid_request_delivers_a_notification_to_the_connected_device() {
 fn a_request_without_apns_id_gets_a_generated_canonical_one() {
     let (mut a, token) = sandbox_with_device();
     let req = without(request(&token), "apns-id");
-    let first = a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
-    let second = a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+    let first = a.call(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+    let second = a.call(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
     assert!(is_canonical_uuid(&first), "{first}");
     assert_ne!(first, second);
 }
@@ -225,7 +226,7 @@ fn a_request_without_a_bearer_gets_403_missing_provider_token() {
     assert_rejected(&mut a, &with(request(&token), "authorization", "bearer "), 403, "MissingProviderToken");
     assert_rejected(&mut a, &with(request(&token), "authorization", "Basic abc"), 403, "MissingProviderToken");
     // The scheme is case-insensitive.
-    assert_eq!(a.handle(&with(request(&token), "authorization", "Bearer jwt"), Millis(0)).status, 200);
+    assert_eq!(a.call(&with(request(&token), "authorization", "Bearer jwt"), Millis(0)).status, 200);
 }
 
 #[test]
@@ -253,7 +254,7 @@ fn a_priority_other_than_10_5_or_1_gets_400_bad_priority() {
     // Background pushes must not use priority 10.
     let background = with(request(&token), "apns-push-type", "background");
     assert_rejected(&mut a, &background, 400, "BadPriority");
-    assert_eq!(a.handle(&with(background, "apns-priority", "5"), Millis(0)).status, 200);
+    assert_eq!(a.call(&with(background, "apns-priority", "5"), Millis(0)).status, 200);
 }
 
 #[test]
@@ -274,7 +275,7 @@ fn a_non_canonical_apns_id_gets_400_bad_message_id() {
 fn a_collapse_id_over_64_bytes_gets_400_bad_collapse_id() {
     let (mut a, token) = sandbox_with_device();
     assert_rejected(&mut a, &with(request(&token), "apns-collapse-id", &"c".repeat(65)), 400, "BadCollapseId");
-    assert_eq!(a.handle(&with(request(&token), "apns-collapse-id", &"c".repeat(64)), Millis(0)).status, 200);
+    assert_eq!(a.call(&with(request(&token), "apns-collapse-id", &"c".repeat(64)), Millis(0)).status, 200);
 }
 
 #[test]
@@ -287,14 +288,14 @@ fn an_empty_body_gets_400_payload_empty() {
 fn an_alert_body_over_4096_bytes_gets_413_payload_too_large() {
     let (mut a, token) = sandbox_with_device();
     assert_rejected(&mut a, &HttpRequest { body: body_of_len(4097), ..request(&token) }, 413, "PayloadTooLarge");
-    assert_eq!(a.handle(&HttpRequest { body: body_of_len(4096), ..request(&token) }, Millis(0)).status, 200);
+    assert_eq!(a.call(&HttpRequest { body: body_of_len(4096), ..request(&token) }, Millis(0)).status, 200);
 }
 
 #[test]
 fn a_voip_body_may_reach_5120_bytes_but_not_more() {
     let (mut a, token) = sandbox_with_device();
     let voip = with(with(request(&token), "apns-push-type", "voip"), "apns-topic", &format!("{TOPIC}.voip"));
-    assert_eq!(a.handle(&HttpRequest { body: body_of_len(5120), ..voip.clone() }, Millis(0)).status, 200);
+    assert_eq!(a.call(&HttpRequest { body: body_of_len(5120), ..voip.clone() }, Millis(0)).status, 200);
     drain(&mut a);
     assert_rejected(&mut a, &HttpRequest { body: body_of_len(5121), ..voip }, 413, "PayloadTooLarge");
 }
@@ -344,10 +345,10 @@ fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is
         })
     };
 
-    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(1)), Millis(0)).status, 200);
+    assert_eq!(a.call(&with(request(&token), "apns-id", &id(1)), Millis(0)).status, 200);
     assert_eq!(drain(&mut a), vec![stored(1), accepted(&token)]);
 
-    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(2)), Millis(1)).status, 200);
+    assert_eq!(a.call(&with(request(&token), "apns-id", &id(2)), Millis(1)).status, 200);
     assert_eq!(
         drain(&mut a),
         vec![
@@ -359,7 +360,7 @@ fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is
 
     // Another app's notification is kept alongside.
     let other_req = with(with(request(&other_token), "apns-id", &id(3)), "apns-topic", "com.example.other");
-    assert_eq!(a.handle(&other_req, Millis(2)).status, 200);
+    assert_eq!(a.call(&other_req, Millis(2)).status, 200);
     assert_eq!(drain(&mut a), vec![stored(3), accepted(&other_token)]);
 
     // The next hello flushes what is stored, once.
@@ -390,7 +391,7 @@ fn a_notification_sent_on_a_channel_that_breaks_before_the_ack_is_delivered_agai
     let (mut a, token) = sandbox_with_device();
     hello(&mut a, ConnId(2), "phone");
     drain(&mut a);
-    assert_eq!(a.handle(&with(request(&token), "apns-id", &id(4)), Millis(1)).status, 200);
+    assert_eq!(a.call(&with(request(&token), "apns-id", &id(4)), Millis(1)).status, 200);
     assert!(drain(&mut a).iter().any(|o| matches!(o, VendorOutput::ToDevice { channel: ConnId(2), .. })));
     // The channel breaks before the phone acknowledged: stored again, and sent on the next.
     a.on_channel_close(ConnId(2));
@@ -402,7 +403,7 @@ fn a_notification_sent_on_a_channel_that_breaks_before_the_ack_is_delivered_agai
         "{again:?}"
     );
     // A restart of the vendor's front end is the same as every channel breaking.
-    a.restart();
+    a.handle(Millis(0), VendorInput::Restart);
     hello(&mut a, ConnId(4), "phone");
     assert_eq!(drain(&mut a).iter().filter(|o| matches!(o, VendorOutput::ToDevice { .. })).count(), 1);
 }
@@ -412,7 +413,7 @@ fn closing_an_old_channel_does_not_take_a_newer_one_offline() {
     let (mut a, token) = sandbox_with_device();
     hello(&mut a, ConnId(2), "phone");
     a.on_channel_close(CHANNEL);
-    assert_eq!(a.handle(&request(&token), Millis(0)).status, 200);
+    assert_eq!(a.call(&request(&token), Millis(0)).status, 200);
     let out = drain(&mut a);
     assert!(
         out.iter().any(|o| matches!(
@@ -430,7 +431,7 @@ fn generated_apns_ids_count_up_from_1_in_a_per_environment_sequence() {
         hello(&mut a, CHANNEL, "phone");
         let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
         let req = without(request(&token), "apns-id");
-        let mut next = || a.handle(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
+        let mut next = || a.call(&req, Millis(0)).get("apns-id").map(str::to_owned).expect("apns-id");
         [next(), next()]
     };
     let dev = generated(Environment::Development, 1);
@@ -443,10 +444,10 @@ fn generated_apns_ids_count_up_from_1_in_a_per_environment_sequence() {
 fn requests_that_bring_their_own_apns_id_or_are_rejected_use_no_generated_id() {
     let (mut a, token) = sandbox_with_device();
     let generate = without(request(&token), "apns-id");
-    assert_eq!(a.handle(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000001"));
-    assert_eq!(a.handle(&request(&token), Millis(0)).get("apns-id"), Some(ID));
-    assert_eq!(a.handle(&with(generate.clone(), "apns-priority", "7"), Millis(0)).status, 400);
-    assert_eq!(a.handle(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000002"));
+    assert_eq!(a.call(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000001"));
+    assert_eq!(a.call(&request(&token), Millis(0)).get("apns-id"), Some(ID));
+    assert_eq!(a.call(&with(generate.clone(), "apns-priority", "7"), Millis(0)).status, 400);
+    assert_eq!(a.call(&generate, Millis(0)).get("apns-id"), Some("a9500000-0000-4000-800d-000000000002"));
 }
 
 #[test]

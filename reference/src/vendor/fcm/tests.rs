@@ -1,7 +1,8 @@
 //! Unit tests of the fake FCM.
 
 use super::*;
-use crate::vendor::VendorToDevice;
+use crate::core::Core;
+use crate::vendor::{Drive, VendorOutput, VendorToDevice};
 
 const APP: &str = "im.zego.zimsim.demo";
 const DEBUG: &str = "zimsim-debug";
@@ -68,7 +69,7 @@ fn send_request(project: &str, body: &Value) -> HttpRequest {
 /// Sends `body` and checks Google's error envelope, the FcmError code (if any) and that the
 /// only output is the `Request` event with the same verdict (nothing was delivered).
 fn assert_rejected(f: &mut Fcm, req: &HttpRequest, status: u16, canonical: &str, error_code: Option<&str>) -> String {
-    let resp = f.handle(req, Millis(0));
+    let resp = f.call(req, Millis(0));
     let body = resp.body_json();
     assert_eq!(resp.status, status, "{body}");
     assert_eq!(body["error"]["code"], json!(status));
@@ -153,7 +154,7 @@ fn the_same_install_and_project_gets_the_same_token_and_each_project_its_own() {
 fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
     let (mut f, token) = fcm_with_device();
     let body = message(&token);
-    let resp = f.handle(&send_request(DEBUG, &body), Millis(0));
+    let resp = f.call(&send_request(DEBUG, &body), Millis(0));
     let name = "projects/zimsim-debug/messages/0:0000000000000001";
     assert_eq!((resp.status, resp.body_json()), (200, json!({ "name": name })));
     assert_eq!(
@@ -177,7 +178,7 @@ fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
             }),
         ]
     );
-    let second = f.handle(&send_request(DEBUG, &body), Millis(1)).body_json();
+    let second = f.call(&send_request(DEBUG, &body), Millis(1)).body_json();
     assert_eq!(second, json!({"name": "projects/zimsim-debug/messages/0:0000000000000002"}));
 }
 
@@ -250,7 +251,7 @@ fn a_bad_android_ttl_gets_400_invalid_argument() {
     }
     let mut max = message(&token);
     max["message"]["android"]["ttl"] = json!("2419200s");
-    assert_eq!(f.handle(&send_request(DEBUG, &max), Millis(0)).status, 200);
+    assert_eq!(f.call(&send_request(DEBUG, &max), Millis(0)).status, 200);
 }
 
 #[test]
@@ -262,7 +263,7 @@ fn a_body_over_4096_bytes_gets_400_invalid_argument() {
     assert_eq!(body.to_string().len(), 4097);
     assert_eq!(assert_invalid_argument(&mut f, &body), "Message is too big");
     body["message"]["data"]["payload"] = json!("p".repeat(4096 - base + 1));
-    assert_eq!(f.handle(&send_request(DEBUG, &body), Millis(0)).status, 200);
+    assert_eq!(f.call(&send_request(DEBUG, &body), Millis(0)).status, 200);
 }
 
 #[test]
@@ -301,7 +302,7 @@ fn a_validate_only_send_answers_200_without_delivering() {
     let (mut f, token) = fcm_with_device();
     let mut body = message(&token);
     body["validate_only"] = json!(true);
-    let resp = f.handle(&send_request(DEBUG, &body), Millis(0));
+    let resp = f.call(&send_request(DEBUG, &body), Millis(0));
     assert_eq!(resp.status, 200);
     assert!(resp.body_json()["name"].as_str().is_some_and(|n| n.starts_with("projects/zimsim-debug/messages/")));
     assert_eq!(
@@ -321,7 +322,7 @@ fn fcm_stores_up_to_100_notifications_for_an_offline_device_dropping_the_oldest(
     f.on_channel_close(CHANNEL);
     let name = |n: usize| format!("projects/zimsim-debug/messages/0:{n:016x}");
     for n in 1..=MAX_STORED + 1 {
-        assert_eq!(f.handle(&send_request(DEBUG, &message(&token)), Millis(n as u64)).status, 200);
+        assert_eq!(f.call(&send_request(DEBUG, &message(&token)), Millis(n as u64)).status, 200);
     }
     let events: Vec<VendorEvent> = drain(&mut f)
         .into_iter()

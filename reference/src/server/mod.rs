@@ -1,0 +1,389 @@
+//! The ZIM server core. It owns no sockets and no clock: the shell feeds it
+//! [`ServerInput`]s with `now` and carries out the [`ServerOutput`]s (the [`Core`] contract).
+//!
+//! This file owns the server's vocabulary (config, inputs, outputs, trace events) and the
+//! dispatch of each client frame; each concern keeps its state and rules in its own file:
+//!
+//! - [`sessions`]: connections, sessions, presence deadlines, login / logout / kick-out.
+//! - [`bindings`]: user <-> PushID bindings, one owner per PushID.
+//! - [`store`]: conversations, sequences, sends, online delivery, sync.
+//! - [`push`]: who is pushed for a message, and the hand-over queue to the ZPNs relay.
+//!
+//! Reference policies where ZEGO's docs are silent are listed in docs/policies.md.
+
+mod bindings;
+mod push;
+mod sessions;
+mod store;
+
+use crate::core::Core;
+use crate::error::ZimErrorCode;
+use crate::http::HttpRequest;
+use crate::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
+use crate::pushid::PushId;
+use crate::time::Millis;
+use crate::wire::{ClientFrame, Message, PushRequest, ServerFrame, MAX_FRAME_LEN};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use bindings::Bindings;
+use push::Handover;
+use sessions::Sessions;
+use store::Store;
+
+/// Server settings. Defaults are the reference policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub app_id: u32,
+    /// Shared with the app's backend, which mints login tokens.
+    pub server_secret: String,
+    /// Presence ends this long after the last frame from the session.
+    pub heartbeat_timeout_ms: u64,
+    /// Upper bound on messages per `SyncBatch`, whatever the client asks for.
+    pub max_sync_page: u32,
+    /// Largest text message body in bytes (ZIM's server default is 2 KB, up to 32 KB).
+    pub max_text_bytes: usize,
+    /// A login from an install unbinds every other user's PushID registered there (the
+    /// reference policy). `false` trusts the app to log out before switching users, as
+    /// ZEGO's docs ask of it; a user switch without logout then leaks pushes.
+    pub one_user_per_install: bool,
+    /// Most pushes carried by one hand-over request to the relay.
+    pub handover_batch: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            app_id: 1_234_567_890,
+            server_secret: "zimsim-server-secret-0123456789ab".into(),
+            heartbeat_timeout_ms: 30_000,
+            max_sync_page: 100,
+            max_text_bytes: 2048,
+            one_user_per_install: true,
+            handover_batch: 100,
+        }
+    }
+}
+
+/// What happened to the server, as its shell reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerInput {
+    /// The process (re)started: at the first start, or after a crash. The durable store
+    /// survives, because every write to it is committed before it is answered: PushID
+    /// bindings, the users who ever logged in, every conversation with its sequence, and
+    /// the message ID counter. Connections, sessions, presence and the hand-over queue were
+    /// memory: each session ends (`server_restart`), and what a session had not acked is
+    /// not pushed (it is stored, and reaches its recipients by sync).
+    Restart,
+    /// The shell accepted a connection and numbered it with [`ZimServer::next_conn`].
+    Connected {
+        conn: ConnId,
+    },
+    Frame {
+        conn: ConnId,
+        frame: ClientFrame,
+    },
+    /// A frame of `len` bytes, over the frame limit, was skipped unread (`req` as far as
+    /// its first bytes show it).
+    FrameTooLarge {
+        conn: ConnId,
+        req: Option<u64>,
+        len: usize,
+    },
+    /// The connection closed (either side).
+    Disconnected {
+        conn: ConnId,
+    },
+    /// The relay answered hand-over `id` with `status`, or could not be reached (`None`).
+    HandoverDone {
+        id: u64,
+        status: Option<u16>,
+    },
+    /// Time passed; [`Core::poll_timeout`] may be due.
+    Tick,
+}
+
+/// Why a binding went away. `live-token-retained` checks that only these remove one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnbindReason {
+    Logout,
+    KickedOut,
+    /// Another user took the PushID or logged in from its install (user switch without
+    /// logout).
+    UserSwitch,
+    /// The device bound a newer PushID.
+    Replaced,
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEnd {
+    Logout,
+    Timeout,
+    KickedOut,
+    /// A new login from the same install took the session over.
+    Resumed,
+    /// Another user logged in from the same install.
+    UserSwitch,
+    /// The server process restarted; sessions were memory.
+    ServerRestart,
+}
+
+/// Facts the server establishes, for the trace and the invariant checkers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ServerEvent {
+    SessionOpened {
+        user: UserId,
+        device: DeviceId,
+        conn: ConnId,
+    },
+    SessionEnded {
+        user: UserId,
+        device: DeviceId,
+        reason: SessionEnd,
+    },
+    Bound {
+        user: UserId,
+        push_id: PushId,
+    },
+    Unbound {
+        user: UserId,
+        push_id: PushId,
+        reason: UnbindReason,
+    },
+    MessageAccepted {
+        id: MessageId,
+        conv: ConvKey,
+        seq: u64,
+        from: UserId,
+        to: Vec<UserId>,
+        push: bool,
+    },
+    /// The server decided to notify `push_id` of message `id` for `user` (the push is then
+    /// handed to the relay). Checkers judge a push by this moment, not by its arrival.
+    PushRouted {
+        id: MessageId,
+        user: UserId,
+        push_id: PushId,
+    },
+    /// The hand-over of `request` to the relay ended: the relay's HTTP status, or `None`
+    /// when every attempt failed to reach it (the push is dropped; the message is stored
+    /// and reaches the user by sync).
+    PushSubmitted {
+        request: PushRequest,
+        status: Option<u16>,
+    },
+}
+
+/// What the shell must do after feeding an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerOutput {
+    Frame {
+        conn: ConnId,
+        frame: ServerFrame,
+    },
+    /// Close the connection (after sending any frames queued before this).
+    Close {
+        conn: ConnId,
+    },
+    /// Send this request to the ZPNs relay and answer with [`ServerInput::HandoverDone`].
+    Handover {
+        id: u64,
+        request: HttpRequest,
+    },
+    Event(ServerEvent),
+}
+
+/// The reference ZIM server.
+#[derive(Debug)]
+pub struct ZimServer {
+    config: ServerConfig,
+    sessions: Sessions,
+    bindings: Bindings,
+    store: Store,
+    handover: Handover,
+    /// Durable, so connection numbers stay unique across restarts (traces name them).
+    next_conn_id: u64,
+    out: Outbox,
+}
+
+impl Core for ZimServer {
+    type Input = ServerInput;
+    type Output = ServerOutput;
+
+    fn handle(&mut self, now: Millis, input: ServerInput) {
+        match input {
+            ServerInput::Restart => self.restart(),
+            ServerInput::Connected { conn } => self.sessions.connect(conn),
+            ServerInput::Frame { conn, frame } => self.client_frame(conn, frame, now),
+            ServerInput::FrameTooLarge { conn, req, len } => self.frame_too_large(conn, req, len, now),
+            ServerInput::Disconnected { conn } => self.sessions.disconnect(conn),
+            ServerInput::HandoverDone { id, status } => self.handover.done(id, status, now, &mut self.out),
+            ServerInput::Tick => {
+                self.expire_sessions(now);
+                self.handover.tick(now, &mut self.out);
+            }
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<ServerOutput> {
+        self.out.0.pop_front()
+    }
+
+    /// The earliest presence timeout or hand-over retry.
+    fn poll_timeout(&self) -> Option<Millis> {
+        let presence = self.sessions.oldest_frame().map(|t| t.plus(self.config.heartbeat_timeout_ms));
+        [presence, self.handover.retry_at()].into_iter().flatten().min()
+    }
+}
+
+impl ZimServer {
+    pub fn new(config: ServerConfig) -> ZimServer {
+        ZimServer {
+            handover: Handover::new(config.handover_batch),
+            config,
+            sessions: Sessions::default(),
+            bindings: Bindings::default(),
+            store: Store::default(),
+            next_conn_id: 1,
+            out: Outbox::default(),
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The owner of `push_id`, if bound.
+    pub fn binding(&self, push_id: &PushId) -> Option<&UserId> {
+        self.bindings.owner(push_id)
+    }
+
+    /// Whether `user` has a session (attached or detached) right now.
+    pub fn is_online(&self, user: &UserId) -> bool {
+        self.sessions.is_online(user)
+    }
+
+    /// Every stored message of a conversation, in sequence order.
+    pub fn conversation(&self, conv: &ConvKey) -> &[Message] {
+        self.store.conversation(conv)
+    }
+
+    /// A number for a connection the shell just accepted, never used before by this server
+    /// (restarts included).
+    pub fn next_conn(&mut self) -> ConnId {
+        let conn = ConnId(self.next_conn_id);
+        self.next_conn_id += 1;
+        conn
+    }
+
+    fn restart(&mut self) {
+        self.out.0.clear();
+        self.handover = Handover::new(self.config.handover_batch);
+        for user in self.sessions.users() {
+            self.end_session(&user, SessionEnd::ServerRestart);
+        }
+        self.sessions.forget_connections();
+    }
+
+    /// A logged-in client is told which request was too large and keeps its connection;
+    /// anyone else is disconnected.
+    fn frame_too_large(&mut self, conn: ConnId, req: Option<u64>, len: usize, now: Millis) {
+        match self.sessions.user_on(conn) {
+            None => {}
+            Some(None) => self.sessions.close(conn, &mut self.out),
+            Some(Some(user)) => {
+                let user = user.clone();
+                self.sessions.touch(&user, now);
+                let why = format!("frame of {len} bytes exceeds the {MAX_FRAME_LEN}-byte limit");
+                self.out.error(conn, req, ZimErrorCode::ParamInvalid, &why);
+            }
+        }
+    }
+
+    fn client_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis) {
+        let Some(slot) = self.sessions.user_on(conn) else {
+            return; // a frame racing its connection's close
+        };
+        let user = slot.cloned();
+        if let Some(user) = &user {
+            self.sessions.touch(user, now);
+        }
+        match (frame, user) {
+            (ClientFrame::Login { req, user_id, token, device_id, platform, push_id }, None) => {
+                let login = sessions::Login { conn, req, user: user_id, token, device: device_id, platform, push_id };
+                self.login(login, now)
+            }
+            (ClientFrame::Login { req, .. }, Some(_)) => self.out.error(
+                conn,
+                Some(req),
+                ZimErrorCode::UserHasAlreadyLogged,
+                "this connection is already logged in",
+            ),
+            (ClientFrame::Heartbeat, Some(_)) => self.out.frame(conn, ServerFrame::Pong),
+            (ClientFrame::Logout { req }, Some(user)) => {
+                self.end_session(&user, SessionEnd::Logout);
+                self.out.frame(conn, ServerFrame::LogoutOk { req });
+            }
+            (ClientFrame::BindPush { req, push_id }, Some(user)) => {
+                let device = self.sessions.device_of(&user).expect("a logged-in connection has a session").clone();
+                self.bindings.bind(&user, &device, push_id, &mut self.out);
+                self.out.frame(conn, ServerFrame::BindOk { req });
+            }
+            (ClientFrame::Send { req, to, body, push }, Some(user)) => {
+                self.send(store::Send { conn, req, from: user, to, body, push }, now)
+            }
+            (ClientFrame::Ack { id }, Some(user)) => self.sessions.acked(&user, id),
+            (ClientFrame::Sync { req, cursors, limit }, Some(user)) => self.sync(conn, req, &user, cursors, limit),
+            (frame, None) => {
+                let req = request_id(&frame);
+                self.out.error(conn, req, ZimErrorCode::UserIsNotLogged, "log in first");
+            }
+        }
+    }
+}
+
+/// The outputs the core has queued for its shell, with a helper per kind.
+#[derive(Debug, Default)]
+struct Outbox(VecDeque<ServerOutput>);
+
+impl Outbox {
+    fn frame(&mut self, conn: ConnId, frame: ServerFrame) {
+        self.0.push_back(ServerOutput::Frame { conn, frame });
+    }
+
+    fn error(&mut self, conn: ConnId, req: Option<u64>, code: ZimErrorCode, message: &str) {
+        self.frame(conn, ServerFrame::Error { req, code, message: message.to_owned() });
+    }
+
+    fn event(&mut self, e: ServerEvent) {
+        self.0.push_back(ServerOutput::Event(e));
+    }
+}
+
+/// Removes `value` from the set indexed under `key`, dropping the set once it is empty.
+fn remove_indexed<K: Ord, V: Ord>(index: &mut BTreeMap<K, BTreeSet<V>>, key: &K, value: &V) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(value);
+        if set.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+fn request_id(frame: &ClientFrame) -> Option<u64> {
+    match frame {
+        ClientFrame::Login { req, .. }
+        | ClientFrame::Logout { req }
+        | ClientFrame::BindPush { req, .. }
+        | ClientFrame::Send { req, .. }
+        | ClientFrame::Sync { req, .. } => Some(*req),
+        ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
