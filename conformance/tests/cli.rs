@@ -379,3 +379,43 @@ fn profile_and_faults_shape_generated_worlds_and_are_refused_with_a_scenario() {
     let out = zimsim(&["run", "--seed", "3", "--mutant", "sdk-skips-sync", "--faults", "light", "--format", "json"]);
     assert_eq!(json(&out)["scenario"], "generated-default-light-3");
 }
+
+#[test]
+fn token_mints_a_token04_the_reference_server_accepts_and_decodes_it_back() {
+    let out = zimsim(&["token", "--user", "alice", "--effective-s", "120"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("04"), "{token}");
+    // The same arguments mint the same token.
+    let again = zimsim(&["token", "--user", "alice", "--effective-s", "120"]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), token);
+    // The server's own check accepts it, for alice only, until it expires.
+    let config = zimsim_reference::server::ServerConfig::default();
+    let epoch_s = (zimsim_reference::time::SIM_EPOCH_UNIX_MS / 1000) as i64;
+    let check = |user: &str, at: i64| {
+        zimsim_reference::token::verify(&config.server_secret, config.app_id, &user.into(), &token, at).map(|_| ())
+    };
+    assert_eq!(check("alice", epoch_s + 119), Ok(()));
+    assert_eq!(check("alice", epoch_s + 120).map_err(|c| c.code()), Err(6_000_106));
+    assert_eq!(check("bob", epoch_s).map_err(|c| c.code()), Err(6_000_103));
+
+    let decoded = zimsim(&["token", "--decode", &token]);
+    assert_eq!(decoded.status.code(), Some(0));
+    let claims = json(&decoded);
+    assert_eq!((claims["user_id"].as_str(), claims["expire"].as_i64()), (Some("alice"), Some(epoch_s + 120)));
+}
+
+#[test]
+fn token_refuses_bad_input_with_one_line_and_exit_2() {
+    for (args, says) in [
+        (&["token", "--user", "alice", "--secret", "short"][..], "ServerSecret must be 32 bytes"),
+        (&["token", "--user", "alice", "--effective-s", "0"][..], "effective time must be positive"),
+        (&["token", "--decode", "04garbage"][..], "6000103"),
+        (&["token", "--decode", "05AAAA"][..], "6000107"),
+    ] {
+        let out = zimsim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}

@@ -53,7 +53,7 @@ impl Default for RelayConfig {
             fcm_debug_project: "zimsim-debug".into(),
             fcm_release_project: "zimsim-release".into(),
             fcm_access_token: "ya29.zimsim-access-token".into(),
-            epoch_unix_ms: 1_767_225_600_000,
+            epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
             ttl_s: 86_400,
             boot: 0,
         }

@@ -8,8 +8,23 @@ use std::fmt;
 #[serde(transparent)]
 pub struct Millis(pub u64);
 
+/// The simulation epoch, 2026-01-01T00:00:00Z, in unix milliseconds: simulated time 0.
+/// Fixed, so unix times derived from it (token expiries, vendor expirations) reproduce.
+pub const SIM_EPOCH_UNIX_MS: u64 = 1_767_225_600_000;
+
 impl Millis {
     pub const ZERO: Millis = Millis(0);
+
+    /// This moment in unix seconds, given the unix time (ms) of `Millis::ZERO`.
+    pub fn unix_s(self, epoch_unix_ms: u64) -> i64 {
+        (epoch_unix_ms.saturating_add(self.0) / 1000) as i64
+    }
+
+    /// The moment of unix second `unix_s`, given the unix time (ms) of `Millis::ZERO`
+    /// (`ZERO` if it is earlier).
+    pub fn from_unix_s(unix_s: i64, epoch_unix_ms: u64) -> Millis {
+        Millis((unix_s.max(0) as u64).saturating_mul(1000).saturating_sub(epoch_unix_ms))
+    }
 
     /// `self + ms`, saturating (a deadline "never" is `u64::MAX`).
     pub fn plus(self, ms: u64) -> Millis {

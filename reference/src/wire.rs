@@ -119,6 +119,11 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         push: Option<PushConfig>,
     },
+    /// `renewToken`: replace the session's token with a fresh one before it expires.
+    RenewToken {
+        req: u64,
+        token: String,
+    },
     /// The client has stored an online-delivered message.
     Ack {
         id: MessageId,
@@ -162,6 +167,15 @@ pub enum ServerFrame {
     },
     /// The session was ended by the server: another device logged in as this user.
     KickedOut,
+    RenewTokenOk {
+        req: u64,
+    },
+    /// The session's token expires in `second` seconds (`onTokenWillExpire`): renew it.
+    TokenWillExpire {
+        second: u64,
+    },
+    /// The session's token expired: the session is over and the connection closes.
+    TokenExpired,
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         req: Option<u64>,

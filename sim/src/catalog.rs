@@ -16,6 +16,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("relogin-killed", "alice logs out, logs in again, and the app dies before the answer arrives"),
     ("phone-offline", "alice's phone loses its network while bob writes; it comes back and catches up"),
     ("server-crash", "the ZIM server crashes and restarts; stored messages and PushID bindings survive it"),
+    (
+        "token-expiry",
+        "tokens last 40 s: bob renews his and stays online; alice's expires, she is pushed, logs in again",
+    ),
 ];
 
 /// The built-in scenario called `name`.
@@ -27,6 +31,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "relogin-killed" => relogin_killed(),
         "phone-offline" => phone_offline(),
         "server-crash" => server_crash(),
+        "token-expiry" => token_expiry(),
         _ => return None,
     })
 }
@@ -260,6 +265,21 @@ fn server_crash() -> Scenario {
         .at(50_000, "alice-phone", Action::LAUNCH_APP)
         .at(50_100, "alice-phone", register())
         .at(50_500, "alice-phone", login("alice"))
+        .build()
+}
+
+/// The app's backend mints tokens that last 40 s. Both users are warned 30 s before
+/// expiry; bob renews (twice) and stays online, alice does not: at 40 s her session ends
+/// with `TokenExpired` but keeps her PushID (she never logged out), so bob's message at
+/// 45 s is pushed to her phone. She logs in again at 50 s and reads it by sync.
+fn token_expiry() -> Scenario {
+    let renew = || Action::App(zimsim_reference::client::AppCall::RenewToken { token: None });
+    alice_and_bob("token-expiry")
+        .config(ScenarioConfig { token_lifetime_ms: 40_000, settle_ms: 10_000, ..ScenarioConfig::default() })
+        .at(15_000, "bob-phone", renew())
+        .at(40_000, "bob-phone", renew())
+        .at(45_000, "bob-phone", send("alice", "after your token expired"))
+        .at(50_000, "alice-phone", login("alice"))
         .build()
 }
 

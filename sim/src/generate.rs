@@ -222,6 +222,8 @@ pub enum Op {
     Away {
         for_ms: u64,
     },
+    /// `renewToken` with a fresh token from the app's backend.
+    RenewToken,
 }
 
 fn op(users: usize) -> impl Strategy<Value = Op> {
@@ -239,6 +241,7 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => (user, 1u64..400).prop_map(|(user, after_ms)| Op::KillAfterLogin { user, after_ms }),
         1 => Just(Op::LogoutThenKill),
         2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
+        2 => Just(Op::RenewToken),
     ]
 }
 
@@ -262,6 +265,9 @@ fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
 pub struct Draw {
     pub devices: Vec<(DeviceDraw, Vec<(u64, Op)>)>,
     pub faults: Vec<(u64, Fault)>,
+    /// How long the app's backend makes tokens last: a day, or in some worlds short
+    /// enough that sessions expire (or are renewed) during the chaos.
+    pub token_lifetime_ms: u64,
 }
 
 /// The strategy of a profile's raw choices under a fault mix.
@@ -276,11 +282,15 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let most_devices = *profile.shape().devices.start();
     let count = if mix == FaultMix::None { 0..1 } else { count };
     let faults = prop::collection::vec((apart, fault(mix, most_devices)), count);
-    (devices, faults).prop_map(move |(devices, faults)| Draw {
+    let lifetime = prop_oneof![1 => Just(DAY_MS), 1 => 30_000u64..60_000];
+    (devices, faults, lifetime).prop_map(move |(devices, faults, token_lifetime_ms)| Draw {
         devices,
         faults: if mix == FaultMix::None { Vec::new() } else { faults },
+        token_lifetime_ms,
     })
 }
+
+const DAY_MS: u64 = 24 * 3600 * 1000;
 
 /// The proptest runner for `seed`: its own ChaCha stream, so a seed always draws the same.
 fn runner(seed: u64) -> TestRunner {
@@ -412,8 +422,9 @@ fn without(scenario: &Scenario, cut: &[bool]) -> Scenario {
 /// op spans.
 /// With faults the settle is longer: a phone back from a dead network reconnects after its
 /// SDK's backoff (up to 8 s) and then syncs.
-fn config(mix: FaultMix) -> ScenarioConfig {
+fn config(mix: FaultMix, token_lifetime_ms: u64) -> ScenarioConfig {
     ScenarioConfig {
+        token_lifetime_ms,
         heartbeat_interval_ms: 5_000,
         heartbeat_timeout_ms: 15_000,
         settle_ms: if mix == FaultMix::None { 10_000 } else { 15_000 },
@@ -534,6 +545,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     push(at, Action::login(user(u)), &mut track);
                     push(at + after_ms, Action::KILL_APP, &mut track);
                 }
+                Op::RenewToken => push(at, Action::App(AppCall::RenewToken { token: None }), &mut track),
                 Op::LogoutThenKill => {
                     push(at, Action::LOGOUT, &mut track);
                     push(at, Action::KILL_APP, &mut track);
@@ -618,12 +630,18 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 at_heal(heal, action, &mut track);
             }
         }
-        if let (None, Some(u)) = (track.logged_in, track.last_user) {
-            at_heal(heal + 500, Action::login(user(u)), &mut track);
+        match (track.logged_in, track.last_user) {
+            (None, Some(u)) => at_heal(heal + 500, Action::login(user(u)), &mut track),
+            // The session may have expired with its token (the generator does not model
+            // when): the app logs in again, which an SDK still logged in refuses (6000111).
+            (Some(u), _) if draw.token_lifetime_ms < DAY_MS => {
+                steps.push(Step::on(heal + 500, id.as_str(), Action::login(user(u))))
+            }
+            _ => {}
         }
     }
     // The builder orders the steps (stably: each device's same-time steps keep their order).
-    let mut b = ScenarioBuilder::new(name).config(config(mix));
+    let mut b = ScenarioBuilder::new(name).config(config(mix, draw.token_lifetime_ms));
     for d in devices {
         b = b.device(d.id.as_str(), d.platform, d.build);
     }
@@ -724,7 +742,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen.len(), 12, "every Op variant is drawn");
+        assert_eq!(seen.len(), 13, "every Op variant is drawn");
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct ScenarioConfig {
     /// The simulation's time step. 1 ms resolves every race; generated worlds use a
     /// coarser one (with latencies at least that long) to run many times faster.
     pub tick_ms: u64,
+    /// How long the tokens the app's backend mints (for logins and renewals that leave the
+    /// token out) stay valid.
+    pub token_lifetime_ms: u64,
 }
 
 impl Default for ScenarioConfig {
@@ -49,6 +52,7 @@ impl Default for ScenarioConfig {
             min_latency_ms: 1,
             max_latency_ms: 20,
             tick_ms: 1,
+            token_lifetime_ms: 24 * 3600 * 1000,
         }
     }
 }
@@ -223,6 +227,7 @@ pub const ACTION_NAMES: &[&str] = &[
     "register_push",
     "login",
     "logout",
+    "renew_token",
     "send",
     "partition",
     "repair",

@@ -22,6 +22,7 @@ use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
+use zimsim_reference::ids::{DeviceId, UserId};
 use zimsim_reference::relay::{DynRelay, Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::vendor::apns::Apns;
@@ -30,9 +31,7 @@ use zimsim_reference::vendor::DynVendor;
 use zimsim_reference::{sub_seed, token, topology, Millis};
 
 /// The simulation epoch: 2026-01-01T00:00:00Z. Fixed, so `since_epoch` is reproducible.
-pub const EPOCH_UNIX_S: u64 = 1_767_225_600;
-/// How long app tokens minted by the app's backend stay valid.
-const TOKEN_LIFETIME_MS: u64 = 24 * 3600 * 1000;
+pub const EPOCH_UNIX_S: u64 = zimsim_reference::time::SIM_EPOCH_UNIX_MS / 1000;
 
 /// Builds the relay core; a mutant supplies a broken one.
 pub type RelayFactory = Rc<dyn Fn(RelayConfig) -> DynRelay>;
@@ -256,6 +255,7 @@ pub async fn farm<C: Connector>(
         inboxes.insert(spec.id.clone(), tx);
         tokio::task::spawn_local(device::run(setup, connector.clone(), sdk.clone(), rx, env.clone()));
     }
+    let mut last_user: BTreeMap<DeviceId, UserId> = BTreeMap::new();
     for step in &scenario.steps {
         // World steps are the driver's; other farms' devices are theirs.
         let Some(device) = step.device.as_ref().filter(|d| inboxes.contains_key(*d)) else { continue };
@@ -263,10 +263,25 @@ pub async fn farm<C: Connector>(
         tokio::time::sleep(Duration::from_millis(wait)).await;
         env.record(Source::Device(device.clone()), Event::Step { action: step.action.clone() });
         let mut action = step.action.clone();
-        if let Action::App(AppCall::Login { user, token: token @ None }) = &mut action {
-            // The app's own backend mints the login token.
-            let expires = env.now().plus(TOKEN_LIFETIME_MS);
-            *token = Some(token::mint(&server.server_secret, server.app_id, user, expires));
+        // The app's own backend mints the tokens a scenario leaves out, for the user who
+        // logged in last on that device.
+        let mint = |user: &UserId| {
+            let (now, lifetime) = (env.now(), scenario.config.token_lifetime_ms);
+            let (secret, app, epoch) = (&server.server_secret, server.app_id, server.epoch_unix_ms);
+            // A user ID the generator refuses gets no token, and the login fails as it would.
+            token::mint_between(secret, app, user, now, now.plus(lifetime), epoch).unwrap_or_default()
+        };
+        match &mut action {
+            Action::App(AppCall::Login { user, token }) => {
+                last_user.insert(device.clone(), user.clone());
+                if token.is_none() {
+                    *token = Some(mint(user));
+                }
+            }
+            Action::App(AppCall::RenewToken { token: token @ None }) => {
+                *token = Some(last_user.get(device).map(&mint).unwrap_or_default());
+            }
+            _ => {}
         }
         if let Some(inbox) = inboxes.get(device) {
             let _ = inbox.send(action);

@@ -122,3 +122,56 @@ fn messages_sent_while_reconnecting_after_server_restarts_all_arrive() {
         assert_eq!(texts, ["b0", "b1", "b2", "b3", "b4"], "seed {seed}");
     }
 }
+
+/// (time, event) of every app event a device's app saw.
+fn app_events<'a>(trace: &'a [Record], device: &'a str) -> impl Iterator<Item = (u64, &'a AppEvent)> + 'a {
+    trace.iter().filter(move |r| r.src == device).filter_map(|r| match &r.event {
+        Event::App { event } => Some((r.t.0, event)),
+        _ => None,
+    })
+}
+
+#[test]
+fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches_up_once() {
+    use zimsim_reference::client::{ConnectionEvent, ConnectionState};
+    for (seed, trace) in runs("token-expiry") {
+        let alice: Vec<(u64, &AppEvent)> = app_events(&trace, "alice-phone").collect();
+        let warned = alice.iter().find(|(_, e)| matches!(e, AppEvent::TokenWillExpire { .. }));
+        assert!(
+            matches!(warned, Some((t, AppEvent::TokenWillExpire { second: 30 })) if (10_000..10_500).contains(t)),
+            "seed {seed}: {warned:?}"
+        );
+        let expired = alice.iter().find(|(_, e)| {
+            matches!(
+                e,
+                AppEvent::ConnectionStateChanged {
+                    state: ConnectionState::Disconnected,
+                    cause: ConnectionEvent::TokenExpired
+                }
+            )
+        });
+        assert!(expired.is_some_and(|(t, _)| (40_000..40_500).contains(t)), "seed {seed}: {expired:?}");
+        // Her phone shows bob's message while she is out, and she reads it once, by sync.
+        assert!(notified(&trace).iter().any(|(t, _)| (45_000..50_000).contains(t)), "seed {seed}");
+        let got = surfaced(&trace);
+        assert_eq!(got.len(), 1, "seed {seed}: {got:?}");
+        assert_eq!((got[0].1.as_str(), got[0].2), ("after your token expired", Via::Sync), "seed {seed}");
+
+        // bob renewed in time: his renewals succeeded and his session never ended.
+        let renewed = app_events(&trace, "bob-phone")
+            .filter(|(_, e)| matches!(e, AppEvent::TokenRenewed { code: 0, .. }))
+            .count();
+        assert_eq!(renewed, 2, "seed {seed}");
+        let bob_ended = trace.iter().any(|r| {
+            matches!(&r.event, Event::Server { event: ServerEvent::SessionEnded { user, .. } } if user.as_str() == "bob")
+        });
+        assert!(!bob_ended, "seed {seed}: bob's session ended");
+        let alice_ended = trace.iter().find_map(|r| match &r.event {
+            Event::Server { event: ServerEvent::SessionEnded { user, reason, .. } } if user.as_str() == "alice" => {
+                Some(*reason)
+            }
+            _ => None,
+        });
+        assert_eq!(alice_ended, Some(SessionEnd::TokenExpired), "seed {seed}");
+    }
+}

@@ -25,6 +25,7 @@ fn token_races_login() -> Scenario {
             min_latency_ms: 1,
             max_latency_ms: 300,
             tick_ms: 1,
+            ..ScenarioConfig::default()
         },
         devices: vec![
             DeviceSpec { id: "ios".into(), platform: Platform::Ios, build: Build::Debug },

@@ -186,7 +186,10 @@ impl Invariant for LogoutClearsPushId {
                             w.open(device, user, i, None);
                         }
                     }
-                    SessionEnd::Timeout | SessionEnd::Resumed | SessionEnd::ServerRestart => {}
+                    SessionEnd::Timeout
+                    | SessionEnd::Resumed
+                    | SessionEnd::ServerRestart
+                    | SessionEnd::TokenExpired => {}
                 },
                 Event::FrameIn { conn, frame } => {
                     if matches!(frame, ClientFrame::Heartbeat | ClientFrame::Ack { .. } | ClientFrame::Logout { .. }) {

@@ -104,6 +104,12 @@ pub enum AppCall {
         token: Option<String>,
     },
     Logout,
+    /// `renewToken(token)`, best called on `tokenWillExpire`. A scenario may leave `token`
+    /// out: the app's backend then mints a fresh one for the logged-in user.
+    RenewToken {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
     Send {
         to: UserId,
         text: String,
@@ -115,7 +121,7 @@ pub enum AppCall {
 impl AppCall {
     /// Every call's `do` name, for parsers that route on it.
     pub const NAMES: &'static [&'static str] =
-        &["set_push_config", "enable_debug", "register_push", "login", "logout", "send"];
+        &["set_push_config", "enable_debug", "register_push", "login", "logout", "renew_token", "send"];
 
     /// A login with the token the app's backend will mint.
     pub fn login(user: impl Into<UserId>) -> AppCall {
@@ -266,6 +272,15 @@ pub enum AppEvent {
     },
     SyncCompleted {
         user: UserId,
+    },
+    /// `onTokenWillExpire`: the session's token expires in `second` seconds.
+    TokenWillExpire {
+        second: u64,
+    },
+    /// The result of `renewToken`: code 0 when the server took the new token.
+    TokenRenewed {
+        code: u32,
+        message: String,
     },
     /// ZPNs `notificationArrived` (the app was running when the vendor delivered).
     NotificationArrived {

@@ -140,6 +140,8 @@ pub struct ReferenceSdk {
     sync_req: Option<u64>,
     /// Sends awaiting `SendOk`: each ends as `MessageSent` or `SendFailed`, never silently.
     sends: BTreeMap<u64, UserId>,
+    /// Token renewals awaiting `RenewTokenOk`, with the token each offers.
+    renewals: BTreeMap<u64, String>,
     /// Sends the app made while reconnecting (logged in, link down): they go out once the
     /// session is back, or fail if it never comes back.
     outbox: VecDeque<(UserId, MessageBody, Option<PushConfig>)>,
@@ -172,6 +174,7 @@ impl ReferenceSdk {
             reply_deadline: None,
             sync_req: None,
             sends: BTreeMap::new(),
+            renewals: BTreeMap::new(),
             outbox: VecDeque::new(),
             next_req: 1,
             zpns: ZpnsConfig::default(),
@@ -237,6 +240,10 @@ impl ReferenceSdk {
         for (_, to) in std::mem::take(&mut self.sends) {
             let message = "the connection closed before the server answered".into();
             self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::DisconnectedWhileSending.code(), message });
+        }
+        for _ in std::mem::take(&mut self.renewals) {
+            let message = "the connection closed before the server answered".into();
+            self.emit(AppEvent::TokenRenewed { code: ZimErrorCode::DisconnectedWhileSending.code(), message });
         }
     }
 
@@ -304,6 +311,26 @@ impl ReferenceSdk {
                     self.emit(AppEvent::LoginFailed { user, code: ZimErrorCode::UserHasAlreadyLogged.code(), message })
                 }
             },
+            AppCall::RenewToken { token } => {
+                let token = token.unwrap_or_default();
+                match &mut self.zim {
+                    Zim::LoggedIn { .. } if self.connected => {
+                        let req = self.req();
+                        self.renewals.insert(req, token.clone());
+                        self.send(ClientFrame::RenewToken { req, token });
+                    }
+                    // Reconnecting: the next login carries the new token, and the server
+                    // judges it there.
+                    Zim::Connecting { token: current, resumed: true, .. } => {
+                        *current = token;
+                        self.emit(AppEvent::TokenRenewed { code: 0, message: String::new() });
+                    }
+                    _ => {
+                        let (code, message) = (ZimErrorCode::UserIsNotLogged.code(), "not logged in".into());
+                        self.emit(AppEvent::TokenRenewed { code, message });
+                    }
+                }
+            }
             AppCall::Logout => match self.zim.clone() {
                 Zim::LoggedIn { user, token } => {
                     // On disk first: if the app dies before the server answers, the next
@@ -538,6 +565,30 @@ impl ReferenceSdk {
                     self.emit(AppEvent::SyncCompleted { user });
                 }
             }
+            ServerFrame::RenewTokenOk { req } => {
+                if let Some(new) = self.renewals.remove(&req) {
+                    // Reconnects log in with the renewed token from now on.
+                    if let Zim::LoggedIn { token, .. } = &mut self.zim {
+                        *token = new;
+                    }
+                    self.emit(AppEvent::TokenRenewed { code: 0, message: String::new() });
+                }
+            }
+            ServerFrame::TokenWillExpire { second } => self.emit(AppEvent::TokenWillExpire { second }),
+            ServerFrame::TokenExpired => {
+                // The session is over; the binding stays (the user did not log out), so the
+                // install is still `last_login` and a logout called now must reach the server.
+                let logging_out = self.logging_out();
+                self.become_logged_out();
+                if let (true, Some((user, _))) = (logging_out, self.last_user.clone()) {
+                    let message = "the session's token expired before the logout reached the server".into();
+                    self.emit(AppEvent::LogoutFailed { user, code: ZimErrorCode::TokenExpired.code(), message });
+                }
+                self.state(ConnectionState::Disconnected, ConnectionEvent::TokenExpired);
+                if logging_out {
+                    self.after_logout(now);
+                }
+            }
             ServerFrame::KickedOut => {
                 self.store.last_login = None; // the kick-out unbound this install
                 let logging_out = self.logging_out();
@@ -557,6 +608,9 @@ impl ReferenceSdk {
         let Some(req) = req else { return };
         if let Some(to) = self.sends.remove(&req) {
             return self.emit(AppEvent::SendFailed { to, code: code.code(), message });
+        }
+        if self.renewals.remove(&req).is_some() {
+            return self.emit(AppEvent::TokenRenewed { code: code.code(), message });
         }
         let Zim::Connecting { user, login_req: Some(r), .. } = self.zim.clone() else { return };
         if r != req {

@@ -35,7 +35,8 @@ use store::Store;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerConfig {
     pub app_id: u32,
-    /// Shared with the app's backend, which mints login tokens.
+    /// Shared with the app's backend, which mints Token04 login tokens (32 bytes: the
+    /// AES-256 key).
     pub server_secret: String,
     /// Presence ends this long after the last frame from the session.
     pub heartbeat_timeout_ms: u64,
@@ -49,18 +50,24 @@ pub struct ServerConfig {
     pub one_user_per_install: bool,
     /// Most pushes carried by one hand-over request to the relay.
     pub handover_batch: usize,
+    /// Unix time (ms) of simulated time 0, to judge token expiries (unix seconds).
+    pub epoch_unix_ms: u64,
+    /// A session is told its token will expire this long before it does (ZIM: 30 s).
+    pub token_warning_ms: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             app_id: 1_234_567_890,
-            server_secret: "zimsim-server-secret-0123456789ab".into(),
+            server_secret: "zimsim0server0secret0f0r0token04".into(),
             heartbeat_timeout_ms: 30_000,
             max_sync_page: 100,
             max_text_bytes: 2048,
             one_user_per_install: true,
             handover_batch: 100,
+            epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
+            token_warning_ms: 30_000,
         }
     }
 }
@@ -129,6 +136,8 @@ pub enum SessionEnd {
     UserSwitch,
     /// The server process restarted; sessions were memory.
     ServerRestart,
+    /// The session's token expired without a renewal.
+    TokenExpired,
 }
 
 /// Facts the server establishes, for the trace and the invariant checkers.
@@ -223,6 +232,7 @@ impl Core for ZimServer {
             ServerInput::Disconnected { conn } => self.sessions.disconnect(conn),
             ServerInput::HandoverDone { id, status } => self.handover.done(id, status, now, &mut self.out),
             ServerInput::Tick => {
+                self.expire_tokens(now);
                 self.expire_sessions(now);
                 self.handover.tick(now, &mut self.out);
             }
@@ -233,10 +243,10 @@ impl Core for ZimServer {
         self.out.0.pop_front()
     }
 
-    /// The earliest presence timeout or hand-over retry.
+    /// The earliest presence timeout, token warning or expiry, or hand-over retry.
     fn poll_timeout(&self) -> Option<Millis> {
         let presence = self.sessions.oldest_frame().map(|t| t.plus(self.config.heartbeat_timeout_ms));
-        [presence, self.handover.retry_at()].into_iter().flatten().min()
+        [presence, self.sessions.next_token_deadline(), self.handover.retry_at()].into_iter().flatten().min()
     }
 }
 
@@ -244,8 +254,8 @@ impl ZimServer {
     pub fn new(config: ServerConfig) -> ZimServer {
         ZimServer {
             handover: Handover::new(config.handover_batch),
+            sessions: Sessions::new(config.token_warning_ms),
             config,
-            sessions: Sessions::default(),
             bindings: Bindings::default(),
             store: Store::default(),
             next_conn_id: 1,
@@ -336,6 +346,7 @@ impl ZimServer {
             (ClientFrame::Send { req, to, body, push }, Some(user)) => {
                 self.send(store::Send { conn, req, from: user, to, body, push }, now)
             }
+            (ClientFrame::RenewToken { req, token }, Some(user)) => self.renew_token(conn, req, &user, &token, now),
             (ClientFrame::Ack { id }, Some(user)) => self.sessions.acked(&user, id),
             (ClientFrame::Sync { req, cursors, limit }, Some(user)) => self.sync(conn, req, &user, cursors, limit),
             (frame, None) => {
@@ -379,6 +390,7 @@ fn request_id(frame: &ClientFrame) -> Option<u64> {
         ClientFrame::Login { req, .. }
         | ClientFrame::Logout { req }
         | ClientFrame::BindPush { req, .. }
+        | ClientFrame::RenewToken { req, .. }
         | ClientFrame::Send { req, .. }
         | ClientFrame::Sync { req, .. } => Some(*req),
         ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,

@@ -30,10 +30,34 @@ pub(super) struct Session {
     /// Delivered (or queued while detached) and not yet acked, with the push config to use
     /// if the session times out first.
     pub(super) unacked: BTreeMap<MessageId, (Message, Option<PushConfig>)>,
+    /// When the session's token expires, and whether the client was warned of it.
+    token: TokenClock,
+}
+
+/// A session's token deadlines: first the warning, then the expiry.
+#[derive(Clone, Copy, Debug)]
+struct TokenClock {
+    expires: Millis,
+    warned: bool,
+}
+
+impl TokenClock {
+    fn new(expires: Millis) -> TokenClock {
+        TokenClock { expires, warned: false }
+    }
+
+    /// The next moment the token needs attention.
+    fn deadline(self, warning_ms: u64) -> Millis {
+        if self.warned {
+            self.expires
+        } else {
+            Millis(self.expires.0.saturating_sub(warning_ms))
+        }
+    }
 }
 
 /// Who is connected and who is online.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Sessions {
     /// Each open connection and the user whose session it carries, if logged in.
     conns: BTreeMap<ConnId, Option<UserId>>,
@@ -44,9 +68,38 @@ pub(super) struct Sessions {
     seen: BTreeSet<(Millis, UserId)>,
     /// install -> users with a session from it, so a login finds them without a scan.
     users_on: BTreeMap<DeviceId, BTreeSet<UserId>>,
+    /// Every session's next token deadline (warning or expiry), in time order.
+    token_deadlines: BTreeSet<(Millis, UserId)>,
+    /// How long before expiry a session is warned (`ServerConfig::token_warning_ms`).
+    warning_ms: u64,
 }
 
 impl Sessions {
+    pub(super) fn new(warning_ms: u64) -> Sessions {
+        Sessions {
+            conns: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            seen: BTreeSet::new(),
+            users_on: BTreeMap::new(),
+            token_deadlines: BTreeSet::new(),
+            warning_ms,
+        }
+    }
+
+    /// The earliest token warning or expiry of any session.
+    pub(super) fn next_token_deadline(&self) -> Option<Millis> {
+        self.token_deadlines.first().map(|(t, _)| *t)
+    }
+
+    /// Gives `user`'s session a new token clock (a renewal).
+    fn set_token(&mut self, user: &UserId, clock: TokenClock) {
+        if let Some(s) = self.sessions.get_mut(user) {
+            self.token_deadlines.remove(&(s.token.deadline(self.warning_ms), user.clone()));
+            s.token = clock;
+            self.token_deadlines.insert((clock.deadline(self.warning_ms), user.clone()));
+        }
+    }
+
     pub(super) fn connect(&mut self, conn: ConnId) {
         self.conns.insert(conn, None);
     }
@@ -118,16 +171,19 @@ impl Sessions {
     fn open(&mut self, user: &UserId, session: Session) {
         self.conns.insert(session.conn.expect("a new session has its connection"), Some(user.clone()));
         self.users_on.entry(session.device.clone()).or_default().insert(user.clone());
-        let last_seen = session.last_seen;
+        let (last_seen, token) = (session.last_seen, session.token);
         if let Some(old) = self.sessions.insert(user.clone(), session) {
             self.seen.remove(&(old.last_seen, user.clone()));
+            self.token_deadlines.remove(&(old.token.deadline(self.warning_ms), user.clone()));
         }
         self.seen.insert((last_seen, user.clone()));
+        self.token_deadlines.insert((token.deadline(self.warning_ms), user.clone()));
     }
 
     fn remove(&mut self, user: &UserId) -> Option<Session> {
         let session = self.sessions.remove(user)?;
         self.seen.remove(&(session.last_seen, user.clone()));
+        self.token_deadlines.remove(&(session.token.deadline(self.warning_ms), user.clone()));
         remove_indexed(&mut self.users_on, &session.device, user);
         // The connection (if still open) stays, logged out: it may log in again.
         if let Some(slot) = session.conn.and_then(|c| self.conns.get_mut(&c)) {
@@ -155,9 +211,10 @@ impl ZimServer {
         if let Err(why) = validate_user_id(user.as_str()) {
             return self.out.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
         }
-        if let Err(code) = token::verify(&self.config.server_secret, self.config.app_id, &user, &token, now) {
-            return self.out.error(conn, Some(req), code, "login token rejected");
-        }
+        let expires = match self.check_token(&user, &token, now) {
+            Ok(expires) => expires,
+            Err(code) => return self.out.error(conn, Some(req), code, "login token rejected"),
+        };
         let mut unacked = BTreeMap::new();
         if let Some(old) = self.sessions.sessions.get(&user) {
             let (old_conn, same_device) = (old.conn, old.device == device);
@@ -195,13 +252,60 @@ impl ZimServer {
             }
         }
         self.store.know(&user);
-        let session = Session { device: device.clone(), conn: Some(conn), last_seen: now, unacked };
+        let session = Session {
+            device: device.clone(),
+            conn: Some(conn),
+            last_seen: now,
+            unacked,
+            token: TokenClock::new(expires),
+        };
         self.sessions.open(&user, session);
         self.out.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
         if let Some(p) = push_id {
             self.bindings.bind(&user, &device, p, &mut self.out);
         }
         self.out.frame(conn, ServerFrame::LoginOk { req });
+    }
+
+    /// Verifies a Token04 for `user` at `now`, returning when it expires.
+    fn check_token(&self, user: &UserId, token: &str, now: Millis) -> Result<Millis, ZimErrorCode> {
+        let (secret, app, epoch) = (&self.config.server_secret, self.config.app_id, self.config.epoch_unix_ms);
+        let claims = token::verify(secret, app, user, token, now.unix_s(epoch))?;
+        Ok(Millis::from_unix_s(claims.expire, epoch))
+    }
+
+    /// `renewToken`: a fresh token for the session's own user replaces the old one.
+    pub(super) fn renew_token(&mut self, conn: ConnId, req: u64, user: &UserId, token: &str, now: Millis) {
+        match self.check_token(user, token, now) {
+            Ok(expires) => {
+                self.sessions.set_token(user, TokenClock::new(expires));
+                self.out.frame(conn, ServerFrame::RenewTokenOk { req });
+            }
+            Err(code) => self.out.error(conn, Some(req), code, "renewal token rejected"),
+        }
+    }
+
+    /// Warns sessions whose token is about to expire and ends those whose token has.
+    pub(super) fn expire_tokens(&mut self, now: Millis) {
+        while let Some((at, user)) = self.sessions.token_deadlines.first().cloned() {
+            if at > now {
+                break;
+            }
+            let s = &self.sessions.sessions[&user];
+            let (clock, conn) = (s.token, s.conn);
+            if clock.warned {
+                if let Some(conn) = conn {
+                    self.out.frame(conn, ServerFrame::TokenExpired);
+                }
+                self.go_offline(&user, SessionEnd::TokenExpired);
+            } else {
+                if let Some(conn) = conn {
+                    let second = clock.expires.since(now).div_ceil(1000);
+                    self.out.frame(conn, ServerFrame::TokenWillExpire { second });
+                }
+                self.sessions.set_token(&user, TokenClock { warned: true, ..clock });
+            }
+        }
     }
 
     /// Expires sessions whose heartbeat has timed out, the longest silent first.
@@ -237,7 +341,9 @@ impl ZimServer {
             SessionEnd::Logout => Some(UnbindReason::Logout),
             SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
             SessionEnd::UserSwitch => Some(UnbindReason::UserSwitch),
-            SessionEnd::Timeout | SessionEnd::Resumed | SessionEnd::ServerRestart => None,
+            // An expired token ends the session as a timeout does: the user did not log
+            // out, so the install keeps its binding and is pushed while offline.
+            SessionEnd::Timeout | SessionEnd::Resumed | SessionEnd::ServerRestart | SessionEnd::TokenExpired => None,
         };
         if let Some(reason) = unbind {
             for p in self.bindings.of_device(user, &session.device) {

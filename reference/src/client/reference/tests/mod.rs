@@ -956,3 +956,5 @@ fn a_send_waiting_for_a_session_that_never_comes_back_fails() {
         "{o:?}"
     );
 }
+
+mod token;
