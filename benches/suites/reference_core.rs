@@ -8,7 +8,7 @@ use zimsim_reference::ids::{ConnId, MessageId, UserId};
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::relay::{Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ServerEvent, ServerInput, ServerOutput, ZimServer};
-use zimsim_reference::wire::{ClientFrame, MessageBody, Platform, PushConfig, PushRequest};
+use zimsim_reference::wire::{ClientFrame, Outgoing, Platform, PushConfig, PushRequest};
 use zimsim_reference::{token, Millis};
 
 /// A server where `n` users have logged in once with a PushID and then timed out (offline,
@@ -53,12 +53,8 @@ pub fn benches(c: &mut Criterion) {
                 let mut pushes = 0;
                 for i in 0..n {
                     req += 1;
-                    let frame = ClientFrame::Send {
-                        req,
-                        to: UserId::new(format!("u{i}")),
-                        body: MessageBody::Text { text: "hello".into() },
-                        push: push.clone(),
-                    };
+                    let frame =
+                        ClientFrame::Send { req, message: Outgoing::text(format!("u{i}"), "hello", push.clone()) };
                     server.handle(Millis(60_001), ServerInput::Frame { conn: ConnId(0), frame });
                     while let Some(out) = server.poll_output() {
                         match out {

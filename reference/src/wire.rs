@@ -3,7 +3,10 @@
 //! byte stream. See docs/protocol.md for the byte-level description.
 
 use crate::error::{FrameError, ZimErrorCode};
-use crate::ids::{ConvKey, DeviceId, MessageId, UserId};
+use crate::ids::{
+    validate_group_id, validate_room_id, validate_user_id, ConvKey, ConversationType, DeviceId, GroupId, MessageId,
+    RoomId, UserId,
+};
 use crate::pushid::PushId;
 use crate::time::Millis;
 use serde::de::DeserializeOwned;
@@ -21,9 +24,22 @@ pub const MAX_SKIPPABLE_FRAME_LEN: usize = 64 << 20;
 /// before anything leaves the device and the server checks them again on receipt, both
 /// through [`check_send`], so the two can never disagree.
 pub mod limits {
-    /// The most a text message may ever carry: ZIM's client limit, and the most a server
-    /// can be configured to accept (its default is 2 KB, `ServerConfig::max_text_bytes`).
+    /// The most a text (or custom) message may ever carry: ZIM's client limit, and the most
+    /// a server can be configured to accept (its default is 2 KB,
+    /// `ServerConfig::max_text_bytes`).
     pub const TEXT_MAX_BYTES: usize = 32 * 1024;
+    /// A command message's data.
+    pub const COMMAND_MAX_BYTES: usize = 5 * 1024;
+    /// A message's `extendedData`.
+    pub const EXTENDED_DATA_MAX_BYTES: usize = 1024;
+    /// A custom message's `subType` is `0..=CUSTOM_SUB_TYPE_MAX`.
+    pub const CUSTOM_SUB_TYPE_MAX: u32 = 200;
+    /// A custom message's `searchedContent`.
+    pub const SEARCHED_CONTENT_MAX_BYTES: usize = 64;
+    /// Sends a client may make in any one second (ZIM: 10 per second per client).
+    pub const SENDS_PER_SECOND: usize = 10;
+    /// `ZIMMessagePriority`: Low = 1 (the default), Medium = 2, High = 3.
+    pub const PRIORITIES: std::ops::RangeInclusive<u8> = 1..=3;
     /// A push config's title, content and payload together (reference policy: the vendor
     /// payload built from them, with ZIM's own fields, stays within APNs' and FCM's 4 KB).
     pub const PUSH_CONFIG_MAX_BYTES: usize = 2 * 1024;
@@ -61,11 +77,38 @@ impl PushConfig {
     }
 }
 
-/// Message content. Only text exists in the walking skeleton; other ZIM types extend this.
+/// Message content, by ZIM message type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MessageBody {
+    /// Type 1: stored, delivered in order, pushed when asked.
     Text { text: String },
+    /// Type 2: signalling. Never stored and never pushed: delivered to whoever is online.
+    Command { data: String },
+    /// Type 200: the app's own format, stored like text.
+    Custom {
+        message: String,
+        #[serde(default)]
+        sub_type: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        searched_content: String,
+    },
+}
+
+impl MessageBody {
+    /// ZIM's `ZIMMessageType` number.
+    pub fn message_type(&self) -> u32 {
+        match self {
+            MessageBody::Text { .. } => 1,
+            MessageBody::Command { .. } => 2,
+            MessageBody::Custom { .. } => 200,
+        }
+    }
+
+    /// Whether the server keeps it (and so syncs it and may push it).
+    pub fn is_stored(&self) -> bool {
+        !matches!(self, MessageBody::Command { .. })
+    }
 }
 
 /// A message as stored by the server and delivered to clients.
@@ -73,12 +116,24 @@ pub enum MessageBody {
 pub struct Message {
     pub id: MessageId,
     pub conv: ConvKey,
-    /// Position in the conversation, 1-based and gap-free.
+    /// Position in the conversation, 1-based and gap-free; 0 for a message that is not
+    /// stored (room and command messages).
     pub seq: u64,
     pub from: UserId,
     pub body: MessageBody,
     /// Server accept time.
     pub sent_at: Millis,
+    /// The sender's `extendedData` (at most 1 KB), passed through.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub extended_data: String,
+}
+
+impl Message {
+    /// Whether this message is part of its conversation's stored sequence. Room and command
+    /// messages are not: they carry `seq` 0 and reach only whoever is online.
+    pub fn is_stored(&self) -> bool {
+        self.seq > 0
+    }
 }
 
 /// How far a client has read one conversation: every seq up to `seq` is held locally.
@@ -111,13 +166,45 @@ pub enum ClientFrame {
         req: u64,
         push_id: PushId,
     },
-    /// A peer message to `to`.
+    /// `sendMessage(message, toConversationID, conversationType, config)`.
     Send {
         req: u64,
-        to: UserId,
-        body: MessageBody,
+        #[serde(flatten)]
+        message: Outgoing,
+    },
+    /// `createGroup`: the creator becomes its owner and first member; `members` join too.
+    /// Without `group_id` the server names the group (`#…`).
+    CreateGroup {
+        req: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        push: Option<PushConfig>,
+        group_id: Option<GroupId>,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        members: Vec<UserId>,
+    },
+    JoinGroup {
+        req: u64,
+        group_id: GroupId,
+    },
+    LeaveGroup {
+        req: u64,
+        group_id: GroupId,
+    },
+    /// Only the owner may dismiss a group.
+    DismissGroup {
+        req: u64,
+        group_id: GroupId,
+    },
+    /// Enter a room (created if it does not exist). Room membership lasts while the
+    /// session does.
+    EnterRoom {
+        req: u64,
+        room_id: RoomId,
+    },
+    LeaveRoom {
+        req: u64,
+        room_id: RoomId,
     },
     /// `renewToken`: replace the session's token with a fresh one before it expires.
     RenewToken {
@@ -170,6 +257,20 @@ pub enum ServerFrame {
     RenewTokenOk {
         req: u64,
     },
+    /// A group request succeeded (`group_id` names the group, generated or given).
+    GroupOk {
+        req: u64,
+        group_id: GroupId,
+    },
+    RoomOk {
+        req: u64,
+        room_id: RoomId,
+    },
+    /// Group membership changed (sent to the group's members who are online).
+    GroupChanged {
+        group_id: GroupId,
+        change: GroupChange,
+    },
     /// The session's token expires in `second` seconds (`onTokenWillExpire`): renew it.
     TokenWillExpire {
         second: u64,
@@ -182,6 +283,19 @@ pub enum ServerFrame {
         code: ZimErrorCode,
         message: String,
     },
+}
+
+/// What happened to a group's membership.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum GroupChange {
+    Joined { users: Vec<UserId> },
+    Left { users: Vec<UserId> },
+    Dismissed,
+}
+
+fn low_priority() -> u8 {
+    1
 }
 
 /// The ZIM server's request to the ZPNs relay: notify one PushID about one message.
@@ -231,25 +345,93 @@ impl PushBatch {
     }
 }
 
-/// Checks a peer message before it is sent (SDK) or stored (server), naming the rule it
-/// breaks; both sides answer a breach with 6000001 (`ParamInvalid`). `max_text` is the
-/// receiving server's text limit (at most [`limits::TEXT_MAX_BYTES`]).
-pub fn check_send(
-    from: &UserId,
-    to: &UserId,
-    body: &MessageBody,
-    push: Option<&PushConfig>,
-    max_text: usize,
-) -> Result<(), String> {
-    crate::ids::validate_user_id(to.as_str())?;
-    if from == to {
-        return Err("a message cannot be sent to yourself (toConversationID is your own userID)".into());
+/// A message as the sender hands it over: `sendMessage(message, toConversationID,
+/// conversationType, config{priority, pushConfig})`, which the `send` frame carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    /// `toConversationID`: the other user of a peer chat, or the group or room ID.
+    pub to: String,
+    #[serde(default)]
+    pub conv_type: ConversationType,
+    pub body: MessageBody,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub extended_data: String,
+    /// `ZIMMessagePriority` (1..=3).
+    #[serde(default = "low_priority")]
+    pub priority: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<PushConfig>,
+}
+
+impl Outgoing {
+    /// A low-priority text to user `to`.
+    pub fn text(to: impl Into<String>, text: impl Into<String>, push: Option<PushConfig>) -> Outgoing {
+        Outgoing {
+            to: to.into(),
+            conv_type: ConversationType::Peer,
+            body: MessageBody::Text { text: text.into() },
+            extended_data: String::new(),
+            priority: 1,
+            push,
+        }
     }
-    let MessageBody::Text { text } = body;
-    if text.is_empty() || text.len() > max_text {
-        return Err(format!("text is {} bytes; it must be 1..={max_text} bytes", text.len()));
+
+    /// The conversation `from` sends this to.
+    pub fn conv(&self, from: &UserId) -> ConvKey {
+        ConvKey::named(from, &self.to, self.conv_type)
     }
-    if let Some(push) = push.filter(|p| p.len() > limits::PUSH_CONFIG_MAX_BYTES) {
+}
+
+/// Checks a message before it is sent (SDK) or stored (server), naming the rule it breaks;
+/// both sides answer a breach with 6000001 (`ParamInvalid`). `max_text` is the receiving
+/// server's text limit (at most [`limits::TEXT_MAX_BYTES`]).
+pub fn check_send(from: &UserId, m: &Outgoing, max_text: usize) -> Result<(), String> {
+    match m.conv_type {
+        ConversationType::Peer => {
+            validate_user_id(&m.to)?;
+            if from.as_str() == m.to {
+                return Err("a message cannot be sent to yourself (toConversationID is your own userID)".into());
+            }
+        }
+        // A server-generated group ID starts with `#`; the rest follows the rule.
+        ConversationType::Group => validate_group_id(m.to.strip_prefix('#').unwrap_or(&m.to))?,
+        ConversationType::Room => validate_room_id(&m.to)?,
+    }
+    let within = |what: &str, len: usize, max: usize| {
+        if len == 0 || len > max {
+            Err(format!("{what} is {len} bytes; it must be 1..={max} bytes"))
+        } else {
+            Ok(())
+        }
+    };
+    match &m.body {
+        MessageBody::Text { text } => within("text", text.len(), max_text)?,
+        MessageBody::Command { data } => within("command data", data.len(), limits::COMMAND_MAX_BYTES)?,
+        MessageBody::Custom { message, sub_type, searched_content } => {
+            within("custom message", message.len(), max_text)?;
+            if *sub_type > limits::CUSTOM_SUB_TYPE_MAX {
+                return Err(format!("subType {sub_type} is out of 0..={}", limits::CUSTOM_SUB_TYPE_MAX));
+            }
+            if searched_content.len() > limits::SEARCHED_CONTENT_MAX_BYTES {
+                return Err(format!(
+                    "searchedContent is {} bytes; the limit is {}",
+                    searched_content.len(),
+                    limits::SEARCHED_CONTENT_MAX_BYTES
+                ));
+            }
+        }
+    }
+    if m.extended_data.len() > limits::EXTENDED_DATA_MAX_BYTES {
+        return Err(format!(
+            "extendedData is {} bytes; the limit is {}",
+            m.extended_data.len(),
+            limits::EXTENDED_DATA_MAX_BYTES
+        ));
+    }
+    if !limits::PRIORITIES.contains(&m.priority) {
+        return Err(format!("priority {} is not 1 (low), 2 (medium) or 3 (high)", m.priority));
+    }
+    if let Some(push) = m.push.as_ref().filter(|p| p.len() > limits::PUSH_CONFIG_MAX_BYTES) {
         return Err(format!(
             "push config title, content and payload are {} bytes together; the limit is {}",
             push.len(),
@@ -301,12 +483,8 @@ mod tests {
 
     #[test]
     fn frames_round_trip_through_the_codec() {
-        let f = ClientFrame::Send {
-            req: 3,
-            to: "bob".into(),
-            body: MessageBody::Text { text: "hi".into() },
-            push: Some(PushConfig { title: "t".into(), ..PushConfig::default() }),
-        };
+        let push = Some(PushConfig { title: "t".into(), ..PushConfig::default() });
+        let f = ClientFrame::Send { req: 3, message: Outgoing { priority: 2, ..Outgoing::text("bob", "hi", push) } };
         let bytes = encode_frame(&f);
         assert_eq!(decode_frame::<ClientFrame>(&bytes[..5]), Ok(None));
         assert_eq!(decode_frame(&bytes), Ok(Some((f, bytes.len()))));

@@ -20,6 +20,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "token-expiry",
         "tokens last 40 s: bob renews his and stays online; alice's expires, she is pushed, logs in again",
     ),
+    ("group-chat", "a group of three with one phone locked, a late joiner, and a room never stored or pushed"),
 ];
 
 /// The built-in scenario called `name`.
@@ -32,6 +33,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "phone-offline" => phone_offline(),
         "server-crash" => server_crash(),
         "token-expiry" => token_expiry(),
+        "group-chat" => group_chat(),
         _ => return None,
     })
 }
@@ -280,6 +282,47 @@ fn token_expiry() -> Scenario {
         .at(40_000, "bob-phone", renew())
         .at(45_000, "bob-phone", send("alice", "after your token expired"))
         .at(50_000, "alice-phone", login("alice"))
+        .build()
+}
+
+/// alice creates "team" with bob and carol. carol's app is killed; bob writes to the team:
+/// alice reads it online, carol's phone shows a notification, bob's own phones nothing.
+/// alice and bob chat in room "lobby" (with a push config, which must be ignored); carol
+/// never sees that. dan joins the team late: he reads what is sent after he joined, not
+/// before. carol relaunches and reads the team's messages once each.
+fn group_chat() -> Scenario {
+    use zimsim_reference::client::AppCall;
+    use zimsim_reference::ids::ConversationType;
+    use zimsim_reference::wire::Outgoing;
+    let to = |kind, id: &str, text: &str| {
+        let push = PushConfig { title: "Team".into(), content: text.into(), payload: String::new() };
+        Action::send_message(Outgoing { conv_type: kind, ..Outgoing::text(id, text, Some(push)) })
+    };
+    let create = AppCall::CreateGroup {
+        group_id: Some("team".into()),
+        name: "Team".into(),
+        members: vec!["bob".into(), "carol".into()],
+    };
+    ScenarioBuilder::new("group-chat")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .device("carol-phone", Platform::Ios, Build::Release)
+        .device("dan-phone", Platform::Web, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .sign_in(100, "carol-phone", "carol")
+        .sign_in(100, "dan-phone", "dan")
+        .at(2_000, "alice-phone", Action::App(create))
+        .at(3_000, "carol-phone", Action::KILL_APP)
+        .at(4_000, "alice-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
+        .at(4_000, "bob-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
+        .at(5_000, "alice-phone", to(ConversationType::Room, "lobby", "hello lobby"))
+        .at(25_000, "bob-phone", to(ConversationType::Group, "team", "before dan"))
+        .at(26_000, "dan-phone", Action::App(AppCall::JoinGroup { group_id: "team".into() }))
+        .at(27_000, "alice-phone", to(ConversationType::Group, "team", "after dan"))
+        .at(40_000, "carol-phone", Action::LAUNCH_APP)
+        .at(40_100, "carol-phone", register())
+        .at(40_500, "carol-phone", login("carol"))
         .build()
 }
 

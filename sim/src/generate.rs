@@ -18,10 +18,10 @@ use proptest::strategy::{NewTree, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
-use zimsim_reference::ids::UserId;
+use zimsim_reference::ids::{ConversationType, UserId};
 use zimsim_reference::sub_seed;
 use zimsim_reference::topology;
-use zimsim_reference::wire::{Platform, PushConfig};
+use zimsim_reference::wire::{MessageBody, Outgoing, Platform, PushConfig};
 
 /// How big a generated world is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +224,53 @@ pub enum Op {
     },
     /// `renewToken` with a fresh token from the app's backend.
     RenewToken,
+    /// A message to group `group`, with a push config or not.
+    GroupSend {
+        group: usize,
+        push: bool,
+    },
+    JoinGroup {
+        group: usize,
+    },
+    LeaveGroup {
+        group: usize,
+    },
+    /// Create group `group` with user `with` in it (refused if it exists).
+    CreateGroup {
+        group: usize,
+        with: usize,
+    },
+    /// Dismiss group `group` (refused unless the user owns it).
+    DismissGroup {
+        group: usize,
+    },
+    /// Enter room `room`, say something there (with a push config, which must be ignored),
+    /// and leave `stay_ms` later.
+    RoomVisit {
+        room: usize,
+        stay_ms: u64,
+    },
+    /// A command message (typing indicator) to user `to`.
+    Command {
+        to: usize,
+    },
+    /// A custom message to user `to`, at priority `priority`.
+    Custom {
+        to: usize,
+        priority: u8,
+    },
+}
+
+/// How many groups and rooms a generated world names.
+const GROUPS: usize = 2;
+const ROOMS: usize = 2;
+
+fn group_id(i: usize) -> String {
+    format!("g{}", i % GROUPS)
+}
+
+fn room_id(i: usize) -> String {
+    format!("r{}", i % ROOMS)
 }
 
 fn op(users: usize) -> impl Strategy<Value = Op> {
@@ -242,6 +289,14 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => Just(Op::LogoutThenKill),
         2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
         2 => Just(Op::RenewToken),
+        4 => (0..GROUPS, prop::bool::weighted(0.8)).prop_map(|(group, push)| Op::GroupSend { group, push }),
+        1 => (0..GROUPS).prop_map(|group| Op::JoinGroup { group }),
+        1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),
+        1 => (0..GROUPS, 0..users).prop_map(|(group, with)| Op::CreateGroup { group, with }),
+        1 => (0..GROUPS).prop_map(|group| Op::DismissGroup { group }),
+        2 => (0..ROOMS, 200u64..3_000).prop_map(|(room, stay_ms)| Op::RoomVisit { room, stay_ms }),
+        1 => (0..users).prop_map(|to| Op::Command { to }),
+        1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
     ]
 }
 
@@ -487,35 +542,104 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         // The first devices cover every user, so nobody is a recipient who never logs in.
         let home = if n < users { n } else { d.home_user };
         push(at + 200, Action::login(user(home)), &mut track);
-        at += 1_000;
+        if n + 1 == draw.devices.len() {
+            // Once everyone's first login is in, the last device to log in (so nobody's
+            // login kicks it out first) opens a group for all.
+            let members = (0..users).filter(|u| *u != home).map(user).collect();
+            let call =
+                AppCall::CreateGroup { group_id: Some(group_id(0).as_str().into()), name: "all".into(), members };
+            push(at + 1_500, Action::App(call), &mut track);
+        }
+        at += 2_000;
         for (gap, op) in ops {
             at += gap;
             match *op {
                 Op::Send { to, push: with_push } => {
-                    // The user opens the app (and logs back in, unless they logged out on
-                    // purpose) to write, and never to themself: a world whose sends mostly
-                    // fail checks little.
-                    if !track.running {
-                        push(at, Action::LAUNCH_APP, &mut track);
-                        for action in setup(d) {
-                            push(at, action, &mut track);
-                        }
-                    }
-                    if track.logged_in.is_none() && !track.chose_logout {
-                        let me = track.last_user.unwrap_or(home);
-                        push(at + 200, Action::login(user(me)), &mut track);
-                        at += 800;
-                    }
-                    let me = track.logged_in.unwrap_or(home) % users.max(1);
-                    let to = if to % users.max(1) == me { to + 1 } else { to };
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let to = other(to, me);
                     sent += 1;
                     let text = format!("m{sent} from {id}");
-                    let config = with_push.then(|| PushConfig {
-                        title: "New message".into(),
-                        content: text.clone(),
-                        payload: format!("p{sent}"),
-                    });
-                    push(at, Action::send(user(to), text, config), &mut track);
+                    push(
+                        at,
+                        Action::send(user(to), text.clone(), with_push.then(|| push_config(&text, sent))),
+                        &mut track,
+                    );
+                }
+                Op::GroupSend { group, push: with_push } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    sent += 1;
+                    let text = format!("m{sent} from {id} to {}", group_id(group));
+                    let message = Outgoing {
+                        conv_type: ConversationType::Group,
+                        ..Outgoing::text(group_id(group), text.clone(), with_push.then(|| push_config(&text, sent)))
+                    };
+                    push(at, Action::send_message(message), &mut track);
+                }
+                Op::JoinGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(at, Action::App(AppCall::JoinGroup { group_id: group_id(group).as_str().into() }), &mut track);
+                }
+                Op::LeaveGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(
+                        at,
+                        Action::App(AppCall::LeaveGroup { group_id: group_id(group).as_str().into() }),
+                        &mut track,
+                    );
+                }
+                Op::CreateGroup { group, with } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let members = vec![user(other(with, me))];
+                    let call = AppCall::CreateGroup {
+                        group_id: Some(group_id(group).as_str().into()),
+                        name: String::new(),
+                        members,
+                    };
+                    push(at, Action::App(call), &mut track);
+                }
+                Op::DismissGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(
+                        at,
+                        Action::App(AppCall::DismissGroup { group_id: group_id(group).as_str().into() }),
+                        &mut track,
+                    );
+                }
+                Op::RoomVisit { room, stay_ms } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    let room_id = room_id(room);
+                    push(at, Action::App(AppCall::EnterRoom { room_id: room_id.as_str().into() }), &mut track);
+                    sent += 1;
+                    let text = format!("m{sent} from {id} in {room_id}");
+                    let message = Outgoing {
+                        conv_type: ConversationType::Room,
+                        ..Outgoing::text(room_id.clone(), text.clone(), Some(push_config(&text, sent)))
+                    };
+                    push(at + 100, Action::send_message(message), &mut track);
+                    push(
+                        at + 100 + stay_ms,
+                        Action::App(AppCall::LeaveRoom { room_id: room_id.as_str().into() }),
+                        &mut track,
+                    );
+                    at += stay_ms;
+                }
+                Op::Command { to } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let body = MessageBody::Command { data: "typing".into() };
+                    let message = Outgoing { body, ..Outgoing::text(user(other(to, me)).0, "", None) };
+                    push(at, Action::send_message(message), &mut track);
+                }
+                Op::Custom { to, priority } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    sent += 1;
+                    let body = MessageBody::Custom {
+                        message: format!("{{\"m\":{sent}}}"),
+                        sub_type: 7,
+                        searched_content: String::new(),
+                    };
+                    let config = Some(push_config(&format!("m{sent} from {id}"), sent));
+                    let message = Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).0, "", config) };
+                    push(at, Action::send_message(message), &mut track);
                 }
                 Op::Kill => push(at, Action::KILL_APP, &mut track),
                 Op::Launch => push(at, Action::LAUNCH_APP, &mut track),
@@ -648,6 +772,43 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     steps.into_iter().fold(b, ScenarioBuilder::step).build()
 }
 
+/// Makes the device's user ready to act: the app opened (and logged back in, unless the
+/// user logged out on purpose). Returns the user's index: whoever acts is logged in, so a
+/// world whose sends mostly fail checks little.
+fn ready(
+    d: &DeviceDraw,
+    at: &mut u64,
+    track: &mut Track,
+    home: usize,
+    push: &mut impl FnMut(u64, Action, &mut Track),
+) -> usize {
+    if !track.running {
+        push(*at, Action::LAUNCH_APP, track);
+        for action in setup(d) {
+            push(*at, action, track);
+        }
+    }
+    if track.logged_in.is_none() && !track.chose_logout {
+        let me = track.last_user.unwrap_or(home);
+        push(*at + 200, Action::login(UserId::new(format!("u{me}"))), track);
+        *at += 800;
+    }
+    track.logged_in.unwrap_or(home)
+}
+
+/// User `to`, or the next one if that is `me` (nobody writes to themself).
+fn other(to: usize, me: usize) -> usize {
+    if to == me {
+        to + 1
+    } else {
+        to
+    }
+}
+
+fn push_config(text: &str, n: usize) -> PushConfig {
+    PushConfig { title: "New message".into(), content: text.into(), payload: format!("p{n}") }
+}
+
 /// What an app does at launch before logging in: push config, debug flag, registerPush.
 fn setup(d: &DeviceDraw) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -709,7 +870,8 @@ mod tests {
                 .steps
                 .iter()
                 .filter_map(|st| match &st.action {
-                    Action::App(AppCall::Login { user, .. } | AppCall::Send { to: user, .. }) => Some(user.clone()),
+                    Action::App(AppCall::Login { user, .. }) => Some(user.0.clone()),
+                    Action::App(AppCall::Send { to, .. }) => Some(to.clone()),
                     _ => None,
                 })
                 .collect();
@@ -742,7 +904,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(seen.len(), 13, "every Op variant is drawn");
+        assert_eq!(seen.len(), 21, "every Op variant is drawn");
     }
 
     #[test]

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
-use zimsim_reference::ids::{validate_user_id, DeviceId, UserId};
+use zimsim_reference::ids::{validate_user_id, ConversationType, DeviceId, UserId};
 use zimsim_reference::topology;
-use zimsim_reference::wire::{Platform, PushConfig};
+use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
 
 /// The longest run a scenario may ask for: one simulated day. (turmoil steps every
 /// simulated millisecond, so a scenario much longer than this would effectively hang.)
@@ -210,32 +210,16 @@ impl<'de> Deserialize<'de> for Action {
         } else if WorldStep::NAMES.contains(&name) {
             WorldStep::deserialize(value).map(Action::World)
         } else {
-            return Err(D::Error::unknown_variant(name, ACTION_NAMES));
+            return Err(D::Error::unknown_variant(name, &ACTION_NAMES));
         };
         result.map_err(D::Error::custom)
     }
 }
 
-/// Every `do` name, in the order docs/scenarios.md lists them.
-pub const ACTION_NAMES: &[&str] = &[
-    "launch_app",
-    "kill_app",
-    "network_off",
-    "network_on",
-    "set_push_config",
-    "enable_debug",
-    "register_push",
-    "login",
-    "logout",
-    "renew_token",
-    "send",
-    "partition",
-    "repair",
-    "crash",
-    "bounce",
-    "latency",
-    "heal",
-];
+/// Every `do` name: the device steps', the app calls' and the world steps', each list owned
+/// by its type.
+pub static ACTION_NAMES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| [DeviceStep::NAMES, AppCall::NAMES, WorldStep::NAMES].concat());
 
 impl Action {
     pub const LAUNCH_APP: Action = Action::Device(DeviceStep::LaunchApp);
@@ -249,9 +233,14 @@ impl Action {
         Action::App(AppCall::login(user))
     }
 
-    /// `sendMessage` of `text` to `to`, with an offline push config or not.
+    /// `sendMessage` of `text` to user `to`, with an offline push config or not.
     pub fn send(to: impl Into<UserId>, text: impl Into<String>, push: Option<PushConfig>) -> Action {
-        Action::App(AppCall::Send { to: to.into(), text: text.into(), push })
+        Action::App(AppCall::send(Outgoing::text(to.into().0, text, push)))
+    }
+
+    /// `sendMessage` of any message to any conversation.
+    pub fn send_message(message: Outgoing) -> Action {
+        Action::App(AppCall::send(message))
     }
 
     /// `registerPush` with the given iOS environment.
@@ -384,8 +373,13 @@ impl Scenario {
                 return Err(ScenarioError::OutOfOrder { index, at_ms: step.at_ms, previous_ms: previous });
             }
             previous = step.at_ms;
-            if let Action::App(AppCall::Login { user, .. } | AppCall::Send { to: user, .. }) = &step.action {
-                validate_user_id(user.as_str()).map_err(|why| ScenarioError::BadUser { index, why })?;
+            let user = match &step.action {
+                Action::App(AppCall::Login { user, .. }) => Some(user.as_str()),
+                Action::App(AppCall::Send { to, conv_type: ConversationType::Peer, .. }) => Some(to.as_str()),
+                _ => None,
+            };
+            if let Some(user) = user {
+                validate_user_id(user).map_err(|why| ScenarioError::BadUser { index, why })?;
             }
         }
         let end = self.steps.last().map_or(0, |s| s.at_ms).checked_add(c.settle_ms);
@@ -597,12 +591,11 @@ mod strictness {
     }
 
     #[test]
-    fn every_action_name_is_listed_once_and_routes_to_its_owner() {
-        let mut all: Vec<&str> = [DeviceStep::NAMES, AppCall::NAMES, WorldStep::NAMES].concat();
-        all.sort_unstable();
-        let mut listed = ACTION_NAMES.to_vec();
-        listed.sort_unstable();
-        assert_eq!(all, listed);
+    fn every_action_name_is_owned_by_one_type() {
+        let mut names = ACTION_NAMES.clone();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ACTION_NAMES.len(), "a `do` name two types claim");
     }
 
     #[test]

@@ -175,3 +175,42 @@ fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches
         assert_eq!(alice_ended, Some(SessionEnd::TokenExpired), "seed {seed}");
     }
 }
+
+/// The texts `device`'s app surfaced, in order.
+fn texts_on(trace: &[Record], device: &str) -> Vec<String> {
+    app_events(trace, device)
+        .filter_map(|(_, e)| match e {
+            AppEvent::MessageReceived { message, .. } => {
+                serde_json::to_value(&message.body).ok()?["text"].as_str().map(str::to_owned)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_group_reaches_every_member_once_pushes_only_the_locked_phone_and_a_room_stays_live_only() {
+    for (seed, trace) in runs("group-chat") {
+        assert_eq!(texts_on(&trace, "alice-phone"), ["before dan"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "bob-phone"), ["hello lobby", "after dan"], "seed {seed}");
+        assert_eq!(
+            texts_on(&trace, "carol-phone"),
+            ["before dan", "after dan"],
+            "seed {seed}: read once each, by sync"
+        );
+        assert_eq!(texts_on(&trace, "dan-phone"), ["after dan"], "seed {seed}: no history from before he joined");
+        // Only carol's locked phone was pushed, once per group message, and never for the room.
+        let shown: Vec<(&str, Option<String>)> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Notification { notification, .. } => Some((r.src.as_str(), Some(notification.content.clone()))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [("carol-phone", Some("before dan".into())), ("carol-phone", Some("after dan".into()))],
+            "seed {seed}"
+        );
+    }
+}

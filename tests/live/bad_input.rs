@@ -6,7 +6,7 @@ use tokio::io::AsyncWriteExt;
 use zimsim_reference::error::ZimErrorCode;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::topology::{self, ZIM, ZPNS};
-use zimsim_reference::wire::{ClientFrame, ServerFrame};
+use zimsim_reference::wire::{ClientFrame, Outgoing, ServerFrame};
 use zimsim_sim::framed::{write_frame, FrameReader};
 use zimsim_sim::http::HttpClient;
 use zimsim_sim::net::Connector;
@@ -85,7 +85,7 @@ fn the_fake_apns_speaks_http2_and_answers_with_apple_reasons() {
 #[test]
 fn an_oversized_frame_from_a_logged_in_client_gets_6000001_for_its_request_and_the_connection_stays() {
     use zimsim_reference::token;
-    use zimsim_reference::wire::{MessageBody, Platform, MAX_FRAME_LEN};
+    use zimsim_reference::wire::{Platform, MAX_FRAME_LEN};
     block_on(async {
         let world = start(30_000).await;
         let mut conn = world.connector.connect(ZIM.host, ZIM.port).await.expect("connect");
@@ -105,12 +105,7 @@ fn an_oversized_frame_from_a_logged_in_client_gets_6000001_for_its_request_and_t
         };
         write_frame(&mut conn, &login).await.expect("write");
         // A 2 MB text as a foreign SDK might send it: one frame past the server's limit.
-        let big = ClientFrame::Send {
-            req: 2,
-            to: "bob".into(),
-            body: MessageBody::Text { text: "x".repeat(2 << 20) },
-            push: None,
-        };
+        let big = ClientFrame::Send { req: 2, message: Outgoing::text("bob", "x".repeat(2 << 20), None) };
         let bytes = zimsim_reference::wire::encode_frame(&big);
         assert!(bytes.len() > MAX_FRAME_LEN);
         conn.write_all(&bytes).await.expect("write");

@@ -81,7 +81,8 @@ impl Invariant for OfflinePushNotified {
                     }
                     answered.insert((outcome.message_id, &outcome.push_id));
                 }
-                Event::Step { action: Action::World(WorldStep::Crash { host }) } => {
+                // A bounce restarts the host: memory is lost then too if it was running.
+                Event::Step { action: Action::World(WorldStep::Crash { host } | WorldStep::Bounce { host }) } => {
                     crashes.entry(host.as_str()).or_default().push(i);
                 }
                 Event::Vendor { event: VendorEvent::Coalesced { device, .. } } => {
@@ -220,6 +221,17 @@ mod tests {
         trace.push(rec(21_000, "world", crash(ZIM)));
         trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
         assert_eq!(check(&trace).status, Status::Violated);
+    }
+
+    #[test]
+    fn a_bounce_of_a_running_relay_loses_what_it_held_like_a_crash() {
+        let bounce = |host: &str| Event::Step { action: Action::World(WorldStep::Bounce { host: host.into() }) };
+        let mut trace = pushed();
+        trace.push(rec(20_100, ZIM, push_submitted(1, &push_id("tok"), 202)));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_eq!(check(&trace).status, Status::Violated, "accepted by the relay and never delivered");
+        trace.insert(trace.len() - 1, rec(20_200, "world", bounce("zpns")));
+        assert_verdict(&check(&trace), Status::Vacuous, 0);
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub(crate) fn accepted(id: u64, from: &str, to: &str) -> Event {
             from,
             to: vec![to],
             push: true,
+            stored: true,
         },
     }
 }
@@ -110,6 +111,7 @@ pub(crate) fn received(user: &str, id: u64, from: &str, via: Via) -> Event {
         from,
         body: MessageBody::Text { text: format!("message {id}") },
         sent_at: Millis(0),
+        extended_data: String::new(),
     };
     Event::App { event: AppEvent::MessageReceived { user: to, message, via } }
 }

@@ -12,10 +12,10 @@ mod reference;
 pub use reference::ReferenceSdk;
 
 use crate::core::Core;
-use crate::ids::{DeviceId, MessageId, UserId};
+use crate::ids::{ConversationType, DeviceId, GroupId, MessageId, RoomId, UserId};
 use crate::pushid::{PushId, Vendor};
 use crate::time::Millis;
-use crate::wire::{ClientFrame, Message, Platform, PushConfig, ServerFrame};
+use crate::wire::{ClientFrame, GroupChange, Message, MessageBody, Outgoing, Platform, PushConfig, ServerFrame};
 use serde::{Deserialize, Serialize};
 
 /// How the app was built: decides the APNs environment and the Android credential set.
@@ -110,18 +110,101 @@ pub enum AppCall {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
     },
+    /// `sendMessage(message, toConversationID, conversationType, config)`. A text message
+    /// may be written as `text`; any other as `body` (`{"type": "command", "data": ...}`).
     Send {
-        to: UserId,
+        to: String,
+        #[serde(default, skip_serializing_if = "is_peer")]
+        conv_type: ConversationType,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<MessageBody>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        extended_data: String,
+        #[serde(default = "low_priority", skip_serializing_if = "is_low")]
+        priority: u8,
         #[serde(default)]
         push: Option<PushConfig>,
     },
+    /// `createGroup`; without `group_id` the server names it.
+    CreateGroup {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group_id: Option<GroupId>,
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        members: Vec<UserId>,
+    },
+    JoinGroup {
+        group_id: GroupId,
+    },
+    LeaveGroup {
+        group_id: GroupId,
+    },
+    DismissGroup {
+        group_id: GroupId,
+    },
+    EnterRoom {
+        room_id: RoomId,
+    },
+    LeaveRoom {
+        room_id: RoomId,
+    },
+}
+
+fn is_peer(t: &ConversationType) -> bool {
+    *t == ConversationType::Peer
+}
+
+fn low_priority() -> u8 {
+    1
+}
+
+fn is_low(p: &u8) -> bool {
+    *p == 1
 }
 
 impl AppCall {
     /// Every call's `do` name, for parsers that route on it.
-    pub const NAMES: &'static [&'static str] =
-        &["set_push_config", "enable_debug", "register_push", "login", "logout", "renew_token", "send"];
+    pub const NAMES: &'static [&'static str] = &[
+        "set_push_config",
+        "enable_debug",
+        "register_push",
+        "login",
+        "logout",
+        "renew_token",
+        "send",
+        "create_group",
+        "join_group",
+        "leave_group",
+        "dismiss_group",
+        "enter_room",
+        "leave_room",
+    ];
+
+    /// The call that sends `message` (a text is written as `text`).
+    pub fn send(message: Outgoing) -> AppCall {
+        let Outgoing { to, conv_type, body, extended_data, priority, push } = message;
+        let (text, body) = match body {
+            MessageBody::Text { text } => (text, None),
+            other => (String::new(), Some(other)),
+        };
+        AppCall::Send { to, conv_type, text, body, extended_data, priority, push }
+    }
+
+    /// The message a `send` call hands over (`None` for any other call).
+    pub fn outgoing(&self) -> Option<Outgoing> {
+        let AppCall::Send { to, conv_type, text, body, extended_data, priority, push } = self else { return None };
+        Some(Outgoing {
+            to: to.clone(),
+            conv_type: *conv_type,
+            body: body.clone().unwrap_or_else(|| MessageBody::Text { text: text.clone() }),
+            extended_data: extended_data.clone(),
+            priority: *priority,
+            push: push.clone(),
+        })
+    }
 
     /// A login with the token the app's backend will mint.
     pub fn login(user: impl Into<UserId>) -> AppCall {
@@ -260,7 +343,8 @@ pub enum AppEvent {
         message: Message,
     },
     SendFailed {
-        to: UserId,
+        /// `toConversationID` of the failed send.
+        to: String,
         code: u32,
         message: String,
     },
@@ -272,6 +356,26 @@ pub enum AppEvent {
     },
     SyncCompleted {
         user: UserId,
+    },
+    /// A group request's result (`code` 0: done), for `op` one of `create`, `join`,
+    /// `leave`, `dismiss`.
+    GroupResult {
+        op: String,
+        group_id: Option<GroupId>,
+        code: u32,
+        message: String,
+    },
+    /// A room request's result, for `op` `enter` or `leave`.
+    RoomResult {
+        op: String,
+        room_id: RoomId,
+        code: u32,
+        message: String,
+    },
+    /// `groupMemberStateChanged` / `groupStateChanged`.
+    GroupChanged {
+        group_id: GroupId,
+        change: GroupChange,
     },
     /// `onTokenWillExpire`: the session's token expires in `second` seconds.
     TokenWillExpire {

@@ -4,8 +4,10 @@ use super::*;
 use crate::error::ZimErrorCode;
 use crate::ids::ConvKey;
 use crate::pushid::Environment;
-use crate::wire::{check_send, limits, Cursor, MessageBody};
+use crate::wire::{check_send, limits, Cursor};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+mod requests;
 
 /// Per-conversation read position with gap tracking: `contiguous` is the highest seq such
 /// that every seq up to it is held; `ahead` holds seqs received beyond a gap. Sync always
@@ -79,7 +81,10 @@ mod cursor_pairs {
 impl UserStore {
     /// Records a message; true if it is new to this install.
     fn admit(&mut self, m: &Message) -> bool {
-        self.cursors.entry(m.conv.clone()).or_default().mark(m.seq);
+        // Room and command messages have no place in a sequence: nothing to sync them by.
+        if m.is_stored() {
+            self.cursors.entry(m.conv.clone()).or_default().mark(m.seq);
+        }
         self.seen.insert(m.id)
     }
 
@@ -138,13 +143,18 @@ pub struct ReferenceSdk {
     /// An answer (`Pong` or `LoginOk`) is due by then, or the link counts as dead.
     reply_deadline: Option<Millis>,
     sync_req: Option<u64>,
-    /// Sends awaiting `SendOk`: each ends as `MessageSent` or `SendFailed`, never silently.
-    sends: BTreeMap<u64, UserId>,
+    /// Sends awaiting `SendOk` (by `toConversationID`): each ends as `MessageSent` or
+    /// `SendFailed`, never silently.
+    sends: BTreeMap<u64, String>,
+    /// Group and room requests awaiting the server's answer.
+    requests: BTreeMap<u64, requests::Request>,
+    /// When the last sends were accepted, for the 10-per-second limit.
+    recent_sends: VecDeque<Millis>,
     /// Token renewals awaiting `RenewTokenOk`, with the token each offers.
     renewals: BTreeMap<u64, String>,
-    /// Sends the app made while reconnecting (logged in, link down): they go out once the
-    /// session is back, or fail if it never comes back.
-    outbox: VecDeque<(UserId, MessageBody, Option<PushConfig>)>,
+    /// Session calls the app made while reconnecting (logged in, link down): they go out
+    /// once the session is back, or fail if it never comes back.
+    outbox: VecDeque<AppCall>,
     next_req: u64,
     zpns: ZpnsConfig,
     debug: bool,
@@ -175,6 +185,8 @@ impl ReferenceSdk {
             sync_req: None,
             sends: BTreeMap::new(),
             renewals: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            recent_sends: VecDeque::new(),
             outbox: VecDeque::new(),
             next_req: 1,
             zpns: ZpnsConfig::default(),
@@ -237,24 +249,13 @@ impl ReferenceSdk {
         self.reply_deadline = None;
         self.sync_req = None;
         self.server_push_id = None;
-        for (_, to) in std::mem::take(&mut self.sends) {
-            let message = "the connection closed before the server answered".into();
-            self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::DisconnectedWhileSending.code(), message });
-        }
-        for _ in std::mem::take(&mut self.renewals) {
-            let message = "the connection closed before the server answered".into();
-            self.emit(AppEvent::TokenRenewed { code: ZimErrorCode::DisconnectedWhileSending.code(), message });
-        }
+        self.fail_in_flight();
     }
 
     /// Ends the login locally: no session, no timers, no pending logout.
     fn become_logged_out(&mut self) {
         self.drop_link(true);
-        // The session never came back for what waited in the outbox.
-        for (to, _, _) in std::mem::take(&mut self.outbox) {
-            let message = "logged out before the connection came back".into();
-            self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::UserIsNotLogged.code(), message });
-        }
+        self.fail_outbox();
         self.last_user = match &self.zim {
             Zim::LoggedIn { user, token }
             | Zim::LoggingOut { user, token, .. }
@@ -374,30 +375,13 @@ impl ReferenceSdk {
                 },
                 Zim::LoggingOut { .. } => {} // its answer is on the way
             },
-            AppCall::Send { to, text, push } => {
-                // Logged in, or logged in and reconnecting (RECONNECTING is not DISCONNECTED:
-                // the app is still logged in, so the message waits for the session).
-                let (user, waiting) = match &self.zim {
-                    Zim::LoggedIn { user, .. } => (user.clone(), false),
-                    Zim::Connecting { user, resumed: true, .. } if !self.logging_out() => (user.clone(), true),
-                    _ => {
-                        let message = "not logged in".into();
-                        let code = ZimErrorCode::UserIsNotLogged.code();
-                        return self.emit(AppEvent::SendFailed { to, code, message });
-                    }
-                };
-                let body = MessageBody::Text { text };
-                // Refused here, nothing sent: an oversized frame would cost the connection.
-                if let Err(message) = check_send(&user, &to, &body, push.as_ref(), limits::TEXT_MAX_BYTES) {
-                    return self.emit(AppEvent::SendFailed { to, code: ZimErrorCode::ParamInvalid.code(), message });
-                }
-                if waiting {
-                    return self.outbox.push_back((to, body, push));
-                }
-                let req = self.req();
-                self.sends.insert(req, to.clone());
-                self.send(ClientFrame::Send { req, to, body, push });
-            }
+            call @ (AppCall::Send { .. }
+            | AppCall::CreateGroup { .. }
+            | AppCall::JoinGroup { .. }
+            | AppCall::LeaveGroup { .. }
+            | AppCall::DismissGroup { .. }
+            | AppCall::EnterRoom { .. }
+            | AppCall::LeaveRoom { .. }) => self.on_session_call(now, call),
         }
     }
 
@@ -503,10 +487,8 @@ impl ReferenceSdk {
             self.emit(AppEvent::LoggedIn { user: user.clone() });
         }
         // What the app sent while reconnecting goes out now, in order.
-        while let Some((to, body, push)) = self.outbox.pop_front() {
-            let req = self.req();
-            self.sends.insert(req, to.clone());
-            self.send(ClientFrame::Send { req, to, body, push });
+        while let Some(call) = self.outbox.pop_front() {
+            self.dispatch(call);
         }
         // The token may have arrived after the Login frame left: bind it now.
         if self.push_id.is_some() && self.push_id != self.server_push_id {
@@ -589,6 +571,13 @@ impl ReferenceSdk {
                     self.after_logout(now);
                 }
             }
+            ServerFrame::GroupOk { req, group_id } => {
+                self.answer_request(req, Ok(Some(group_id)));
+            }
+            ServerFrame::RoomOk { req, .. } => {
+                self.answer_request(req, Ok(None));
+            }
+            ServerFrame::GroupChanged { group_id, change } => self.emit(AppEvent::GroupChanged { group_id, change }),
             ServerFrame::KickedOut => {
                 self.store.last_login = None; // the kick-out unbound this install
                 let logging_out = self.logging_out();
@@ -611,6 +600,10 @@ impl ReferenceSdk {
         }
         if self.renewals.remove(&req).is_some() {
             return self.emit(AppEvent::TokenRenewed { code: code.code(), message });
+        }
+        if self.requests.contains_key(&req) {
+            self.answer_request(req, Err((code, message)));
+            return;
         }
         let Zim::Connecting { user, login_req: Some(r), .. } = self.zim.clone() else { return };
         if r != req {

@@ -7,27 +7,33 @@
 //! - [`sessions`]: connections, sessions, presence deadlines, login / logout / kick-out.
 //! - [`bindings`]: user <-> PushID bindings, one owner per PushID.
 //! - [`store`]: conversations, sequences, sends, online delivery, sync.
+//! - [`groups`]: groups, their owners and members.
+//! - [`rooms`]: rooms, online-only.
 //! - [`push`]: who is pushed for a message, and the hand-over queue to the ZPNs relay.
 //!
 //! Reference policies where ZEGO's docs are silent are listed in docs/policies.md.
 
 mod bindings;
+mod groups;
 mod push;
+mod rooms;
 mod sessions;
 mod store;
 
 use crate::core::Core;
 use crate::error::ZimErrorCode;
 use crate::http::HttpRequest;
-use crate::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
+use crate::ids::{ConnId, ConvKey, DeviceId, GroupId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
-use crate::wire::{ClientFrame, Message, PushRequest, ServerFrame, MAX_FRAME_LEN};
+use crate::wire::{ClientFrame, GroupChange, Message, PushRequest, ServerFrame, MAX_FRAME_LEN};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use bindings::Bindings;
+use groups::Groups;
 use push::Handover;
+use rooms::Rooms;
 use sessions::Sessions;
 use store::Store;
 
@@ -54,6 +60,8 @@ pub struct ServerConfig {
     pub epoch_unix_ms: u64,
     /// A session is told its token will expire this long before it does (ZIM: 30 s).
     pub token_warning_ms: u64,
+    /// Most members a group may have (ZIM's Basic and Pro plans: 200).
+    pub group_member_limit: usize,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +76,7 @@ impl Default for ServerConfig {
             handover_batch: 100,
             epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
             token_warning_ms: 30_000,
+            group_member_limit: 200,
         }
     }
 }
@@ -166,10 +175,22 @@ pub enum ServerEvent {
     MessageAccepted {
         id: MessageId,
         conv: ConvKey,
+        /// 0 for a message that is not stored.
         seq: u64,
         from: UserId,
+        /// Who it is for: the peer, or the group's or room's other members at that moment.
         to: Vec<UserId>,
+        /// Whether it came with a push config the server will use (never for rooms or
+        /// commands).
         push: bool,
+        /// Whether it is stored (synced, pushable); room and command messages are not.
+        #[serde(default = "yes")]
+        stored: bool,
+    },
+    /// A group was created or dismissed, or its members changed.
+    GroupChanged {
+        group_id: GroupId,
+        change: GroupChange,
     },
     /// The server decided to notify `push_id` of message `id` for `user` (the push is then
     /// handed to the relay). Checkers judge a push by this moment, not by its arrival.
@@ -185,6 +206,10 @@ pub enum ServerEvent {
         request: PushRequest,
         status: Option<u16>,
     },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What the shell must do after feeding an input.
@@ -213,6 +238,8 @@ pub struct ZimServer {
     sessions: Sessions,
     bindings: Bindings,
     store: Store,
+    groups: Groups,
+    rooms: Rooms,
     handover: Handover,
     /// Durable, so connection numbers stay unique across restarts (traces name them).
     next_conn_id: u64,
@@ -258,6 +285,8 @@ impl ZimServer {
             config,
             bindings: Bindings::default(),
             store: Store::default(),
+            groups: Groups::default(),
+            rooms: Rooms::default(),
             next_conn_id: 1,
             out: Outbox::default(),
         }
@@ -297,6 +326,7 @@ impl ZimServer {
             self.end_session(&user, SessionEnd::ServerRestart);
         }
         self.sessions.forget_connections();
+        self.rooms = Rooms::default();
     }
 
     /// A logged-in client is told which request was too large and keeps its connection;
@@ -343,9 +373,15 @@ impl ZimServer {
                 self.bindings.bind(&user, &device, push_id, &mut self.out);
                 self.out.frame(conn, ServerFrame::BindOk { req });
             }
-            (ClientFrame::Send { req, to, body, push }, Some(user)) => {
-                self.send(store::Send { conn, req, from: user, to, body, push }, now)
+            (ClientFrame::Send { req, message }, Some(user)) => self.send(conn, req, user, message, now),
+            (ClientFrame::CreateGroup { req, group_id, members, .. }, Some(user)) => {
+                self.create_group(conn, req, &user, group_id, members)
             }
+            (ClientFrame::JoinGroup { req, group_id }, Some(user)) => self.join_group(conn, req, &user, group_id),
+            (ClientFrame::LeaveGroup { req, group_id }, Some(user)) => self.leave_group(conn, req, &user, group_id),
+            (ClientFrame::DismissGroup { req, group_id }, Some(user)) => self.dismiss_group(conn, req, &user, group_id),
+            (ClientFrame::EnterRoom { req, room_id }, Some(user)) => self.enter_room(conn, req, &user, room_id),
+            (ClientFrame::LeaveRoom { req, room_id }, Some(user)) => self.leave_room(conn, req, &user, room_id),
             (ClientFrame::RenewToken { req, token }, Some(user)) => self.renew_token(conn, req, &user, &token, now),
             (ClientFrame::Ack { id }, Some(user)) => self.sessions.acked(&user, id),
             (ClientFrame::Sync { req, cursors, limit }, Some(user)) => self.sync(conn, req, &user, cursors, limit),
@@ -391,6 +427,12 @@ fn request_id(frame: &ClientFrame) -> Option<u64> {
         | ClientFrame::Logout { req }
         | ClientFrame::BindPush { req, .. }
         | ClientFrame::RenewToken { req, .. }
+        | ClientFrame::CreateGroup { req, .. }
+        | ClientFrame::JoinGroup { req, .. }
+        | ClientFrame::LeaveGroup { req, .. }
+        | ClientFrame::DismissGroup { req, .. }
+        | ClientFrame::EnterRoom { req, .. }
+        | ClientFrame::LeaveRoom { req, .. }
         | ClientFrame::Send { req, .. }
         | ClientFrame::Sync { req, .. } => Some(*req),
         ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,

@@ -19,7 +19,7 @@ use crate::pushid::PushId;
 use crate::time::Millis;
 use crate::token;
 use crate::wire::{Message, Platform, PushConfig, ServerFrame};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Debug)]
 pub(super) struct Session {
@@ -32,6 +32,8 @@ pub(super) struct Session {
     pub(super) unacked: BTreeMap<MessageId, (Message, Option<PushConfig>)>,
     /// When the session's token expires, and whether the client was warned of it.
     token: TokenClock,
+    /// When its last sends were accepted, for the sends-per-second limit.
+    recent_sends: VecDeque<Millis>,
 }
 
 /// A session's token deadlines: first the warning, then the expiry.
@@ -162,6 +164,20 @@ impl Sessions {
         }
     }
 
+    /// Whether `user`'s session may send at `now` (at most `per_second` sends in any
+    /// second); counts the send if so.
+    pub(super) fn allow_send(&mut self, user: &UserId, now: Millis, per_second: usize) -> bool {
+        let Some(s) = self.sessions.get_mut(user) else { return true };
+        while s.recent_sends.front().is_some_and(|t| now.since(*t) >= 1_000) {
+            s.recent_sends.pop_front();
+        }
+        if s.recent_sends.len() >= per_second {
+            return false;
+        }
+        s.recent_sends.push_back(now);
+        true
+    }
+
     pub(super) fn acked(&mut self, user: &UserId, id: MessageId) {
         if let Some(s) = self.sessions.get_mut(user) {
             s.unacked.remove(&id);
@@ -258,6 +274,7 @@ impl ZimServer {
             last_seen: now,
             unacked,
             token: TokenClock::new(expires),
+            recent_sends: VecDeque::new(),
         };
         self.sessions.open(&user, session);
         self.out.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
@@ -349,6 +366,10 @@ impl ZimServer {
             for p in self.bindings.of_device(user, &session.device) {
                 self.bindings.unbind(&p, reason, &mut self.out);
             }
+        }
+        // Room membership lasts while the session does (a resumed session goes on).
+        if reason != SessionEnd::Resumed {
+            self.rooms.leave_all(user);
         }
         self.out.event(ServerEvent::SessionEnded { user: user.clone(), device: session.device.clone(), reason });
         session

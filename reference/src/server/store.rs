@@ -1,16 +1,26 @@
-//! The message store: conversations with gap-free per-conversation sequences, the users
-//! ZIM can deliver to, sends with online delivery, and paged sync.
+//! The message store and sends: conversations with gap-free per-conversation sequences,
+//! who reads which part of which conversation, the users ZIM can deliver to, sends of every
+//! conversation and message type, online delivery, and paged sync.
 //!
-//! Reference policy: a message to oneself is refused (6000001), as ZIM does.
+//! Reference policies (docs/policies.md): a message to oneself is refused (6000001), as ZIM
+//! does. Room and command messages are not stored: they get an ID but no sequence number
+//! (`seq` 0), reach only the recipients online, and are never pushed.
 
 use super::ZimServer;
 use crate::error::ZimErrorCode;
 use crate::ids::{ConnId, ConvKey, MessageId, UserId};
 use crate::time::Millis;
-use crate::wire::{check_send, Cursor, Message, MessageBody, PushConfig, ServerFrame};
+use crate::wire::{check_send, limits, Cursor, Message, Outgoing, PushConfig, ServerFrame};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ServerEvent;
+
+/// The part of a conversation a user reads: the messages with `after < seq <= until`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    after: u64,
+    until: Option<u64>,
+}
 
 /// The durable store (it survives a restart).
 #[derive(Debug)]
@@ -18,13 +28,15 @@ pub(super) struct Store {
     /// Users who have logged in at least once (ZIM only delivers to those).
     known_users: BTreeSet<UserId>,
     convs: BTreeMap<ConvKey, Vec<Message>>,
-    user_convs: BTreeMap<UserId, BTreeSet<ConvKey>>,
+    /// Which stored conversations each user reads, and which parts: a peer chat whole, a
+    /// group from when they joined to when they left (each membership its own span).
+    readers: BTreeMap<UserId, BTreeMap<ConvKey, Vec<Span>>>,
     next_message_id: u64,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        Store { known_users: BTreeSet::new(), convs: BTreeMap::new(), user_convs: BTreeMap::new(), next_message_id: 1 }
+        Store { known_users: BTreeSet::new(), convs: BTreeMap::new(), readers: BTreeMap::new(), next_message_id: 1 }
     }
 }
 
@@ -33,59 +45,117 @@ impl Store {
         self.known_users.insert(user.clone());
     }
 
+    pub(super) fn knows(&self, user: &UserId) -> bool {
+        self.known_users.contains(user)
+    }
+
     pub(super) fn conversation(&self, conv: &ConvKey) -> &[Message] {
         self.convs.get(conv).map(Vec::as_slice).unwrap_or_default()
     }
 
-    /// Stores a new message from `from` in `conv`, giving it the next ID and sequence.
-    fn append(&mut self, conv: ConvKey, from: UserId, body: MessageBody, now: Millis) -> Message {
-        let log = self.convs.entry(conv.clone()).or_default();
-        let message =
-            Message { id: MessageId(self.next_message_id), conv, seq: log.len() as u64 + 1, from, body, sent_at: now };
+    /// `user` reads `conv` from its next message on.
+    pub(super) fn open_span(&mut self, user: &UserId, conv: &ConvKey) {
+        let after = self.conversation(conv).len() as u64;
+        let spans = self.readers.entry(user.clone()).or_default().entry(conv.clone()).or_default();
+        if spans.last().is_none_or(|s| s.until.is_some()) {
+            spans.push(Span { after, until: None });
+        }
+    }
+
+    /// `user` stops reading `conv` after its current last message.
+    pub(super) fn close_span(&mut self, user: &UserId, conv: &ConvKey) {
+        let last = self.conversation(conv).len() as u64;
+        if let Some(span) = self.readers.get_mut(user).and_then(|c| c.get_mut(conv)).and_then(|s| s.last_mut()) {
+            span.until.get_or_insert(last);
+        }
+    }
+
+    /// A new message: stored with the next sequence number, or (room and command messages)
+    /// only numbered.
+    fn accept(&mut self, conv: ConvKey, from: UserId, m: Outgoing, now: Millis, stored: bool) -> Message {
+        let id = MessageId(self.next_message_id);
         self.next_message_id += 1;
-        log.push(message.clone());
+        let seq = if stored { self.conversation(&conv).len() as u64 + 1 } else { 0 };
+        let (body, extended_data) = (m.body, m.extended_data);
+        let message = Message { id, conv: conv.clone(), seq, from, body, sent_at: now, extended_data };
+        if stored {
+            self.convs.entry(conv).or_default().push(message.clone());
+        }
         message
     }
 }
 
-/// A send request as the frame carries it.
-pub(super) struct Send {
-    pub(super) conn: ConnId,
-    pub(super) req: u64,
-    pub(super) from: UserId,
-    pub(super) to: UserId,
-    pub(super) body: MessageBody,
-    pub(super) push: Option<PushConfig>,
-}
+type Refusal = (ZimErrorCode, String);
+type Accepted = (Message, Vec<UserId>, Option<PushConfig>);
 
 impl ZimServer {
-    pub(super) fn send(&mut self, send: Send, now: Millis) {
-        let Send { conn, req, from, to, body, push } = send;
-        if let Err(why) = check_send(&from, &to, &body, push.as_ref(), self.config.max_text_bytes) {
-            return self.out.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
+    /// A send: accepted (the sender hears `send_ok` first), then routed to each recipient;
+    /// or refused with its code.
+    pub(super) fn send(&mut self, conn: ConnId, req: u64, from: UserId, m: Outgoing, now: Millis) {
+        let (message, recipients, push) = match self.accept_send(&from, m, now) {
+            Ok(accepted) => accepted,
+            Err((code, why)) => return self.out.error(conn, Some(req), code, &why),
+        };
+        self.out.frame(conn, ServerFrame::SendOk { req, message: message.clone() });
+        for user in &recipients {
+            if message.is_stored() {
+                self.route(user, &message, push.as_ref());
+            } else {
+                self.deliver_live(user, &message);
+            }
         }
-        if !self.store.known_users.contains(&to) {
-            let why = "the recipient has never logged in";
-            return self.out.error(conn, Some(req), ZimErrorCode::TargetDoesNotExist, why);
+    }
+
+    /// Checks and stores a send, returning the message, its recipients and the push config
+    /// that applies.
+    fn accept_send(&mut self, from: &UserId, m: Outgoing, now: Millis) -> Result<Accepted, Refusal> {
+        check_send(from, &m, self.config.max_text_bytes).map_err(|why| (ZimErrorCode::ParamInvalid, why))?;
+        if !self.sessions.allow_send(from, now, limits::SENDS_PER_SECOND) {
+            let why = format!("more than {} sends within a second", limits::SENDS_PER_SECOND);
+            return Err((ZimErrorCode::ServerRateLimited, why));
         }
-        let conv = ConvKey::peer(&from, &to);
-        let message = self.store.append(conv.clone(), from.clone(), body, now);
-        let recipients = conv.recipients(&from);
-        for member in [&from, &to] {
-            self.store.user_convs.entry(member.clone()).or_default().insert(conv.clone());
-        }
+        let conv = m.conv(from);
+        let recipients: Vec<UserId> = match &conv {
+            ConvKey::Peer { .. } => {
+                let to = UserId::from(m.to.as_str());
+                if !self.store.knows(&to) {
+                    return Err((ZimErrorCode::TargetDoesNotExist, "the recipient has never logged in".into()));
+                }
+                for member in [from, &to] {
+                    self.store.open_span(member, &conv);
+                }
+                vec![to]
+            }
+            ConvKey::Group { id } => {
+                self.member_check(id, from)?;
+                let members = self.groups.members(id).expect("checked above");
+                members.iter().filter(|u| *u != from).cloned().collect()
+            }
+            ConvKey::Room { id } => {
+                let members = self
+                    .rooms
+                    .members(id)
+                    .ok_or_else(|| (ZimErrorCode::RoomDoesNotExist, format!("room {id} does not exist")))?;
+                if !members.contains(from) {
+                    return Err((ZimErrorCode::NotInRoom, format!("{from} is not in room {id}")));
+                }
+                members.iter().filter(|u| *u != from).cloned().collect()
+            }
+        };
+        // Rooms and commands are online only; only what is stored may be pushed.
+        let stored = m.body.is_stored() && !matches!(conv, ConvKey::Room { .. });
+        let push = m.push.clone().filter(|_| stored);
+        let message = self.store.accept(conv.clone(), from.clone(), m, now, stored);
         self.out.event(ServerEvent::MessageAccepted {
             id: message.id,
             conv,
             seq: message.seq,
-            from,
+            from: from.clone(),
             to: recipients.clone(),
             push: push.is_some(),
+            stored,
         });
-        self.out.frame(conn, ServerFrame::SendOk { req, message: message.clone() });
-        for user in recipients {
-            self.route(&user, &message, push.as_ref());
-        }
+        Ok((message, recipients, push))
     }
 
     /// Online delivery if the user has a session, offline push otherwise.
@@ -100,20 +170,31 @@ impl ZimServer {
         }
     }
 
+    /// Delivery of a message that is not stored: now, on a live connection, or never.
+    fn deliver_live(&mut self, user: &UserId, message: &Message) {
+        if let Some(conn) = self.sessions.get_mut(user).and_then(|s| s.conn) {
+            self.out.frame(conn, ServerFrame::Deliver { message: message.clone() });
+        }
+    }
+
     pub(super) fn sync(&mut self, conn: ConnId, req: u64, user: &UserId, cursors: Vec<Cursor>, limit: u32) {
         let limit = limit.clamp(1, self.config.max_sync_page) as usize;
         let from: BTreeMap<&ConvKey, u64> = cursors.iter().map(|c| (&c.conv, c.seq)).collect();
         let mut messages = Vec::new();
         let mut more = false;
-        for conv in self.store.user_convs.get(user).into_iter().flatten() {
-            let after = from.get(conv).copied().unwrap_or(0) as usize;
-            let log = &self.store.convs[conv];
-            let pending = log.get(after..).unwrap_or_default();
-            let room = limit - messages.len();
-            messages.extend(pending.iter().take(room).cloned());
-            if pending.len() > room {
-                more = true;
-                break;
+        'convs: for (conv, spans) in self.store.readers.get(user).into_iter().flatten() {
+            let log = self.store.conversation(conv);
+            let cursor = from.get(conv).copied().unwrap_or(0);
+            for span in spans {
+                let start = span.after.max(cursor) as usize;
+                let end = span.until.map_or(log.len(), |u| (u as usize).min(log.len()));
+                let pending = log.get(start..end).unwrap_or_default();
+                let room = limit - messages.len();
+                messages.extend(pending.iter().take(room).cloned());
+                if pending.len() > room {
+                    more = true;
+                    break 'convs;
+                }
             }
         }
         // Synced messages reached the client: they are no longer due for push at timeout.
@@ -123,5 +204,12 @@ impl ZimServer {
             }
         }
         self.out.frame(conn, ServerFrame::SyncBatch { req, messages, more });
+    }
+
+    /// Sends `frame` to `user`'s live connection, if any.
+    pub(super) fn frame_to_user(&mut self, user: &UserId, frame: ServerFrame) {
+        if let Some(conn) = self.sessions.get_mut(user).and_then(|s| s.conn) {
+            self.out.frame(conn, frame);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Unit tests of the reference SDK.
 
 use super::*;
+use crate::wire::{MessageBody, Outgoing};
 
 fn ios_debug() -> SdkConfig {
     SdkConfig::new("phone".into(), Platform::Ios, Build::Debug)
@@ -51,6 +52,7 @@ fn msg(id: u64, seq: u64) -> Message {
         from: "bob".into(),
         body: MessageBody::Text { text: format!("m{id}") },
         sent_at: Millis(id),
+        extended_data: String::new(),
     }
 }
 
@@ -431,7 +433,7 @@ fn a_kicked_out_frame_moves_to_disconnected_with_kicked_out() {
     );
     assert_eq!(sdk.poll_timeout(), None, "a kicked-out SDK does not reconnect");
     assert_eq!(feed(&mut sdk, 2, SdkInput::Disconnected), vec![]);
-    let o = app(&mut sdk, 3, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
+    let o = app(&mut sdk, 3, AppCall::send(Outgoing::text("bob", "hi", None)));
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_121, .. } }]), "{o:?}");
 }
 
@@ -474,7 +476,7 @@ fn unreadable_persisted_data_starts_like_a_fresh_install() {
 fn send_while_logged_out_fails_with_6000121() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
     assert_eq!(
-        app(&mut sdk, 0, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None }),
+        app(&mut sdk, 0, AppCall::send(Outgoing::text("bob", "hi", None))),
         vec![ev(AppEvent::SendFailed { to: "bob".into(), code: 6_000_121, message: "not logged in".into() })]
     );
 }
@@ -484,8 +486,8 @@ fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
     let mut sdk = logged_in(ios_debug());
     let push = Some(PushConfig { title: "t".into(), content: "c".into(), payload: String::new() });
     assert_eq!(
-        app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: "hi".into(), push: push.clone() }),
-        vec![out(ClientFrame::Send { req: 3, to: "bob".into(), body: MessageBody::Text { text: "hi".into() }, push })]
+        app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", "hi", push.clone()))),
+        vec![out(ClientFrame::Send { req: 3, message: Outgoing::text("bob", "hi", push) })]
     );
     let mine = Message { from: "alice".into(), ..msg(7, 1) };
     assert_eq!(
@@ -501,7 +503,7 @@ fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
 #[test]
 fn a_send_error_is_reported_as_send_failed_with_the_server_code() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCall::Send { to: "ghost".into(), text: "hi".into(), push: None });
+    app(&mut sdk, 1, AppCall::send(Outgoing::text("ghost", "hi", None)));
     let o = server(
         &mut sdk,
         2,
@@ -585,7 +587,7 @@ fn a_push_id_already_sent_with_login_is_not_bound_twice() {
 #[test]
 fn sends_in_flight_when_the_link_drops_fail_with_6000009() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
+    app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", "hi", None)));
     let o = feed(&mut sdk, 2, SdkInput::Disconnected);
     assert_eq!(
         o[0],
@@ -787,7 +789,7 @@ fn a_kick_out_during_a_logout_completes_it() {
 #[test]
 fn a_message_to_oneself_is_refused_locally_with_6000001_and_nothing_is_sent() {
     let mut sdk = logged_in(ios_debug());
-    let o = app(&mut sdk, 1, AppCall::Send { to: "alice".into(), text: "note".into(), push: None });
+    let o = app(&mut sdk, 1, AppCall::send(Outgoing::text("alice", "note", None)));
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, to, .. } }] if to.as_str() == "alice"),
         "{o:?}"
@@ -798,14 +800,14 @@ fn a_message_to_oneself_is_refused_locally_with_6000001_and_nothing_is_sent() {
 fn an_oversized_text_or_push_config_is_refused_locally_and_nothing_is_sent() {
     let mut sdk = logged_in(ios_debug());
     let huge = "x".repeat(2 << 20);
-    let o = app(&mut sdk, 1, AppCall::Send { to: "bob".into(), text: huge.clone(), push: None });
+    let o = app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", huge.clone(), None)));
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
     let push = Some(PushConfig { title: "t".into(), content: huge, payload: String::new() });
-    let o = app(&mut sdk, 2, AppCall::Send { to: "bob".into(), text: "hi".into(), push });
+    let o = app(&mut sdk, 2, AppCall::send(Outgoing::text("bob", "hi", push)));
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
     // The largest text ZIM allows still goes out.
     let max = "x".repeat(crate::wire::limits::TEXT_MAX_BYTES);
-    let o = app(&mut sdk, 3, AppCall::Send { to: "bob".into(), text: max, push: None });
+    let o = app(&mut sdk, 3, AppCall::send(Outgoing::text("bob", max, None)));
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Send { .. } }]), "{o:?}");
 }
 
@@ -927,7 +929,7 @@ fn a_login_the_app_died_waiting_for_still_counts_as_possibly_bound_at_the_next_l
 fn a_send_while_reconnecting_waits_for_the_session_and_goes_out_when_it_is_back() {
     let mut sdk = logged_in(ios_debug());
     feed(&mut sdk, 10, SdkInput::Disconnected);
-    let hi = AppCall::Send { to: "bob".into(), text: "hi".into(), push: None };
+    let hi = AppCall::send(Outgoing::text("bob", "hi", None));
     assert_eq!(app(&mut sdk, 20, hi), vec![], "not refused with 6000121: the app is still logged in");
     // The reconnect: connect, login, login_ok; then the waiting message leaves.
     let o = tick(&mut sdk, 10_000);
@@ -938,7 +940,8 @@ fn a_send_while_reconnecting_waits_for_the_session_and_goes_out_when_it_is_back(
     };
     let o = server(&mut sdk, 10_002, ServerFrame::LoginOk { req });
     assert!(
-        o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Send { to, .. } } if to.as_str() == "bob")),
+        o.iter()
+            .any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::Send { message, .. } } if message.to == "bob")),
         "{o:?}"
     );
 }
@@ -947,7 +950,7 @@ fn a_send_while_reconnecting_waits_for_the_session_and_goes_out_when_it_is_back(
 fn a_send_waiting_for_a_session_that_never_comes_back_fails() {
     let mut sdk = logged_in(ios_debug());
     feed(&mut sdk, 10, SdkInput::Disconnected);
-    app(&mut sdk, 20, AppCall::Send { to: "bob".into(), text: "hi".into(), push: None });
+    app(&mut sdk, 20, AppCall::send(Outgoing::text("bob", "hi", None)));
     tick(&mut sdk, 10_000);
     feed(&mut sdk, 10_001, SdkInput::Connected);
     let o = server(&mut sdk, 10_002, ServerFrame::KickedOut);
@@ -957,4 +960,5 @@ fn a_send_waiting_for_a_session_that_never_comes_back_fails() {
     );
 }
 
+mod requests;
 mod token;

@@ -1,0 +1,155 @@
+//! Offline push: who is pushed, when, and when not.
+
+use super::*;
+
+#[test]
+fn an_offline_recipient_with_a_binding_gets_a_push_request() {
+    let (mut s, p) = bob_timed_out_with_binding();
+    send(&mut s, ALICE, 5, "bob", "hello", Some(push_config()), Millis(31_000));
+    let out = drain(&mut s);
+    assert_eq!(frames_to(&out, BOB), vec![], "no online delivery to an offline user");
+    assert_eq!(
+        pushes(&out),
+        vec![PushRequest {
+            push_id: p,
+            user_id: "bob".into(),
+            message_id: MessageId(1),
+            conv: ab(),
+            from: "alice".into(),
+            title: "Alice".into(),
+            content: "hello".into(),
+            payload: "{\"k\":1}".into(),
+        }]
+    );
+    assert!(matches!(out.last(), Some(ServerOutput::Handover { .. })), "the push follows SendOk: {out:?}");
+}
+
+#[test]
+fn an_offline_recipient_gets_no_push_when_the_message_has_no_push_config() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    send(&mut s, ALICE, 5, "bob", "hello", None, Millis(31_000));
+    let out = drain(&mut s);
+    assert_eq!(pushes(&out), vec![]);
+    assert!(out.contains(&event(ServerEvent::MessageAccepted {
+        id: MessageId(1),
+        conv: ab(),
+        seq: 1,
+        from: "alice".into(),
+        to: vec!["bob".into()],
+        push: false,
+        stored: true
+    })));
+    assert_eq!(s.conversation(&ab()).len(), 1, "the message is still stored for sync");
+}
+
+#[test]
+fn an_offline_recipient_without_a_binding_gets_no_push() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(20_000));
+    s.tick(Millis(30_000));
+    drain(&mut s);
+    send(&mut s, ALICE, 5, "bob", "hello", Some(push_config()), Millis(31_000));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+#[test]
+fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("bob-token");
+    login(&mut s, BOB, "bob", "bob-phone", Some(p.clone()), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "are you there", Some(push_config()), Millis(10_000));
+    let out = drain(&mut s);
+    let m = sent_message(&out, ALICE);
+    assert_eq!(frames_to(&out, BOB), vec![ServerFrame::Deliver { message: m.clone() }]);
+    assert_eq!(pushes(&out), vec![], "online: no push yet");
+
+    s.on_disconnect(BOB, Millis(11_000));
+    assert!(s.is_online(&"bob".into()), "a closed connection only detaches the session");
+    s.tick(Millis(29_999));
+    assert_eq!(drain(&mut s), vec![]);
+
+    s.tick(Millis(30_000));
+    let out = drain(&mut s);
+    assert_eq!(
+        out,
+        vec![
+            event(ServerEvent::SessionEnded {
+                user: "bob".into(),
+                device: "bob-phone".into(),
+                reason: SessionEnd::Timeout
+            }),
+            event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone() }),
+            ServerOutput::Handover {
+                id: 1,
+                request: PushBatch {
+                    pushes: vec![PushRequest {
+                        push_id: p,
+                        user_id: "bob".into(),
+                        message_id: m.id,
+                        conv: ab(),
+                        from: "alice".into(),
+                        title: "Alice".into(),
+                        content: "hello".into(),
+                        payload: "{\"k\":1}".into(),
+                    }]
+                }
+                .to_http()
+            },
+        ],
+        "detached: no Close, just the push"
+    );
+}
+
+#[test]
+fn a_message_sent_while_the_recipient_is_detached_is_pushed_at_timeout() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let p = apns_id("bob-token");
+    login(&mut s, BOB, "bob", "bob-phone", Some(p.clone()), Millis(0));
+    s.on_disconnect(BOB, Millis(1_000));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
+    let out = drain(&mut s);
+    assert_eq!(frames_to(&out, BOB), vec![], "nowhere to deliver while detached");
+    assert_eq!(pushes(&out), vec![], "still online until the timeout");
+    s.tick(Millis(30_000));
+    let pushed = pushes(&drain(&mut s));
+    assert_eq!(pushed.len(), 1);
+    assert_eq!((pushed[0].push_id.clone(), pushed[0].message_id), (p, MessageId(1)));
+}
+
+#[test]
+fn an_acked_message_is_not_pushed_when_the_session_times_out() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    login(&mut s, BOB, "bob", "bob-phone", Some(apns_id("bob-token")), Millis(0));
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(10_000));
+    send(&mut s, ALICE, 2, "bob", "hi", Some(push_config()), Millis(10_000));
+    let m = sent_message(&drain(&mut s), ALICE);
+    s.on_frame(BOB, ClientFrame::Ack { id: m.id }, Millis(10_001));
+    assert_eq!(drain(&mut s), vec![], "an ack has no reply");
+    s.on_disconnect(BOB, Millis(11_000));
+    s.on_frame(ALICE, ClientFrame::Heartbeat, Millis(40_000));
+    assert_eq!(drain(&mut s), vec![frame(ALICE, ServerFrame::Pong)]);
+    // Bob's last frame (the ack) was at 10_001.
+    s.tick(Millis(40_001));
+    assert_eq!(
+        drain(&mut s),
+        vec![event(ServerEvent::SessionEnded {
+            user: "bob".into(),
+            device: "bob-phone".into(),
+            reason: SessionEnd::Timeout
+        })]
+    );
+}
+
+#[test]
+fn messages_served_by_sync_are_no_longer_due_for_push() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    login(&mut s, ConnId(5), "bob", "bob-phone", None, Millis(100_000));
+    send(&mut s, ALICE, 20, "bob", "hi", Some(push_config()), Millis(100_001));
+    s.on_frame(ConnId(5), ClientFrame::Sync { req: 7, cursors: vec![], limit: 50 }, Millis(100_002));
+    s.on_disconnect(ConnId(5), Millis(100_003));
+    s.tick(Millis(200_000));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
