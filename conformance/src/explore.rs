@@ -246,12 +246,20 @@ impl Explore {
         })
     }
 
-    /// Saves every failing seed's scenario, shrinking the first few.
+    /// Saves every failing seed's scenario, shrinking the first few. Under a mutant, the
+    /// seeds that break the mutant's own invariant come first, and their shrink keeps that
+    /// invariant broken: the saved story shows the mutant's fault, not a side effect.
     fn failures(&self, results: &[SeedRun]) -> Result<Vec<Failure>, ExploreError> {
-        let failing: Vec<&SeedRun> = results.iter().filter(|r| r.status == "fail").collect();
+        let mut failing: Vec<&SeedRun> = results.iter().filter(|r| r.status == "fail").collect();
+        let target = self.mutant.map(|m| m.breaks);
+        let shows_target = |r: &SeedRun| target.is_some_and(|t| r.violated.iter().any(|v| v == t));
+        failing.sort_by_key(|r| !shows_target(r)); // stable: seed order within each part
         let mut out = Vec::new();
         for (n, r) in failing.into_iter().enumerate() {
-            let first = r.violated[0].clone();
+            let first = match target {
+                Some(t) if shows_target(r) => t.to_owned(),
+                _ => r.violated[0].clone(),
+            };
             let (scenario, shrunk) = if n < self.shrink_failures {
                 let mutant = self.mutant;
                 // Under a mutant, a smaller world must still show the mutant's fault: the

@@ -93,6 +93,80 @@ pub fn all() -> Vec<Mutant> {
                           trusting the app to have logged them out",
             install: |p| p.tune_server = |c| c.one_user_per_install = false,
         },
+        Mutant {
+            name: "server-pushes-online-users",
+            part: "server",
+            breaks: "no-push-to-online-device",
+            scenario: "group-chat",
+            description: "the server pushes every message with a push config, also to recipients whose \
+                          session is live (the phone shows a notification for a chat on screen)",
+            install: |p| p.tune_server = |c| c.defects.push_online_users = true,
+        },
+        Mutant {
+            name: "server-pushes-the-sender",
+            part: "server",
+            breaks: "no-self-push",
+            scenario: "canonical",
+            description: "the server pushes a message to its sender's own PushIDs as well",
+            install: |p| p.tune_server = |c| c.defects.push_the_sender = true,
+        },
+        Mutant {
+            name: "server-pushes-room-messages",
+            part: "server",
+            breaks: "room-messages-never-pushed",
+            scenario: "group-chat",
+            description: "the server honours the push config of room messages, pushing members whose \
+                          session times out before they read it",
+            install: |p| p.tune_server = |c| c.defects.push_room_messages = true,
+        },
+        Mutant {
+            name: "server-pushes-without-config",
+            part: "server",
+            breaks: "push-requires-push-config",
+            scenario: "kick-out",
+            description: "the server pushes messages sent without a push config, with an empty notification",
+            install: |p| p.tune_server = |c| c.defects.push_without_config = true,
+        },
+        Mutant {
+            name: "server-keeps-kicked-bindings",
+            part: "server",
+            breaks: "single-device-kickout",
+            scenario: "kick-out",
+            description: "a login from another install kicks the old session out but leaves that install's \
+                          PushID bound, so it keeps getting the user's pushes",
+            install: |p| p.tune_server = |c| c.defects.keep_kicked_bindings = true,
+        },
+        Mutant {
+            name: "server-stale-owner-index",
+            part: "server",
+            breaks: "pushid-single-owner",
+            scenario: "switch-with-push",
+            description: "when another user takes a PushID (a user switch without logout), the old owner's \
+                          pushes still go to it",
+            install: |p| {
+                p.tune_server = |c| {
+                    c.one_user_per_install = false;
+                    c.defects.stale_owner_index = true;
+                }
+            },
+        },
+        Mutant {
+            name: "sdk-loses-local-store-on-kill",
+            part: "sdk",
+            breaks: "at-most-once-delivery",
+            scenario: "kick-out",
+            description: "the SDK keeps its message cursors and seen IDs in memory only: after an app kill it \
+                          syncs from the start and shows every message again",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-loses-local-store-on-kill", SdkFlaw::ForgetMessages)),
+        },
+        Mutant {
+            name: "sdk-surfaces-sync-backwards",
+            part: "sdk",
+            breaks: "conversation-order",
+            scenario: "canonical",
+            description: "the SDK hands the app each sync batch newest first",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-surfaces-sync-backwards", SdkFlaw::ReverseSync)),
+        },
     ]
 }
 
@@ -123,6 +197,10 @@ enum SdkFlaw {
     SkipSync,
     /// Leaves the pending logout out of the SDK's durable data.
     ForgetLogout,
+    /// Leaves the message store (cursors, seen IDs) out of the SDK's durable data.
+    ForgetMessages,
+    /// Reverses each sync batch before the SDK reads it.
+    ReverseSync,
 }
 
 /// The reference SDK with one flaw, behind the same contract a foreign SDK keeps.
@@ -136,8 +214,13 @@ impl Core for FlawedSdk {
     type Input = SdkInput;
     type Output = SdkOutput;
 
-    fn handle(&mut self, now: Millis, input: SdkInput) {
+    fn handle(&mut self, now: Millis, mut input: SdkInput) {
         self.now = now;
+        if let (SdkFlaw::ReverseSync, SdkInput::Frame { frame: ServerFrame::SyncBatch { messages, .. } }) =
+            (self.flaw, &mut input)
+        {
+            messages.reverse();
+        }
         self.inner.handle(now, input);
     }
 
@@ -161,8 +244,14 @@ impl Core for FlawedSdk {
 impl ClientSdk for FlawedSdk {
     fn persisted(&self) -> serde_json::Value {
         let mut data = self.inner.persisted();
-        if let (SdkFlaw::ForgetLogout, Some(map)) = (self.flaw, data.as_object_mut()) {
-            map.remove("pending_logout");
+        match (self.flaw, data.as_object_mut()) {
+            (SdkFlaw::ForgetLogout, Some(map)) => {
+                map.remove("pending_logout");
+            }
+            (SdkFlaw::ForgetMessages, Some(map)) => {
+                map.insert("users".into(), serde_json::json!({}));
+            }
+            _ => {}
         }
         data
     }

@@ -21,6 +21,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "tokens last 40 s: bob renews his and stays online; alice's expires, she is pushed, logs in again",
     ),
     ("group-chat", "a group of three with one phone locked, a late joiner, and a room never stored or pushed"),
+    ("kick-out", "bob logs in on his tablet: his phone is kicked out and gets none of his pushes after"),
+    ("switch-with-push", "carol registers push and logs in on alice's phone without alice logging out"),
 ];
 
 /// The built-in scenario called `name`.
@@ -34,6 +36,8 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "server-crash" => server_crash(),
         "token-expiry" => token_expiry(),
         "group-chat" => group_chat(),
+        "kick-out" => kick_out(),
+        "switch-with-push" => switch_with_push(),
         _ => return None,
     })
 }
@@ -287,9 +291,10 @@ fn token_expiry() -> Scenario {
 
 /// alice creates "team" with bob and carol. carol's app is killed; bob writes to the team:
 /// alice reads it online, carol's phone shows a notification, bob's own phones nothing.
-/// alice and bob chat in room "lobby" (with a push config, which must be ignored); carol
-/// never sees that. dan joins the team late: he reads what is sent after he joined, not
-/// before. carol relaunches and reads the team's messages once each.
+/// alice, bob and dan are in room "lobby"; dan's phone drops off the network just before
+/// alice writes there (with a push config, which must be ignored): bob reads it, dan never
+/// does, and nobody is pushed. dan joins the team late: he reads what is sent after he
+/// joined, not before. carol relaunches and reads the team's messages once each.
 fn group_chat() -> Scenario {
     use zimsim_reference::client::AppCall;
     use zimsim_reference::ids::ConversationType;
@@ -316,13 +321,55 @@ fn group_chat() -> Scenario {
         .at(3_000, "carol-phone", Action::KILL_APP)
         .at(4_000, "alice-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
         .at(4_000, "bob-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
+        .at(4_000, "dan-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
+        .at(4_500, "dan-phone", Action::NETWORK_OFF)
         .at(5_000, "alice-phone", to(ConversationType::Room, "lobby", "hello lobby"))
+        .at(21_000, "dan-phone", Action::NETWORK_ON)
         .at(25_000, "bob-phone", to(ConversationType::Group, "team", "before dan"))
-        .at(26_000, "dan-phone", Action::App(AppCall::JoinGroup { group_id: "team".into() }))
-        .at(27_000, "alice-phone", to(ConversationType::Group, "team", "after dan"))
+        .at(30_000, "dan-phone", Action::App(AppCall::JoinGroup { group_id: "team".into() }))
+        .at(32_000, "alice-phone", to(ConversationType::Group, "team", "after dan"))
         .at(40_000, "carol-phone", Action::LAUNCH_APP)
         .at(40_100, "carol-phone", register())
         .at(40_500, "carol-phone", login("carol"))
+        .build()
+}
+
+/// bob reads alice's "hello" on his phone, then logs in on his tablet: the phone is kicked
+/// out (and its PushID unbound), the tablet syncs "hello". The tablet's app is killed;
+/// alice writes twice, once with a push config and once without: only the first is pushed,
+/// and only to the tablet. bob relaunches the tablet and reads both once.
+fn kick_out() -> Scenario {
+    use zimsim_reference::wire::Outgoing;
+    alice_and_bob("kick-out")
+        .device("bob-tablet", Platform::Android, Build::Release)
+        .at(2_000, "alice-phone", send("bob", "hello"))
+        .sign_in(5_000, "bob-tablet", "bob")
+        .at(8_000, "bob-tablet", Action::KILL_APP)
+        .at(30_000, "alice-phone", send("bob", "while you are away"))
+        .at(30_500, "alice-phone", Action::send_message(Outgoing::text("bob", "no push for this", None)))
+        .at(40_000, "bob-tablet", Action::LAUNCH_APP)
+        .at(40_000, "bob-tablet", fcm())
+        .at(40_100, "bob-tablet", register())
+        .at(40_500, "bob-tablet", login("bob"))
+        .build()
+}
+
+/// alice uses a phone with push; her app restarts and carol registers push and logs in
+/// there without alice logging out: the PushID is carol's now. bob writes to alice: her
+/// push may not reach the phone carol holds.
+fn switch_with_push() -> Scenario {
+    ScenarioBuilder::new("switch-with-push")
+        .device("shared-phone", Platform::Ios, Build::Release)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "shared-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(3_000, "shared-phone", Action::KILL_APP)
+        .at(4_000, "shared-phone", Action::LAUNCH_APP)
+        .at(4_100, "shared-phone", register())
+        .at(4_500, "shared-phone", login("carol"))
+        .at(22_000, "shared-phone", Action::KILL_APP)
+        .at(40_000, "bob-phone", send("alice", "for alice only"))
+        .at(41_000, "bob-phone", send("carol", "for carol"))
         .build()
 }
 

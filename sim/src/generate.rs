@@ -244,11 +244,13 @@ pub enum Op {
     DismissGroup {
         group: usize,
     },
-    /// Enter room `room`, say something there (with a push config, which must be ignored),
-    /// and leave `stay_ms` later.
+    /// Enter the world's room, say something there (with a push config, which must be ignored),
+    /// say something again and leave `stay_ms` later. With `drop`, the app is killed just
+    /// after entering and stays dead past the presence timeout: what others say there
+    /// meanwhile reaches a session with no connection and must never be pushed.
     RoomVisit {
-        room: usize,
         stay_ms: u64,
+        drop: bool,
     },
     /// A command message (typing indicator) to user `to`.
     Command {
@@ -261,16 +263,12 @@ pub enum Op {
     },
 }
 
-/// How many groups and rooms a generated world names.
+/// How many groups a generated world names (and it has one room, so visits overlap).
 const GROUPS: usize = 2;
-const ROOMS: usize = 2;
+const ROOM: &str = "r0";
 
 fn group_id(i: usize) -> String {
     format!("g{}", i % GROUPS)
-}
-
-fn room_id(i: usize) -> String {
-    format!("r{}", i % ROOMS)
 }
 
 fn op(users: usize) -> impl Strategy<Value = Op> {
@@ -294,7 +292,7 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),
         1 => (0..GROUPS, 0..users).prop_map(|(group, with)| Op::CreateGroup { group, with }),
         1 => (0..GROUPS).prop_map(|group| Op::DismissGroup { group }),
-        2 => (0..ROOMS, 200u64..3_000).prop_map(|(room, stay_ms)| Op::RoomVisit { room, stay_ms }),
+        3 => (1_000u64..10_000, prop::bool::weighted(0.3)).prop_map(|(stay_ms, drop)| Op::RoomVisit { stay_ms, drop }),
         1 => (0..users).prop_map(|to| Op::Command { to }),
         1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
     ]
@@ -605,23 +603,31 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                         &mut track,
                     );
                 }
-                Op::RoomVisit { room, stay_ms } => {
+                Op::RoomVisit { stay_ms, drop } => {
                     ready(d, &mut at, &mut track, home, &mut push);
-                    let room_id = room_id(room);
-                    push(at, Action::App(AppCall::EnterRoom { room_id: room_id.as_str().into() }), &mut track);
-                    sent += 1;
-                    let text = format!("m{sent} from {id} in {room_id}");
-                    let message = Outgoing {
-                        conv_type: ConversationType::Room,
-                        ..Outgoing::text(room_id.clone(), text.clone(), Some(push_config(&text, sent)))
+                    let room_id = ROOM;
+                    let enter = AppCall::EnterRoom { room_id: room_id.into() };
+                    push(at, Action::App(enter), &mut track);
+                    let mut say = |at: u64| {
+                        sent += 1;
+                        let text = format!("m{sent} from {id} in {room_id}");
+                        let config = Some(push_config(&text, sent));
+                        let message =
+                            Outgoing { conv_type: ConversationType::Room, ..Outgoing::text(room_id, text, config) };
+                        (at, Action::send_message(message))
                     };
-                    push(at + 100, Action::send_message(message), &mut track);
-                    push(
-                        at + 100 + stay_ms,
-                        Action::App(AppCall::LeaveRoom { room_id: room_id.as_str().into() }),
-                        &mut track,
-                    );
-                    at += stay_ms;
+                    let (t, a) = say(at + 300);
+                    push(t, a, &mut track);
+                    if drop {
+                        push(at + 400, Action::KILL_APP, &mut track);
+                        at += 20_400;
+                    } else {
+                        let (t, a) = say(at + 300 + stay_ms);
+                        push(t, a, &mut track);
+                        let leave = AppCall::LeaveRoom { room_id: room_id.into() };
+                        push(at + 400 + stay_ms, Action::App(leave), &mut track);
+                        at += stay_ms + 400;
+                    }
                 }
                 Op::Command { to } => {
                     let me = ready(d, &mut at, &mut track, home, &mut push);

@@ -47,6 +47,46 @@ fn a_relay_that_drops_pushes_violates_offline_push_notified() {
 }
 
 #[test]
+fn a_server_that_pushes_online_users_violates_no_push_to_online_device() {
+    assert_eq!(status_under("server-pushes-online-users", "no-push-to-online-device"), Status::Violated);
+}
+
+#[test]
+fn a_server_that_pushes_the_sender_violates_no_self_push() {
+    assert_eq!(status_under("server-pushes-the-sender", "no-self-push"), Status::Violated);
+}
+
+#[test]
+fn a_server_that_pushes_room_messages_violates_room_messages_never_pushed() {
+    assert_eq!(status_under("server-pushes-room-messages", "room-messages-never-pushed"), Status::Violated);
+}
+
+#[test]
+fn a_server_that_pushes_without_a_config_violates_push_requires_push_config() {
+    assert_eq!(status_under("server-pushes-without-config", "push-requires-push-config"), Status::Violated);
+}
+
+#[test]
+fn a_server_that_keeps_kicked_bindings_violates_single_device_kickout() {
+    assert_eq!(status_under("server-keeps-kicked-bindings", "single-device-kickout"), Status::Violated);
+}
+
+#[test]
+fn a_server_with_a_stale_owner_index_violates_pushid_single_owner() {
+    assert_eq!(status_under("server-stale-owner-index", "pushid-single-owner"), Status::Violated);
+}
+
+#[test]
+fn an_sdk_that_loses_its_store_on_kill_violates_at_most_once_delivery() {
+    assert_eq!(status_under("sdk-loses-local-store-on-kill", "at-most-once-delivery"), Status::Violated);
+}
+
+#[test]
+fn an_sdk_that_surfaces_sync_backwards_violates_conversation_order() {
+    assert_eq!(status_under("sdk-surfaces-sync-backwards", "conversation-order"), Status::Violated);
+}
+
+#[test]
 fn every_invariant_has_a_mutant_that_breaks_it() {
     let broken: Vec<&str> = mutants::all().iter().map(|m| m.breaks).collect();
     for i in zimsim_conformance::invariants::all() {

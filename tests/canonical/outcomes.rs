@@ -30,7 +30,13 @@ fn notifications(trace: &[Record]) -> Vec<(String, u64, bool)> {
 fn every_invariant_holds_and_actually_checked_something() {
     let (report, _) = canonical();
     assert!(report.passed());
+    // The canonical story has no room, no message without a push config and no kick-out.
+    let absent = ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout"];
     for v in &report.invariants {
+        if absent.contains(&v.name.as_str()) {
+            assert_eq!(v.status, Status::Vacuous, "{}", v.name);
+            continue;
+        }
         assert_eq!(v.status, Status::Held, "{}", v.name);
         assert!(v.checks > 0, "{} made no checks", v.name);
     }

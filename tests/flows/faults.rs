@@ -214,3 +214,33 @@ fn a_group_reaches_every_member_once_pushes_only_the_locked_phone_and_a_room_sta
         );
     }
 }
+
+#[test]
+fn a_kicked_out_phone_is_told_so_and_gets_none_of_its_users_pushes_after() {
+    use zimsim_reference::client::{ConnectionEvent, ConnectionState};
+    for (seed, trace) in runs("kick-out") {
+        let phone: Vec<(u64, &AppEvent)> = app_events(&trace, "bob-phone").collect();
+        assert!(
+            phone.iter().any(|(t, e)| *t >= 5_000
+                && matches!(
+                    e,
+                    AppEvent::ConnectionStateChanged {
+                        state: ConnectionState::Disconnected,
+                        cause: ConnectionEvent::KickedOut
+                    }
+                )),
+            "seed {seed}: the phone was not told"
+        );
+        assert_eq!(texts_on(&trace, "bob-phone"), ["hello"], "seed {seed}");
+        // Each message once on the tablet; the one without a push config never notified.
+        assert_eq!(texts_on(&trace, "bob-tablet"), ["hello", "while you are away", "no push for this"], "seed {seed}");
+        let shown: Vec<(&str, String)> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Notification { notification, .. } => Some((r.src.as_str(), notification.content.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(shown, [("bob-tablet", "while you are away".to_owned())], "seed {seed}");
+    }
+}

@@ -62,8 +62,11 @@ async fn run_live(scenario: Scenario) -> Vec<Record> {
 fn the_offline_push_flow_works_on_real_loopback_sockets_and_keeps_every_invariant() {
     let trace = block_on(run_live(scenario()));
 
+    // The story has no room, no message without a push config and no kick-out.
+    let absent = ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout"];
     for v in check_all(&trace) {
-        assert_eq!(v.status, Status::Held, "{} on real sockets: {:#?}", v.name, v.violations);
+        let expected = if absent.contains(&v.name.as_str()) { Status::Vacuous } else { Status::Held };
+        assert_eq!(v.status, expected, "{} on real sockets: {:#?}", v.name, v.violations);
     }
     // The push went through APNs sandbox to alice's killed app and was shown by the OS...
     let shown: Vec<&Record> =

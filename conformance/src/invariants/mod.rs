@@ -8,12 +8,19 @@
 //! - [`exactly_once_delivery`]: every message reaches every device of its recipient once.
 //! - [`no_cross_user_leak`]: an install shows and surfaces only its own user's messages.
 //! - [`offline_push_notified`]: every push the server decided on reaches its install.
+//! - [`push_decisions`]: no push to an online install, to the sender, for a room message,
+//!   or without a push config.
+//! - [`ownership`]: one owner per PushID; a login elsewhere kicks the old install out.
+//! - [`ordering`]: conversations in order; no message surfaced twice.
 
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
 pub mod no_cross_user_leak;
 pub mod offline_push_notified;
+pub mod ordering;
+pub mod ownership;
+pub mod push_decisions;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -75,6 +82,14 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(exactly_once_delivery::ExactlyOnceDelivery),
         Box::new(no_cross_user_leak::NoCrossUserLeak),
         Box::new(offline_push_notified::OfflinePushNotified),
+        Box::new(push_decisions::NoPushToOnlineDevice),
+        Box::new(push_decisions::NoSelfPush),
+        Box::new(push_decisions::RoomMessagesNeverPushed),
+        Box::new(push_decisions::PushRequiresPushConfig),
+        Box::new(ownership::SingleDeviceKickout),
+        Box::new(ownership::PushIdSingleOwner),
+        Box::new(ordering::ConversationOrder),
+        Box::new(ordering::AtMostOnceDelivery),
     ]
 }
 

@@ -39,23 +39,31 @@ impl Bindings {
 
     /// The user's PushIDs registered by `device`.
     pub(super) fn of_device(&self, user: &UserId, device: &DeviceId) -> Vec<PushId> {
-        self.of(user).filter(|p| self.by_push_id[*p].device == *device).cloned().collect()
+        self.of(user).filter(|p| self.by_push_id.get(*p).is_some_and(|b| b.device == *device)).cloned().collect()
     }
 
     /// The user's PushIDs registered by any other install.
     pub(super) fn of_other_devices(&self, user: &UserId, device: &DeviceId) -> Vec<PushId> {
-        self.of(user).filter(|p| self.by_push_id[*p].device != *device).cloned().collect()
+        self.of(user).filter(|p| self.by_push_id.get(*p).is_some_and(|b| b.device != *device)).cloned().collect()
     }
 
     /// PushIDs registered by `device` and bound to anyone but `user`.
     pub(super) fn registered_on_for_others(&self, device: &DeviceId, user: &UserId) -> Vec<PushId> {
-        let theirs = |p: &&PushId| self.by_push_id[*p].user != *user;
+        let theirs = |p: &&PushId| self.by_push_id.get(*p).is_some_and(|b| b.user != *user);
         self.from_device.get(device).into_iter().flatten().filter(theirs).cloned().collect()
     }
 
     /// Binds `push_id` to `user` on `device`, taking it from any previous owner; the
-    /// install's older PushIDs for this user are unbound.
-    pub(super) fn bind(&mut self, user: &UserId, device: &DeviceId, push_id: PushId, out: &mut Outbox) {
+    /// install's older PushIDs for this user are unbound. (`stale_index` is a deliberate
+    /// defect for a mutant: the previous owner keeps routing to it, silently.)
+    pub(super) fn bind(
+        &mut self,
+        user: &UserId,
+        device: &DeviceId,
+        push_id: PushId,
+        stale_index: bool,
+        out: &mut Outbox,
+    ) {
         let binding = Binding { user: user.clone(), device: device.clone() };
         if let Some(b) = self.by_push_id.get(&push_id) {
             if *b == binding {
@@ -63,7 +71,12 @@ impl Bindings {
             }
             // A PushID names one install, and a user's other installs were unbound when this
             // session logged in: a binding held by anyone else is another user's.
-            self.unbind(&push_id, UnbindReason::UserSwitch, out);
+            if stale_index {
+                let old = self.by_push_id.remove(&push_id).expect("checked");
+                remove_indexed(&mut self.from_device, &old.device, &push_id);
+            } else {
+                self.unbind(&push_id, UnbindReason::UserSwitch, out);
+            }
         }
         for old in self.of_device(user, device) {
             self.unbind(&old, UnbindReason::Replaced, out);

@@ -62,6 +62,34 @@ pub struct ServerConfig {
     pub token_warning_ms: u64,
     /// Most members a group may have (ZIM's Basic and Pro plans: 200).
     pub group_member_limit: usize,
+    /// Deliberate defects, all off: never a policy. The conformance suite's server mutants
+    /// turn one on to show that the invariant it breaks catches it.
+    #[serde(default, skip_serializing_if = "Defects::is_none")]
+    pub defects: Defects,
+}
+
+/// Bugs a ZIM server could have, each off by default (see `ServerConfig::defects`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Defects {
+    /// Push a message to recipients with a live session too.
+    pub push_online_users: bool,
+    /// Push a message to its sender's own PushIDs too.
+    pub push_the_sender: bool,
+    /// Treat room messages like stored ones for push: honour their push config.
+    pub push_room_messages: bool,
+    /// Push a message sent without a push config with an empty one.
+    pub push_without_config: bool,
+    /// On a login from another install, kick the old session out but keep its PushIDs.
+    pub keep_kicked_bindings: bool,
+    /// When another user takes a PushID, leave it in the old owner's routing index.
+    pub stale_owner_index: bool,
+}
+
+impl Defects {
+    pub fn is_none(&self) -> bool {
+        *self == Defects::default()
+    }
 }
 
 impl Default for ServerConfig {
@@ -77,6 +105,7 @@ impl Default for ServerConfig {
             epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
             token_warning_ms: 30_000,
             group_member_limit: 200,
+            defects: Defects::default(),
         }
     }
 }
@@ -370,7 +399,7 @@ impl ZimServer {
             }
             (ClientFrame::BindPush { req, push_id }, Some(user)) => {
                 let device = self.sessions.device_of(&user).expect("a logged-in connection has a session").clone();
-                self.bindings.bind(&user, &device, push_id, &mut self.out);
+                self.bindings.bind(&user, &device, push_id, self.config.defects.stale_owner_index, &mut self.out);
                 self.out.frame(conn, ServerFrame::BindOk { req });
             }
             (ClientFrame::Send { req, message }, Some(user)) => self.send(conn, req, user, message, now),

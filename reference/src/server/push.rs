@@ -22,7 +22,7 @@ pub const HANDOVER_FIRST_RETRY_MS: u64 = 250;
 impl ZimServer {
     /// Routes a push for `message` to every PushID bound to `user`, never to its sender.
     pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig) {
-        if &message.from == user {
+        if &message.from == user && !self.config.defects.push_the_sender {
             return; // never notify a user about their own message
         }
         for push_id in self.bindings.of(user) {

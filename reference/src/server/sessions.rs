@@ -252,8 +252,10 @@ impl ZimServer {
         }
         // Single-device login: the new install replaces every other install of this user,
         // including ones whose sessions already timed out (they would still get pushes).
-        for p in self.bindings.of_other_devices(&user, &device) {
-            self.bindings.unbind(&p, UnbindReason::KickedOut, &mut self.out);
+        if !self.config.defects.keep_kicked_bindings {
+            for p in self.bindings.of_other_devices(&user, &device) {
+                self.bindings.unbind(&p, UnbindReason::KickedOut, &mut self.out);
+            }
         }
         // One install serves one user: whoever used it before is gone from it, whether or
         // not they logged out and whether or not this login carries a PushID.
@@ -279,7 +281,7 @@ impl ZimServer {
         self.sessions.open(&user, session);
         self.out.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), conn });
         if let Some(p) = push_id {
-            self.bindings.bind(&user, &device, p, &mut self.out);
+            self.bindings.bind(&user, &device, p, self.config.defects.stale_owner_index, &mut self.out);
         }
         self.out.frame(conn, ServerFrame::LoginOk { req });
     }
@@ -356,7 +358,7 @@ impl ZimServer {
         let session = self.sessions.remove(user).expect("caller checked the session exists");
         let unbind = match reason {
             SessionEnd::Logout => Some(UnbindReason::Logout),
-            SessionEnd::KickedOut => Some(UnbindReason::KickedOut),
+            SessionEnd::KickedOut => (!self.config.defects.keep_kicked_bindings).then_some(UnbindReason::KickedOut),
             SessionEnd::UserSwitch => Some(UnbindReason::UserSwitch),
             // An expired token ends the session as a timeout does: the user did not log
             // out, so the install keeps its binding and is pushed while offline.

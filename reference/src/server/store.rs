@@ -97,12 +97,16 @@ impl ZimServer {
             Err((code, why)) => return self.out.error(conn, Some(req), code, &why),
         };
         self.out.frame(conn, ServerFrame::SendOk { req, message: message.clone() });
+        let pushed_room = self.config.defects.push_room_messages && push.is_some();
         for user in &recipients {
-            if message.is_stored() {
+            if message.is_stored() || pushed_room {
                 self.route(user, &message, push.as_ref());
             } else {
                 self.deliver_live(user, &message);
             }
+        }
+        if let (true, Some(push)) = (self.config.defects.push_the_sender, &push) {
+            self.push_to_bindings(&from, &message, push);
         }
     }
 
@@ -143,8 +147,10 @@ impl ZimServer {
             }
         };
         // Rooms and commands are online only; only what is stored may be pushed.
-        let stored = m.body.is_stored() && !matches!(conv, ConvKey::Room { .. });
-        let push = m.push.clone().filter(|_| stored);
+        let room = matches!(conv, ConvKey::Room { .. });
+        let stored = m.body.is_stored() && !room;
+        let pushable = stored || (room && self.config.defects.push_room_messages);
+        let push = m.push.clone().filter(|_| pushable);
         let message = self.store.accept(conv.clone(), from.clone(), m, now, stored);
         self.out.event(ServerEvent::MessageAccepted {
             id: message.id,
@@ -160,10 +166,15 @@ impl ZimServer {
 
     /// Online delivery if the user has a session, offline push otherwise.
     fn route(&mut self, user: &UserId, message: &Message, push: Option<&PushConfig>) {
+        let empty = PushConfig::default();
+        let push = push.or(self.config.defects.push_without_config.then_some(&empty));
         if let Some(s) = self.sessions.get_mut(user) {
             s.unacked.insert(message.id, (message.clone(), push.cloned()));
             if let Some(conn) = s.conn {
                 self.out.frame(conn, ServerFrame::Deliver { message: message.clone() });
+            }
+            if let (true, Some(push)) = (self.config.defects.push_online_users, push) {
+                self.push_to_bindings(user, message, push);
             }
         } else if let Some(push) = push {
             self.push_to_bindings(user, message, push);
