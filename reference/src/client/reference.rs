@@ -1,4 +1,10 @@
-//! The reference SDK: the behaviour a conforming SDK must show, written plainly.
+//! The reference SDK: the behaviour a conforming SDK must show, written plainly. This file
+//! owns the ZIM login state machine (login, reconnect, logout, heartbeats, sync); the rest
+//! is split by concern:
+//!
+//! - `local`: the local database that survives an app kill.
+//! - `requests`: sends, group and room calls (checked, queued, answered once).
+//! - `zpns`: vendor, environment, PushID and notifications.
 
 use super::*;
 use crate::error::ZimErrorCode;
@@ -7,91 +13,11 @@ use crate::pushid::Environment;
 use crate::wire::{check_send, limits, Cursor};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+mod local;
 mod requests;
+mod zpns;
 
-/// Per-conversation read position with gap tracking: `contiguous` is the highest seq such
-/// that every seq up to it is held; `ahead` holds seqs received beyond a gap. Sync always
-/// restarts from `contiguous`, so a message that arrives out of order never hides a gap.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct ConvCursor {
-    contiguous: u64,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    ahead: BTreeSet<u64>,
-}
-
-impl ConvCursor {
-    fn mark(&mut self, seq: u64) {
-        if seq <= self.contiguous {
-            return;
-        }
-        self.ahead.insert(seq);
-        while self.ahead.remove(&(self.contiguous + 1)) {
-            self.contiguous += 1;
-        }
-    }
-}
-
-/// The SDK's local database: what survives an app kill.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct LocalStore {
-    /// Per user (an install can be shared by several accounts over time).
-    users: BTreeMap<UserId, UserStore>,
-    /// A logout the app asked for that the server has not confirmed yet. Kept on disk so
-    /// that an app killed before the server heard it (or offline until then) completes it
-    /// on its next launch, before anything else.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pending_logout: Option<PendingLogout>,
-    /// Whose login last left for the server from here (it may have been accepted even if the
-    /// app never heard back), until a logout or kick-out ends it: whose binding the server
-    /// may hold, and while the app runs, the only user whose notifications it is handed (one
-    /// install serves one user).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_login: Option<UserId>,
-}
-
-/// The session a pending logout must end; its token gets the session needed to say so.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct PendingLogout {
-    user: UserId,
-    token: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct UserStore {
-    #[serde(with = "cursor_pairs")]
-    cursors: BTreeMap<ConvKey, ConvCursor>,
-    seen: BTreeSet<MessageId>,
-}
-
-/// JSON object keys must be strings and a [`ConvKey`] is a tagged struct, so the cursors are
-/// stored as a list of `[conv, cursor]` pairs (as a map, `persisted()` could not serialize).
-mod cursor_pairs {
-    use super::{BTreeMap, ConvCursor, ConvKey};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(map: &BTreeMap<ConvKey, ConvCursor>, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(map)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ConvKey, ConvCursor>, D::Error> {
-        Ok(Vec::<(ConvKey, ConvCursor)>::deserialize(d)?.into_iter().collect())
-    }
-}
-
-impl UserStore {
-    /// Records a message; true if it is new to this install.
-    fn admit(&mut self, m: &Message) -> bool {
-        // Room and command messages have no place in a sequence: nothing to sync them by.
-        if m.is_stored() {
-            self.cursors.entry(m.conv.clone()).or_default().mark(m.seq);
-        }
-        self.seen.insert(m.id)
-    }
-
-    fn cursors(&self) -> Vec<Cursor> {
-        self.cursors.iter().map(|(conv, c)| Cursor { conv: conv.clone(), seq: c.contiguous }).collect()
-    }
-}
+use local::{LocalStore, PendingLogout, UserStore};
 
 /// Where the ZIM login stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -281,17 +207,7 @@ impl ReferenceSdk {
         match call {
             AppCall::SetPushConfig { config } => self.zpns = config,
             AppCall::EnableDebug { debug } => self.debug = debug,
-            AppCall::RegisterPush { ios_environment } => {
-                self.ios_environment = ios_environment;
-                match self.vendor() {
-                    Some(vendor) => self.outputs.push_back(SdkOutput::RequestVendorToken { vendor }),
-                    None => self.emit(AppEvent::Registered {
-                        error_code: 1,
-                        push_id: None,
-                        message: "no push vendor enabled for this platform (see setPushConfig)".into(),
-                    }),
-                }
-            }
+            AppCall::RegisterPush { ios_environment } => self.register_push(ios_environment),
             AppCall::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
                     // No token: the server refuses the login (6000103), as ZIM would.
@@ -385,30 +301,6 @@ impl ReferenceSdk {
         }
     }
 
-    /// The vendor this install registers with: the OS's own push service, which on Android
-    /// must also be enabled in the push config.
-    fn vendor(&self) -> Option<Vendor> {
-        let native = os_push_vendor(self.config.platform);
-        match self.config.platform {
-            Platform::Ios => Some(native),
-            Platform::Android | Platform::Web => self.zpns.enable_fcm_push.then_some(native),
-        }
-    }
-
-    fn environment(&self) -> Environment {
-        let from_build = match self.config.build {
-            Build::Debug => Environment::Development,
-            Build::Release => Environment::Production,
-        };
-        match (self.config.platform, self.ios_environment) {
-            (Platform::Ios, IosEnvironment::Automatic) => from_build,
-            (Platform::Ios, IosEnvironment::Development) => Environment::Development,
-            (Platform::Ios, IosEnvironment::Production) => Environment::Production,
-            _ if self.debug => Environment::Development,
-            _ => Environment::Production,
-        }
-    }
-
     fn connect(&mut self) {
         self.reconnect_at = None;
         if !self.connected {
@@ -495,13 +387,6 @@ impl ReferenceSdk {
             self.bind_push();
         }
         self.start_sync(&user);
-    }
-
-    fn bind_push(&mut self) {
-        let Some(push_id) = self.push_id.clone() else { return };
-        let req = self.req();
-        self.server_push_id = Some(push_id.clone());
-        self.send(ClientFrame::BindPush { req, push_id });
     }
 
     fn on_frame(&mut self, now: Millis, frame: ServerFrame) {
@@ -657,28 +542,6 @@ impl ReferenceSdk {
         if self.user_store(&user).admit(&message) {
             self.emit(AppEvent::MessageReceived { user, message, via });
         }
-    }
-
-    fn on_vendor_token(&mut self, vendor: Vendor, token: String) {
-        let push_id = PushId::new(vendor, self.environment(), token);
-        self.push_id = Some(push_id.clone());
-        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id), message: String::new() });
-        if matches!(self.zim, Zim::LoggedIn { .. }) && self.push_id != self.server_push_id {
-            self.bind_push();
-        }
-    }
-
-    /// Hands a notification to the app unless it names another user than the one using
-    /// this install (a push already on its way when the user switched).
-    /// Hands the running app a notification only for the user logged in here (or whose
-    /// login is under way): with nobody logged in, or another user, it would show one
-    /// account's message to whoever holds the phone (one install serves one user).
-    fn on_notification(&mut self, notification: Notification) {
-        let Some(here) = self.user().or_else(|| self.store.last_login.clone()) else { return };
-        if notification.to_user.as_ref().is_some_and(|to| *to != here) {
-            return;
-        }
-        self.emit(AppEvent::NotificationArrived { notification });
     }
 
     fn on_tick(&mut self, now: Millis) {

@@ -1,0 +1,244 @@
+//! ZPNs: registration, PushIDs and notifications.
+
+use super::*;
+
+#[test]
+fn register_push_on_ios_with_production_environment_labels_production_even_in_debug() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Production });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Apns, Environment::Production, "ab12")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn register_push_on_an_ios_release_build_with_automatic_environment_labels_production() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { push_id: Some(p), .. } }] if p.env == Environment::Production),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn register_push_on_android_without_enable_fcm_push_fails_without_asking_the_os() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let o = app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { error_code: 1, push_id: None, .. } }]),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn register_push_on_android_with_enable_debug_labels_the_push_id_development() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
+    assert_eq!(app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm }), vec![]);
+    assert_eq!(app(&mut sdk, 0, AppCall::EnableDebug { debug: true }), vec![]);
+    assert_eq!(
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        vec![SdkOutput::RequestVendorToken { vendor: Vendor::Fcm }]
+    );
+    assert_eq!(
+        feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "x:APA91b".into() }),
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Fcm, Environment::Development, "x:APA91b")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn register_push_on_android_without_enable_debug_labels_the_push_id_production_even_in_a_debug_build() {
+    let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
+    let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
+    app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm });
+    // The iOS environment setting has no effect on Android.
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Development });
+    let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "t".into() });
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::Registered {
+            error_code: 0,
+            push_id: Some(PushId::new(Vendor::Fcm, Environment::Production, "t")),
+            message: String::new(),
+        })]
+    );
+}
+
+#[test]
+fn a_vendor_token_failure_is_reported_as_registered_with_an_error() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let o = feed(&mut sdk, 0, SdkInput::VendorTokenFailed { vendor: Vendor::Apns, reason: "no entitlement".into() });
+    assert_eq!(o, vec![ev(AppEvent::Registered { error_code: 1, push_id: None, message: "no entitlement".into() })]);
+}
+
+#[test]
+fn a_vendor_token_arriving_after_login_is_bound_with_bind_push() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let p = PushId::new(Vendor::Apns, Environment::Development, "ab12");
+    assert_eq!(
+        feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() }),
+        vec![
+            ev(AppEvent::Registered { error_code: 0, push_id: Some(p.clone()), message: String::new() }),
+            out(ClientFrame::BindPush { req: 3, push_id: p }),
+        ]
+    );
+}
+
+#[test]
+fn logout_sends_logout_and_emits_logged_out_only_after_logout_ok() {
+    let mut sdk = logged_in(ios_debug());
+    assert_eq!(app(&mut sdk, 1, AppCall::Logout), vec![out(ClientFrame::Logout { req: 3 })]);
+    assert_eq!(server(&mut sdk, 2, ServerFrame::LogoutOk { req: 99 }), vec![], "another request's ack");
+    assert_eq!(
+        server(&mut sdk, 3, ServerFrame::LogoutOk { req: 3 }),
+        vec![
+            SdkOutput::Close,
+            ev(AppEvent::LoggedOut { user: "alice".into() }),
+            state(ConnectionState::Disconnected, ConnectionEvent::Success),
+        ]
+    );
+    assert_eq!(sdk.poll_timeout(), None);
+}
+
+/// bob's message 4 to alice, as the vendor delivered it.
+fn note_for_alice() -> Notification {
+    Notification {
+        title: "Bob".into(),
+        content: "hi".into(),
+        payload: "p".into(),
+        message_id: Some(MessageId(4)),
+        to_user: Some("alice".into()),
+    }
+}
+
+#[test]
+fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived() {
+    let mut sdk = logged_in(ios_debug());
+    let n = note_for_alice();
+    assert_eq!(
+        feed(&mut sdk, 0, SdkInput::Notification { notification: n.clone() }),
+        vec![ev(AppEvent::NotificationArrived { notification: n })]
+    );
+}
+
+#[test]
+fn an_sdk_with_nobody_logged_in_hands_the_app_no_notification() {
+    // Say alice logged out or was kicked out, and a late push for her (or anyone) arrives:
+    // whoever holds the phone now is not told.
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let n = note_for_alice();
+    assert_eq!(feed(&mut sdk, 0, SdkInput::Notification { notification: n }), vec![]);
+}
+
+#[test]
+fn a_second_login_while_logged_in_fails_with_6000111_user_has_already_logged() {
+    let mut sdk = logged_in(ios_debug());
+    let o = app(&mut sdk, 1, AppCall::Login { user: "bob".into(), token: Some("t".into()) });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::LoginFailed { code: 6_000_111, user, .. } }] if user.as_str() == "bob"),
+        "{o:?}"
+    );
+}
+
+fn ios_push_id(token: &str) -> PushId {
+    PushId::new(Vendor::Apns, Environment::Development, token)
+}
+
+#[test]
+fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, login_command());
+    let o = feed(&mut sdk, 1, SdkInput::Connected);
+    assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
+    let o = feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { .. })), "not logged in yet: {o:?}");
+    let o = server(&mut sdk, 3, ServerFrame::LoginOk { req: 1 });
+    assert!(o.contains(&out(ClientFrame::BindPush { req: 2, push_id: ios_push_id("t1") })), "{o:?}");
+    assert!(matches!(o.last(), Some(SdkOutput::Send { frame: ClientFrame::Sync { req: 3, .. } })), "{o:?}");
+}
+
+#[test]
+fn a_push_id_already_sent_with_login_is_not_bound_twice() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 1, SdkInput::Connected);
+    let o = server(&mut sdk, 2, ServerFrame::LoginOk { req: 1 });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::BindPush { .. } })), "{o:?}");
+}
+
+#[test]
+fn sends_in_flight_when_the_link_drops_fail_with_6000009() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", "hi", None)));
+    let o = feed(&mut sdk, 2, SdkInput::Disconnected);
+    assert_eq!(
+        o[0],
+        ev(AppEvent::SendFailed {
+            to: "bob".into(),
+            code: 6_000_009,
+            message: "the connection closed before the server answered".into()
+        })
+    );
+    // A late SendOk (from nowhere) for that request is not reported a second time.
+    assert_eq!(server(&mut sdk, 3, ServerFrame::SendOk { req: 3, message: msg(1, 1) }), vec![]);
+}
+
+#[test]
+fn an_explicit_ios_environment_overrides_the_build() {
+    for (build, chosen, expected) in [
+        (Build::Debug, IosEnvironment::Production, Environment::Production),
+        (Build::Release, IosEnvironment::Development, Environment::Development),
+        (Build::Debug, IosEnvironment::Automatic, Environment::Development),
+        (Build::Release, IosEnvironment::Automatic, Environment::Production),
+    ] {
+        let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, build), None);
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
+        let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+        let expected_id = PushId::new(Vendor::Apns, expected, "t");
+        assert!(
+            o.contains(&ev(AppEvent::Registered { error_code: 0, push_id: Some(expected_id), message: String::new() })),
+            "{build:?} + {chosen:?}: {o:?}"
+        );
+    }
+}
+
+#[test]
+fn on_ios_an_explicit_environment_wins_over_the_android_debug_flag() {
+    for (chosen, expected) in
+        [(IosEnvironment::Production, Environment::Production), (IosEnvironment::Development, Environment::Development)]
+    {
+        let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
+        app(&mut sdk, 0, AppCall::EnableDebug { debug: chosen == IosEnvironment::Production });
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
+        let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
+        let expected_id = PushId::new(Vendor::Apns, expected, "t");
+        assert!(
+            o.contains(&ev(AppEvent::Registered { error_code: 0, push_id: Some(expected_id), message: String::new() })),
+            "{chosen:?}: {o:?}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_factory_names_itself_reference_and_launches_with_the_local_data() {
+    let factory = ReferenceSdkFactory;
+    assert_eq!(factory.name(), "reference");
+    let mut sdk = factory.launch(ios_debug(), Some(killed_right_after_logout()));
+    assert_eq!(sdk.poll_output(), Some(SdkOutput::Connect), "the local data was handed over");
+}

@@ -1,0 +1,71 @@
+//! The ZPNs half of the SDK: which vendor and environment an install registers with,
+//! the PushID built from the OS token (and bound to the logged-in user), and which
+//! notifications reach the app.
+
+use super::*;
+
+impl ReferenceSdk {
+    /// `registerPush`: ask the OS for a token from this install's vendor.
+    pub(super) fn register_push(&mut self, ios_environment: IosEnvironment) {
+        self.ios_environment = ios_environment;
+        match self.vendor() {
+            Some(vendor) => self.outputs.push_back(SdkOutput::RequestVendorToken { vendor }),
+            None => self.emit(AppEvent::Registered {
+                error_code: 1,
+                push_id: None,
+                message: "no push vendor enabled for this platform (see setPushConfig)".into(),
+            }),
+        }
+    }
+
+    /// The vendor this install registers with: the OS's own push service, which on Android
+    /// must also be enabled in the push config.
+    pub(super) fn vendor(&self) -> Option<Vendor> {
+        let native = os_push_vendor(self.config.platform);
+        match self.config.platform {
+            Platform::Ios => Some(native),
+            Platform::Android | Platform::Web => self.zpns.enable_fcm_push.then_some(native),
+        }
+    }
+
+    pub(super) fn environment(&self) -> Environment {
+        let from_build = match self.config.build {
+            Build::Debug => Environment::Development,
+            Build::Release => Environment::Production,
+        };
+        match (self.config.platform, self.ios_environment) {
+            (Platform::Ios, IosEnvironment::Automatic) => from_build,
+            (Platform::Ios, IosEnvironment::Development) => Environment::Development,
+            (Platform::Ios, IosEnvironment::Production) => Environment::Production,
+            _ if self.debug => Environment::Development,
+            _ => Environment::Production,
+        }
+    }
+
+    pub(super) fn bind_push(&mut self) {
+        let Some(push_id) = self.push_id.clone() else { return };
+        let req = self.req();
+        self.server_push_id = Some(push_id.clone());
+        self.send(ClientFrame::BindPush { req, push_id });
+    }
+
+    pub(super) fn on_vendor_token(&mut self, vendor: Vendor, token: String) {
+        let push_id = PushId::new(vendor, self.environment(), token);
+        self.push_id = Some(push_id.clone());
+        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id), message: String::new() });
+        if matches!(self.zim, Zim::LoggedIn { .. }) && self.push_id != self.server_push_id {
+            self.bind_push();
+        }
+    }
+
+    /// Hands the running app a notification only for the user logged in here (or whose
+    /// login is under way): with nobody logged in, or another user, it would show one
+    /// account's message to whoever holds the phone (one install serves one user).
+    pub(super) fn on_notification(&mut self, notification: Notification) {
+        let Some(here) = self.user().or_else(|| self.store.last_login.clone()) else { return };
+        if notification.to_user.as_ref().is_some_and(|to| *to != here) {
+            return;
+        }
+        self.emit(AppEvent::NotificationArrived { notification });
+    }
+}

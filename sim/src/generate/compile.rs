@@ -1,0 +1,385 @@
+//! Turning raw draws into a timed scenario: each device's story, the faults, and the
+//! heal-and-settle that ends every world.
+
+use super::*;
+
+/// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
+/// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
+/// out after 15 s. A login then takes a few hundred milliseconds, which the kill-after-login
+/// op spans.
+/// With faults the settle is longer: a phone back from a dead network reconnects after its
+/// SDK's backoff (up to 8 s) and then syncs.
+fn config(mix: FaultMix, token_lifetime_ms: u64) -> ScenarioConfig {
+    ScenarioConfig {
+        token_lifetime_ms,
+        heartbeat_interval_ms: 5_000,
+        heartbeat_timeout_ms: 15_000,
+        settle_ms: if mix == FaultMix::None { 10_000 } else { 15_000 },
+        min_latency_ms: 60,
+        max_latency_ms: 120,
+        tick_ms: 60,
+    }
+}
+
+/// What the generator knows of a device while it writes its steps: enough to end with a
+/// heal that brings it back, not a model of the SDK.
+#[derive(Default)]
+struct Track {
+    running: bool,
+    logged_in: Option<usize>,
+    last_user: Option<usize>,
+    /// The user logged out on purpose (and has not logged in since): they stay out.
+    chose_logout: bool,
+}
+
+impl Track {
+    fn follow(&mut self, action: &Action) {
+        match action {
+            Action::Device(crate::scenario::DeviceStep::LaunchApp) => self.running = true,
+            Action::Device(crate::scenario::DeviceStep::KillApp) => (self.running, self.logged_in) = (false, None),
+            Action::App(AppCall::Login { user, .. }) if self.running && self.logged_in.is_none() => {
+                let i = user.as_str()[1..].parse().unwrap_or(0);
+                (self.logged_in, self.last_user, self.chose_logout) = (Some(i), Some(i), false);
+            }
+            Action::App(AppCall::Logout) => (self.logged_in, self.chose_logout) = (None, true),
+            _ => {}
+        }
+    }
+}
+
+/// Turns raw choices into a scenario: each device starts (launch, push setup, register,
+/// login as its home user), plays its ops while the faults come and go, and then the world
+/// heals: every fault repaired, every network back, every device relaunched and logged
+/// back in.
+pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario {
+    let user = |i: usize| UserId::new(format!("u{}", i % users.max(1)));
+    let mut devices = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut tracks = Vec::new();
+    let mut chaos_end = 0;
+    let mut sent = 0;
+    for (n, (d, ops)) in draw.devices.iter().enumerate() {
+        let id = format!("d{n}-{}-{}", platform_name(d.platform), build_name(d.build));
+        devices.push(DeviceSpec { id: id.as_str().into(), platform: d.platform, build: d.build });
+        let mut track = Track::default();
+        let mut at = 100 + 10 * n as u64;
+        let mut push = |at: u64, action: Action, track: &mut Track| {
+            track.follow(&action);
+            steps.push(Step::on(at, id.as_str(), action));
+        };
+        push(at, Action::LAUNCH_APP, &mut track);
+        for action in setup(d) {
+            push(at, action, &mut track);
+        }
+        // The first devices cover every user, so nobody is a recipient who never logs in.
+        let home = if n < users { n } else { d.home_user };
+        push(at + 200, Action::login(user(home)), &mut track);
+        if n + 1 == draw.devices.len() {
+            // Once everyone's first login is in, the last device to log in (so nobody's
+            // login kicks it out first) opens a group for all.
+            let members = (0..users).filter(|u| *u != home).map(user).collect();
+            let call =
+                AppCall::CreateGroup { group_id: Some(group_id(0).as_str().into()), name: "all".into(), members };
+            push(at + 1_500, Action::App(call), &mut track);
+        }
+        at += 2_000;
+        for (gap, op) in ops {
+            at += gap;
+            match *op {
+                Op::Send { to, push: with_push } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let to = other(to, me);
+                    sent += 1;
+                    let text = format!("m{sent} from {id}");
+                    push(
+                        at,
+                        Action::send(user(to), text.clone(), with_push.then(|| push_config(&text, sent))),
+                        &mut track,
+                    );
+                }
+                Op::GroupSend { group, push: with_push } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    sent += 1;
+                    let text = format!("m{sent} from {id} to {}", group_id(group));
+                    let message = Outgoing {
+                        conv_type: ConversationType::Group,
+                        ..Outgoing::text(group_id(group), text.clone(), with_push.then(|| push_config(&text, sent)))
+                    };
+                    push(at, Action::send_message(message), &mut track);
+                }
+                Op::JoinGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(at, Action::App(AppCall::JoinGroup { group_id: group_id(group).as_str().into() }), &mut track);
+                }
+                Op::LeaveGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(
+                        at,
+                        Action::App(AppCall::LeaveGroup { group_id: group_id(group).as_str().into() }),
+                        &mut track,
+                    );
+                }
+                Op::CreateGroup { group, with } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let members = vec![user(other(with, me))];
+                    let call = AppCall::CreateGroup {
+                        group_id: Some(group_id(group).as_str().into()),
+                        name: String::new(),
+                        members,
+                    };
+                    push(at, Action::App(call), &mut track);
+                }
+                Op::DismissGroup { group } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(
+                        at,
+                        Action::App(AppCall::DismissGroup { group_id: group_id(group).as_str().into() }),
+                        &mut track,
+                    );
+                }
+                Op::RoomVisit { stay_ms, drop } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    let room_id = ROOM;
+                    let enter = AppCall::EnterRoom { room_id: room_id.into() };
+                    push(at, Action::App(enter), &mut track);
+                    let mut say = |at: u64| {
+                        sent += 1;
+                        let text = format!("m{sent} from {id} in {room_id}");
+                        let config = Some(push_config(&text, sent));
+                        let message =
+                            Outgoing { conv_type: ConversationType::Room, ..Outgoing::text(room_id, text, config) };
+                        (at, Action::send_message(message))
+                    };
+                    let (t, a) = say(at + 300);
+                    push(t, a, &mut track);
+                    if drop {
+                        push(at + 400, Action::KILL_APP, &mut track);
+                        at += 20_400;
+                    } else {
+                        let (t, a) = say(at + 300 + stay_ms);
+                        push(t, a, &mut track);
+                        let leave = AppCall::LeaveRoom { room_id: room_id.into() };
+                        push(at + 400 + stay_ms, Action::App(leave), &mut track);
+                        at += stay_ms + 400;
+                    }
+                }
+                Op::Command { to } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let body = MessageBody::Command { data: "typing".into() };
+                    let message = Outgoing { body, ..Outgoing::text(user(other(to, me)).0, "", None) };
+                    push(at, Action::send_message(message), &mut track);
+                }
+                Op::Custom { to, priority } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    sent += 1;
+                    let body = MessageBody::Custom {
+                        message: format!("{{\"m\":{sent}}}"),
+                        sub_type: 7,
+                        searched_content: String::new(),
+                    };
+                    let config = Some(push_config(&format!("m{sent} from {id}"), sent));
+                    let message = Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).0, "", config) };
+                    push(at, Action::send_message(message), &mut track);
+                }
+                Op::Kill => push(at, Action::KILL_APP, &mut track),
+                Op::Launch => push(at, Action::LAUNCH_APP, &mut track),
+                Op::Register => push(at, register(d), &mut track),
+                Op::Login { user: u } => push(at, Action::login(user(u)), &mut track),
+                Op::Logout => push(at, Action::LOGOUT, &mut track),
+                Op::SwitchWithLogout { user: u } => {
+                    push(at, Action::LOGOUT, &mut track);
+                    push(at + 500, Action::login(user(u)), &mut track);
+                }
+                Op::SwitchWithoutLogout { user: u, register: with_register } => {
+                    push(at, Action::KILL_APP, &mut track);
+                    push(at + 300, Action::LAUNCH_APP, &mut track);
+                    if with_register {
+                        for action in setup(d) {
+                            push(at + 300, action, &mut track);
+                        }
+                    }
+                    push(at + 600, Action::login(user(u)), &mut track);
+                }
+                Op::QuickLoginLogout { user: u } => {
+                    push(at, Action::login(user(u)), &mut track);
+                    push(at + 5, Action::LOGOUT, &mut track);
+                    push(at + 10, Action::login(user(u)), &mut track);
+                }
+                Op::KillAfterLogin { user: u, after_ms } => {
+                    push(at, Action::login(user(u)), &mut track);
+                    push(at + after_ms, Action::KILL_APP, &mut track);
+                }
+                Op::RenewToken => push(at, Action::App(AppCall::RenewToken { token: None }), &mut track),
+                Op::LogoutThenKill => {
+                    push(at, Action::LOGOUT, &mut track);
+                    push(at, Action::KILL_APP, &mut track);
+                }
+                Op::Away { for_ms } => {
+                    push(at, Action::KILL_APP, &mut track);
+                    at += for_ms;
+                    push(at, Action::LAUNCH_APP, &mut track);
+                    for action in setup(d) {
+                        push(at, action, &mut track);
+                    }
+                    if !track.chose_logout {
+                        let me = track.last_user.unwrap_or(home);
+                        push(at + 200, Action::login(user(me)), &mut track);
+                    }
+                }
+            }
+            at += 1_000; // the longest op spans 600 ms
+        }
+        chaos_end = chaos_end.max(at);
+        tracks.push((id, d.clone(), track));
+    }
+    let heal = chaos_end + 1_000;
+
+    // Faults, each ended by its own repair or at the latest by the heal.
+    let (links, hosts) = (links(), crashable(mix));
+    let mut offline = vec![false; devices.len()];
+    let mut at = 2_000;
+    for (gap, fault) in &draw.faults {
+        at += gap;
+        if at >= chaos_end {
+            break;
+        }
+        let end = |for_ms: u64| (at + for_ms < heal).then_some(at + for_ms);
+        match *fault {
+            Fault::Partition { link, for_ms } => {
+                let (a, b) = links[link % links.len()];
+                let (a, b) = (a.to_owned(), b.to_owned());
+                steps.push(Step::world(at, WorldStep::Partition { a: a.clone(), b: b.clone() }));
+                if let Some(end) = end(for_ms) {
+                    steps.push(Step::world(end, WorldStep::Repair { a, b }));
+                }
+            }
+            Fault::Crash { host, for_ms } => {
+                let host = hosts[host % hosts.len()].to_owned();
+                steps.push(Step::world(at, WorldStep::Crash { host: host.clone() }));
+                if let Some(end) = end(for_ms) {
+                    steps.push(Step::world(end, WorldStep::Bounce { host }));
+                }
+            }
+            Fault::Latency { link, ms } => {
+                let (a, b) = links[link % links.len()];
+                steps.push(Step::world(at, WorldStep::Latency { a: a.into(), b: b.into(), ms }));
+            }
+            Fault::NetworkOff { device, for_ms } => {
+                let Some(spec) = devices.get(device % devices.len().max(1)) else { continue };
+                steps.push(Step::on(at, spec.id.clone(), Action::NETWORK_OFF));
+                match end(for_ms) {
+                    Some(end) => steps.push(Step::on(end, spec.id.clone(), Action::NETWORK_ON)),
+                    None => offline[device % devices.len()] = true,
+                }
+            }
+        }
+    }
+
+    // Heal and settle: the world is repaired, and every device comes back, registered and
+    // logged in as its last user.
+    // Always there, even with nothing to repair: it marks where the chaos ends (the
+    // shrinker keeps everything from here on).
+    steps.push(Step::world(heal, WorldStep::Heal));
+    for (n, (id, d, mut track)) in tracks.into_iter().enumerate() {
+        let mut at_heal = |at: u64, action: Action, track: &mut Track| {
+            track.follow(&action);
+            steps.push(Step::on(at, id.as_str(), action));
+        };
+        if offline[n] {
+            at_heal(heal, Action::NETWORK_ON, &mut track);
+        }
+        if !track.running {
+            at_heal(heal, Action::LAUNCH_APP, &mut track);
+            for action in setup(&d) {
+                at_heal(heal, action, &mut track);
+            }
+        }
+        match (track.logged_in, track.last_user) {
+            (None, Some(u)) => at_heal(heal + 500, Action::login(user(u)), &mut track),
+            // The session may have expired with its token (the generator does not model
+            // when): the app logs in again, which an SDK still logged in refuses (6000111).
+            (Some(u), _) if draw.token_lifetime_ms < DAY_MS => {
+                steps.push(Step::on(heal + 500, id.as_str(), Action::login(user(u))))
+            }
+            _ => {}
+        }
+    }
+    // The builder orders the steps (stably: each device's same-time steps keep their order).
+    let mut b = ScenarioBuilder::new(name).config(config(mix, draw.token_lifetime_ms));
+    for d in devices {
+        b = b.device(d.id.as_str(), d.platform, d.build);
+    }
+    steps.into_iter().fold(b, ScenarioBuilder::step).build()
+}
+
+/// Makes the device's user ready to act: the app opened (and logged back in, unless the
+/// user logged out on purpose). Returns the user's index: whoever acts is logged in, so a
+/// world whose sends mostly fail checks little.
+fn ready(
+    d: &DeviceDraw,
+    at: &mut u64,
+    track: &mut Track,
+    home: usize,
+    push: &mut impl FnMut(u64, Action, &mut Track),
+) -> usize {
+    if !track.running {
+        push(*at, Action::LAUNCH_APP, track);
+        for action in setup(d) {
+            push(*at, action, track);
+        }
+    }
+    if track.logged_in.is_none() && !track.chose_logout {
+        let me = track.last_user.unwrap_or(home);
+        push(*at + 200, Action::login(UserId::new(format!("u{me}"))), track);
+        *at += 800;
+    }
+    track.logged_in.unwrap_or(home)
+}
+
+/// User `to`, or the next one if that is `me` (nobody writes to themself).
+fn other(to: usize, me: usize) -> usize {
+    if to == me {
+        to + 1
+    } else {
+        to
+    }
+}
+
+fn push_config(text: &str, n: usize) -> PushConfig {
+    PushConfig { title: "New message".into(), content: text.into(), payload: format!("p{n}") }
+}
+
+/// What an app does at launch before logging in: push config, debug flag, registerPush.
+fn setup(d: &DeviceDraw) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if d.platform != Platform::Ios {
+        actions.push(Action::set_push_config(ZpnsConfig { enable_fcm_push: d.fcm, ..ZpnsConfig::default() }));
+        actions.push(Action::enable_debug(d.build == Build::Debug));
+    }
+    actions.push(register(d));
+    actions
+}
+
+fn register(d: &DeviceDraw) -> Action {
+    let ios_environment = match (d.explicit_ios_environment, d.build) {
+        (false, _) => IosEnvironment::Automatic,
+        (true, Build::Debug) => IosEnvironment::Development,
+        (true, Build::Release) => IosEnvironment::Production,
+    };
+    Action::register_push(ios_environment)
+}
+
+fn platform_name(p: Platform) -> &'static str {
+    match p {
+        Platform::Ios => "ios",
+        Platform::Android => "android",
+        Platform::Web => "web",
+    }
+}
+
+fn build_name(b: Build) -> &'static str {
+    match b {
+        Build::Debug => "debug",
+        Build::Release => "release",
+    }
+}

@@ -1,0 +1,480 @@
+//! Generated worlds: proptest strategies that draw a whole [`Scenario`] (devices, builds,
+//! vendor flags, users and each device's story of launches, kills, logins, logouts, user
+//! switches and sends) from one seed, and shrink a failing one to a smaller scenario that
+//! still fails. A generated world is a plain scenario document: it can be saved, read,
+//! edited and replayed like a hand-written one.
+//!
+//! Generation is two layers: proptest draws raw choices ([`DeviceDraw`], [`Op`], [`Fault`])
+//! and shrinks them (fewer devices, fewer and simpler ops, fewer faults, shorter gaps);
+//! [`compile`] turns choices into timed steps. Every world has two phases: chaos (the ops
+//! and the faults), then heal-and-settle (a `heal` world step, every network back, every
+//! device relaunched and logged back in, then quiet), so eventually-invariants judge every
+//! generated world.
+//!
+//! This file owns the draws (profiles, fault mixes, ops) and shrinking; [`compile`] (in
+//! `compile.rs`) turns a draw into timed steps.
+
+mod compile;
+
+pub use compile::compile;
+
+use crate::catalog::ScenarioBuilder;
+use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
+use proptest::prelude::*;
+use proptest::strategy::{NewTree, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde::{Deserialize, Serialize};
+use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::ids::{ConversationType, UserId};
+use zimsim_reference::sub_seed;
+use zimsim_reference::topology;
+use zimsim_reference::wire::{MessageBody, Outgoing, Platform, PushConfig};
+
+/// How big a generated world is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// 2–3 devices, 2 users, a few ops each: quick to run and to read.
+    Small,
+    /// 6–8 devices, 4 users, 7–11 ops each (at least 40 steps), a minute or more of chaos.
+    Default,
+    /// 2000–3000 devices over 2–3 farm hosts and 600 users, a few ops each.
+    Large,
+}
+
+/// The numbers behind a profile.
+struct Shape {
+    devices: std::ops::RangeInclusive<usize>,
+    users: usize,
+    ops: std::ops::Range<usize>,
+    /// Time between one op of a device and its next.
+    gap_ms: std::ops::Range<u64>,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Small, Profile::Default, Profile::Large];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Small => "small",
+            Profile::Default => "default",
+            Profile::Large => "large",
+        }
+    }
+
+    /// The profile called `name`, or a line naming the known ones.
+    pub fn parse(name: &str) -> Result<Profile, String> {
+        by_name("profile", name, Profile::ALL, Profile::name)
+    }
+
+    fn shape(self) -> Shape {
+        match self {
+            Profile::Small => Shape { devices: 2..=3, users: 2, ops: 3..7, gap_ms: 200..6_000 },
+            Profile::Default => Shape { devices: 6..=8, users: 4, ops: 7..12, gap_ms: 500..7_500 },
+            Profile::Large => Shape { devices: 2_000..=3_000, users: 600, ops: 2..5, gap_ms: 1_000..20_000 },
+        }
+    }
+}
+
+/// The one of `all` called `name`, or a line naming the known ones.
+fn by_name<T: Copy, const N: usize>(
+    what: &str,
+    name: &str,
+    all: [T; N],
+    name_of: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.into_iter().find(|t| name_of(*t) == name).ok_or_else(|| {
+        let known: Vec<_> = all.into_iter().map(name_of).collect();
+        format!("unknown {what} {name:?}; known: {}", known.join(", "))
+    })
+}
+
+/// How much goes wrong in a generated world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMix {
+    /// A healthy network and hosts that never fail.
+    None,
+    /// One to three faults, each short: a partition, a host restart, a slow link, a phone
+    /// off the network.
+    Light,
+    /// Four to ten faults, longer and overlapping, including crashes of the ZIM server.
+    Heavy,
+}
+
+impl FaultMix {
+    pub const ALL: [FaultMix; 3] = [FaultMix::None, FaultMix::Light, FaultMix::Heavy];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultMix::None => "none",
+            FaultMix::Light => "light",
+            FaultMix::Heavy => "heavy",
+        }
+    }
+
+    /// The mix called `name`, or a line naming the known ones.
+    pub fn parse(name: &str) -> Result<FaultMix, String> {
+        by_name("fault mix", name, FaultMix::ALL, FaultMix::name)
+    }
+
+    /// How many faults, how far apart, and how long each lasts.
+    fn shape(self) -> (std::ops::Range<usize>, std::ops::Range<u64>, std::ops::Range<u64>) {
+        match self {
+            FaultMix::None => (0..1, 1..2, 1..2),
+            FaultMix::Light => (1..4, 3_000..15_000, 500..6_000),
+            FaultMix::Heavy => (4..11, 1_000..8_000, 1_000..25_000),
+        }
+    }
+}
+
+/// One fault of the world, drawn for the chaos phase: it starts after a pause and ends
+/// (repair, restart, network back) `for_ms` later, or at the heal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing gets through on one link of the topology.
+    Partition { link: usize, for_ms: u64 },
+    /// A server-side host dies and restarts.
+    Crash { host: usize, for_ms: u64 },
+    /// One link becomes slow (until the heal).
+    Latency { link: usize, ms: u64 },
+    /// A phone loses its network.
+    NetworkOff { device: usize, for_ms: u64 },
+}
+
+/// The links a partition or a slow link may hit: phones to the server and to the vendors,
+/// the server to the relay, the relay to each vendor.
+fn links() -> Vec<(&'static str, &'static str)> {
+    let mut links = vec![(topology::FARM, topology::ZIM.host), (topology::ZIM.host, topology::ZPNS.host)];
+    for v in topology::VENDORS {
+        links.push((topology::ZPNS.host, v.name));
+        links.push((topology::FARM, v.name));
+    }
+    links
+}
+
+/// The hosts a crash may hit: every server-side host (light faults spare the ZIM server).
+fn crashable(mix: FaultMix) -> Vec<&'static str> {
+    let mut hosts = vec![topology::ZPNS.host];
+    hosts.extend(topology::VENDORS.iter().map(|v| v.name));
+    if mix == FaultMix::Heavy {
+        hosts.push(topology::ZIM.host);
+    }
+    hosts
+}
+
+fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
+    let (_, _, span) = mix.shape();
+    let (links, hosts) = (links().len(), crashable(mix).len());
+    prop_oneof![
+        3 => (0..links, span.clone()).prop_map(|(link, for_ms)| Fault::Partition { link, for_ms }),
+        2 => (0..hosts, span.clone()).prop_map(|(host, for_ms)| Fault::Crash { host, for_ms }),
+        1 => (0..links, 200u64..3_000).prop_map(|(link, ms)| Fault::Latency { link, ms }),
+        3 => (0..devices.max(1), span).prop_map(|(device, for_ms)| Fault::NetworkOff { device, for_ms }),
+    ]
+}
+
+/// The fixed facts of one generated device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceDraw {
+    pub platform: Platform,
+    pub build: Build,
+    /// Android / Web: whether the app enables FCM (without it, `registerPush` fails).
+    pub fcm: bool,
+    /// iOS: whether the app names its environment explicitly (always the build's own:
+    /// a mislabelled build is the app's bug, not one zimsim looks for).
+    pub explicit_ios_environment: bool,
+    /// Index of the user who first logs in here.
+    pub home_user: usize,
+}
+
+/// One thing a device's user does, after a pause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// A message to user `to`, with an offline push config or not.
+    Send {
+        to: usize,
+        push: bool,
+    },
+    Kill,
+    Launch,
+    Register,
+    Login {
+        user: usize,
+    },
+    Logout,
+    /// Log out, then log in as another user.
+    SwitchWithLogout {
+        user: usize,
+    },
+    /// Restart the app and log in as another user without logging out, registering for
+    /// push in that launch or not.
+    SwitchWithoutLogout {
+        user: usize,
+        register: bool,
+    },
+    /// Log in and out again within a few milliseconds.
+    QuickLoginLogout {
+        user: usize,
+    },
+    /// Log in and kill the app `after_ms` (1–400) later: mid-login, or mid-sync when later.
+    KillAfterLogin {
+        user: usize,
+        after_ms: u64,
+    },
+    /// Tap Log out and kill the app in the same millisecond.
+    LogoutThenKill,
+    /// Put the phone away: the app is killed for `for_ms` (longer than the presence
+    /// timeout, so what others send meanwhile is pushed), then relaunched and logged in.
+    Away {
+        for_ms: u64,
+    },
+    /// `renewToken` with a fresh token from the app's backend.
+    RenewToken,
+    /// A message to group `group`, with a push config or not.
+    GroupSend {
+        group: usize,
+        push: bool,
+    },
+    JoinGroup {
+        group: usize,
+    },
+    LeaveGroup {
+        group: usize,
+    },
+    /// Create group `group` with user `with` in it (refused if it exists).
+    CreateGroup {
+        group: usize,
+        with: usize,
+    },
+    /// Dismiss group `group` (refused unless the user owns it).
+    DismissGroup {
+        group: usize,
+    },
+    /// Enter the world's room, say something there (with a push config, which must be ignored),
+    /// say something again and leave `stay_ms` later. With `drop`, the app is killed just
+    /// after entering and stays dead past the presence timeout: what others say there
+    /// meanwhile reaches a session with no connection and must never be pushed.
+    RoomVisit {
+        stay_ms: u64,
+        drop: bool,
+    },
+    /// A command message (typing indicator) to user `to`.
+    Command {
+        to: usize,
+    },
+    /// A custom message to user `to`, at priority `priority`.
+    Custom {
+        to: usize,
+        priority: u8,
+    },
+}
+
+/// How many groups a generated world names (and it has one room, so visits overlap).
+const GROUPS: usize = 2;
+const ROOM: &str = "r0";
+
+fn group_id(i: usize) -> String {
+    format!("g{}", i % GROUPS)
+}
+
+fn op(users: usize) -> impl Strategy<Value = Op> {
+    let user = 0..users;
+    prop_oneof![
+        8 => (0..users, prop::bool::weighted(0.8)).prop_map(|(to, push)| Op::Send { to, push }),
+        3 => Just(Op::Kill),
+        2 => Just(Op::Launch),
+        1 => Just(Op::Register),
+        2 => user.clone().prop_map(|user| Op::Login { user }),
+        2 => Just(Op::Logout),
+        1 => user.clone().prop_map(|user| Op::SwitchWithLogout { user }),
+        1 => (user.clone(), any::<bool>()).prop_map(|(user, register)| Op::SwitchWithoutLogout { user, register }),
+        1 => user.clone().prop_map(|user| Op::QuickLoginLogout { user }),
+        1 => (user, 1u64..400).prop_map(|(user, after_ms)| Op::KillAfterLogin { user, after_ms }),
+        1 => Just(Op::LogoutThenKill),
+        2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
+        2 => Just(Op::RenewToken),
+        4 => (0..GROUPS, prop::bool::weighted(0.8)).prop_map(|(group, push)| Op::GroupSend { group, push }),
+        1 => (0..GROUPS).prop_map(|group| Op::JoinGroup { group }),
+        1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),
+        1 => (0..GROUPS, 0..users).prop_map(|(group, with)| Op::CreateGroup { group, with }),
+        1 => (0..GROUPS).prop_map(|group| Op::DismissGroup { group }),
+        3 => (1_000u64..10_000, prop::bool::weighted(0.3)).prop_map(|(stay_ms, drop)| Op::RoomVisit { stay_ms, drop }),
+        1 => (0..users).prop_map(|to| Op::Command { to }),
+        1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
+    ]
+}
+
+fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
+    let platform = prop_oneof![Just(Platform::Ios), Just(Platform::Android), Just(Platform::Web)];
+    let build = prop_oneof![Just(Build::Debug), Just(Build::Release)];
+    (platform, build, prop::bool::weighted(0.9), any::<bool>(), 0..users).prop_map(
+        |(platform, build, fcm, explicit_ios_environment, home_user)| DeviceDraw {
+            platform,
+            build,
+            fcm,
+            explicit_ios_environment,
+            home_user,
+        },
+    )
+}
+
+/// Every raw choice of a world: each device with its ops and the pause before each, and
+/// the faults with the pause before each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draw {
+    pub devices: Vec<(DeviceDraw, Vec<(u64, Op)>)>,
+    pub faults: Vec<(u64, Fault)>,
+    /// How long the app's backend makes tokens last: a day, or in some worlds short
+    /// enough that sessions expire (or are renewed) during the chaos.
+    pub token_lifetime_ms: u64,
+}
+
+/// The strategy of a profile's raw choices under a fault mix.
+pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
+    let shape = profile.shape();
+    let (users, ops, gaps) = (shape.users, shape.ops, shape.gap_ms);
+    let devices = prop::collection::vec(
+        (device(users), prop::collection::vec((gaps.clone(), op(users)), ops.clone())),
+        shape.devices,
+    );
+    let (count, apart, _) = mix.shape();
+    let most_devices = *profile.shape().devices.start();
+    let count = if mix == FaultMix::None { 0..1 } else { count };
+    let faults = prop::collection::vec((apart, fault(mix, most_devices)), count);
+    let lifetime = prop_oneof![1 => Just(DAY_MS), 1 => 30_000u64..60_000];
+    (devices, faults, lifetime).prop_map(move |(devices, faults, token_lifetime_ms)| Draw {
+        devices,
+        faults: if mix == FaultMix::None { Vec::new() } else { faults },
+        token_lifetime_ms,
+    })
+}
+
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
+/// The proptest runner for `seed`: its own ChaCha stream, so a seed always draws the same.
+fn runner(seed: u64) -> TestRunner {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&sub_seed(seed, "generate").to_le_bytes());
+    TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &key))
+}
+
+fn tree(seed: u64, profile: Profile, mix: FaultMix) -> NewTree<impl Strategy<Value = Draw>> {
+    draws(profile, mix).new_tree(&mut runner(seed))
+}
+
+/// The name of the world generated from `seed`.
+fn world_name(seed: u64, profile: Profile, mix: FaultMix) -> String {
+    match mix {
+        FaultMix::None => format!("generated-{}-{seed}", profile.name()),
+        _ => format!("generated-{}-{}-{seed}", profile.name(), mix.name()),
+    }
+}
+
+/// The world generated from `seed`.
+pub fn generate(seed: u64, profile: Profile, mix: FaultMix) -> Scenario {
+    let draw = tree(seed, profile, mix).expect("these strategies never reject").current();
+    compile(&world_name(seed, profile, mix), &draw, profile.shape().users, mix)
+}
+
+/// Shrinks the world generated from `seed` while `fails` still says it fails, trying at
+/// most `budget` candidates, and returns the smallest failing scenario found (the original
+/// if nothing smaller fails). Two phases: proptest's value tree (fewer and simpler draws)
+/// with half the budget, then delta debugging on the scenario itself with the rest
+/// (whole devices, then runs of chaos steps; the heal and what follows it stay).
+pub fn shrink(
+    seed: u64,
+    profile: Profile,
+    mix: FaultMix,
+    budget: usize,
+    mut fails: impl FnMut(&Scenario) -> bool,
+) -> Scenario {
+    let users = profile.shape().users;
+    let name = format!("{}-shrunk", world_name(seed, profile, mix));
+    let mut tree = tree(seed, profile, mix).expect("these strategies never reject");
+    let mut best = compile(&name, &tree.current(), users, mix);
+    let mut tries = 0;
+    if tree.simplify() {
+        while tries < budget / 2 {
+            tries += 1;
+            let candidate = compile(&name, &tree.current(), users, mix);
+            if fails(&candidate) {
+                best = candidate;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+    }
+    reduce(best, budget.saturating_sub(tries), fails)
+}
+
+/// Delta debugging over a failing scenario: drops whole devices, then ever smaller runs of
+/// the steps before the heal, keeping each cut that still fails, within `budget` runs.
+pub fn reduce(mut best: Scenario, budget: usize, mut fails: impl FnMut(&Scenario) -> bool) -> Scenario {
+    let mut tries = 0;
+    let mut i = 0;
+    while i < best.devices.len() && best.devices.len() > 1 && tries < budget {
+        tries += 1;
+        let mut candidate = best.clone();
+        let gone = candidate.devices.remove(i).id;
+        candidate.steps.retain(|s| s.device.as_ref() != Some(&gone));
+        if fails(&candidate) {
+            best = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    let heal = best.steps.iter().position(|s| s.action == Action::World(WorldStep::Heal)).unwrap_or(best.steps.len());
+    let mut cut: Vec<bool> = vec![false; heal]; // which chaos steps are gone
+    let mut pieces = 2;
+    loop {
+        let left: Vec<usize> = (0..heal).filter(|&j| !cut[j]).collect();
+        if left.is_empty() || tries >= budget {
+            break;
+        }
+        let size = left.len().div_ceil(pieces);
+        let mut removed = false;
+        for chunk in left.chunks(size) {
+            if tries >= budget {
+                break;
+            }
+            tries += 1;
+            let mut trial = cut.clone();
+            for &j in chunk {
+                trial[j] = true;
+            }
+            let candidate = without(&best, &trial);
+            if fails(&candidate) {
+                cut = trial;
+                pieces = (pieces - 1).max(2);
+                removed = true;
+                break;
+            }
+        }
+        if !removed {
+            if size == 1 {
+                break;
+            }
+            pieces = (pieces * 2).min(left.len());
+        }
+    }
+    without(&best, &cut)
+}
+
+/// `scenario` without the steps marked in `cut` (positions past its length stay).
+fn without(scenario: &Scenario, cut: &[bool]) -> Scenario {
+    let mut s = scenario.clone();
+    let mut j = 0;
+    s.steps.retain(|_| {
+        let keep = !cut.get(j).copied().unwrap_or(false);
+        j += 1;
+        keep
+    });
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! Tests of world generation and shrinking.
+
+use super::*;
+
+#[test]
+fn a_seed_always_generates_the_same_valid_world_and_seeds_differ() {
+    for (profile, mix) in Profile::ALL.into_iter().flat_map(|p| FaultMix::ALL.map(|m| (p, m))) {
+        let a = generate(7, profile, mix);
+        assert_eq!(a, generate(7, profile, mix), "{profile:?}");
+        assert_ne!(a, generate(8, profile, mix), "{profile:?}");
+        a.validate().unwrap_or_else(|e| panic!("{profile:?}: {e}"));
+        assert_eq!(Scenario::from_json(&a.to_json()).unwrap(), a, "{profile:?} round-trips");
+    }
+}
+
+#[test]
+fn the_default_profile_has_at_least_6_devices_4_users_40_steps_and_a_minute() {
+    for seed in 0..20 {
+        let s = generate(seed, Profile::Default, FaultMix::None);
+        assert!(s.devices.len() >= 6, "seed {seed}");
+        assert!(s.steps.len() >= 40, "seed {seed}: {}", s.steps.len());
+        assert!(s.end_ms() >= 60_000, "seed {seed}: {}", s.end_ms());
+        let users: std::collections::BTreeSet<_> = s
+            .steps
+            .iter()
+            .filter_map(|st| match &st.action {
+                Action::App(AppCall::Login { user, .. }) => Some(user.0.clone()),
+                Action::App(AppCall::Send { to, .. }) => Some(to.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(users.len() >= 3, "seed {seed}: {users:?}");
+    }
+}
+
+#[test]
+fn every_device_ends_relaunched_and_logged_back_in() {
+    let s = generate(3, Profile::Small, FaultMix::None);
+    let heal = s.steps.iter().map(|st| st.at_ms).max().unwrap();
+    for d in &s.devices {
+        let last_login =
+            s.steps.iter().rev().find(|st| {
+                st.device.as_ref() == Some(&d.id) && matches!(st.action, Action::App(AppCall::Login { .. }))
+            });
+        assert!(last_login.is_some(), "{} never logs in", d.id);
+    }
+    assert!(s.end_ms() >= heal + 10_000, "settle after the heal");
+}
+
+#[test]
+fn generation_covers_every_kind_of_op_over_a_few_seeds() {
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..30 {
+        let draw = tree(seed, Profile::Default, FaultMix::None).unwrap().current();
+        for (_, ops) in draw.devices {
+            for (_, op) in ops {
+                let name = format!("{op:?}");
+                seen.insert(name.split([' ', '{']).next().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    assert_eq!(seen.len(), 21, "every Op variant is drawn");
+}
+
+#[test]
+fn shrinking_keeps_a_failing_world_failing_and_makes_it_smaller() {
+    // "Fails" when some device sends a message with a push config.
+    let fails =
+        |s: &Scenario| s.steps.iter().any(|st| matches!(st.action, Action::App(AppCall::Send { push: Some(_), .. })));
+    let seed = (0..50).find(|&s| fails(&generate(s, Profile::Default, FaultMix::None))).expect("a failing seed");
+    let original = generate(seed, Profile::Default, FaultMix::None);
+    let small = shrink(seed, Profile::Default, FaultMix::None, 500, fails);
+    assert!(fails(&small));
+    assert!(small.steps.len() < original.steps.len(), "{} -> {}", original.steps.len(), small.steps.len());
+    assert!(small.devices.len() <= original.devices.len());
+    small.validate().unwrap();
+}
+
+#[test]
+fn fault_mixes_draw_faults_that_all_end_by_the_heal() {
+    let world_steps =
+        |s: &Scenario| s.steps.iter().filter(|st| matches!(st.action, Action::World(_) | Action::NETWORK_OFF)).count();
+    for seed in 0..20 {
+        assert_eq!(world_steps(&generate(seed, Profile::Default, FaultMix::None)), 1, "seed {seed}: the heal alone");
+        for mix in [FaultMix::Light, FaultMix::Heavy] {
+            let s = generate(seed, Profile::Default, mix);
+            assert!(world_steps(&s) >= 2, "seed {seed} {mix:?}: a fault and the heal");
+            let heal = s.steps.iter().position(|st| st.action == Action::World(WorldStep::Heal)).unwrap();
+            let after = &s.steps[heal + 1..];
+            assert!(
+                after.iter().all(|st| !matches!(st.action, Action::World(_) | Action::NETWORK_OFF)),
+                "seed {seed} {mix:?}: nothing breaks after the heal"
+            );
+        }
+    }
+    let crashes_zim = |mix| {
+        (0..40).any(|seed| {
+            generate(seed, Profile::Default, mix)
+                .steps
+                .iter()
+                .any(|st| matches!(&st.action, Action::World(WorldStep::Crash { host }) if host == topology::ZIM.host))
+        })
+    };
+    assert!(!crashes_zim(FaultMix::Light), "light faults spare the ZIM server");
+    assert!(crashes_zim(FaultMix::Heavy));
+}
