@@ -47,7 +47,7 @@ pub fn benches(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
             let mut server = offline_population(n);
-            let push = Some(PushConfig { title: "t".into(), content: "c".into(), payload: String::new() });
+            let push = Some(PushConfig::new("t", "c", ""));
             let mut req = 0;
             // The sender keeps to the documented 10 sends a second: the clock runs 100 ms
             // per send (and each send keeps the sender's presence alive).
@@ -89,9 +89,8 @@ pub fn benches(c: &mut Criterion) {
                 message_id: MessageId(7),
                 conv: zimsim_reference::ids::ConvKey::peer(&"alice".into(), &"bob".into()),
                 from: "bob".into(),
-                title: "New message".into(),
-                content: "hello".into(),
-                payload: "p".into(),
+                push: PushConfig::new("New message", "hello", "p"),
+                badge: None,
             };
             b.iter(|| {
                 // A new message each time: a repeat would be answered by the relay's dedup.

@@ -151,6 +151,23 @@ pub fn all() -> Vec<Mutant> {
             },
         },
         Mutant {
+            name: "server-ignores-dnd",
+            part: "server",
+            breaks: "dnd-suppresses-push",
+            scenario: "settings",
+            description: "the server pushes conversations the recipient set to do-not-disturb",
+            install: |p| p.tune_server = |c| c.defects.ignore_dnd = true,
+        },
+        Mutant {
+            name: "server-badge-forgets-count",
+            part: "server",
+            breaks: "badge-arithmetic",
+            scenario: "settings",
+            description: "the server sets an install's badge to each push's increment instead of adding it \
+                          to the count",
+            install: |p| p.tune_server = |c| c.defects.badge_forgets_count = true,
+        },
+        Mutant {
             name: "sdk-loses-local-store-on-kill",
             part: "sdk",
             breaks: "at-most-once-delivery",

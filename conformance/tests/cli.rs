@@ -38,12 +38,16 @@ fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
             "pushid-single-owner",
             "conversation-order",
             "at-most-once-delivery",
+            "dnd-suppresses-push",
+            "badge-arithmetic",
         ]
     );
     assert_eq!(doc["outcome"], "pass");
     for i in invariants {
-        // The canonical story has no room and no message without a push config.
-        let vacuous_here = ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout"];
+        // The canonical story has no room, no message without a push config, no kick-out and
+        // no muted chat.
+        let vacuous_here =
+            ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout", "dnd-suppresses-push"];
         if vacuous_here.contains(&i["name"].as_str().unwrap_or_default()) {
             assert_eq!(i["status"], "vacuous", "{i}");
             continue;

@@ -204,15 +204,15 @@ impl Relay {
             Environment::Production => &self.config.apns_production_token,
         };
         let host = topology::apns(req.push_id.env).name;
-        let body = json!({
-            "aps": {
-                "alert": {"title": req.title, "body": req.content},
-                "sound": "default",
-                "mutable-content": 1,
-            },
-            "zim": zim_extras(req),
-            "payload": req.payload,
+        let mut aps = json!({
+            "alert": {"title": req.push.title, "body": req.push.content},
+            "sound": "default",
+            "mutable-content": 1,
         });
+        if let Some(badge) = req.badge {
+            aps["badge"] = json!(badge);
+        }
+        let body = json!({"aps": aps, "zim": zim_extras(req), "payload": req.push.payload});
         let expires_s = (self.config.epoch_unix_ms + now.0) / 1000 + self.config.ttl_s;
         let request = HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
             .header("authorization", format!("bearer {bearer}"))
@@ -229,17 +229,23 @@ impl Relay {
     fn fcm_request(&self, req: &PushRequest) -> (String, HttpRequest) {
         let project = self.config.fcm_project(req.push_id.env);
         let zim = zim_extras(req);
+        let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", self.config.ttl_s)});
+        if let Some(badge) = req.badge {
+            android["notification"] = json!({"notification_count": badge});
+        }
+        // FCM data values are strings: the ZIM extras travel as one JSON string.
         let body = json!({
             "message": {
                 "token": req.push_id.token,
-                "notification": {"title": req.title, "body": req.content},
+                "notification": {"title": req.push.title, "body": req.push.content},
                 "data": {
-                    "payload": req.payload,
+                    "payload": req.push.payload,
                     "zim_message_id": zim["message_id"].to_string(),
                     "zim_to": req.user_id,
                     "zim_from": req.from,
+                    "zim": zim.to_string(),
                 },
-                "android": {"priority": "HIGH", "ttl": format!("{}s", self.config.ttl_s)},
+                "android": android,
             }
         });
         let request = HttpRequest::post(format!("/v1/projects/{project}/messages:send"), body.to_string().into_bytes())
@@ -250,9 +256,17 @@ impl Relay {
 }
 
 /// The ZIM fields every notification carries, so the receiving SDK can tie the
-/// notification to a message and a user (reference policy).
+/// notification to a message and a user, and the parts of the push config no vendor field
+/// takes (reference policy).
 fn zim_extras(req: &PushRequest) -> serde_json::Value {
-    json!({"message_id": req.message_id.0, "to": req.user_id, "from": req.from, "conv": req.conv})
+    let mut zim = json!({"message_id": req.message_id.0, "to": req.user_id, "from": req.from, "conv": req.conv});
+    if !req.push.resources_id.is_empty() {
+        zim["resources_id"] = json!(req.push.resources_id);
+    }
+    if let Some(voip) = &req.push.voip {
+        zim["voip"] = json!(voip);
+    }
+    zim
 }
 
 impl Core for Relay {

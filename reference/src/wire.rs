@@ -24,6 +24,8 @@ pub const MAX_SKIPPABLE_FRAME_LEN: usize = 64 << 20;
 /// before anything leaves the device and the server checks them again on receipt, both
 /// through [`check_send`], so the two can never disagree.
 pub mod limits {
+    /// A push config's `resources_id`.
+    pub const RESOURCES_ID_MAX_CHARS: usize = 32;
     /// The most a text (or custom) message may ever carry: ZIM's client limit, and the most
     /// a server can be configured to accept (its default is 2 KB,
     /// `ServerConfig::max_text_bytes`).
@@ -54,19 +56,49 @@ pub enum Platform {
     Web,
 }
 
-/// What the sender asks the server to show if the recipient is offline (`ZIMPushConfig`).
+/// What the sender asks the server to show if the recipient is offline (`ZIMPushConfig`),
+/// carried as one value from the sender to the relay, which maps it per vendor.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PushConfig {
-    #[serde(default)]
     pub title: String,
-    #[serde(default)]
     pub content: String,
     /// Pass-through data, delivered to the receiving app in the vendor extras as `payload`.
-    #[serde(default)]
     pub payload: String,
+    /// A push strategy configured in ZEGO's console (at most 32 characters).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resources_id: String,
+    /// Whether the notification sets the app's icon badge.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enable_badge: bool,
+    /// How much the receiver's badge grows with this notification (with `enable_badge`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub badge_increment: u32,
+    /// A call invitation's VoIP details (iOS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voip: Option<VoipConfig>,
+}
+
+/// `ZIMVoIPConfig`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VoipConfig {
+    /// `ZIMCXHandleType`: 1 generic, 2 phone number, 3 email address.
+    pub handle_type: u8,
+    pub handle_value: String,
+    pub has_video: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl PushConfig {
+    /// A push config with a title, a body and a payload.
+    pub fn new(title: impl Into<String>, content: impl Into<String>, payload: impl Into<String>) -> PushConfig {
+        PushConfig { title: title.into(), content: content.into(), payload: payload.into(), ..PushConfig::default() }
+    }
+
     /// Bytes the push config puts into a vendor payload.
     pub fn len(&self) -> usize {
         self.title.len() + self.content.len() + self.payload.len()
@@ -196,6 +228,19 @@ pub enum ClientFrame {
         req: u64,
         group_id: GroupId,
     },
+    /// `setConversationNotificationStatus`: do-not-disturb on a conversation.
+    SetNotificationStatus {
+        req: u64,
+        to: String,
+        #[serde(default)]
+        conv_type: ConversationType,
+        status: NotificationStatus,
+    },
+    /// `setBadge`: the app reports its icon badge (a negative one is refused).
+    SetBadge {
+        req: u64,
+        badge: i64,
+    },
     /// Enter a room (created if it does not exist). Room membership lasts while the
     /// session does.
     EnterRoom {
@@ -266,6 +311,10 @@ pub enum ServerFrame {
         req: u64,
         room_id: RoomId,
     },
+    /// A setting (notification status, badge) was stored.
+    SettingOk {
+        req: u64,
+    },
     /// Group membership changed (sent to the group's members who are online).
     GroupChanged {
         group_id: GroupId,
@@ -307,9 +356,21 @@ pub struct PushRequest {
     pub message_id: MessageId,
     pub conv: ConvKey,
     pub from: UserId,
-    pub title: String,
-    pub content: String,
-    pub payload: String,
+    /// The sender's push config, whole.
+    pub push: PushConfig,
+    /// The badge the notification sets (the install's badge after this push), when the
+    /// push config enables it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<u32>,
+}
+
+/// `ZIMConversationNotificationStatus`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    #[default]
+    Notify,
+    DoNotDisturb,
 }
 
 /// The ZIM server's hand-over to the ZPNs relay: `POST` [`PushBatch::PATH`] with this JSON
@@ -430,6 +491,13 @@ pub fn check_send(from: &UserId, m: &Outgoing, max_text: usize) -> Result<(), St
     }
     if !limits::PRIORITIES.contains(&m.priority) {
         return Err(format!("priority {} is not 1 (low), 2 (medium) or 3 (high)", m.priority));
+    }
+    if let Some(push) = m.push.as_ref().filter(|p| p.resources_id.chars().count() > limits::RESOURCES_ID_MAX_CHARS) {
+        return Err(format!(
+            "resourcesID is {} characters; the limit is {}",
+            push.resources_id.chars().count(),
+            limits::RESOURCES_ID_MAX_CHARS
+        ));
     }
     if let Some(push) = m.push.as_ref().filter(|p| p.len() > limits::PUSH_CONFIG_MAX_BYTES) {
         return Err(format!(

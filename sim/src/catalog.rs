@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("group-chat", "a group of three with one phone locked, a late joiner, and a room never stored or pushed"),
     ("kick-out", "bob logs in on his tablet: his phone is kicked out and gets none of his pushes after"),
     ("switch-with-push", "carol registers push and logs in on alice's phone without alice logging out"),
+    ("settings", "bob mutes alice and reports a badge: carol's pushes add to it, alice's are silent until unmuted"),
 ];
 
 /// The built-in scenario called `name`.
@@ -38,6 +39,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "group-chat" => group_chat(),
         "kick-out" => kick_out(),
         "switch-with-push" => switch_with_push(),
+        "settings" => settings(),
         _ => return None,
     })
 }
@@ -133,7 +135,7 @@ pub fn fcm() -> Action {
 
 /// A text to `to` with a push config whose content is the text.
 pub fn send(to: &str, text: &str) -> Action {
-    let push = PushConfig { title: "New message".into(), content: text.into(), payload: String::new() };
+    let push = PushConfig::new("New message", text, "");
     Action::send(to, text, Some(push))
 }
 
@@ -145,8 +147,7 @@ pub fn send(to: &str, text: &str) -> Action {
 pub fn canonical() -> Scenario {
     let (ios, android) = ("ios-alice", "android-bob");
     let send = |to: &str, n: u32| {
-        let push =
-            PushConfig { title: "New message".into(), content: format!("message {n}"), payload: format!("p{n}") };
+        let push = PushConfig::new("New message", format!("message {n}"), format!("p{n}"));
         Action::send(to, format!("message {n}"), Some(push))
     };
     ScenarioBuilder::new("canonical")
@@ -300,7 +301,7 @@ fn group_chat() -> Scenario {
     use zimsim_reference::ids::ConversationType;
     use zimsim_reference::wire::Outgoing;
     let to = |kind, id: &str, text: &str| {
-        let push = PushConfig { title: "Team".into(), content: text.into(), payload: String::new() };
+        let push = PushConfig::new("Team", text, "");
         Action::send_message(Outgoing { conv_type: kind, ..Outgoing::text(id, text, Some(push)) })
     };
     let create = AppCall::CreateGroup {
@@ -370,6 +371,43 @@ fn switch_with_push() -> Scenario {
         .at(22_000, "shared-phone", Action::KILL_APP)
         .at(40_000, "bob-phone", send("alice", "for alice only"))
         .at(41_000, "bob-phone", send("carol", "for carol"))
+        .build()
+}
+
+/// bob reports a badge of 3 and mutes his chat with alice, then his app is killed. alice's
+/// message is not pushed; carol's two badge-enabled messages are, with badges 5 and 6. bob
+/// comes back, unmutes alice and leaves again: her next message is pushed.
+fn settings() -> Scenario {
+    use zimsim_reference::client::AppCall;
+    use zimsim_reference::ids::ConversationType;
+    use zimsim_reference::wire::{NotificationStatus, Outgoing};
+    let status = |status| {
+        Action::App(AppCall::SetNotificationStatus { to: "alice".into(), conv_type: ConversationType::Peer, status })
+    };
+    let badged = |text: &str, increment| {
+        let push =
+            PushConfig { enable_badge: true, badge_increment: increment, ..PushConfig::new("New message", text, "") };
+        Action::send_message(Outgoing::text("bob", text, Some(push)))
+    };
+    ScenarioBuilder::new("settings")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Ios, Build::Release)
+        .device("carol-phone", Platform::Android, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .sign_in(100, "carol-phone", "carol")
+        .at(1_000, "bob-phone", Action::App(AppCall::SetBadge { badge: 3 }))
+        .at(1_200, "bob-phone", status(NotificationStatus::DoNotDisturb))
+        .at(3_000, "bob-phone", Action::KILL_APP)
+        .at(25_000, "alice-phone", send("bob", "while you muted me"))
+        .at(26_000, "carol-phone", badged("plus two", 2))
+        .at(27_000, "carol-phone", badged("plus one", 1))
+        .at(30_000, "bob-phone", Action::LAUNCH_APP)
+        .at(30_100, "bob-phone", register())
+        .at(30_500, "bob-phone", login("bob"))
+        .at(31_000, "bob-phone", status(NotificationStatus::Notify))
+        .at(32_000, "bob-phone", Action::KILL_APP)
+        .at(50_000, "alice-phone", send("bob", "after you unmuted me"))
         .build()
 }
 

@@ -441,6 +441,7 @@ pub fn parse_notification(payload: &serde_json::Value) -> Notification {
             payload: s(payload.get("payload")),
             message_id: zim.and_then(|z| z.get("message_id")).and_then(|m| m.as_u64()).map(MessageId),
             to_user: zim.and_then(|z| z.get("to")).and_then(|u| u.as_str()).map(UserId::from),
+            badge: aps.get("badge").and_then(|b| b.as_u64()).map(|b| b as u32),
         };
     }
     let data = payload.get("data");
@@ -454,6 +455,7 @@ pub fn parse_notification(payload: &serde_json::Value) -> Notification {
             .and_then(|m| m.parse().ok())
             .map(MessageId),
         to_user: data.and_then(|d| d.get("zim_to")).and_then(|u| u.as_str()).map(UserId::from),
+        badge: payload.pointer("/android/notification/notification_count").and_then(|b| b.as_u64()).map(|b| b as u32),
     }
 }
 

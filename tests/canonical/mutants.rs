@@ -87,6 +87,16 @@ fn an_sdk_that_surfaces_sync_backwards_violates_conversation_order() {
 }
 
 #[test]
+fn a_server_that_ignores_dnd_violates_dnd_suppresses_push() {
+    assert_eq!(status_under("server-ignores-dnd", "dnd-suppresses-push"), Status::Violated);
+}
+
+#[test]
+fn a_server_that_forgets_the_badge_count_violates_badge_arithmetic() {
+    assert_eq!(status_under("server-badge-forgets-count", "badge-arithmetic"), Status::Violated);
+}
+
+#[test]
 fn every_invariant_has_a_mutant_that_breaks_it() {
     let broken: Vec<&str> = mutants::all().iter().map(|m| m.breaks).collect();
     for i in zimsim_conformance::invariants::all() {

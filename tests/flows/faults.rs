@@ -244,3 +244,28 @@ fn a_kicked_out_phone_is_told_so_and_gets_none_of_its_users_pushes_after() {
         assert_eq!(shown, [("bob-tablet", "while you are away".to_owned())], "seed {seed}");
     }
 }
+
+#[test]
+fn a_muted_chat_stays_silent_and_badges_add_up_on_the_phone() {
+    for (seed, trace) in runs("settings") {
+        let shown: Vec<(String, Option<u32>)> = trace
+            .iter()
+            .filter(|r| r.src == "bob-phone")
+            .filter_map(|r| match &r.event {
+                Event::Notification { notification, .. } => Some((notification.content.clone(), notification.badge)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("plus two".to_owned(), Some(5)),
+                ("plus one".to_owned(), Some(6)),
+                ("after you unmuted me".to_owned(), None)
+            ],
+            "seed {seed}"
+        );
+        // Muted, not lost: bob reads alice's message when he comes back.
+        assert!(texts_on(&trace, "bob-phone").iter().any(|t| t == "while you muted me"), "seed {seed}");
+    }
+}

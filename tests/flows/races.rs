@@ -15,7 +15,7 @@ fn step(at_ms: u64, device: &str, action: Action) -> Step {
 /// alice registers and logs in at the same instant, over a slow network, so the OS token
 /// often arrives while the login is in flight; then her app dies and bob writes to her.
 fn token_races_login() -> Scenario {
-    let push = PushConfig { title: "t".into(), content: "c".into(), payload: String::new() };
+    let push = PushConfig::new("t", "c", "");
     Scenario {
         name: "token-races-login".into(),
         config: ScenarioConfig {

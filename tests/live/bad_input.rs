@@ -48,7 +48,7 @@ fn the_relay_rejects_malformed_push_requests_with_a_message_naming_the_problem()
         assert!(resp.body_json()["error"].as_str().unwrap_or_default().starts_with("bad push batch"));
 
         let push = r#"{"push_id":"zp9.apns.production.t","user_id":"a","message_id":1,
-            "conv":{"type":"peer","a":"a","b":"b"},"from":"b","title":"","content":"","payload":""}"#;
+            "conv":{"type":"peer","a":"a","b":"b"},"from":"b","push":{}}"#;
         let bad_push_id = format!(r#"{{"pushes":[{push}]}}"#);
         let resp = send(&bad_push_id).await.expect("an answer");
         assert_eq!(resp.status, 400);

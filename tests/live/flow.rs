@@ -15,7 +15,7 @@ use zimsim_sim::world::{farm, Share};
 /// syncs; then logs out, and a later message is not pushed. (Short timings: real time.)
 fn scenario() -> Scenario {
     let send = |to: &str, n: u32| {
-        let push = PushConfig { title: "t".into(), content: format!("live {n}"), payload: String::new() };
+        let push = PushConfig::new("t", format!("live {n}"), "");
         Action::send(to, format!("live {n}"), Some(push))
     };
     let register = || Action::register_push(IosEnvironment::Automatic);
@@ -62,8 +62,9 @@ async fn run_live(scenario: Scenario) -> Vec<Record> {
 fn the_offline_push_flow_works_on_real_loopback_sockets_and_keeps_every_invariant() {
     let trace = block_on(run_live(scenario()));
 
-    // The story has no room, no message without a push config and no kick-out.
-    let absent = ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout"];
+    // The story has no room, no message without a push config, no kick-out and no muted chat.
+    let absent =
+        ["room-messages-never-pushed", "push-requires-push-config", "single-device-kickout", "dnd-suppresses-push"];
     for v in check_all(&trace) {
         let expected = if absent.contains(&v.name.as_str()) { Status::Vacuous } else { Status::Held };
         assert_eq!(v.status, expected, "{} on real sockets: {:#?}", v.name, v.violations);

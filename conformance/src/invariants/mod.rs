@@ -12,11 +12,13 @@
 //!   or without a push config.
 //! - [`ownership`]: one owner per PushID; a login elsewhere kicks the old install out.
 //! - [`ordering`]: conversations in order; no message surfaced twice.
+//! - [`notification_settings`]: do-not-disturb is honoured; badges add up.
 
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
 pub mod no_cross_user_leak;
+pub mod notification_settings;
 pub mod offline_push_notified;
 pub mod ordering;
 pub mod ownership;
@@ -90,6 +92,8 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(ownership::PushIdSingleOwner),
         Box::new(ordering::ConversationOrder),
         Box::new(ordering::AtMostOnceDelivery),
+        Box::new(notification_settings::DndSuppressesPush),
+        Box::new(notification_settings::BadgeArithmetic),
     ]
 }
 

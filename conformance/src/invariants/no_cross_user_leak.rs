@@ -96,7 +96,7 @@ impl Invariant for NoCrossUserLeak {
                 Event::Server { event: ServerEvent::MessageAccepted { id, from, to, .. } } => {
                     parties.insert(*id, (from, to));
                 }
-                Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
                     let Some(d) = registered_by.get(push_id) else { continue };
                     routed.insert((*id, user, d.clone()), i);
                     let Some(o) = owner.get(d) else { continue };

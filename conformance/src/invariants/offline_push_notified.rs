@@ -59,7 +59,7 @@ impl Invariant for OfflinePushNotified {
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
                     registered_by.insert(p, device_of(r));
                 }
-                Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
                     routed.push((i, *id, user, push_id));
                 }
                 Event::RelayRejected { message_id, push_id, .. } => {

@@ -45,7 +45,7 @@ impl Invariant for PushIdSingleOwner {
                 ServerEvent::Unbound { user, push_id, .. } if owner.get(push_id).is_some_and(|(o, _)| *o == user) => {
                     owner.remove(push_id);
                 }
-                ServerEvent::PushRouted { id, user, push_id } => {
+                ServerEvent::PushRouted { id, user, push_id, .. } => {
                     tally.check();
                     match owner.get(push_id) {
                         Some((o, _)) if *o == user => {}
@@ -130,7 +130,7 @@ impl Invariant for SingleDeviceKickout {
                     kicked.remove(user);
                     session.insert(user, (device, i));
                 }
-                Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
                     let Some(device) = registered_by.get(push_id) else { continue };
                     if let Some(&login) = replaced.get(&(user, device.clone())) {
                         tally.check();

@@ -69,7 +69,7 @@ impl<'t> Facts<'t> {
                 Event::Server { event: ServerEvent::MessageAccepted { id, from, conv, push, .. } } => {
                     facts.accepted.insert(*id, Accepted { index, from, conv, push: *push });
                 }
-                Event::Server { event: ServerEvent::PushRouted { id, user, push_id } } => {
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
                     let device = registered_by.get(push_id).cloned();
                     let online = device.as_ref().is_some_and(|d| sessions.contains(&(user, d)));
                     facts.routed.push(Routed { index, id: *id, user, push_id, device, online });

@@ -54,7 +54,12 @@ pub(crate) fn session_ended(user: &str, device: &str, reason: SessionEnd) -> Eve
 /// The server decided to push message `id` for `user` to `push_id`.
 pub(crate) fn push_routed(id: u64, user: &str, push_id: &PushId) -> Event {
     Event::Server {
-        event: ServerEvent::PushRouted { id: MessageId(id), user: UserId::new(user), push_id: push_id.clone() },
+        event: ServerEvent::PushRouted {
+            id: MessageId(id),
+            user: UserId::new(user),
+            push_id: push_id.clone(),
+            badge: None,
+        },
     }
 }
 
@@ -70,6 +75,7 @@ pub(crate) fn accepted(id: u64, from: &str, to: &str) -> Event {
             to: vec![to],
             push: true,
             stored: true,
+            badge_increment: None,
         },
     }
 }
@@ -127,6 +133,7 @@ pub(crate) fn notification(to_user: &str, id: u64) -> Event {
             payload: String::new(),
             message_id: Some(MessageId(id)),
             to_user: Some(UserId::new(to_user)),
+            badge: None,
         },
     }
 }
@@ -164,9 +171,8 @@ pub(crate) fn push_submitted(id: u64, push_id: &PushId, status: u16) -> Event {
                 message_id: MessageId(id),
                 conv: zimsim_reference::ids::ConvKey::peer(&UserId::new("alice"), &UserId::new("bob")),
                 from: UserId::new("bob"),
-                title: "t".into(),
-                content: "c".into(),
-                payload: String::new(),
+                push: zimsim_reference::wire::PushConfig::new("t", "c", ""),
+                badge: None,
             },
             status: Some(status),
         },

@@ -15,7 +15,9 @@ use crate::core::Core;
 use crate::ids::{ConversationType, DeviceId, GroupId, MessageId, RoomId, UserId};
 use crate::pushid::{PushId, Vendor};
 use crate::time::Millis;
-use crate::wire::{ClientFrame, GroupChange, Message, MessageBody, Outgoing, Platform, PushConfig, ServerFrame};
+use crate::wire::{
+    ClientFrame, GroupChange, Message, MessageBody, NotificationStatus, Outgoing, Platform, PushConfig, ServerFrame,
+};
 use serde::{Deserialize, Serialize};
 
 /// How the app was built: decides the APNs environment and the Android credential set.
@@ -151,6 +153,17 @@ pub enum AppCall {
     LeaveRoom {
         room_id: RoomId,
     },
+    /// `setConversationNotificationStatus`: do-not-disturb on, or off, for a conversation.
+    SetNotificationStatus {
+        to: String,
+        #[serde(default, skip_serializing_if = "is_peer")]
+        conv_type: ConversationType,
+        status: NotificationStatus,
+    },
+    /// `setBadge`: report the app's icon badge (iOS).
+    SetBadge {
+        badge: i64,
+    },
 }
 
 fn is_peer(t: &ConversationType) -> bool {
@@ -181,6 +194,8 @@ impl AppCall {
         "dismiss_group",
         "enter_room",
         "leave_room",
+        "set_notification_status",
+        "set_badge",
     ];
 
     /// The call that sends `message` (a text is written as `text`).
@@ -303,6 +318,9 @@ pub struct Notification {
     pub message_id: Option<MessageId>,
     /// The user the notification is for.
     pub to_user: Option<UserId>,
+    /// The icon badge the notification sets, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<u32>,
 }
 
 /// Events the app sees (ZIM and ZPNs callbacks).
@@ -369,6 +387,12 @@ pub enum AppEvent {
     RoomResult {
         op: String,
         room_id: RoomId,
+        code: u32,
+        message: String,
+    },
+    /// A setting's result (`op`: `notification_status` or `badge`; `code` 0: stored).
+    SettingResult {
+        op: String,
         code: u32,
         message: String,
     },

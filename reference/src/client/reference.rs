@@ -297,7 +297,9 @@ impl ReferenceSdk {
             | AppCall::LeaveGroup { .. }
             | AppCall::DismissGroup { .. }
             | AppCall::EnterRoom { .. }
-            | AppCall::LeaveRoom { .. }) => self.on_session_call(now, call),
+            | AppCall::LeaveRoom { .. }
+            | AppCall::SetNotificationStatus { .. }
+            | AppCall::SetBadge { .. }) => self.on_session_call(now, call),
         }
     }
 
@@ -459,7 +461,7 @@ impl ReferenceSdk {
             ServerFrame::GroupOk { req, group_id } => {
                 self.answer_request(req, Ok(Some(group_id)));
             }
-            ServerFrame::RoomOk { req, .. } => {
+            ServerFrame::RoomOk { req, .. } | ServerFrame::SettingOk { req } => {
                 self.answer_request(req, Ok(None));
             }
             ServerFrame::GroupChanged { group_id, change } => self.emit(AppEvent::GroupChanged { group_id, change }),

@@ -5,6 +5,7 @@ use crate::ids::{ConnId, ConvKey};
 use crate::vendor::apns::Apns;
 use crate::vendor::fcm::Fcm;
 use crate::vendor::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
+use crate::wire::PushConfig;
 
 const APNS_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -15,9 +16,8 @@ fn request(push_id: PushId) -> PushRequest {
         message_id: MessageId(42),
         conv: ConvKey::peer(&"alice".into(), &"bob".into()),
         from: "alice".into(),
-        title: "Alice".into(),
-        content: "hello bob".into(),
-        payload: "{\"room\":7}".into(),
+        push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
+        badge: None,
     }
 }
 
@@ -149,7 +149,13 @@ fn an_fcm_body_targets_the_token_with_string_only_data() {
             "message": {
                 "token": "iid:APA91bxyz",
                 "notification": {"title": "Alice", "body": "hello bob"},
-                "data": {"payload": "{\"room\":7}", "zim_message_id": "42", "zim_to": "bob", "zim_from": "alice"},
+                "data": {
+                    "payload": "{\"room\":7}",
+                    "zim_message_id": "42",
+                    "zim_to": "bob",
+                    "zim_from": "alice",
+                    "zim": "{\"conv\":{\"a\":\"alice\",\"b\":\"bob\",\"type\":\"peer\"},\"from\":\"alice\",\"message_id\":42,\"to\":\"bob\"}",
+                },
                 "android": {"priority": "HIGH", "ttl": "86400s"},
             }
         })
@@ -358,5 +364,39 @@ fn a_malformed_hand_over_gets_400_and_an_unknown_route_404_each_naming_the_probl
             }
             other => panic!("expected one answer, got {other:?}"),
         }
+    }
+}
+
+#[test]
+fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
+    let voip = crate::wire::VoipConfig { handle_type: 2, handle_value: "+15550100".into(), has_video: true };
+    let push = PushConfig {
+        resources_id: "calls".into(),
+        enable_badge: true,
+        badge_increment: 1,
+        voip: Some(voip.clone()),
+        ..PushConfig::new("Alice", "hello bob", "p")
+    };
+    for vendor in [Vendor::Apns, Vendor::Fcm] {
+        let mut r = Relay::new(RelayConfig::default());
+        let token = if vendor == Vendor::Apns { APNS_TOKEN } else { "t" };
+        let req = PushRequest {
+            push: push.clone(),
+            badge: Some(7),
+            ..request(PushId::new(vendor, Environment::Production, token))
+        };
+        r.accept(req, Millis(0)).expect("supported vendor");
+        let Some(RelayOutput::Call(c)) = r.poll_output() else { panic!("a vendor call") };
+        let b = body(&c);
+        let (badge, zim) = match vendor {
+            Vendor::Apns => (b["aps"]["badge"].clone(), b["zim"].clone()),
+            _ => (
+                b["message"]["android"]["notification"]["notification_count"].clone(),
+                serde_json::from_str(b["message"]["data"]["zim"].as_str().expect("zim extras as a string")).unwrap(),
+            ),
+        };
+        assert_eq!(badge, serde_json::json!(7), "{vendor:?}");
+        assert_eq!(zim["resources_id"], "calls", "{vendor:?}");
+        assert_eq!(zim["voip"], serde_json::to_value(&voip).unwrap(), "{vendor:?}");
     }
 }

@@ -9,6 +9,7 @@
 //! - [`store`]: conversations, sequences, sends, online delivery, sync.
 //! - [`groups`]: groups, their owners and members.
 //! - [`rooms`]: rooms, online-only.
+//! - [`settings`]: do-not-disturb per conversation, badges.
 //! - [`push`]: who is pushed for a message, and the hand-over queue to the ZPNs relay.
 //!
 //! Reference policies where ZEGO's docs are silent are listed in docs/policies.md.
@@ -18,6 +19,7 @@ mod groups;
 mod push;
 mod rooms;
 mod sessions;
+mod settings;
 mod store;
 
 use crate::core::Core;
@@ -26,7 +28,7 @@ use crate::http::HttpRequest;
 use crate::ids::{ConnId, ConvKey, DeviceId, GroupId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
-use crate::wire::{ClientFrame, GroupChange, Message, PushRequest, ServerFrame, MAX_FRAME_LEN};
+use crate::wire::{ClientFrame, GroupChange, Message, NotificationStatus, PushRequest, ServerFrame, MAX_FRAME_LEN};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -35,6 +37,7 @@ use groups::Groups;
 use push::Handover;
 use rooms::Rooms;
 use sessions::Sessions;
+use settings::Settings;
 use store::Store;
 
 /// Server settings. Defaults are the reference policy.
@@ -84,6 +87,10 @@ pub struct Defects {
     pub keep_kicked_bindings: bool,
     /// When another user takes a PushID, leave it in the old owner's routing index.
     pub stale_owner_index: bool,
+    /// Push conversations the recipient set to do-not-disturb.
+    pub ignore_dnd: bool,
+    /// Set the badge to each push's increment instead of adding it to the count.
+    pub badge_forgets_count: bool,
 }
 
 impl Defects {
@@ -215,6 +222,9 @@ pub enum ServerEvent {
         /// Whether it is stored (synced, pushable); room and command messages are not.
         #[serde(default = "yes")]
         stored: bool,
+        /// The badge increment its push config asks for, when it enables the badge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        badge_increment: Option<u32>,
     },
     /// A group was created or dismissed, or its members changed.
     GroupChanged {
@@ -227,6 +237,21 @@ pub enum ServerEvent {
         id: MessageId,
         user: UserId,
         push_id: PushId,
+        /// The badge the push sets, when its config enables one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        badge: Option<u32>,
+    },
+    /// A user set a conversation's notification status (do-not-disturb or notify).
+    NotificationStatusSet {
+        user: UserId,
+        conv: ConvKey,
+        status: NotificationStatus,
+    },
+    /// An install reported its badge.
+    BadgeSet {
+        user: UserId,
+        push_id: PushId,
+        badge: u32,
     },
     /// The hand-over of `request` to the relay ended: the relay's HTTP status, or `None`
     /// when every attempt failed to reach it (the push is dropped; the message is stored
@@ -269,6 +294,7 @@ pub struct ZimServer {
     store: Store,
     groups: Groups,
     rooms: Rooms,
+    settings: Settings,
     handover: Handover,
     /// Durable, so connection numbers stay unique across restarts (traces name them).
     next_conn_id: u64,
@@ -316,6 +342,7 @@ impl ZimServer {
             store: Store::default(),
             groups: Groups::default(),
             rooms: Rooms::default(),
+            settings: Settings::default(),
             next_conn_id: 1,
             out: Outbox::default(),
         }
@@ -410,6 +437,11 @@ impl ZimServer {
             (ClientFrame::LeaveGroup { req, group_id }, Some(user)) => self.leave_group(conn, req, &user, group_id),
             (ClientFrame::DismissGroup { req, group_id }, Some(user)) => self.dismiss_group(conn, req, &user, group_id),
             (ClientFrame::EnterRoom { req, room_id }, Some(user)) => self.enter_room(conn, req, &user, room_id),
+            (ClientFrame::SetNotificationStatus { req, to, conv_type, status }, Some(user)) => {
+                let conv = ConvKey::named(&user, &to, conv_type);
+                self.set_notification_status(conn, req, &user, conv, status)
+            }
+            (ClientFrame::SetBadge { req, badge }, Some(user)) => self.set_badge(conn, req, &user, badge),
             (ClientFrame::LeaveRoom { req, room_id }, Some(user)) => self.leave_room(conn, req, &user, room_id),
             (ClientFrame::RenewToken { req, token }, Some(user)) => self.renew_token(conn, req, &user, &token, now),
             (ClientFrame::Ack { id }, Some(user)) => self.sessions.acked(&user, id),
@@ -462,6 +494,8 @@ fn request_id(frame: &ClientFrame) -> Option<u64> {
         | ClientFrame::DismissGroup { req, .. }
         | ClientFrame::EnterRoom { req, .. }
         | ClientFrame::LeaveRoom { req, .. }
+        | ClientFrame::SetNotificationStatus { req, .. }
+        | ClientFrame::SetBadge { req, .. }
         | ClientFrame::Send { req, .. }
         | ClientFrame::Sync { req, .. } => Some(*req),
         ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,

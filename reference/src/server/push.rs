@@ -10,6 +10,7 @@
 
 use super::{Outbox, ServerEvent, ServerOutput, ZimServer};
 use crate::ids::UserId;
+use crate::pushid::PushId;
 use crate::time::Millis;
 use crate::wire::{Message, PushBatch, PushConfig, PushRequest};
 use std::collections::VecDeque;
@@ -20,22 +21,36 @@ pub const HANDOVER_ATTEMPTS: u32 = 4;
 pub const HANDOVER_FIRST_RETRY_MS: u64 = 250;
 
 impl ZimServer {
-    /// Routes a push for `message` to every PushID bound to `user`, never to its sender.
+    /// Routes a push for `message` to every PushID bound to `user`: never to its sender,
+    /// never for a conversation the user set to do-not-disturb. With `enable_badge`, each
+    /// install's badge grows by the increment and the push carries the new count.
     pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig) {
         if &message.from == user && !self.config.defects.push_the_sender {
             return; // never notify a user about their own message
         }
-        for push_id in self.bindings.of(user) {
-            self.out.event(ServerEvent::PushRouted { id: message.id, user: user.clone(), push_id: push_id.clone() });
-            self.handover.queue.push_back(PushRequest {
+        if self.settings.is_muted(user, &message.conv) && !self.config.defects.ignore_dnd {
+            return;
+        }
+        let push_ids: Vec<PushId> = self.bindings.of(user).cloned().collect();
+        for push_id in push_ids {
+            let badge = push.enable_badge.then(|| {
+                let forget = self.config.defects.badge_forgets_count;
+                self.settings.add_to_badge(&push_id, push.badge_increment, forget)
+            });
+            self.out.event(ServerEvent::PushRouted {
+                id: message.id,
+                user: user.clone(),
                 push_id: push_id.clone(),
+                badge,
+            });
+            self.handover.queue.push_back(PushRequest {
+                push_id,
                 user_id: user.clone(),
                 message_id: message.id,
                 conv: message.conv.clone(),
                 from: message.from.clone(),
-                title: push.title.clone(),
-                content: push.content.clone(),
-                payload: push.payload.clone(),
+                push: push.clone(),
+                badge,
             });
         }
         self.handover.pump(&mut self.out);
@@ -122,7 +137,7 @@ impl Handover {
 mod tests {
     use super::*;
     use crate::ids::{ConvKey, MessageId};
-    use crate::pushid::{Environment, PushId, Vendor};
+    use crate::pushid::{Environment, Vendor};
 
     fn push(n: u64) -> PushRequest {
         PushRequest {
@@ -131,9 +146,8 @@ mod tests {
             message_id: MessageId(n),
             conv: ConvKey::peer(&"alice".into(), &"bob".into()),
             from: "alice".into(),
-            title: String::new(),
-            content: String::new(),
-            payload: String::new(),
+            push: PushConfig::default(),
+            badge: None,
         }
     }
 

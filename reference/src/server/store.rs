@@ -160,6 +160,7 @@ impl ZimServer {
             to: recipients.clone(),
             push: push.is_some(),
             stored,
+            badge_increment: push.as_ref().filter(|p| p.enable_badge).map(|p| p.badge_increment),
         });
         Ok((message, recipients, push))
     }

@@ -2,6 +2,7 @@
 //! heal-and-settle that ends every world.
 
 use super::*;
+use zimsim_reference::wire::NotificationStatus;
 
 /// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
 /// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
@@ -169,6 +170,22 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     let message = Outgoing { body, ..Outgoing::text(user(other(to, me)).0, "", None) };
                     push(at, Action::send_message(message), &mut track);
                 }
+                Op::Mute { with, on, group } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
+                    let status = if on { NotificationStatus::DoNotDisturb } else { NotificationStatus::Notify };
+                    let (to, conv_type) = match group {
+                        true => (group_id(0), ConversationType::Group),
+                        false => (user(other(with, me)).0, ConversationType::Peer),
+                    };
+                    let call = AppCall::SetNotificationStatus { to, conv_type, status };
+                    push(at, Action::App(call), &mut track);
+                    push(at + 500, Action::KILL_APP, &mut track);
+                    at += 20_500;
+                }
+                Op::SetBadge { badge } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(at, Action::App(AppCall::SetBadge { badge: badge.into() }), &mut track);
+                }
                 Op::Custom { to, priority } => {
                     let me = ready(d, &mut at, &mut track, home, &mut push);
                     sent += 1;
@@ -312,8 +329,8 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     steps.into_iter().fold(b, ScenarioBuilder::step).build()
 }
 
-/// Makes the device's user ready to act: the app opened (and logged back in, unless the
-/// user logged out on purpose). Returns the user's index: whoever acts is logged in, so a
+/// Makes the device's user ready to act: the app opened and logged in (unless the user
+/// logged out on purpose). Returns the user's index: whoever acts is logged in, so a
 /// world whose sends mostly fail checks little.
 fn ready(
     d: &DeviceDraw,
@@ -328,8 +345,10 @@ fn ready(
             push(*at, action, track);
         }
     }
-    if track.logged_in.is_none() && !track.chose_logout {
-        let me = track.last_user.unwrap_or(home);
+    // The app logs in whenever it is not sure it still is (another install's login may
+    // have kicked it out): an SDK still logged in refuses with 6000111, harmlessly.
+    if !track.chose_logout {
+        let me = track.logged_in.or(track.last_user).unwrap_or(home);
         push(*at + 200, Action::login(UserId::new(format!("u{me}"))), track);
         *at += 800;
     }
@@ -345,8 +364,13 @@ fn other(to: usize, me: usize) -> usize {
     }
 }
 
+/// A push config; every other one sets the badge (+1 or +2).
 fn push_config(text: &str, n: usize) -> PushConfig {
-    PushConfig { title: "New message".into(), content: text.into(), payload: format!("p{n}") }
+    let push = PushConfig::new("New message", text, format!("p{n}"));
+    match n % 2 {
+        0 => PushConfig { enable_badge: true, badge_increment: (n % 4 / 2 + 1) as u32, ..push },
+        _ => push,
+    }
 }
 
 /// What an app does at launch before logging in: push config, debug flag, registerPush.

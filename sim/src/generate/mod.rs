@@ -263,6 +263,18 @@ pub enum Op {
     Command {
         to: usize,
     },
+    /// Do-not-disturb on (or off) for the chat with user `with`, or for the group all
+    /// users are in; then the phone is put away for 20 s, so what comes meanwhile would be
+    /// pushed if it were not muted.
+    Mute {
+        with: usize,
+        on: bool,
+        group: bool,
+    },
+    /// Report the app's icon badge.
+    SetBadge {
+        badge: u8,
+    },
     /// A custom message to user `to`, at priority `priority`.
     Custom {
         to: usize,
@@ -299,9 +311,11 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),
         1 => (0..GROUPS, 0..users).prop_map(|(group, with)| Op::CreateGroup { group, with }),
         1 => (0..GROUPS).prop_map(|group| Op::DismissGroup { group }),
-        3 => (1_000u64..10_000, prop::bool::weighted(0.3)).prop_map(|(stay_ms, drop)| Op::RoomVisit { stay_ms, drop }),
+        4 => (1_000u64..10_000, prop::bool::weighted(0.5)).prop_map(|(stay_ms, drop)| Op::RoomVisit { stay_ms, drop }),
         1 => (0..users).prop_map(|to| Op::Command { to }),
         1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
+        3 => (0..users, prop::bool::weighted(0.8), any::<bool>()).prop_map(|(with, on, group)| Op::Mute { with, on, group }),
+        2 => (0u8..10).prop_map(|badge| Op::SetBadge { badge }),
     ]
 }
 

@@ -9,6 +9,7 @@ use super::*;
 pub(super) enum Request {
     Group { op: &'static str, group_id: Option<GroupId> },
     Room { op: &'static str, room_id: RoomId },
+    Setting { op: &'static str },
 }
 
 impl Request {
@@ -20,6 +21,8 @@ impl Request {
             AppCall::DismissGroup { group_id } => Request::Group { op: "dismiss", group_id: Some(group_id.clone()) },
             AppCall::EnterRoom { room_id } => Request::Room { op: "enter", room_id: room_id.clone() },
             AppCall::LeaveRoom { room_id } => Request::Room { op: "leave", room_id: room_id.clone() },
+            AppCall::SetNotificationStatus { .. } => Request::Setting { op: "notification_status" },
+            AppCall::SetBadge { .. } => Request::Setting { op: "badge" },
             _ => return None,
         })
     }
@@ -31,6 +34,7 @@ impl Request {
                 AppEvent::GroupResult { op: op.into(), group_id: group_id.or(asked), code, message }
             }
             Request::Room { op, room_id } => AppEvent::RoomResult { op: op.into(), room_id, code, message },
+            Request::Setting { op } => AppEvent::SettingResult { op: op.into(), code, message },
         }
     }
 }
@@ -45,6 +49,11 @@ impl ReferenceSdk {
             Zim::Connecting { user, resumed: true, .. } if !self.logging_out() => (user.clone(), true),
             _ => return self.fail(call, ZimErrorCode::UserIsNotLogged, "not logged in".into()),
         };
+        if let AppCall::SetBadge { badge } = call {
+            if badge < 0 {
+                return self.fail(call, ZimErrorCode::ParamInvalid, format!("badge {badge} is negative"));
+            }
+        }
         if let Some(message) = call.outgoing() {
             // Refused here, nothing sent: an oversized frame would cost the connection.
             if let Err(why) = check_send(&user, &message, limits::TEXT_MAX_BYTES) {
@@ -85,6 +94,10 @@ impl ReferenceSdk {
                     AppCall::DismissGroup { group_id } => ClientFrame::DismissGroup { req, group_id },
                     AppCall::EnterRoom { room_id } => ClientFrame::EnterRoom { req, room_id },
                     AppCall::LeaveRoom { room_id } => ClientFrame::LeaveRoom { req, room_id },
+                    AppCall::SetNotificationStatus { to, conv_type, status } => {
+                        ClientFrame::SetNotificationStatus { req, to, conv_type, status }
+                    }
+                    AppCall::SetBadge { badge } => ClientFrame::SetBadge { req, badge },
                     _ => unreachable!("Request::of names only group and room calls"),
                 }
             }

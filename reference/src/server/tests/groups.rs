@@ -117,6 +117,7 @@ fn a_group_message_reaches_every_other_member_online_or_by_push_and_never_the_se
         to: vec!["alice".into(), "carol".into()],
         push: true,
         stored: true,
+        badge_increment: None,
     }));
     assert_eq!(frames_to(&out, ALICE), vec![ServerFrame::Deliver { message: m.clone() }]);
     assert!(!frames_to(&out, BOB).iter().any(|f| matches!(f, ServerFrame::Deliver { .. })), "not to the sender");

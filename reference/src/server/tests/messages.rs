@@ -30,7 +30,8 @@ fn peer_sends_get_increasing_per_conversation_seqs_and_server_unique_ids() {
                 from: "alice".into(),
                 to: vec!["bob".into()],
                 push: false,
-                stored: true
+                stored: true,
+                badge_increment: None,
             }),
             frame(ALICE, ServerFrame::SendOk { req: 10, message: m1.clone() }),
             frame(BOB, ServerFrame::Deliver { message: m1.clone() }),
@@ -154,7 +155,7 @@ fn a_push_config_over_the_limit_is_refused_with_6000001_and_one_at_it_is_accepte
     login(&mut s, ALICE, "alice", "alice-phone", None, Millis(0));
     login(&mut s, BOB, "bob", "bob-phone", None, Millis(0));
     let max = crate::wire::limits::PUSH_CONFIG_MAX_BYTES;
-    let push = |n: usize| Some(PushConfig { title: "t".into(), content: "c".repeat(n - 1), payload: String::new() });
+    let push = |n: usize| Some(PushConfig::new("t", "c".repeat(n - 1), ""));
     send(&mut s, ALICE, 2, "bob", "hi", push(max + 1), Millis(1));
     assert_eq!(error_code(&drain(&mut s), ALICE), (Some(2), 6_000_001));
     send(&mut s, ALICE, 3, "bob", "hi", push(max), Millis(1));

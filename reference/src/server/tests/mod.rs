@@ -98,7 +98,7 @@ fn apns_id(token: &str) -> PushId {
 }
 
 fn push_config() -> PushConfig {
-    PushConfig { title: "Alice".into(), content: "hello".into(), payload: "{\"k\":1}".into() }
+    PushConfig::new("Alice", "hello", "{\"k\":1}")
 }
 
 fn frame(conn: ConnId, frame: ServerFrame) -> ServerOutput {
@@ -200,3 +200,4 @@ fn events(out: &[ServerOutput]) -> Vec<ServerEvent> {
 mod groups;
 mod limits;
 mod rooms;
+mod settings;

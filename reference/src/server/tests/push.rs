@@ -16,9 +16,8 @@ fn an_offline_recipient_with_a_binding_gets_a_push_request() {
             message_id: MessageId(1),
             conv: ab(),
             from: "alice".into(),
-            title: "Alice".into(),
-            content: "hello".into(),
-            payload: "{\"k\":1}".into(),
+            push: PushConfig::new("Alice", "hello", "{\"k\":1}"),
+            badge: None,
         }]
     );
     assert!(matches!(out.last(), Some(ServerOutput::Handover { .. })), "the push follows SendOk: {out:?}");
@@ -37,7 +36,8 @@ fn an_offline_recipient_gets_no_push_when_the_message_has_no_push_config() {
         from: "alice".into(),
         to: vec!["bob".into()],
         push: false,
-        stored: true
+        stored: true,
+        badge_increment: None,
     })));
     assert_eq!(s.conversation(&ab()).len(), 1, "the message is still stored for sync");
 }
@@ -80,7 +80,7 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
                 device: "bob-phone".into(),
                 reason: SessionEnd::Timeout
             }),
-            event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone() }),
+            event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone(), badge: None }),
             ServerOutput::Handover {
                 id: 1,
                 request: PushBatch {
@@ -90,9 +90,8 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
                         message_id: m.id,
                         conv: ab(),
                         from: "alice".into(),
-                        title: "Alice".into(),
-                        content: "hello".into(),
-                        payload: "{\"k\":1}".into(),
+                        push: PushConfig::new("Alice", "hello", "{\"k\":1}"),
+                        badge: None,
                     }]
                 }
                 .to_http()

@@ -93,7 +93,7 @@ fn send_while_logged_out_fails_with_6000121() {
 #[test]
 fn a_sent_message_is_reported_on_send_ok_and_not_surfaced_again_by_sync() {
     let mut sdk = logged_in(ios_debug());
-    let push = Some(PushConfig { title: "t".into(), content: "c".into(), payload: String::new() });
+    let push = Some(PushConfig::new("t", "c", ""));
     assert_eq!(
         app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", "hi", push.clone()))),
         vec![out(ClientFrame::Send { req: 3, message: Outgoing::text("bob", "hi", push) })]
@@ -148,7 +148,7 @@ fn an_oversized_text_or_push_config_is_refused_locally_and_nothing_is_sent() {
     let huge = "x".repeat(2 << 20);
     let o = app(&mut sdk, 1, AppCall::send(Outgoing::text("bob", huge.clone(), None)));
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
-    let push = Some(PushConfig { title: "t".into(), content: huge, payload: String::new() });
+    let push = Some(PushConfig::new("t", huge, ""));
     let o = app(&mut sdk, 2, AppCall::send(Outgoing::text("bob", "hi", push)));
     assert!(matches!(&o[..], [SdkOutput::Event { event: AppEvent::SendFailed { code: 6_000_001, .. } }]), "{o:?}");
     // The largest text ZIM allows still goes out.
@@ -166,6 +166,7 @@ fn a_notification_for_another_user_than_the_one_logged_in_is_not_handed_to_the_a
         payload: String::new(),
         message_id: Some(MessageId(9)),
         to_user: Some(to.into()),
+        badge: None,
     };
     assert_eq!(feed(&mut sdk, 1, SdkInput::Notification { notification: n("carol") }), vec![]);
     assert_eq!(

@@ -121,6 +121,7 @@ fn note_for_alice() -> Notification {
         payload: "p".into(),
         message_id: Some(MessageId(4)),
         to_user: Some("alice".into()),
+        badge: None,
     }
 }
 
