@@ -6,7 +6,7 @@
 //! install), next to the binding. A badge never goes below zero: a negative report is
 //! refused (6000001), and counts saturate instead of wrapping.
 
-use super::{ServerEvent, ZimServer};
+use super::{remove_indexed, ServerEvent, ZimServer};
 use crate::error::ZimErrorCode;
 use crate::ids::{ConnId, ConvKey, UserId};
 use crate::pushid::PushId;
@@ -15,13 +15,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default)]
 pub(super) struct Settings {
-    muted: BTreeSet<(UserId, ConvKey)>,
+    /// user -> muted conversations: looked up per recipient on the push path without
+    /// cloning a key.
+    muted: BTreeMap<UserId, BTreeSet<ConvKey>>,
     badges: BTreeMap<PushId, u32>,
 }
 
 impl Settings {
     pub(super) fn is_muted(&self, user: &UserId, conv: &ConvKey) -> bool {
-        self.muted.contains(&(user.clone(), conv.clone()))
+        self.muted.get(user).is_some_and(|convs| convs.contains(conv))
     }
 
     /// Adds `increment` to the install's badge and returns the new count (a mutant's
@@ -42,11 +44,12 @@ impl ZimServer {
         conv: ConvKey,
         status: NotificationStatus,
     ) {
-        let key = (user.clone(), conv.clone());
         match status {
-            NotificationStatus::DoNotDisturb => self.settings.muted.insert(key),
-            NotificationStatus::Notify => self.settings.muted.remove(&key),
-        };
+            NotificationStatus::DoNotDisturb => {
+                self.settings.muted.entry(user.clone()).or_default().insert(conv.clone());
+            }
+            NotificationStatus::Notify => remove_indexed(&mut self.settings.muted, user, &conv),
+        }
         self.out.event(ServerEvent::NotificationStatusSet { user: user.clone(), conv, status });
         self.out.frame(conn, ServerFrame::SettingOk { req });
     }
