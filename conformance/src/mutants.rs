@@ -168,6 +168,14 @@ pub fn all() -> Vec<Mutant> {
             install: |p| p.tune_server = |c| c.defects.badge_forgets_count = true,
         },
         Mutant {
+            name: "server-ignores-push-rule",
+            part: "server",
+            breaks: "push-rule-respected",
+            scenario: "multi-device",
+            description: "the server pushes every offline install, whatever the user's offline-push rule says",
+            install: |p| p.tune_server = |c| c.defects.ignore_push_rule = true,
+        },
+        Mutant {
             name: "sdk-loses-local-store-on-kill",
             part: "sdk",
             breaks: "at-most-once-delivery",

@@ -9,6 +9,7 @@
 //!
 //! - [`core`]: the contract every core keeps.
 //! - [`server`]: the ZIM server (**start here**): sessions, presence, bindings, store, routing.
+//! - [`server_api`]: the server REST API an app's backend calls: signing, actions, codes.
 //! - [`client`]: the [`client::ClientSdk`] plug-in trait and the reference SDK.
 //! - [`relay`]: the ZPNs relay: PushID routing and vendor payload mapping.
 //! - [`vendor`]: fake APNs (per environment) and FCM, provider API and device channel.
@@ -49,6 +50,7 @@ pub mod ids;
 pub mod pushid;
 pub mod relay;
 pub mod server;
+pub mod server_api;
 pub mod time;
 pub mod token;
 pub mod topology;

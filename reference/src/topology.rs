@@ -17,6 +17,8 @@ pub struct Endpoint {
 
 /// The ZIM client protocol.
 pub const ZIM: Endpoint = Endpoint { host: "zim", port: 9000 };
+/// The ZIM server REST API an app's backend calls (`server_api`).
+pub const ZIM_API: Endpoint = Endpoint { host: "zim", port: 8000 };
 /// The ZPNs relay's HTTP API.
 pub const ZPNS: Endpoint = Endpoint { host: "zpns", port: 8080 };
 /// The hosts the simulated phones run in: devices are dealt round-robin to as many farms
@@ -98,7 +100,7 @@ pub fn hosts() -> Vec<&'static str> {
 
 /// Every endpoint something listens on, for a caller that maps them to sockets.
 pub fn endpoints() -> Vec<Endpoint> {
-    let mut all = vec![ZIM, ZPNS];
+    let mut all = vec![ZIM, ZIM_API, ZPNS];
     for v in VENDORS {
         all.extend([v.api, v.devices]);
     }
@@ -125,6 +127,6 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), all.len());
-        assert_eq!(all.len(), 8);
+        assert_eq!(all.len(), 9);
     }
 }

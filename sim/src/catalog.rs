@@ -24,6 +24,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("kick-out", "bob logs in on his tablet: his phone is kicked out and gets none of his pushes after"),
     ("switch-with-push", "carol registers push and logs in on alice's phone without alice logging out"),
     ("settings", "bob mutes alice and reports a badge: carol's pushes add to it, alice's are silent until unmuted"),
+    (
+        "multi-device",
+        "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
+    ),
 ];
 
 /// The built-in scenario called `name`.
@@ -40,6 +44,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "kick-out" => kick_out(),
         "switch-with-push" => switch_with_push(),
         "settings" => settings(),
+        "multi-device" => multi_device(),
         _ => return None,
     })
 }
@@ -408,6 +413,37 @@ fn settings() -> Scenario {
         .at(31_000, "bob-phone", status(NotificationStatus::Notify))
         .at(32_000, "bob-phone", Action::KILL_APP)
         .at(50_000, "alice-phone", send("bob", "after you unmuted me"))
+        .build()
+}
+
+/// Multi-device login: bob's phone (iOS), tablet (Android) and browser are all logged in.
+/// His offline-push rule says "while I am on the web, no pushes to iOS". The phone and the
+/// tablet go offline; alice's first message reaches the browser online and the tablet by
+/// push, not the phone. Once the browser is gone too, both are pushed.
+fn multi_device() -> Scenario {
+    use zimsim_reference::client::AppCall;
+    use zimsim_reference::server::LoginPolicy;
+    use zimsim_reference::wire::OfflinePushRule;
+    let rule = OfflinePushRule {
+        online_platforms: vec![Platform::Web],
+        not_to_receive_offline_push_platforms: vec![Platform::Ios],
+    };
+    ScenarioBuilder::new("multi-device")
+        .config(ScenarioConfig { login_policy: LoginPolicy::MULTI_DEVICE, ..ScenarioConfig::default() })
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Ios, Build::Release)
+        .device("bob-tablet", Platform::Android, Build::Release)
+        .device("bob-web", Platform::Web, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .sign_in(200, "bob-tablet", "bob")
+        .sign_in(300, "bob-web", "bob")
+        .at(1_000, "bob-web", Action::App(AppCall::UpdateOfflinePushRule { rule }))
+        .at(3_000, "bob-phone", Action::KILL_APP)
+        .at(3_000, "bob-tablet", Action::KILL_APP)
+        .at(25_000, "alice-phone", send("bob", "while you are on the web"))
+        .at(27_000, "bob-web", Action::KILL_APP)
+        .at(50_000, "alice-phone", send("bob", "while you are away"))
         .build()
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, ConversationType, DeviceId, UserId};
+use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::topology;
 use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
 
@@ -41,6 +42,8 @@ pub struct ScenarioConfig {
     /// How long the tokens the app's backend mints (for logins and renewals that leave the
     /// token out) stay valid.
     pub token_lifetime_ms: u64,
+    /// The ZIM server's login policy: single-device (ZIM's default) or multi-device.
+    pub login_policy: LoginPolicy,
 }
 
 impl Default for ScenarioConfig {
@@ -53,6 +56,7 @@ impl Default for ScenarioConfig {
             max_latency_ms: 20,
             tick_ms: 1,
             token_lifetime_ms: 24 * 3600 * 1000,
+            login_policy: LoginPolicy::SingleDevice,
         }
     }
 }

@@ -109,7 +109,11 @@ pub fn run_observed(
         .enable_random_order()
         .build();
     let env = SimEnv::default();
-    let mut server_config = ServerConfig { heartbeat_timeout_ms: cfg.heartbeat_timeout_ms, ..ServerConfig::default() };
+    let mut server_config = ServerConfig {
+        heartbeat_timeout_ms: cfg.heartbeat_timeout_ms,
+        login_policy: cfg.login_policy,
+        ..ServerConfig::default()
+    };
     (parts.tune_server)(&mut server_config);
     let relay_config = RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, ..RelayConfig::default() };
 
@@ -119,7 +123,8 @@ pub fn run_observed(
             let (env, core) = (env.clone(), core.clone());
             async move {
                 let listener = SimListener::bind(topology::ZIM.port).await?;
-                shell::zim::run(listener, SimConnector, core, Rc::new(env)).await?;
+                let api = SimListener::bind(topology::ZIM_API.port).await?;
+                shell::zim::run(listener, api, SimConnector, core, Rc::new(env)).await?;
                 Ok(())
             }
         });

@@ -97,6 +97,11 @@ fn a_server_that_forgets_the_badge_count_violates_badge_arithmetic() {
 }
 
 #[test]
+fn a_server_that_ignores_the_push_rule_violates_push_rule_respected() {
+    assert_eq!(status_under("server-ignores-push-rule", "push-rule-respected"), Status::Violated);
+}
+
+#[test]
 fn every_invariant_has_a_mutant_that_breaks_it() {
     let broken: Vec<&str> = mutants::all().iter().map(|m| m.breaks).collect();
     for i in zimsim_conformance::invariants::all() {

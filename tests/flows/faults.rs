@@ -1,7 +1,7 @@
 //! Faults seen from the phone: what a user sees when their phone loses its network or the
 //! ZIM server crashes, checked over several seeds on the built-in fault scenarios.
 
-use zimsim_reference::client::{AppEvent, Via};
+use zimsim_reference::client::{AppEvent, ConnectionEvent, Via};
 use zimsim_reference::server::{ServerEvent, SessionEnd};
 use zimsim_reference::topology;
 use zimsim_sim::catalog;
@@ -267,5 +267,32 @@ fn a_muted_chat_stays_silent_and_badges_add_up_on_the_phone() {
         );
         // Muted, not lost: bob reads alice's message when he comes back.
         assert!(texts_on(&trace, "bob-phone").iter().any(|t| t == "while you muted me"), "seed {seed}");
+    }
+}
+
+#[test]
+fn under_multi_device_login_a_push_rule_keeps_the_phone_quiet_while_the_user_is_on_the_web() {
+    for (seed, trace) in runs("multi-device") {
+        let shown = |device: &str| -> Vec<String> {
+            trace
+                .iter()
+                .filter(|r| r.src == device)
+                .filter_map(|r| match &r.event {
+                    Event::Notification { notification, .. } => Some(notification.content.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(shown("bob-phone"), ["while you are away"], "seed {seed}: silenced while bob was on the web");
+        assert_eq!(shown("bob-tablet"), ["while you are on the web", "while you are away"], "seed {seed}");
+        assert_eq!(shown("bob-web"), ["while you are away"], "seed {seed}: the browser was online for the first");
+        assert_eq!(texts_on(&trace, "bob-web"), ["while you are on the web"], "seed {seed}");
+        let kicked = trace.iter().any(|r| {
+            matches!(
+                &r.event,
+                Event::App { event: AppEvent::ConnectionStateChanged { cause: ConnectionEvent::KickedOut, .. } }
+            )
+        });
+        assert!(!kicked, "seed {seed}: three platforms, three sessions, nobody kicked out");
     }
 }

@@ -3,6 +3,7 @@
 //! there too, and bad input on the real wire gets a clear answer. Timings are scaled down
 //! and padded generously, because real time on a busy 2-core machine can stall.
 
+mod api;
 mod bad_input;
 mod flow;
 
@@ -41,7 +42,7 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
     let env = RealEnv::new();
     let mut table = BTreeMap::new();
     let mut listeners = Vec::new();
-    // In the order the shells below take them: zim, zpns, then each vendor's API and
+    // In the order the shells below take them: zim (clients, then REST), zpns, then each vendor's API and
     // device channel.
     for topology::Endpoint { host, port } in topology::endpoints() {
         let (l, addr) = listen().await;
@@ -55,7 +56,8 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
     let server = ServerConfig { heartbeat_timeout_ms, ..Default::default() };
     let relay = RelayConfig::default();
     let core = Rc::new(RefCell::new(ZimServer::new(server.clone())));
-    tokio::task::spawn_local(shell::zim::run(next(), connector.clone(), core, shared.clone()));
+    let (clients, api) = (next(), next());
+    tokio::task::spawn_local(shell::zim::run(clients, api, connector.clone(), core, shared.clone()));
     tokio::task::spawn_local(shell::relay::run(
         next(),
         connector.clone(),

@@ -164,7 +164,7 @@ impl Invariant for LogoutClearsPushId {
                 Event::Server { event: ServerEvent::MessageAccepted { id, .. } } => {
                     accepted.insert(*id, i);
                 }
-                Event::Server { event: ServerEvent::SessionOpened { user, device, conn } } => {
+                Event::Server { event: ServerEvent::SessionOpened { user, device, conn, .. } } => {
                     w.close(device, user, i);
                     let theirs: Vec<UserId> =
                         w.pending.keys().filter(|(d, u)| d == device && u != user).map(|(_, u)| u.clone()).collect();

@@ -10,9 +10,10 @@
 //! - [`offline_push_notified`]: every push the server decided on reaches its install.
 //! - [`push_decisions`]: no push to an online install, to the sender, for a room message,
 //!   or without a push config.
-//! - [`ownership`]: one owner per PushID; a login elsewhere kicks the old install out.
+//! - [`ownership`]: one owner per PushID; a login kicks out what the login policy says.
 //! - [`ordering`]: conversations in order; no message surfaced twice.
 //! - [`notification_settings`]: do-not-disturb is honoured; badges add up.
+//! - [`push_rules`]: a user's offline-push rule silences the platforms it names.
 
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
@@ -23,6 +24,7 @@ pub mod offline_push_notified;
 pub mod ordering;
 pub mod ownership;
 pub mod push_decisions;
+pub mod push_rules;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -94,6 +96,7 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(ordering::AtMostOnceDelivery),
         Box::new(notification_settings::DndSuppressesPush),
         Box::new(notification_settings::BadgeArithmetic),
+        Box::new(push_rules::PushRuleRespected),
     ]
 }
 

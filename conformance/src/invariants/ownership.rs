@@ -3,16 +3,20 @@
 //! - `pushid-single-owner`: a PushID has at most one owner at a time (a `bound` to a new
 //!   user comes after the old owner's `unbound`), and a push for a user goes only to a
 //!   PushID that user owns.
-//! - `single-device-kickout`: under the single-device policy a login from another install
-//!   ends the user's session there (`kicked_out`), and that install, like every other
-//!   install of the user, gets none of the user's pushes until the user logs in there again.
+//! - `single-device-kickout`: the login policy's kick-out. Under the single-device policy
+//!   (the trace's `started` says which) a login from another install ends the user's
+//!   session there (`kicked_out`), and that install, like every other install of the user,
+//!   gets none of the user's pushes until the user logs in there again. Under the
+//!   multi-device policy the same holds for installs of the same platform, and no login
+//!   leaves more sessions than the limit.
 
 use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::BTreeMap;
 use zimsim_reference::client::AppEvent;
 use zimsim_reference::ids::{DeviceId, UserId};
 use zimsim_reference::pushid::PushId;
-use zimsim_reference::server::{ServerEvent, SessionEnd};
+use zimsim_reference::server::{LoginPolicy, ServerEvent, SessionEnd};
+use zimsim_reference::wire::Platform;
 use zimsim_sim::trace::{Event, Record};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,16 +84,19 @@ impl Invariant for SingleDeviceKickout {
 
     fn check(&self, trace: &[Record]) -> Verdict {
         let mut tally = Tally::new(trace);
+        let mut policy = LoginPolicy::SingleDevice;
         let mut registered_by: BTreeMap<&PushId, DeviceId> = BTreeMap::new();
-        // user -> (install, trace index) of the session the server holds
-        let mut session: BTreeMap<&UserId, (&DeviceId, usize)> = BTreeMap::new();
+        let mut platform_of: BTreeMap<&DeviceId, Platform> = BTreeMap::new();
+        // user -> install -> (platform, trace index) of the sessions the server holds
+        let mut sessions: BTreeMap<&UserId, BTreeMap<&DeviceId, (Platform, usize)>> = BTreeMap::new();
         // PushID -> owner, and the installs each user's login replaced (with that login).
         let mut owner: BTreeMap<&PushId, &UserId> = BTreeMap::new();
         let mut replaced: BTreeMap<(&UserId, DeviceId), usize> = BTreeMap::new();
-        // user -> the install a kick-out just ended their session on
-        let mut kicked: BTreeMap<&UserId, &DeviceId> = BTreeMap::new();
+        // user -> the installs a kick-out just ended their sessions on
+        let mut kicked: BTreeMap<&UserId, Vec<&DeviceId>> = BTreeMap::new();
         for (i, r) in trace.iter().enumerate() {
             match &r.event {
+                Event::Server { event: ServerEvent::Started { login_policy } } => policy = *login_policy,
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
                     registered_by.insert(p, device_of(r));
                 }
@@ -104,31 +111,49 @@ impl Invariant for SingleDeviceKickout {
                 }
                 Event::Server { event: ServerEvent::SessionEnded { user, device, reason } } => {
                     if *reason == SessionEnd::KickedOut {
-                        kicked.insert(user, device);
+                        kicked.entry(user).or_default().push(device);
                     }
-                    if session.get(user).is_some_and(|(d, _)| *d == device) {
-                        session.remove(user);
+                    if let Some(held) = sessions.get_mut(user) {
+                        held.remove(device);
                     }
                 }
-                Event::Server { event: ServerEvent::SessionOpened { user, device, .. } } => {
-                    if let Some((old, at)) = session.get(user).filter(|(old, _)| *old != device) {
+                Event::Server { event: ServerEvent::SessionOpened { user, device, platform, .. } } => {
+                    platform_of.insert(device, *platform);
+                    let held = sessions.entry(user).or_default();
+                    let others: Vec<(&DeviceId, Platform, usize)> =
+                        held.iter().filter(|(d, _)| **d != device).map(|(d, (p, at))| (*d, *p, *at)).collect();
+                    let clash = others.iter().find(|(_, p, _)| !side_by_side(policy, *p, *platform));
+                    if let Some((old, _, at)) = clash {
                         tally.check();
                         let detail = format!("{user} logged in on {device} while the session on {old} went on");
                         tally.violation(r.t, detail, &[*at, i]);
-                    } else if kicked.get(user).is_some_and(|old| *old != device) {
-                        tally.check(); // the login kicked the old session out, as it must
+                    } else if let LoginPolicy::MultiDevice { max_devices } = policy {
+                        if others.len() >= max_devices {
+                            tally.check();
+                            let detail = format!(
+                                "{user} logged in on {device} beside {} other sessions (the limit is {max_devices})",
+                                others.len()
+                            );
+                            tally.violation(r.t, detail, &[i]);
+                        }
                     }
-                    // Every other install of the user is replaced, timed-out sessions included.
+                    if kicked.get(user).is_some_and(|k| k.iter().any(|old| *old != device)) {
+                        tally.check(); // the login kicked an old session out, as it must
+                    }
+                    // The installs this login replaces, timed-out sessions included.
                     for (p, o) in &owner {
-                        if *o == user {
-                            if let Some(d) = registered_by.get(p).filter(|d| *d != device) {
-                                replaced.insert((user, d.clone()), i);
-                            }
+                        if *o != user {
+                            continue;
+                        }
+                        let Some(d) = registered_by.get(p).filter(|d| *d != device) else { continue };
+                        let theirs = platform_of.get(d).copied();
+                        if theirs.is_none_or(|pf| !side_by_side(policy, pf, *platform)) {
+                            replaced.insert((user, d.clone()), i);
                         }
                     }
                     replaced.remove(&(user, device.clone()));
                     kicked.remove(user);
-                    session.insert(user, (device, i));
+                    held.insert(device, (*platform, i));
                 }
                 Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
                     let Some(device) = registered_by.get(push_id) else { continue };
@@ -143,6 +168,16 @@ impl Invariant for SingleDeviceKickout {
             }
         }
         tally.verdict(self)
+    }
+}
+
+/// ZIM's login policies as documented, restated here rather than borrowed from the
+/// server: single-device keeps no two installs on at once, multi-device keeps one per
+/// platform.
+fn side_by_side(policy: LoginPolicy, a: Platform, b: Platform) -> bool {
+    match policy {
+        LoginPolicy::SingleDevice => false,
+        LoginPolicy::MultiDevice { .. } => a != b,
     }
 }
 

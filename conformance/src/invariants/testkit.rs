@@ -10,7 +10,7 @@ use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::relay::{PushOutcome, PushResult};
 use zimsim_reference::server::{ServerEvent, SessionEnd, UnbindReason};
 use zimsim_reference::vendor::VendorEvent;
-use zimsim_reference::wire::{ClientFrame, Message, MessageBody};
+use zimsim_reference::wire::{ClientFrame, Message, MessageBody, Platform};
 use zimsim_reference::Millis;
 use zimsim_sim::scenario::Action;
 use zimsim_sim::trace::{to_human, Event, Record, Source};
@@ -41,7 +41,12 @@ pub(crate) fn unbound(user: &str, push_id: &PushId) -> Event {
 
 pub(crate) fn session_opened(user: &str, device: &str) -> Event {
     Event::Server {
-        event: ServerEvent::SessionOpened { user: UserId::new(user), device: DeviceId::new(device), conn: ConnId(1) },
+        event: ServerEvent::SessionOpened {
+            user: UserId::new(user),
+            device: DeviceId::new(device),
+            platform: Platform::Ios,
+            conn: ConnId(1),
+        },
     }
 }
 

@@ -16,7 +16,8 @@ use crate::ids::{ConversationType, DeviceId, GroupId, MessageId, RoomId, UserId}
 use crate::pushid::{PushId, Vendor};
 use crate::time::Millis;
 use crate::wire::{
-    ClientFrame, GroupChange, Message, MessageBody, NotificationStatus, Outgoing, Platform, PushConfig, ServerFrame,
+    ClientFrame, GroupChange, Message, MessageBody, NotificationStatus, OfflinePushRule, Outgoing, Platform,
+    PushConfig, ServerFrame,
 };
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +165,11 @@ pub enum AppCall {
     SetBadge {
         badge: i64,
     },
+    /// `updateUserOfflinePushRule`: which platforms go without offline pushes while the
+    /// user is online on others (an empty rule removes it).
+    UpdateOfflinePushRule {
+        rule: OfflinePushRule,
+    },
 }
 
 fn is_peer(t: &ConversationType) -> bool {
@@ -196,6 +202,7 @@ impl AppCall {
         "leave_room",
         "set_notification_status",
         "set_badge",
+        "update_offline_push_rule",
     ];
 
     /// The call that sends `message` (a text is written as `text`).
@@ -390,11 +397,16 @@ pub enum AppEvent {
         code: u32,
         message: String,
     },
-    /// A setting's result (`op`: `notification_status` or `badge`; `code` 0: stored).
+    /// A setting's result (`op`: `notification_status`, `badge` or `push_rule`; `code` 0:
+    /// stored).
     SettingResult {
         op: String,
         code: u32,
         message: String,
+    },
+    /// `onUserRuleUpdated`: another session of the user changed their offline-push rule.
+    UserRuleUpdated {
+        rule: OfflinePushRule,
     },
     /// `groupMemberStateChanged` / `groupStateChanged`.
     GroupChanged {

@@ -299,7 +299,8 @@ impl ReferenceSdk {
             | AppCall::EnterRoom { .. }
             | AppCall::LeaveRoom { .. }
             | AppCall::SetNotificationStatus { .. }
-            | AppCall::SetBadge { .. }) => self.on_session_call(now, call),
+            | AppCall::SetBadge { .. }
+            | AppCall::UpdateOfflinePushRule { .. }) => self.on_session_call(now, call),
         }
     }
 
@@ -465,6 +466,7 @@ impl ReferenceSdk {
                 self.answer_request(req, Ok(None));
             }
             ServerFrame::GroupChanged { group_id, change } => self.emit(AppEvent::GroupChanged { group_id, change }),
+            ServerFrame::UserRuleUpdated { rule } => self.emit(AppEvent::UserRuleUpdated { rule }),
             ServerFrame::KickedOut => {
                 self.store.last_login = None; // the kick-out unbound this install
                 let logging_out = self.logging_out();

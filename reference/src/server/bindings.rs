@@ -7,6 +7,7 @@
 use super::{remove_indexed, Outbox, ServerEvent, UnbindReason};
 use crate::ids::{DeviceId, UserId};
 use crate::pushid::PushId;
+use crate::wire::Platform;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who a PushID is bound to, and which install registered it.
@@ -14,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 struct Binding {
     user: UserId,
     device: DeviceId,
+    /// The install's platform (custom offline-push rules are by platform).
+    platform: Platform,
 }
 
 /// Every binding, indexed three ways so no lookup scans them all.
@@ -42,9 +45,21 @@ impl Bindings {
         self.of(user).filter(|p| self.by_push_id.get(*p).is_some_and(|b| b.device == *device)).cloned().collect()
     }
 
-    /// The user's PushIDs registered by any other install.
-    pub(super) fn of_other_devices(&self, user: &UserId, device: &DeviceId) -> Vec<PushId> {
-        self.of(user).filter(|p| self.by_push_id.get(*p).is_some_and(|b| b.device != *device)).cloned().collect()
+    /// Every PushID bound to `user`, with the install that registered it and its platform.
+    pub(super) fn installs_of(&self, user: &UserId) -> impl Iterator<Item = (&PushId, &DeviceId, Platform)> {
+        self.of(user).filter_map(|p| self.by_push_id.get(p).map(|b| (p, &b.device, b.platform)))
+    }
+
+    /// The user's PushIDs registered by other installs on a platform `replaced` says a
+    /// login from `device` replaces.
+    pub(super) fn replaced_by(
+        &self,
+        user: &UserId,
+        device: &DeviceId,
+        replaced: impl Fn(Platform) -> bool,
+    ) -> Vec<PushId> {
+        let gone = |b: &Binding| b.device != *device && replaced(b.platform);
+        self.of(user).filter(|p| self.by_push_id.get(*p).is_some_and(gone)).cloned().collect()
     }
 
     /// PushIDs registered by `device` and bound to anyone but `user`.
@@ -60,11 +75,12 @@ impl Bindings {
         &mut self,
         user: &UserId,
         device: &DeviceId,
+        platform: Platform,
         push_id: PushId,
         stale_index: bool,
         out: &mut Outbox,
     ) {
-        let binding = Binding { user: user.clone(), device: device.clone() };
+        let binding = Binding { user: user.clone(), device: device.clone(), platform };
         if let Some(b) = self.by_push_id.get(&push_id) {
             if *b == binding {
                 return;
@@ -88,7 +104,7 @@ impl Bindings {
     }
 
     pub(super) fn unbind(&mut self, push_id: &PushId, reason: UnbindReason, out: &mut Outbox) {
-        if let Some(Binding { user, device }) = self.by_push_id.remove(push_id) {
+        if let Some(Binding { user, device, .. }) = self.by_push_id.remove(push_id) {
             remove_indexed(&mut self.of_user, &user, push_id);
             remove_indexed(&mut self.from_device, &device, push_id);
             out.event(ServerEvent::Unbound { user, push_id: push_id.clone(), reason });

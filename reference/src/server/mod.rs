@@ -4,6 +4,7 @@
 //! This file owns the server's vocabulary (config, inputs, outputs, trace events) and the
 //! dispatch of each client frame; each concern keeps its state and rules in its own file:
 //!
+//! - [`api`]: the REST API an app's backend calls (signed; sends and online state).
 //! - [`sessions`]: connections, sessions, presence deadlines, login / logout / kick-out.
 //! - [`bindings`]: user <-> PushID bindings, one owner per PushID.
 //! - [`store`]: conversations, sequences, sends, online delivery, sync.
@@ -14,6 +15,7 @@
 //!
 //! Reference policies where ZEGO's docs are silent are listed in docs/policies.md.
 
+mod api;
 mod bindings;
 mod groups;
 mod push;
@@ -22,13 +24,16 @@ mod sessions;
 mod settings;
 mod store;
 
-use crate::core::Core;
+use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::error::ZimErrorCode;
 use crate::http::HttpRequest;
 use crate::ids::{ConnId, ConvKey, DeviceId, GroupId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
-use crate::wire::{ClientFrame, GroupChange, Message, NotificationStatus, PushRequest, ServerFrame, MAX_FRAME_LEN};
+use crate::wire::{
+    ClientFrame, GroupChange, Message, NotificationStatus, OfflinePushRule, Platform, PushRequest, ServerFrame,
+    MAX_FRAME_LEN,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -36,6 +41,7 @@ use bindings::Bindings;
 use groups::Groups;
 use push::Handover;
 use rooms::Rooms;
+pub use sessions::LoginPolicy;
 use sessions::Sessions;
 use settings::Settings;
 use store::Store;
@@ -47,6 +53,10 @@ pub struct ServerConfig {
     /// Shared with the app's backend, which mints Token04 login tokens (32 bytes: the
     /// AES-256 key).
     pub server_secret: String,
+    /// How many sessions a user may hold at once: ZIM's default single-device login, or
+    /// its multi-device login (one session per platform).
+    #[serde(default)]
+    pub login_policy: LoginPolicy,
     /// Presence ends this long after the last frame from the session.
     pub heartbeat_timeout_ms: u64,
     /// Upper bound on messages per `SyncBatch`, whatever the client asks for.
@@ -91,6 +101,8 @@ pub struct Defects {
     pub ignore_dnd: bool,
     /// Set the badge to each push's increment instead of adding it to the count.
     pub badge_forgets_count: bool,
+    /// Push every install, whatever the user's offline-push rule says.
+    pub ignore_push_rule: bool,
 }
 
 impl Defects {
@@ -104,6 +116,7 @@ impl Default for ServerConfig {
         ServerConfig {
             app_id: 1_234_567_890,
             server_secret: "zimsim0server0secret0f0r0token04".into(),
+            login_policy: LoginPolicy::SingleDevice,
             heartbeat_timeout_ms: 30_000,
             max_sync_page: 100,
             max_text_bytes: 2048,
@@ -151,6 +164,8 @@ pub enum ServerInput {
         id: u64,
         status: Option<u16>,
     },
+    /// A call to the server REST API; answered with [`ServerOutput::Respond`].
+    Api(ApiRequest),
     /// Time passed; [`Core::poll_timeout`] may be due.
     Tick,
 }
@@ -189,9 +204,14 @@ pub enum SessionEnd {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ServerEvent {
+    /// The process (re)started, with the login policy checkers judge sessions by.
+    Started {
+        login_policy: LoginPolicy,
+    },
     SessionOpened {
         user: UserId,
         device: DeviceId,
+        platform: Platform,
         conn: ConnId,
     },
     SessionEnded {
@@ -247,6 +267,11 @@ pub enum ServerEvent {
         conv: ConvKey,
         status: NotificationStatus,
     },
+    /// A user replaced their offline-push rule (an empty rule removes it).
+    PushRuleSet {
+        user: UserId,
+        rule: OfflinePushRule,
+    },
     /// An install reported its badge.
     BadgeSet {
         user: UserId,
@@ -282,6 +307,8 @@ pub enum ServerOutput {
         id: u64,
         request: HttpRequest,
     },
+    /// The answer to [`ServerInput::Api`] with the same number.
+    Respond(ApiResponse),
     Event(ServerEvent),
 }
 
@@ -296,6 +323,9 @@ pub struct ZimServer {
     rooms: Rooms,
     settings: Settings,
     handover: Handover,
+    api_calls: api::ApiCalls,
+    /// REST requests served, to number their `RequestId`s.
+    api_requests: u64,
     /// Durable, so connection numbers stay unique across restarts (traces name them).
     next_conn_id: u64,
     out: Outbox,
@@ -313,6 +343,7 @@ impl Core for ZimServer {
             ServerInput::FrameTooLarge { conn, req, len } => self.frame_too_large(conn, req, len, now),
             ServerInput::Disconnected { conn } => self.sessions.disconnect(conn),
             ServerInput::HandoverDone { id, status } => self.handover.done(id, status, now, &mut self.out),
+            ServerInput::Api(request) => self.api(now, request),
             ServerInput::Tick => {
                 self.expire_tokens(now);
                 self.expire_sessions(now);
@@ -336,6 +367,8 @@ impl ZimServer {
     pub fn new(config: ServerConfig) -> ZimServer {
         ZimServer {
             handover: Handover::new(config.handover_batch),
+            api_calls: api::ApiCalls::default(),
+            api_requests: 0,
             sessions: Sessions::new(config.token_warning_ms),
             config,
             bindings: Bindings::default(),
@@ -377,9 +410,11 @@ impl ZimServer {
 
     fn restart(&mut self) {
         self.out.0.clear();
+        self.out.event(ServerEvent::Started { login_policy: self.config.login_policy });
         self.handover = Handover::new(self.config.handover_batch);
-        for user in self.sessions.users() {
-            self.end_session(&user, SessionEnd::ServerRestart);
+        self.api_calls = api::ApiCalls::default();
+        for at in self.sessions.all() {
+            self.end_session(&at, SessionEnd::ServerRestart);
         }
         self.sessions.forget_connections();
         self.rooms = Rooms::default();
@@ -388,12 +423,12 @@ impl ZimServer {
     /// A logged-in client is told which request was too large and keeps its connection;
     /// anyone else is disconnected.
     fn frame_too_large(&mut self, conn: ConnId, req: Option<u64>, len: usize, now: Millis) {
-        match self.sessions.user_on(conn) {
+        match self.sessions.session_on(conn) {
             None => {}
             Some(None) => self.sessions.close(conn, &mut self.out),
-            Some(Some(user)) => {
-                let user = user.clone();
-                self.sessions.touch(&user, now);
+            Some(Some(at)) => {
+                let at = at.clone();
+                self.sessions.touch(&at, now);
                 let why = format!("frame of {len} bytes exceeds the {MAX_FRAME_LEN}-byte limit");
                 self.out.error(conn, req, ZimErrorCode::ParamInvalid, &why);
             }
@@ -401,52 +436,61 @@ impl ZimServer {
     }
 
     fn client_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis) {
-        let Some(slot) = self.sessions.user_on(conn) else {
+        let Some(slot) = self.sessions.session_on(conn) else {
             return; // a frame racing its connection's close
         };
-        let user = slot.cloned();
-        if let Some(user) = &user {
-            self.sessions.touch(user, now);
-        }
-        match (frame, user) {
-            (ClientFrame::Login { req, user_id, token, device_id, platform, push_id }, None) => {
-                let login = sessions::Login { conn, req, user: user_id, token, device: device_id, platform, push_id };
-                self.login(login, now)
-            }
-            (ClientFrame::Login { req, .. }, Some(_)) => self.out.error(
+        let Some(at) = slot.cloned() else {
+            return self.logged_out_frame(conn, frame, now);
+        };
+        self.sessions.touch(&at, now);
+        let user = &at.user;
+        match frame {
+            ClientFrame::Login { req, .. } => self.out.error(
                 conn,
                 Some(req),
                 ZimErrorCode::UserHasAlreadyLogged,
                 "this connection is already logged in",
             ),
-            (ClientFrame::Heartbeat, Some(_)) => self.out.frame(conn, ServerFrame::Pong),
-            (ClientFrame::Logout { req }, Some(user)) => {
-                self.end_session(&user, SessionEnd::Logout);
+            ClientFrame::Heartbeat => self.out.frame(conn, ServerFrame::Pong),
+            ClientFrame::Logout { req } => {
+                self.end_session(&at, SessionEnd::Logout);
                 self.out.frame(conn, ServerFrame::LogoutOk { req });
             }
-            (ClientFrame::BindPush { req, push_id }, Some(user)) => {
-                let device = self.sessions.device_of(&user).expect("a logged-in connection has a session").clone();
-                self.bindings.bind(&user, &device, push_id, self.config.defects.stale_owner_index, &mut self.out);
+            ClientFrame::BindPush { req, push_id } => {
+                let platform = self.sessions.get(&at).expect("a logged-in connection has a session").platform;
+                let stale = self.config.defects.stale_owner_index;
+                self.bindings.bind(user, &at.device, platform, push_id, stale, &mut self.out);
                 self.out.frame(conn, ServerFrame::BindOk { req });
             }
-            (ClientFrame::Send { req, message }, Some(user)) => self.send(conn, req, user, message, now),
-            (ClientFrame::CreateGroup { req, group_id, members, .. }, Some(user)) => {
-                self.create_group(conn, req, &user, group_id, members)
+            ClientFrame::Send { req, message } => self.send(conn, req, &at, message, now),
+            ClientFrame::CreateGroup { req, group_id, members, .. } => {
+                self.create_group(conn, req, user, group_id, members)
             }
-            (ClientFrame::JoinGroup { req, group_id }, Some(user)) => self.join_group(conn, req, &user, group_id),
-            (ClientFrame::LeaveGroup { req, group_id }, Some(user)) => self.leave_group(conn, req, &user, group_id),
-            (ClientFrame::DismissGroup { req, group_id }, Some(user)) => self.dismiss_group(conn, req, &user, group_id),
-            (ClientFrame::EnterRoom { req, room_id }, Some(user)) => self.enter_room(conn, req, &user, room_id),
-            (ClientFrame::SetNotificationStatus { req, to, conv_type, status }, Some(user)) => {
-                let conv = ConvKey::named(&user, &to, conv_type);
-                self.set_notification_status(conn, req, &user, conv, status)
+            ClientFrame::JoinGroup { req, group_id } => self.join_group(conn, req, user, group_id),
+            ClientFrame::LeaveGroup { req, group_id } => self.leave_group(conn, req, user, group_id),
+            ClientFrame::DismissGroup { req, group_id } => self.dismiss_group(conn, req, user, group_id),
+            ClientFrame::EnterRoom { req, room_id } => self.enter_room(conn, req, user, room_id),
+            ClientFrame::LeaveRoom { req, room_id } => self.leave_room(conn, req, user, room_id),
+            ClientFrame::SetNotificationStatus { req, to, conv_type, status } => {
+                let conv = ConvKey::named(user, &to, conv_type);
+                self.set_notification_status(conn, req, user, conv, status)
             }
-            (ClientFrame::SetBadge { req, badge }, Some(user)) => self.set_badge(conn, req, &user, badge),
-            (ClientFrame::LeaveRoom { req, room_id }, Some(user)) => self.leave_room(conn, req, &user, room_id),
-            (ClientFrame::RenewToken { req, token }, Some(user)) => self.renew_token(conn, req, &user, &token, now),
-            (ClientFrame::Ack { id }, Some(user)) => self.sessions.acked(&user, id),
-            (ClientFrame::Sync { req, cursors, limit }, Some(user)) => self.sync(conn, req, &user, cursors, limit),
-            (frame, None) => {
+            ClientFrame::SetBadge { req, badge } => self.set_badge(conn, req, &at, badge),
+            ClientFrame::UpdateOfflinePushRule { req, rule } => self.set_push_rule(conn, req, user, rule),
+            ClientFrame::RenewToken { req, token } => self.renew_token(conn, req, &at, &token, now),
+            ClientFrame::Ack { id } => self.sessions.acked(&at, id),
+            ClientFrame::Sync { req, cursors, limit } => self.sync(conn, req, &at, cursors, limit),
+        }
+    }
+
+    /// A frame on a connection with no session: only a login is welcome.
+    fn logged_out_frame(&mut self, conn: ConnId, frame: ClientFrame, now: Millis) {
+        match frame {
+            ClientFrame::Login { req, user_id, token, device_id, platform, push_id } => {
+                let login = sessions::Login { conn, req, user: user_id, token, device: device_id, platform, push_id };
+                self.login(login, now)
+            }
+            frame => {
                 let req = request_id(&frame);
                 self.out.error(conn, req, ZimErrorCode::UserIsNotLogged, "log in first");
             }
@@ -496,6 +540,7 @@ fn request_id(frame: &ClientFrame) -> Option<u64> {
         | ClientFrame::LeaveRoom { req, .. }
         | ClientFrame::SetNotificationStatus { req, .. }
         | ClientFrame::SetBadge { req, .. }
+        | ClientFrame::UpdateOfflinePushRule { req, .. }
         | ClientFrame::Send { req, .. }
         | ClientFrame::Sync { req, .. } => Some(*req),
         ClientFrame::Heartbeat | ClientFrame::Ack { .. } => None,

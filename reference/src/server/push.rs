@@ -9,10 +9,10 @@
 //! notifies nobody twice.
 
 use super::{Outbox, ServerEvent, ServerOutput, ZimServer};
-use crate::ids::UserId;
+use crate::ids::{DeviceId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
-use crate::wire::{Message, PushBatch, PushConfig, PushRequest};
+use crate::wire::{Message, Platform, PushBatch, PushConfig, PushRequest};
 use std::collections::VecDeque;
 
 /// How many times one batch is offered to the relay.
@@ -20,18 +20,52 @@ pub const HANDOVER_ATTEMPTS: u32 = 4;
 /// The wait before the second attempt; each later wait doubles it.
 pub const HANDOVER_FIRST_RETRY_MS: u64 = 250;
 
+/// Which of a user's installs a push may go to.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Installs<'a> {
+    /// Every install without a live session of the user (a new message).
+    Offline,
+    /// This install only (its session ended with the message unacked).
+    Only(&'a DeviceId),
+    /// Every install, online or not (only a mutant's defect asks for this).
+    Every,
+}
+
 impl ZimServer {
-    /// Routes a push for `message` to every PushID bound to `user`: never to its sender,
-    /// never for a conversation the user set to do-not-disturb. With `enable_badge`, each
-    /// install's badge grows by the increment and the push carries the new count.
-    pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig) {
-        if &message.from == user && !self.config.defects.push_the_sender {
+    /// Routes a push for `message` to the PushIDs bound to `user` on `installs`: never to
+    /// its sender, never for a conversation the user set to do-not-disturb, never to a
+    /// platform the user's offline-push rule silences while they are online elsewhere.
+    /// With `enable_badge`, each install's badge grows by the increment and the push
+    /// carries the new count.
+    pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig, installs: Installs) {
+        let defects = &self.config.defects;
+        if &message.from == user && !defects.push_the_sender {
             return; // never notify a user about their own message
         }
-        if self.settings.is_muted(user, &message.conv) && !self.config.defects.ignore_dnd {
+        if self.settings.is_muted(user, &message.conv) && !defects.ignore_dnd {
             return;
         }
-        let push_ids: Vec<PushId> = self.bindings.of(user).cloned().collect();
+        let silenced = match self.settings.push_rule(user) {
+            Some(rule) if !defects.ignore_push_rule => {
+                let online_on = |p: &Platform| self.sessions.of(user).any(|(_, s)| s.platform == *p);
+                if rule.online_platforms.iter().any(online_on) {
+                    rule.not_to_receive_offline_push_platforms.as_slice()
+                } else {
+                    &[]
+                }
+            }
+            _ => &[],
+        };
+        let wanted = |device: &DeviceId, platform: Platform| {
+            let reachable = match installs {
+                Installs::Offline => !self.sessions.has(user, device),
+                Installs::Only(only) => device == only,
+                Installs::Every => true,
+            };
+            reachable && !silenced.contains(&platform)
+        };
+        let push_ids: Vec<PushId> =
+            self.bindings.installs_of(user).filter(|(_, d, pf)| wanted(d, *pf)).map(|(p, _, _)| p.clone()).collect();
         for push_id in push_ids {
             let badge = push.enable_badge.then(|| {
                 let forget = self.config.defects.badge_forgets_count;

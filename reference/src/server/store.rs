@@ -6,6 +6,8 @@
 //! does. Room and command messages are not stored: they get an ID but no sequence number
 //! (`seq` 0), reach only the recipients online, and are never pushed.
 
+use super::push::Installs;
+use super::sessions::Install;
 use super::ZimServer;
 use crate::error::ZimErrorCode;
 use crate::ids::{ConnId, ConvKey, MessageId, UserId};
@@ -86,17 +88,30 @@ impl Store {
 }
 
 type Refusal = (ZimErrorCode, String);
-type Accepted = (Message, Vec<UserId>, Option<PushConfig>);
+pub(super) type Accepted = (Message, Vec<UserId>, Option<PushConfig>);
 
 impl ZimServer {
     /// A send: accepted (the sender hears `send_ok` first), then routed to each recipient;
     /// or refused with its code.
-    pub(super) fn send(&mut self, conn: ConnId, req: u64, from: UserId, m: Outgoing, now: Millis) {
-        let (message, recipients, push) = match self.accept_send(&from, m, now) {
+    pub(super) fn send(&mut self, conn: ConnId, req: u64, at: &Install, m: Outgoing, now: Millis) {
+        if let Err(why) = check_send(&at.user, &m, self.config.max_text_bytes) {
+            return self.out.error(conn, Some(req), ZimErrorCode::ParamInvalid, &why);
+        }
+        if !self.sessions.allow_send(at, now, limits::SENDS_PER_SECOND) {
+            let why = format!("more than {} sends within a second", limits::SENDS_PER_SECOND);
+            return self.out.error(conn, Some(req), ZimErrorCode::ServerRateLimited, &why);
+        }
+        let accepted = match self.accept_send(&at.user, m, now) {
             Ok(accepted) => accepted,
             Err((code, why)) => return self.out.error(conn, Some(req), code, &why),
         };
-        self.out.frame(conn, ServerFrame::SendOk { req, message: message.clone() });
+        self.out.frame(conn, ServerFrame::SendOk { req, message: accepted.0.clone() });
+        self.route_accepted(&at.user, accepted);
+    }
+
+    /// Carries an accepted message to each recipient: stored ones online or by push, the
+    /// others (rooms, commands) online only.
+    pub(super) fn route_accepted(&mut self, from: &UserId, (message, recipients, push): Accepted) {
         let pushed_room = self.config.defects.push_room_messages && push.is_some();
         for user in &recipients {
             if message.is_stored() || pushed_room {
@@ -106,18 +121,13 @@ impl ZimServer {
             }
         }
         if let (true, Some(push)) = (self.config.defects.push_the_sender, &push) {
-            self.push_to_bindings(&from, &message, push);
+            self.push_to_bindings(from, &message, push, Installs::Every);
         }
     }
 
-    /// Checks and stores a send, returning the message, its recipients and the push config
-    /// that applies.
-    fn accept_send(&mut self, from: &UserId, m: Outgoing, now: Millis) -> Result<Accepted, Refusal> {
-        check_send(from, &m, self.config.max_text_bytes).map_err(|why| (ZimErrorCode::ParamInvalid, why))?;
-        if !self.sessions.allow_send(from, now, limits::SENDS_PER_SECOND) {
-            let why = format!("more than {} sends within a second", limits::SENDS_PER_SECOND);
-            return Err((ZimErrorCode::ServerRateLimited, why));
-        }
+    /// Stores a send whose content passed [`check_send`], returning the message, its
+    /// recipients and the push config that applies; or refuses it for its conversation.
+    pub(super) fn accept_send(&mut self, from: &UserId, m: Outgoing, now: Millis) -> Result<Accepted, Refusal> {
         let conv = m.conv(from);
         let recipients: Vec<UserId> = match &conv {
             ConvKey::Peer { .. } => {
@@ -165,31 +175,29 @@ impl ZimServer {
         Ok((message, recipients, push))
     }
 
-    /// Online delivery if the user has a session, offline push otherwise.
+    /// Online delivery to each of the user's sessions, offline push to their other installs.
     fn route(&mut self, user: &UserId, message: &Message, push: Option<&PushConfig>) {
         let empty = PushConfig::default();
         let push = push.or(self.config.defects.push_without_config.then_some(&empty));
-        if let Some(s) = self.sessions.get_mut(user) {
+        for (_, s) in self.sessions.of_mut(user) {
             s.unacked.insert(message.id, (message.clone(), push.cloned()));
             if let Some(conn) = s.conn {
                 self.out.frame(conn, ServerFrame::Deliver { message: message.clone() });
             }
-            if let (true, Some(push)) = (self.config.defects.push_online_users, push) {
-                self.push_to_bindings(user, message, push);
-            }
-        } else if let Some(push) = push {
-            self.push_to_bindings(user, message, push);
+        }
+        if let Some(push) = push {
+            let every = self.config.defects.push_online_users;
+            self.push_to_bindings(user, message, push, if every { Installs::Every } else { Installs::Offline });
         }
     }
 
-    /// Delivery of a message that is not stored: now, on a live connection, or never.
+    /// Delivery of a message that is not stored: now, on live connections, or never.
     fn deliver_live(&mut self, user: &UserId, message: &Message) {
-        if let Some(conn) = self.sessions.get_mut(user).and_then(|s| s.conn) {
-            self.out.frame(conn, ServerFrame::Deliver { message: message.clone() });
-        }
+        self.frame_to_user(user, ServerFrame::Deliver { message: message.clone() });
     }
 
-    pub(super) fn sync(&mut self, conn: ConnId, req: u64, user: &UserId, cursors: Vec<Cursor>, limit: u32) {
+    pub(super) fn sync(&mut self, conn: ConnId, req: u64, at: &Install, cursors: Vec<Cursor>, limit: u32) {
+        let user = &at.user;
         let limit = limit.clamp(1, self.config.max_sync_page) as usize;
         let from: BTreeMap<&ConvKey, u64> = cursors.iter().map(|c| (&c.conv, c.seq)).collect();
         let mut messages = Vec::new();
@@ -210,7 +218,7 @@ impl ZimServer {
             }
         }
         // Synced messages reached the client: they are no longer due for push at timeout.
-        if let Some(session) = self.sessions.get_mut(user) {
+        if let Some(session) = self.sessions.get_mut(at) {
             for m in &messages {
                 session.unacked.remove(&m.id);
             }
@@ -218,10 +226,11 @@ impl ZimServer {
         self.out.frame(conn, ServerFrame::SyncBatch { req, messages, more });
     }
 
-    /// Sends `frame` to `user`'s live connection, if any.
+    /// Sends `frame` to each of `user`'s live connections.
     pub(super) fn frame_to_user(&mut self, user: &UserId, frame: ServerFrame) {
-        if let Some(conn) = self.sessions.get_mut(user).and_then(|s| s.conn) {
-            self.out.frame(conn, frame);
+        let conns: Vec<ConnId> = self.sessions.of(user).filter_map(|(_, s)| s.conn).collect();
+        for conn in conns {
+            self.out.frame(conn, frame.clone());
         }
     }
 }

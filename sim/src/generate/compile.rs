@@ -2,7 +2,7 @@
 //! heal-and-settle that ends every world.
 
 use super::*;
-use zimsim_reference::wire::NotificationStatus;
+use zimsim_reference::wire::{NotificationStatus, OfflinePushRule};
 
 /// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
 /// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
@@ -10,9 +10,10 @@ use zimsim_reference::wire::NotificationStatus;
 /// op spans.
 /// With faults the settle is longer: a phone back from a dead network reconnects after its
 /// SDK's backoff (up to 8 s) and then syncs.
-fn config(mix: FaultMix, token_lifetime_ms: u64) -> ScenarioConfig {
+fn config(mix: FaultMix, draw: &Draw) -> ScenarioConfig {
     ScenarioConfig {
-        token_lifetime_ms,
+        token_lifetime_ms: draw.token_lifetime_ms,
+        login_policy: draw.login_policy,
         heartbeat_interval_ms: 5_000,
         heartbeat_timeout_ms: 15_000,
         settle_ms: if mix == FaultMix::None { 10_000 } else { 15_000 },
@@ -182,6 +183,22 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     push(at + 500, Action::KILL_APP, &mut track);
                     at += 20_500;
                 }
+                Op::PushRule { online, silenced } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    let mut online = platforms(online);
+                    if !online.contains(&d.platform) {
+                        online.push(d.platform);
+                    }
+                    let silenced = platforms(silenced);
+                    let rule = match silenced.is_empty() {
+                        true => OfflinePushRule::default(),
+                        false => OfflinePushRule {
+                            online_platforms: online,
+                            not_to_receive_offline_push_platforms: silenced,
+                        },
+                    };
+                    push(at, Action::App(AppCall::UpdateOfflinePushRule { rule }), &mut track);
+                }
                 Op::SetBadge { badge } => {
                     ready(d, &mut at, &mut track, home, &mut push);
                     push(at, Action::App(AppCall::SetBadge { badge: badge.into() }), &mut track);
@@ -322,7 +339,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         }
     }
     // The builder orders the steps (stably: each device's same-time steps keep their order).
-    let mut b = ScenarioBuilder::new(name).config(config(mix, draw.token_lifetime_ms));
+    let mut b = ScenarioBuilder::new(name).config(config(mix, draw));
     for d in devices {
         b = b.device(d.id.as_str(), d.platform, d.build);
     }

@@ -26,6 +26,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{ConversationType, UserId};
+use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::sub_seed;
 use zimsim_reference::topology;
 use zimsim_reference::wire::{MessageBody, Outgoing, Platform, PushConfig};
@@ -280,6 +281,19 @@ pub enum Op {
         to: usize,
         priority: u8,
     },
+    /// Set the user's offline-push rule: the platforms in bit mask `silenced` (bit 0 iOS,
+    /// 1 Android, 2 Web) get no pushes while the user is online on this device's platform
+    /// or any other in `online` (an empty `silenced` removes the rule).
+    PushRule {
+        online: u8,
+        silenced: u8,
+    },
+}
+
+/// The platforms a bit mask of an [`Op::PushRule`] names.
+fn platforms(mask: u8) -> Vec<Platform> {
+    let all = [Platform::Ios, Platform::Android, Platform::Web];
+    all.into_iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, p)| p).collect()
 }
 
 /// How many groups a generated world names (and it has one room, so visits overlap).
@@ -316,6 +330,7 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
         3 => (0..users, prop::bool::weighted(0.8), any::<bool>()).prop_map(|(with, on, group)| Op::Mute { with, on, group }),
         2 => (0u8..10).prop_map(|badge| Op::SetBadge { badge }),
+        2 => (0u8..8, 0u8..8).prop_map(|(online, silenced)| Op::PushRule { online, silenced }),
     ]
 }
 
@@ -342,6 +357,8 @@ pub struct Draw {
     /// How long the app's backend makes tokens last: a day, or in some worlds short
     /// enough that sessions expire (or are renewed) during the chaos.
     pub token_lifetime_ms: u64,
+    /// The server's login policy: single-device in most worlds, multi-device in the rest.
+    pub login_policy: LoginPolicy,
 }
 
 /// The strategy of a profile's raw choices under a fault mix.
@@ -357,10 +374,12 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let count = if mix == FaultMix::None { 0..1 } else { count };
     let faults = prop::collection::vec((apart, fault(mix, most_devices)), count);
     let lifetime = prop_oneof![1 => Just(DAY_MS), 1 => 30_000u64..60_000];
-    (devices, faults, lifetime).prop_map(move |(devices, faults, token_lifetime_ms)| Draw {
+    let policy = prop_oneof![3 => Just(LoginPolicy::SingleDevice), 2 => Just(LoginPolicy::MULTI_DEVICE)];
+    (devices, faults, lifetime, policy).prop_map(move |(devices, faults, token_lifetime_ms, login_policy)| Draw {
         devices,
         faults: if mix == FaultMix::None { Vec::new() } else { faults },
         token_lifetime_ms,
+        login_policy,
     })
 }
 

@@ -49,9 +49,10 @@ fn every_device_ends_relaunched_and_logged_back_in() {
 
 #[test]
 fn generation_covers_every_kind_of_op_over_a_few_seeds() {
-    let mut seen = std::collections::BTreeSet::new();
+    let (mut seen, mut policies) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
     for seed in 0..30 {
         let draw = tree(seed, Profile::Default, FaultMix::None).unwrap().current();
+        policies.insert(format!("{:?}", draw.login_policy));
         for (_, ops) in draw.devices {
             for (_, op) in ops {
                 let name = format!("{op:?}");
@@ -59,7 +60,8 @@ fn generation_covers_every_kind_of_op_over_a_few_seeds() {
             }
         }
     }
-    assert_eq!(seen.len(), 23, "every Op variant is drawn");
+    assert_eq!(seen.len(), 24, "every Op variant is drawn");
+    assert_eq!(policies.len(), 2, "both login policies are drawn: {policies:?}");
 }
 
 #[test]

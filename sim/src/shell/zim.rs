@@ -1,6 +1,6 @@
 //! The ZIM server shell. One task owns the [`ZimServer`] core and serialises every input to
-//! it (connection events, frames, hand-over answers, the core's timer); per-connection
-//! tasks only move bytes. The core decides what goes to the relay and when to retry; the
+//! it (connection events, frames, REST calls, hand-over answers, the core's timer);
+//! per-connection tasks only move bytes. The core decides what goes to the relay and when to retry; the
 //! shell only sends each hand-over it is given and reports the answer.
 //!
 //! The core outlives the shell: it holds the server's durable store, and a crashed and
@@ -8,7 +8,7 @@
 //! ([`ZimServer::restart`] says what survives).
 
 use crate::framed::{write_frame, FrameReader, Incoming};
-use crate::http::HttpClient;
+use crate::http::{serve, HttpClient, Pending, Protocols};
 use crate::net::{Connector, Listener};
 use crate::trace::{Env, Event, Source};
 use std::cell::RefCell;
@@ -17,7 +17,8 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-use zimsim_reference::core::Core;
+use zimsim_reference::core::{ApiRequest, Core};
+use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
 use zimsim_reference::server::{ServerInput, ServerOutput, ZimServer};
 use zimsim_reference::topology;
@@ -41,16 +42,31 @@ enum Outbound {
     Close,
 }
 
-/// Runs the ZIM server until the task is dropped: accepts on `listener`, hands pushes to
-/// the relay reached with `connector`.
-pub async fn run<L: Listener, C: Connector>(
+/// Runs the ZIM server until the task is dropped: accepts clients on `listener` and REST
+/// calls on `api`, hands pushes to the relay reached with `connector`.
+pub async fn run<L: Listener, A: Listener, C: Connector>(
     mut listener: L,
+    api: A,
     connector: C,
     core: Rc<RefCell<ZimServer>>,
     env: Rc<dyn Env>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
     let relay = HttpClient::new(connector, topology::ZPNS.host, topology::ZPNS.port, false);
+    let pending = Rc::new(Pending::default());
+
+    // REST calls: numbered, fed to the core task, answered when the core responds.
+    let (api_tx, api_pending) = (tx.clone(), pending.clone());
+    let handler = Rc::new(move |request: HttpRequest| {
+        let (id, answer) = api_pending.open();
+        let _ = api_tx.send(Input::Core(ServerInput::Api(ApiRequest { id, request })));
+        Box::pin(answer) as _
+    });
+    tokio::task::spawn_local(async move {
+        if let Err(e) = serve(api, Protocols::Auto, handler).await {
+            tracing::debug!(error = %e, "the REST API stopped accepting");
+        }
+    });
 
     // Accept loop: number connections and start their reader and writer tasks.
     let (accept_tx, numbers) = (tx.clone(), core.clone());
@@ -68,7 +84,7 @@ pub async fn run<L: Listener, C: Connector>(
         }
     });
 
-    let mut io = Io { writers: BTreeMap::new(), relay, inputs: tx, env: env.clone() };
+    let mut io = Io { writers: BTreeMap::new(), relay, pending, inputs: tx, env: env.clone() };
     tracing::debug!("ZIM server starting over its durable store");
     let mut input = Some(ServerInput::Restart);
     loop {
@@ -119,6 +135,8 @@ pub async fn run<L: Listener, C: Connector>(
 struct Io<C: Connector> {
     writers: BTreeMap<ConnId, mpsc::UnboundedSender<Outbound>>,
     relay: HttpClient<C>,
+    /// REST calls the core has not answered yet.
+    pending: Rc<Pending>,
     /// Where a finished hand-over reports back.
     inputs: mpsc::UnboundedSender<Input>,
     env: Rc<dyn Env>,
@@ -154,6 +172,7 @@ impl<C: Connector> Io<C> {
                         let _ = inputs.send(Input::Core(ServerInput::HandoverDone { id, status }));
                     });
                 }
+                ServerOutput::Respond(answer) => self.pending.answer(answer),
                 ServerOutput::Event(event) => self.env.record(SRC, Event::Server { event }),
             }
         }

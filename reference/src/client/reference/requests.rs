@@ -23,6 +23,7 @@ impl Request {
             AppCall::LeaveRoom { room_id } => Request::Room { op: "leave", room_id: room_id.clone() },
             AppCall::SetNotificationStatus { .. } => Request::Setting { op: "notification_status" },
             AppCall::SetBadge { .. } => Request::Setting { op: "badge" },
+            AppCall::UpdateOfflinePushRule { .. } => Request::Setting { op: "push_rule" },
             _ => return None,
         })
     }
@@ -98,6 +99,7 @@ impl ReferenceSdk {
                         ClientFrame::SetNotificationStatus { req, to, conv_type, status }
                     }
                     AppCall::SetBadge { badge } => ClientFrame::SetBadge { req, badge },
+                    AppCall::UpdateOfflinePushRule { rule } => ClientFrame::UpdateOfflinePushRule { req, rule },
                     _ => unreachable!("Request::of names only group and room calls"),
                 }
             }

@@ -9,7 +9,12 @@ fn login_with_a_valid_token_opens_a_session_and_answers_login_ok() {
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "alice".into(), device: "alice-phone".into(), conn: ALICE }),
+            event(ServerEvent::SessionOpened {
+                user: "alice".into(),
+                device: "alice-phone".into(),
+                platform: Platform::Ios,
+                conn: ALICE
+            }),
             frame(ALICE, ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -88,7 +93,12 @@ fn login_with_a_push_id_binds_it_to_the_user_before_answering() {
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "alice".into(), device: "alice-phone".into(), conn: ALICE }),
+            event(ServerEvent::SessionOpened {
+                user: "alice".into(),
+                device: "alice-phone".into(),
+                platform: Platform::Ios,
+                conn: ALICE
+            }),
             event(ServerEvent::Bound { user: "alice".into(), push_id: p.clone() }),
             frame(ALICE, ServerFrame::LoginOk { req: 1 }),
         ]

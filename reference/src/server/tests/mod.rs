@@ -197,7 +197,9 @@ fn events(out: &[ServerOutput]) -> Vec<ServerEvent> {
         .collect()
 }
 
+mod api;
 mod groups;
 mod limits;
+mod multi_device;
 mod rooms;
 mod settings;

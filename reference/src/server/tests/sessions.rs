@@ -47,7 +47,12 @@ fn a_login_from_another_device_kicks_the_first_session_out() {
                 device: "bob-phone".into(),
                 reason: SessionEnd::KickedOut
             }),
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "tablet".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened {
+                user: "bob".into(),
+                device: "tablet".into(),
+                platform: Platform::Ios,
+                conn: ConnId(2)
+            }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -76,7 +81,12 @@ fn a_relogin_from_the_same_device_resumes_without_a_kick() {
                 device: "bob-phone".into(),
                 reason: SessionEnd::Resumed
             }),
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened {
+                user: "bob".into(),
+                device: "bob-phone".into(),
+                platform: Platform::Ios,
+                conn: ConnId(2)
+            }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -98,7 +108,12 @@ fn a_relogin_from_the_same_device_with_a_new_push_id_replaces_the_old_binding() 
                 device: "bob-phone".into(),
                 reason: SessionEnd::Resumed
             }),
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened {
+                user: "bob".into(),
+                device: "bob-phone".into(),
+                platform: Platform::Ios,
+                conn: ConnId(2)
+            }),
             event(ServerEvent::Unbound { user: "bob".into(), push_id: old.clone(), reason: UnbindReason::Replaced }),
             event(ServerEvent::Bound { user: "bob".into(), push_id: new.clone() }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
@@ -116,7 +131,12 @@ fn a_push_id_bound_to_a_second_user_is_taken_from_the_first() {
     assert_eq!(
         out,
         vec![
-            event(ServerEvent::SessionOpened { user: "bob".into(), device: "bob-phone".into(), conn: ConnId(2) }),
+            event(ServerEvent::SessionOpened {
+                user: "bob".into(),
+                device: "bob-phone".into(),
+                platform: Platform::Ios,
+                conn: ConnId(2)
+            }),
             event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
             event(ServerEvent::Bound { user: "bob".into(), push_id: p.clone() }),
             frame(ConnId(2), ServerFrame::LoginOk { req: 1 }),
@@ -211,7 +231,12 @@ fn a_login_without_a_push_id_from_an_install_unbinds_the_previous_users_push_id_
         out,
         vec![
             event(ServerEvent::Unbound { user: "alice".into(), push_id: p.clone(), reason: UnbindReason::UserSwitch }),
-            event(ServerEvent::SessionOpened { user: "carol".into(), device: "shared-phone".into(), conn: ConnId(7) }),
+            event(ServerEvent::SessionOpened {
+                user: "carol".into(),
+                device: "shared-phone".into(),
+                platform: Platform::Ios,
+                conn: ConnId(7)
+            }),
             frame(ConnId(7), ServerFrame::LoginOk { req: 1 }),
         ]
     );
@@ -242,7 +267,12 @@ fn a_login_from_an_install_ends_another_users_live_session_there_before_opening_
                 reason: SessionEnd::UserSwitch
             }),
             ServerOutput::Close { conn: ConnId(1) },
-            event(ServerEvent::SessionOpened { user: "carol".into(), device: "shared-phone".into(), conn: ConnId(7) }),
+            event(ServerEvent::SessionOpened {
+                user: "carol".into(),
+                device: "shared-phone".into(),
+                platform: Platform::Ios,
+                conn: ConnId(7)
+            }),
             frame(ConnId(7), ServerFrame::LoginOk { req: 1 }),
         ],
         "alice's unacked message is not pushed to the phone carol now holds"
