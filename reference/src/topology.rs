@@ -21,6 +21,8 @@ pub const ZIM: Endpoint = Endpoint { host: "zim", port: 9000 };
 pub const ZIM_API: Endpoint = Endpoint { host: "zim", port: 8000 };
 /// The ZPNs relay's HTTP API.
 pub const ZPNS: Endpoint = Endpoint { host: "zpns", port: 8080 };
+/// The app's backend, which calls the ZIM server REST API ([`ZIM_API`]).
+pub const BACKEND: &str = "backend";
 /// The hosts the simulated phones run in: devices are dealt round-robin to as many farms
 /// as [`farms_for`] says, so a large world spreads over several hosts.
 pub const FARMS: [&str; 4] = ["farm-0", "farm-1", "farm-2", "farm-3"];
@@ -95,6 +97,7 @@ pub fn hosts() -> Vec<&'static str> {
     let mut all = vec![ZIM.host, ZPNS.host];
     all.extend(VENDORS.iter().map(|v| v.name));
     all.extend(FARMS);
+    all.push(BACKEND);
     all
 }
 

@@ -24,6 +24,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("kick-out", "bob logs in on his tablet: his phone is kicked out and gets none of his pushes after"),
     ("switch-with-push", "carol registers push and logs in on alice's phone without alice logging out"),
     ("settings", "bob mutes alice and reports a badge: carol's pushes add to it, alice's are silent until unmuted"),
+    ("backend-send", "the shop's backend messages alice (online) and bob (phone locked) through the REST API"),
     (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
@@ -45,6 +46,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "switch-with-push" => switch_with_push(),
         "settings" => settings(),
         "multi-device" => multi_device(),
+        "backend-send" => backend_send(),
         _ => return None,
     })
 }
@@ -97,6 +99,11 @@ impl ScenarioBuilder {
     }
 
     /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
+    /// At `at_ms`, the app's backend calls the server REST API.
+    pub fn backend(self, at_ms: u64, action: Action) -> Self {
+        self.step(crate::scenario::Step { at_ms, device: None, action })
+    }
+
     pub fn sign_in(self, at_ms: u64, device: &str, user: &str) -> Self {
         let android = self.platform(device) != Some(Platform::Ios);
         let mut b = self.at(at_ms, device, Action::LAUNCH_APP);
@@ -413,6 +420,35 @@ fn settings() -> Scenario {
         .at(31_000, "bob-phone", status(NotificationStatus::Notify))
         .at(32_000, "bob-phone", Action::KILL_APP)
         .at(50_000, "alice-phone", send("bob", "after you unmuted me"))
+        .build()
+}
+
+/// The app's backend (user `shop`, which never logs in) sends a signed `SendPeerMessage`
+/// to alice, online, and bob, whose phone is locked: alice gets it in the app, bob as a
+/// notification, and both read it in their chat with the shop. Then a second one without
+/// an offline push: bob reads it when he opens the app, with no notification.
+fn backend_send() -> Scenario {
+    use crate::scenario::BackendStep;
+    let server_send = |text: &str, push| {
+        Action::Backend(BackendStep::ServerSend {
+            from: "shop".into(),
+            to: vec!["alice".into(), "bob".into()],
+            text: text.into(),
+            push,
+        })
+    };
+    ScenarioBuilder::new("backend-send")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .at(3_000, "bob-phone", Action::KILL_APP)
+        .backend(25_000, server_send("Your order shipped", true))
+        .backend(26_000, server_send("Rate your order", false))
+        .at(30_000, "bob-phone", Action::LAUNCH_APP)
+        .at(30_000, "bob-phone", fcm())
+        .at(30_100, "bob-phone", register())
+        .at(30_500, "bob-phone", login("bob"))
         .build()
 }
 

@@ -191,7 +191,7 @@ impl<C: Connector> Device<C> {
             }
             Action::App(call) => self.feed(SdkInput::App { call }),
             // The world carries these out itself; the farm never sends one to a device.
-            Action::World(_) => {}
+            Action::World(_) | Action::Backend(_) => {}
         }
     }
 

@@ -30,6 +30,7 @@ compile_error!(
      overrides it: add `--cfg tokio_unstable` to RUSTFLAGS or unset it"
 );
 
+pub mod backend;
 pub mod catalog;
 pub mod device;
 pub mod framed;

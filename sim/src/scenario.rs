@@ -103,6 +103,8 @@ pub enum Action {
     App(AppCall),
     /// The network and the server-side hosts.
     World(WorldStep),
+    /// The app's backend calling the ZIM server REST API.
+    Backend(BackendStep),
 }
 
 impl From<DeviceStep> for Action {
@@ -114,6 +116,12 @@ impl From<DeviceStep> for Action {
 impl From<AppCall> for Action {
     fn from(call: AppCall) -> Action {
         Action::App(call)
+    }
+}
+
+impl From<BackendStep> for Action {
+    fn from(step: BackendStep) -> Action {
+        Action::Backend(step)
     }
 }
 
@@ -137,6 +145,32 @@ pub enum DeviceStep {
 
 impl DeviceStep {
     const NAMES: &'static [&'static str] = &["launch_app", "kill_app", "network_off", "network_on"];
+}
+
+/// What the app's backend does (host `backend`): a signed call to the ZIM server REST API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BackendStep {
+    /// `SendPeerMessage`: a text from `from` (which need not have logged in: a system
+    /// account) to each user of `to` (1 to 100), with an offline push or not.
+    ServerSend {
+        from: UserId,
+        to: Vec<UserId>,
+        text: String,
+        #[serde(default)]
+        push: bool,
+    },
+}
+
+impl BackendStep {
+    const NAMES: &'static [&'static str] = &["server_send"];
+
+    /// The users the step names.
+    pub fn users(&self) -> Vec<&UserId> {
+        match self {
+            BackendStep::ServerSend { from, to, .. } => std::iter::once(from).chain(to).collect(),
+        }
+    }
 }
 
 /// A fault or a repair of the world. Hosts are named as in the topology (`zim`, `zpns`,
@@ -194,6 +228,7 @@ impl Serialize for Action {
             Action::Device(step) => step.serialize(s),
             Action::App(call) => call.serialize(s),
             Action::World(step) => step.serialize(s),
+            Action::Backend(step) => step.serialize(s),
         }
     }
 }
@@ -213,6 +248,8 @@ impl<'de> Deserialize<'de> for Action {
             AppCall::deserialize(value).map(Action::App)
         } else if WorldStep::NAMES.contains(&name) {
             WorldStep::deserialize(value).map(Action::World)
+        } else if BackendStep::NAMES.contains(&name) {
+            BackendStep::deserialize(value).map(Action::Backend)
         } else {
             return Err(D::Error::unknown_variant(name, &ACTION_NAMES));
         };
@@ -220,10 +257,10 @@ impl<'de> Deserialize<'de> for Action {
     }
 }
 
-/// Every `do` name: the device steps', the app calls' and the world steps', each list owned
-/// by its type.
+/// Every `do` name: the device steps', the app calls', the world steps' and the backend's,
+/// each list owned by its type.
 pub static ACTION_NAMES: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| [DeviceStep::NAMES, AppCall::NAMES, WorldStep::NAMES].concat());
+    std::sync::LazyLock::new(|| [DeviceStep::NAMES, AppCall::NAMES, WorldStep::NAMES, BackendStep::NAMES].concat());
 
 impl Action {
     pub const LAUNCH_APP: Action = Action::Device(DeviceStep::LaunchApp);
@@ -365,6 +402,16 @@ impl Scenario {
                             return Err(bad_target("the device farm cannot crash; kill apps or turn networks off"))
                         }
                         _ => {}
+                    }
+                }
+                (Action::Backend(_), Some(_)) => return Err(bad_target("a backend step names no device")),
+                (Action::Backend(b), None) => {
+                    for user in b.users() {
+                        validate_user_id(user.as_str()).map_err(|why| ScenarioError::BadUser { index, why })?;
+                    }
+                    let BackendStep::ServerSend { to, .. } = b;
+                    if to.is_empty() || to.len() > zimsim_reference::server_api::MAX_USERS_PER_CALL {
+                        return Err(bad_target("`to` names 1 to 100 users"));
                     }
                 }
                 (_, None) => return Err(bad_target("a device step needs a \"device\"")),

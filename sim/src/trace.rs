@@ -147,6 +147,12 @@ pub enum Event {
         event: VendorEvent,
     },
 
+    // --- the app's backend ---
+    /// The ZIM server's answer to a backend call (`None`: no answer came).
+    BackendAnswer {
+        answer: Option<zimsim_reference::server_api::Answer>,
+    },
+
     // --- devices ---
     /// A scenario step as the device (or, for world steps, the world) carried it out.
     Step {

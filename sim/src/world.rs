@@ -175,6 +175,17 @@ pub fn run_observed(
         });
     }
 
+    if scenario.steps.iter().any(|s| matches!(s.action, Action::Backend(_))) {
+        let (env, scenario, server_config) = (env.clone(), scenario.clone(), server_config.clone());
+        sim.host(topology::BACKEND, move || {
+            let (env, scenario, server_config) = (env.clone(), scenario.clone(), server_config.clone());
+            async move {
+                crate::backend::run(SimConnector, scenario, server_config, Rc::new(env)).await;
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        });
+    }
     let end_ms = Millis(scenario.end_ms());
     let mut next_report = 0;
     let mut world = Faults::new(cfg.min_latency_ms, cfg.max_latency_ms);

@@ -27,7 +27,7 @@ fn explore_with(
         mutant,
         out_dir: out_dir.to_owned(),
         shrink_failures: 1,
-        shrink_budget: 60,
+        shrink_budget: 100,
     }
 }
 

@@ -234,13 +234,7 @@ fn a_kicked_out_phone_is_told_so_and_gets_none_of_its_users_pushes_after() {
         assert_eq!(texts_on(&trace, "bob-phone"), ["hello"], "seed {seed}");
         // Each message once on the tablet; the one without a push config never notified.
         assert_eq!(texts_on(&trace, "bob-tablet"), ["hello", "while you are away", "no push for this"], "seed {seed}");
-        let shown: Vec<(&str, String)> = trace
-            .iter()
-            .filter_map(|r| match &r.event {
-                Event::Notification { notification, .. } => Some((r.src.as_str(), notification.content.clone())),
-                _ => None,
-            })
-            .collect();
+        let shown = notifications(&trace);
         assert_eq!(shown, [("bob-tablet", "while you are away".to_owned())], "seed {seed}");
     }
 }
@@ -295,4 +289,37 @@ fn under_multi_device_login_a_push_rule_keeps_the_phone_quiet_while_the_user_is_
         });
         assert!(!kicked, "seed {seed}: three platforms, three sessions, nobody kicked out");
     }
+}
+
+#[test]
+fn a_backend_s_message_reaches_the_online_app_and_the_locked_phone_once_each() {
+    for (seed, trace) in runs("backend-send") {
+        let answers: Vec<u32> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::BackendAnswer { answer } => Some(answer.as_ref().map_or(u32::MAX, |a| a.code)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(answers, [0, 0], "seed {seed}: both calls succeed");
+        let shown = notifications(&trace);
+        assert_eq!(
+            shown,
+            [("bob-phone", "Your order shipped".to_owned())],
+            "seed {seed}: one push, to the offline phone"
+        );
+        assert_eq!(texts_on(&trace, "alice-phone"), ["Your order shipped", "Rate your order"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "bob-phone"), ["Your order shipped", "Rate your order"], "seed {seed}");
+    }
+}
+
+/// Every notification the phones' OSes received: (device, content), in trace order.
+fn notifications(trace: &[Record]) -> Vec<(&str, String)> {
+    trace
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Notification { notification, .. } => Some((r.src.as_str(), notification.content.clone())),
+            _ => None,
+        })
+        .collect()
 }

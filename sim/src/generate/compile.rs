@@ -309,6 +309,24 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         }
     }
 
+    // The app's backend: a few signed sends from its system account during the chaos.
+    let mut at = 3_000;
+    for (gap, to, with_push) in &draw.backend {
+        at += gap;
+        if at >= chaos_end {
+            break;
+        }
+        sent += 1;
+        let to: std::collections::BTreeSet<UserId> = to.iter().map(|u| user(*u)).collect();
+        let send = BackendStep::ServerSend {
+            from: "system".into(),
+            to: to.into_iter().collect(),
+            text: format!("m{sent} from the backend"),
+            push: *with_push,
+        };
+        steps.push(Step { at_ms: at, device: None, action: Action::Backend(send) });
+    }
+
     // Heal and settle: the world is repaired, and every device comes back, registered and
     // logged in as its last user.
     // Always there, even with nothing to repair: it marks where the chaos ends (the

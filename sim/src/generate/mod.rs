@@ -19,7 +19,7 @@ mod compile;
 pub use compile::compile;
 
 use crate::catalog::ScenarioBuilder;
-use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
+use crate::scenario::{Action, BackendStep, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
 use proptest::prelude::*;
 use proptest::strategy::{NewTree, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -359,6 +359,9 @@ pub struct Draw {
     pub token_lifetime_ms: u64,
     /// The server's login policy: single-device in most worlds, multi-device in the rest.
     pub login_policy: LoginPolicy,
+    /// The app's backend's REST sends: the pause before each, its recipients (user
+    /// indices) and whether it asks for an offline push.
+    pub backend: Vec<(u64, Vec<usize>, bool)>,
 }
 
 /// The strategy of a profile's raw choices under a fault mix.
@@ -375,12 +378,17 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let faults = prop::collection::vec((apart, fault(mix, most_devices)), count);
     let lifetime = prop_oneof![1 => Just(DAY_MS), 1 => 30_000u64..60_000];
     let policy = prop_oneof![3 => Just(LoginPolicy::SingleDevice), 2 => Just(LoginPolicy::MULTI_DEVICE)];
-    (devices, faults, lifetime, policy).prop_map(move |(devices, faults, token_lifetime_ms, login_policy)| Draw {
-        devices,
-        faults: if mix == FaultMix::None { Vec::new() } else { faults },
-        token_lifetime_ms,
-        login_policy,
-    })
+    let send = (2_000u64..15_000, prop::collection::vec(0..users, 1..=2), prop::bool::weighted(0.7));
+    let backend = prop::collection::vec(send, 0..4);
+    (devices, faults, lifetime, policy, backend).prop_map(
+        move |(devices, faults, token_lifetime_ms, login_policy, backend)| Draw {
+            devices,
+            faults: if mix == FaultMix::None { Vec::new() } else { faults },
+            token_lifetime_ms,
+            login_policy,
+            backend,
+        },
+    )
 }
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
