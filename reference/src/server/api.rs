@@ -10,6 +10,7 @@
 
 use super::{ServerOutput, ZimServer};
 use crate::core::{ApiRequest, ApiResponse};
+use crate::error::ZimErrorCode;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::{validate_user_id, ConversationType, UserId};
 use crate::server_api::{
@@ -119,18 +120,29 @@ impl ZimServer {
             let why = format!("ToUserId names {} users (1 to {MAX_USERS_PER_CALL})", call.to_user_id.len());
             return Err((codes::BAD_PARAMETER, why));
         }
-        let mut error_list = Vec::new();
+        // Everything is checked before anything is stored, so a refused call sent nobody
+        // anything and the backend may safely send it again.
+        let body = message_body(call.message_type, &call.message_body, call.sub_msg_type, &call.searched_content)?;
+        let (mut error_list, mut sends) = (Vec::new(), Vec::new());
         for to in &call.to_user_id {
-            let body = message_body(call.message_type, &call.message_body, call.sub_msg_type, &call.searched_content)?;
-            let m = outgoing(to, ConversationType::Peer, body, &call.message_body, call.priority);
-            check_send(&from, &m, self.config.max_text_bytes).map_err(|why| (codes::BAD_PARAMETER, why))?;
-            if validate_user_id(to).is_err() || !self.store.knows(&UserId::from(to.as_str())) {
-                error_list.push(ItemError { user_id: to.clone(), sub_code: codes::USER_DOES_NOT_EXIST });
-                continue;
-            }
+            let unknown = validate_user_id(to).is_err() || !self.store.knows(&UserId::from(to.as_str()));
+            let sub_code = match () {
+                _ if *to == from.as_str() => ZimErrorCode::ParamInvalid.code(), // a message to oneself
+                _ if unknown => codes::USER_DOES_NOT_EXIST,
+                _ => {
+                    let m = outgoing(to, ConversationType::Peer, body.clone(), &call.message_body, call.priority);
+                    check_send(&from, &m, self.config.max_text_bytes).map_err(|why| (codes::BAD_PARAMETER, why))?;
+                    sends.push(m);
+                    continue;
+                }
+            };
+            error_list.push(ItemError { user_id: to.clone(), sub_code });
+        }
+        for m in sends {
+            let to = m.to.clone();
             match self.accept_send(&from, m, now) {
                 Ok(accepted) => self.route_accepted(&from, accepted),
-                Err((code, _)) => error_list.push(ItemError { user_id: to.clone(), sub_code: code.code() }),
+                Err((code, _)) => error_list.push(ItemError { user_id: to, sub_code: code.code() }),
             }
         }
         Ok(Answer { message: "success".into(), error_list, ..Answer::default() })

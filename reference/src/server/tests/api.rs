@@ -252,3 +252,21 @@ fn the_same_call_through_step_is_answered_once() {
     let out = step(&mut s, now, ServerInput::Api(ApiRequest { id: 1, request: r }));
     assert_eq!(out.iter().filter(|o| matches!(o, ServerOutput::Respond(_))).count(), 1);
 }
+
+#[test]
+fn a_call_refused_for_its_content_sends_nobody_anything_and_oneself_is_listed_not_sent() {
+    let mut s = alice_on_bob_off();
+    let now = Millis(31_000);
+    let mut body = text_to(&["alice", "bob"], true);
+    body["MessageBody"]["Message"] = json!("x".repeat(2049));
+    let r = creds(&s).request(Action::SendPeerMessage, "n", unix(&s, now), &[], Some(&body));
+    let (answer, out) = call(&mut s, r, now);
+    assert_eq!(answer.code, codes::BAD_PARAMETER);
+    assert_eq!(out, vec![], "not alice first and then a refusal");
+    // The shop writing to itself among others: the others are served, the shop is listed.
+    let (answer, out) = send_peer(&mut s, &["shop", "alice"], false, now);
+    assert_eq!(answer.code, 0);
+    let listed: Vec<(&str, u32)> = answer.error_list.iter().map(|e| (e.user_id.as_str(), e.sub_code)).collect();
+    assert_eq!(listed, [("shop", 6_000_001)]);
+    assert!(matches!(frames_to(&out, ALICE).as_slice(), [ServerFrame::Deliver { .. }]));
+}
