@@ -169,6 +169,22 @@ pub struct SendPeerMessage {
     pub sender_unaware: u8,
 }
 
+impl SendPeerMessage {
+    /// A low-priority text from `from` to each of `to`, with an offline push or not.
+    pub fn text(from: &str, to: Vec<String>, text: &str, offline_push: Option<OfflinePush>) -> SendPeerMessage {
+        SendPeerMessage {
+            from_user_id: from.to_owned(),
+            to_user_id: to,
+            message_type: 1,
+            priority: 1,
+            message_body: MessageBody { message: text.to_owned(), extended_data: String::new(), offline_push },
+            sub_msg_type: 0,
+            searched_content: String::new(),
+            sender_unaware: 0,
+        }
+    }
+}
+
 /// The body of `SendGroupMessage`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -1,6 +1,7 @@
 //! Simulated time as the cores see it. Cores never read a clock: every input carries `now`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::fmt;
 
 /// Milliseconds since the simulation epoch (or since process start on real sockets).
@@ -52,6 +53,25 @@ pub fn sub_seed(seed: u64, name: &str) -> u64 {
     h.update(name.as_bytes());
     let d = h.finalize();
     u64::from_le_bytes(d[..8].try_into().expect("sha256 is 32 bytes"))
+}
+
+/// A limit of so many events in any one second (ZIM's sends per client, the REST API's
+/// calls per action): the moments of the events of the last second.
+#[derive(Clone, Debug, Default)]
+pub struct PerSecond(VecDeque<Millis>);
+
+impl PerSecond {
+    /// Whether one more event at `now` stays within `limit` in any second; counts it if so.
+    pub fn allow(&mut self, now: Millis, limit: usize) -> bool {
+        while self.0.front().is_some_and(|t| now.since(*t) >= 1_000) {
+            self.0.pop_front();
+        }
+        if self.0.len() >= limit {
+            return false;
+        }
+        self.0.push_back(now);
+        true
+    }
 }
 
 #[cfg(test)]

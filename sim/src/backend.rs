@@ -10,9 +10,7 @@ use serde_json::json;
 use std::rc::Rc;
 use std::time::Duration;
 use zimsim_reference::server::ServerConfig;
-use zimsim_reference::server_api::{
-    Action as ApiAction, Answer, Credentials, MessageBody, OfflinePush, SendPeerMessage,
-};
+use zimsim_reference::server_api::{Action as ApiAction, Answer, Credentials, OfflinePush, SendPeerMessage};
 use zimsim_reference::topology;
 
 const SRC: Source = Source::Host(topology::BACKEND);
@@ -38,16 +36,8 @@ pub async fn run<C: Connector>(connector: C, scenario: Scenario, server: ServerC
                     content: text.clone(),
                     payload: String::new(),
                 });
-                let body = SendPeerMessage {
-                    from_user_id: from.to_string(),
-                    to_user_id: to.iter().map(ToString::to_string).collect(),
-                    message_type: 1,
-                    priority: 1,
-                    message_body: MessageBody { message: text.clone(), extended_data: String::new(), offline_push },
-                    sub_msg_type: 0,
-                    searched_content: String::new(),
-                    sender_unaware: 0,
-                };
+                let to = to.iter().map(ToString::to_string).collect();
+                let body = SendPeerMessage::text(from.as_str(), to, text, offline_push);
                 let ts = env.now().unix_s(server.epoch_unix_ms);
                 creds.request(ApiAction::SendPeerMessage, &nonce, ts, &[], Some(&json!(body)))
             }

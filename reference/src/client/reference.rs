@@ -10,6 +10,7 @@ use super::*;
 use crate::error::ZimErrorCode;
 use crate::ids::ConvKey;
 use crate::pushid::Environment;
+use crate::time::PerSecond;
 use crate::wire::{check_send, limits, Cursor};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -75,7 +76,7 @@ pub struct ReferenceSdk {
     /// Group and room requests awaiting the server's answer.
     requests: BTreeMap<u64, requests::Request>,
     /// When the last sends were accepted, for the 10-per-second limit.
-    recent_sends: VecDeque<Millis>,
+    recent_sends: PerSecond,
     /// Token renewals awaiting `RenewTokenOk`, with the token each offers.
     renewals: BTreeMap<u64, String>,
     /// Session calls the app made while reconnecting (logged in, link down): they go out
@@ -112,7 +113,7 @@ impl ReferenceSdk {
             sends: BTreeMap::new(),
             renewals: BTreeMap::new(),
             requests: BTreeMap::new(),
-            recent_sends: VecDeque::new(),
+            recent_sends: PerSecond::default(),
             outbox: VecDeque::new(),
             next_req: 1,
             zpns: ZpnsConfig::default(),

@@ -17,25 +17,17 @@ use crate::server_api::{
     codes, signature, Action, Answer, ItemError, MessageBody as ApiBody, OnlineState, SendGroupMessage,
     SendPeerMessage, MAX_CLOCK_SKEW_S, MAX_USERS_PER_CALL, SIGNATURE_VERSION,
 };
-use crate::time::Millis;
+use crate::time::{Millis, PerSecond};
 use crate::wire::{check_send, MessageBody, Outgoing, PushConfig};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// When each action was last called, for its per-second limit (memory: a restart forgets).
 #[derive(Debug, Default)]
-pub(super) struct ApiCalls(BTreeMap<Action, VecDeque<Millis>>);
+pub(super) struct ApiCalls(BTreeMap<Action, PerSecond>);
 
 impl ApiCalls {
     fn allow(&mut self, action: Action, now: Millis) -> bool {
-        let calls = self.0.entry(action).or_default();
-        while calls.front().is_some_and(|t| now.since(*t) >= 1_000) {
-            calls.pop_front();
-        }
-        if calls.len() >= action.per_second() {
-            return false;
-        }
-        calls.push_back(now);
-        true
+        self.0.entry(action).or_default().allow(now, action.per_second())
     }
 }
 

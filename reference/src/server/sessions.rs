@@ -23,11 +23,11 @@ use super::{remove_indexed, Outbox, ServerEvent, ServerOutput, SessionEnd, Unbin
 use crate::error::ZimErrorCode;
 use crate::ids::{validate_user_id, ConnId, DeviceId, MessageId, UserId};
 use crate::pushid::PushId;
-use crate::time::Millis;
+use crate::time::{Millis, PerSecond};
 use crate::token;
 use crate::wire::{Message, Platform, PushConfig, ServerFrame};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many sessions a user may hold at once (ZIM's login policies).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +74,7 @@ pub(super) struct Session {
     /// When the session's token expires, and whether the client was warned of it.
     token: TokenClock,
     /// When its last sends were accepted, for the sends-per-second limit.
-    recent_sends: VecDeque<Millis>,
+    recent_sends: PerSecond,
 }
 
 /// A session's token deadlines: first the warning, then the expiry.
@@ -228,15 +228,7 @@ impl Sessions {
     /// Whether the session may send at `now` (at most `per_second` sends in any second);
     /// counts the send if so.
     pub(super) fn allow_send(&mut self, at: &Install, now: Millis, per_second: usize) -> bool {
-        let Some(s) = self.get_mut(at) else { return true };
-        while s.recent_sends.front().is_some_and(|t| now.since(*t) >= 1_000) {
-            s.recent_sends.pop_front();
-        }
-        if s.recent_sends.len() >= per_second {
-            return false;
-        }
-        s.recent_sends.push_back(now);
-        true
+        self.get_mut(at).is_none_or(|s| s.recent_sends.allow(now, per_second))
     }
 
     pub(super) fn acked(&mut self, at: &Install, id: MessageId) {
@@ -328,7 +320,7 @@ impl ZimServer {
             last_seen: now,
             unacked,
             token: TokenClock::new(expires),
-            recent_sends: VecDeque::new(),
+            recent_sends: PerSecond::default(),
         };
         self.sessions.open(&at, session);
         self.out.event(ServerEvent::SessionOpened { user: user.clone(), device: device.clone(), platform, conn });

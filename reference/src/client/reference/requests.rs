@@ -60,14 +60,10 @@ impl ReferenceSdk {
             if let Err(why) = check_send(&user, &message, limits::TEXT_MAX_BYTES) {
                 return self.fail(call, ZimErrorCode::ParamInvalid, why);
             }
-            while self.recent_sends.front().is_some_and(|t| now.since(*t) >= 1_000) {
-                self.recent_sends.pop_front();
-            }
-            if self.recent_sends.len() >= limits::SENDS_PER_SECOND {
+            if !self.recent_sends.allow(now, limits::SENDS_PER_SECOND) {
                 let why = format!("more than {} sends within a second", limits::SENDS_PER_SECOND);
                 return self.fail(call, ZimErrorCode::ClientRateLimited, why);
             }
-            self.recent_sends.push_back(now);
         }
         if waiting {
             self.outbox.push_back(call);

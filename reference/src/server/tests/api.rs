@@ -34,16 +34,8 @@ fn text_to(to: &[&str], push: bool) -> serde_json::Value {
         content: "Your order".into(),
         payload: "{}".into(),
     });
-    let body = SendPeerMessage {
-        from_user_id: "shop".into(),
-        to_user_id: to.iter().map(|u| (*u).to_owned()).collect(),
-        message_type: 1,
-        priority: 1,
-        message_body: ApiBody { message: "Your order shipped".into(), extended_data: String::new(), offline_push },
-        sub_msg_type: 0,
-        searched_content: String::new(),
-        sender_unaware: 0,
-    };
+    let to = to.iter().map(|u| (*u).to_owned()).collect();
+    let body = SendPeerMessage::text("shop", to, "Your order shipped", offline_push);
     serde_json::to_value(body).expect("serializes")
 }
 
