@@ -88,6 +88,15 @@ impl RunReport {
             "stats messages accepted {}, surfaced {}; pushes {}, vendor errors {}; notifications shown {}",
             s.messages_accepted, s.messages_surfaced, s.vendor_requests, s.vendor_errors, s.notifications_shown
         );
+        for (vendor, v) in &s.vendors {
+            let failed: Vec<String> = v.failed.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
+            let failed = if failed.is_empty() { "none".to_owned() } else { failed.join(", ") };
+            let _ = writeln!(
+                o,
+                "  {vendor:<5} requests {}, retries {}, delivered {}, dead tokens {}; failed: {failed}",
+                v.requests, v.retries, v.delivered, v.dead_tokens
+            );
+        }
         let _ = writeln!(o, "invariants");
         for v in &self.invariants {
             let status = format!("{:?}", v.status).to_lowercase();

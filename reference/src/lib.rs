@@ -12,7 +12,8 @@
 //! - [`server_api`]: the server REST API an app's backend calls: signing, actions, codes.
 //! - [`client`]: the [`client::ClientSdk`] plug-in trait and the reference SDK.
 //! - [`relay`]: the ZPNs relay: PushID routing and vendor payload mapping.
-//! - [`vendor`]: fake APNs (per environment) and FCM, provider API and device channel.
+//! - [`push_services`]: the push services (APNs per environment, FCM, HMS, Mi, OPPO, vivo), one folder each:
+//!   provider API, device channel, the request the relay builds and what the phone decodes.
 //! - [`wire`]: client protocol frames, the server-to-relay request, framing.
 //! - [`pushid`]: the versioned PushID format.
 //! - [`token`]: login tokens.
@@ -47,6 +48,7 @@ pub mod core;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod push_services;
 pub mod pushid;
 pub mod relay;
 pub mod server;
@@ -54,7 +56,6 @@ pub mod server_api;
 pub mod time;
 pub mod token;
 pub mod topology;
-pub mod vendor;
 pub mod wire;
 
 pub use time::{sub_seed, Millis};

@@ -11,16 +11,32 @@
 //! | `fcm.development` | `fcm`               | the debug sender project         |
 //! | `fcm.production`  | `fcm`               | the release sender project       |
 //!
-//! Retries, dead-token reports and the other vendors arrive in later issues. The relay
-//! keeps the [`Core`] contract, which is the seam the built-in mutants plug into.
+//! Each vendor's `contract` builds the request and sorts the answer into a [`Verdict`];
+//! the relay owns what to do about each class (the retry rule lives here only):
+//!
+//! - delivered: done;
+//! - dead token: done, and the PushID is reported to ZIM ([`DeadToken`]), which unbinds it;
+//! - retry (5xx, 429, flow control, no answer) and re-auth: again after an exponential
+//!   backoff with seeded jitter, at least the vendor's `Retry-After`, at most
+//!   [`MAX_ATTEMPTS`] times and never past [`RETRY_DEADLINE_MS`] after the first try; the
+//!   retry is the same request, so its idempotency key (`apns-id`, vivo's `requestId`) is
+//!   the same and a vendor that did deliver does not deliver twice;
+//! - failed (payload, topic, parameters, credentials): done, and the binding is kept.
+//!
+//! At most [`MAX_IN_FLIGHT`] vendor requests are outstanding; the rest wait their turn.
+//! The relay keeps the [`Core`] contract, which is the seam the built-in mutants plug into.
 
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::MessageId;
+use crate::push_services::Verdict;
+use crate::push_services::{apns, fcm};
 use crate::pushid::{Environment, PushId, Vendor};
 use crate::time::Millis;
 use crate::topology;
-use crate::wire::{PushBatch, PushRequest, PushVerdict};
+use crate::wire::{DeadToken, PushBatch, PushRequest, PushVerdict};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -42,6 +58,8 @@ pub struct RelayConfig {
     /// Which start of the relay process this is (0 the first): the `apns-id`s it mints
     /// stay unique across restarts.
     pub boot: u64,
+    /// Seeds the retry jitter.
+    pub seed: u64,
 }
 
 impl Default for RelayConfig {
@@ -56,6 +74,7 @@ impl Default for RelayConfig {
             epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
             ttl_s: 86_400,
             boot: 0,
+            seed: 0,
         }
     }
 }
@@ -84,22 +103,35 @@ impl RelayConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VendorCall {
     pub call: u64,
+    /// 1 for the first try of this call, then 2, 3, ... for its retries.
+    #[serde(default = "first_attempt")]
+    pub attempt: u32,
     pub host: String,
     pub push_id: PushId,
     pub message_id: MessageId,
     pub request: HttpRequest,
 }
 
-/// What the vendor said about one call.
+fn first_attempt() -> u32 {
+    1
+}
+
+/// How one call ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum PushResult {
     Accepted,
+    /// Refused for good (or still refused when the retries ran out); the binding is kept.
     Rejected {
         status: u16,
         reason: String,
     },
-    /// No answer: the connection failed or the request timed out.
+    /// The vendor called the token dead; the PushID is reported to ZIM.
+    DeadToken {
+        status: u16,
+        reason: String,
+    },
+    /// No answer, still, when the retries ran out.
     Unreachable,
 }
 
@@ -107,6 +139,9 @@ pub enum PushResult {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushOutcome {
     pub call: u64,
+    /// Tries it took (1 when the first answer was final).
+    #[serde(default = "first_attempt")]
+    pub attempts: u32,
     pub push_id: PushId,
     pub message_id: MessageId,
     #[serde(flatten)]
@@ -128,6 +163,11 @@ pub enum RelayInput {
     VendorUnreachable {
         call: u64,
     },
+    /// The ZIM server answered report `id` (`ok`: with a 2xx).
+    ZimAnswered {
+        id: u64,
+        ok: bool,
+    },
     Tick,
 }
 
@@ -142,6 +182,9 @@ pub enum RelayOutput {
     Outcome(PushOutcome),
     /// A push of a hand-over was refused outright (for the trace).
     Rejected { message_id: MessageId, push_id: PushId, error: String },
+    /// Send this request to the ZIM server's API ([`topology::ZIM_API`]) and feed back
+    /// [`RelayInput::ZimAnswered`]: a dead-token report.
+    ToZim { id: u64, request: HttpRequest },
 }
 
 /// Why the relay refused a push request outright.
@@ -158,27 +201,71 @@ pub type DynRelay = Box<dyn Core<Input = RelayInput, Output = RelayOutput>>;
 #[derive(Debug)]
 pub struct Relay {
     config: RelayConfig,
-    in_flight: BTreeMap<u64, (PushId, MessageId)>,
+    rng: ChaCha8Rng,
+    /// Every call not yet finished, whether in flight, waiting for a slot or for a retry.
+    calls: BTreeMap<u64, Call>,
+    /// Calls waiting for an in-flight slot, in order.
+    ready: VecDeque<u64>,
+    in_flight: usize,
+    /// Retries and report resends, by due time.
+    timers: BTreeSet<(Millis, Timer)>,
+    /// Dead-token reports ZIM has not yet answered.
+    reports: BTreeMap<u64, (DeadToken, u32)>,
     /// Pushes accepted in the last [`DEDUP_WINDOW_MS`], oldest first: the ZIM server retries
     /// a hand-over it got no answer to, and a retry must not notify the device twice.
     accepted: VecDeque<(Millis, MessageId, PushId)>,
     accepted_keys: BTreeSet<(MessageId, PushId)>,
     next_call: u64,
+    next_report: u64,
     outputs: VecDeque<RelayOutput>,
+}
+
+/// One push on its way to a vendor.
+#[derive(Debug)]
+struct Call {
+    push: PushRequest,
+    host: String,
+    /// Built once: a retry resends it unchanged, idempotency key and all.
+    request: HttpRequest,
+    attempt: u32,
+    first_at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Retry(u64),
+    Report(u64),
 }
 
 /// How long the relay remembers a push it accepted, to answer a retry of it without a
 /// second vendor call.
 pub const DEDUP_WINDOW_MS: u64 = 10 * 60 * 1000;
+/// Tries per call, the first included.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// No retry is made later than this after the first try: a notification that late is
+/// worth less than the sync the app will do anyway.
+pub const RETRY_DEADLINE_MS: u64 = 60_000;
+/// The first retry's delay; each next one doubles, up to [`MAX_BACKOFF_MS`].
+pub const BASE_BACKOFF_MS: u64 = 1_000;
+pub const MAX_BACKOFF_MS: u64 = 16_000;
+/// Vendor requests outstanding at once (sygnal's `inflight_request_limit`).
+pub const MAX_IN_FLIGHT: usize = 64;
 
 impl Relay {
     pub fn new(config: RelayConfig) -> Relay {
+        let rng = ChaCha8Rng::seed_from_u64(crate::sub_seed(config.seed, &format!("relay-{}", config.boot)));
         Relay {
             config,
-            in_flight: BTreeMap::new(),
+            rng,
+            calls: BTreeMap::new(),
+            ready: VecDeque::new(),
+            in_flight: 0,
+            timers: BTreeSet::new(),
+            reports: BTreeMap::new(),
             accepted: VecDeque::new(),
             accepted_keys: BTreeSet::new(),
             next_call: 1,
+            next_report: 1,
             outputs: VecDeque::new(),
         }
     }
@@ -198,75 +285,114 @@ impl Relay {
         false
     }
 
+    /// The delay before try `attempt + 1`: exponential, with jitter in its upper half so
+    /// that pushes failed together do not come back together.
+    fn backoff(&mut self, attempt: u32, retry_after_ms: Option<u64>) -> u64 {
+        let full = BASE_BACKOFF_MS.saturating_mul(1 << (attempt - 1).min(16)).min(MAX_BACKOFF_MS);
+        let jittered = full / 2 + self.rng.random_range(0..=full / 2);
+        jittered.max(retry_after_ms.unwrap_or(0))
+    }
+
+    /// Sends waiting calls while there are free slots.
+    fn pump(&mut self) {
+        while self.in_flight < MAX_IN_FLIGHT {
+            let Some(call) = self.ready.pop_front() else { break };
+            let Some(c) = self.calls.get(&call) else { continue };
+            self.in_flight += 1;
+            self.outputs.push_back(RelayOutput::Call(VendorCall {
+                call,
+                attempt: c.attempt,
+                host: c.host.clone(),
+                push_id: c.push.push_id.clone(),
+                message_id: c.push.message_id,
+                request: c.request.clone(),
+            }));
+        }
+    }
+
+    /// A call's try ended with `verdict` (`None`: no answer).
+    fn on_answer(&mut self, now: Millis, call: u64, status: u16, verdict: Option<Verdict>) {
+        if !self.calls.contains_key(&call) {
+            return; // a late answer to a call already finished
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let result = match verdict {
+            Some(Verdict::Delivered) => PushResult::Accepted,
+            Some(Verdict::DeadToken { reason }) => {
+                let push_id = self.calls[&call].push.push_id.clone();
+                self.report(DeadToken { push_id, reason: reason.clone() });
+                PushResult::DeadToken { status, reason }
+            }
+            Some(Verdict::Failed { reason }) => PushResult::Rejected { status, reason },
+            Some(Verdict::Retry { reason, after_ms }) => match self.retry(now, call, after_ms) {
+                true => return,
+                false => PushResult::Rejected { status, reason },
+            },
+            // Credentials are static for now: a fresh token is the same token, so a re-auth
+            // is one more try under the retry rule.
+            Some(Verdict::Reauth { reason }) => match self.retry(now, call, None) {
+                true => return,
+                false => PushResult::Rejected { status, reason },
+            },
+            None => match self.retry(now, call, None) {
+                true => return,
+                false => PushResult::Unreachable,
+            },
+        };
+        self.finish(call, result);
+        self.pump();
+    }
+
+    /// Schedules the next try of `call`, if the retry rule allows one.
+    fn retry(&mut self, now: Millis, call: u64, after_ms: Option<u64>) -> bool {
+        let (attempt, first_at) = {
+            let c = &self.calls[&call];
+            (c.attempt, c.first_at)
+        };
+        let delay = self.backoff(attempt, after_ms);
+        let due = now.plus(delay);
+        if attempt >= MAX_ATTEMPTS || due.since(first_at) > RETRY_DEADLINE_MS {
+            return false;
+        }
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.attempt += 1;
+        }
+        self.timers.insert((due, Timer::Retry(call)));
+        self.pump();
+        true
+    }
+
+    fn report(&mut self, report: DeadToken) {
+        let id = self.next_report;
+        self.next_report += 1;
+        self.outputs.push_back(RelayOutput::ToZim { id, request: report.to_http() });
+        self.reports.insert(id, (report, 1));
+    }
+
     fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
-        let bearer = match req.push_id.env {
+        let provider_token = match req.push_id.env {
             Environment::Development => &self.config.apns_sandbox_token,
             Environment::Production => &self.config.apns_production_token,
         };
-        let host = topology::apns(req.push_id.env).name;
-        let mut aps = json!({
-            "alert": {"title": req.push.title, "body": req.push.content},
-            "sound": "default",
-            "mutable-content": 1,
-        });
-        if let Some(badge) = req.badge {
-            aps["badge"] = json!(badge);
-        }
-        let body = json!({"aps": aps, "zim": zim_extras(req), "payload": req.push.payload});
-        let expires_s = (self.config.epoch_unix_ms + now.0) / 1000 + self.config.ttl_s;
-        let request = HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
-            .header("authorization", format!("bearer {bearer}"))
-            .header("apns-push-type", "alert")
-            .header("apns-topic", self.config.apns_topic.clone())
-            .header("apns-priority", "10")
-            .header("apns-expiration", expires_s.to_string())
-            .header("apns-id", format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot))
-            .header("apns-collapse-id", req.message_id.to_string())
-            .header("content-type", "application/json");
-        (host.to_owned(), request)
+        let send = apns::contract::Send {
+            push: req,
+            topic: &self.config.apns_topic,
+            provider_token,
+            apns_id: format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
+            expiration_unix_s: (self.config.epoch_unix_ms + now.0) / 1000 + self.config.ttl_s,
+        };
+        (topology::apns(req.push_id.env).name.to_owned(), apns::contract::request(&send))
     }
 
     fn fcm_request(&self, req: &PushRequest) -> (String, HttpRequest) {
-        let project = self.config.fcm_project(req.push_id.env);
-        let zim = zim_extras(req);
-        let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", self.config.ttl_s)});
-        if let Some(badge) = req.badge {
-            android["notification"] = json!({"notification_count": badge});
-        }
-        // FCM data values are strings: the ZIM extras travel as one JSON string.
-        let body = json!({
-            "message": {
-                "token": req.push_id.token,
-                "notification": {"title": req.push.title, "body": req.push.content},
-                "data": {
-                    "payload": req.push.payload,
-                    "zim_message_id": zim["message_id"].to_string(),
-                    "zim_to": req.user_id,
-                    "zim_from": req.from,
-                    "zim": zim.to_string(),
-                },
-                "android": android,
-            }
-        });
-        let request = HttpRequest::post(format!("/v1/projects/{project}/messages:send"), body.to_string().into_bytes())
-            .header("authorization", format!("Bearer {}", self.config.fcm_access_token))
-            .header("content-type", "application/json");
-        (topology::FCM.name.to_owned(), request)
+        let send = fcm::contract::Send {
+            push: req,
+            project: self.config.fcm_project(req.push_id.env),
+            access_token: &self.config.fcm_access_token,
+            ttl_s: self.config.ttl_s,
+        };
+        (topology::FCM.name.to_owned(), fcm::contract::request(&send))
     }
-}
-
-/// The ZIM fields every notification carries, so the receiving SDK can tie the
-/// notification to a message and a user, and the parts of the push config no vendor field
-/// takes (reference policy).
-fn zim_extras(req: &PushRequest) -> serde_json::Value {
-    let mut zim = json!({"message_id": req.message_id.0, "to": req.user_id, "from": req.from, "conv": req.conv});
-    if !req.push.resources_id.is_empty() {
-        zim["resources_id"] = json!(req.push.resources_id);
-    }
-    if let Some(voip) = &req.push.voip {
-        zim["voip"] = json!(voip);
-    }
-    zim
 }
 
 impl Core for Relay {
@@ -298,15 +424,39 @@ impl Core for Relay {
                 self.outputs.push_back(RelayOutput::Respond(ApiResponse { id, response }));
             }
             RelayInput::VendorResponse { call, response } => {
-                let result = if response.is_success() {
-                    PushResult::Accepted
-                } else {
-                    PushResult::Rejected { status: response.status, reason: vendor_reason(&response.body_json()) }
-                };
-                self.finish(call, result);
+                let vendor = self.calls.get(&call).map(|c| c.push.push_id.vendor);
+                let verdict = vendor.map(|v| crate::push_services::verdict(v, &response));
+                self.on_answer(now, call, response.status, verdict);
             }
-            RelayInput::VendorUnreachable { call } => self.finish(call, PushResult::Unreachable),
-            RelayInput::Tick => {}
+            RelayInput::VendorUnreachable { call } => self.on_answer(now, call, 0, None),
+            RelayInput::ZimAnswered { id, ok } => {
+                if ok {
+                    self.reports.remove(&id);
+                } else if let Some((_, tries)) = self.reports.get_mut(&id) {
+                    *tries += 1;
+                    let tries = *tries;
+                    let due = now.plus(self.backoff(tries.min(5), None));
+                    self.timers.insert((due, Timer::Report(id)));
+                }
+            }
+            RelayInput::Tick => {
+                while let Some(&(due, timer)) = self.timers.first() {
+                    if due > now {
+                        break;
+                    }
+                    self.timers.pop_first();
+                    match timer {
+                        Timer::Retry(call) => self.ready.push_back(call),
+                        Timer::Report(id) => {
+                            if let Some((report, _)) = self.reports.get(&id) {
+                                let request = report.to_http();
+                                self.outputs.push_back(RelayOutput::ToZim { id, request });
+                            }
+                        }
+                    }
+                }
+                self.pump();
+            }
         }
     }
 
@@ -315,7 +465,7 @@ impl Core for Relay {
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
-        None // retries and token refresh arrive with the push-path issue
+        self.timers.first().map(|(due, _)| *due)
     }
 }
 
@@ -333,32 +483,23 @@ impl Relay {
             other => return Err(RelayError::UnsupportedVendor(other)),
         };
         self.next_call += 1;
-        self.in_flight.insert(call, (req.push_id.clone(), req.message_id));
-        self.outputs.push_back(RelayOutput::Call(VendorCall {
-            call,
-            host,
-            push_id: req.push_id,
-            message_id: req.message_id,
-            request,
-        }));
+        self.calls.insert(call, Call { push: req, host, request, attempt: 1, first_at: now });
+        self.ready.push_back(call);
+        self.pump();
         Ok(())
     }
 
     fn finish(&mut self, call: u64, result: PushResult) {
-        if let Some((push_id, message_id)) = self.in_flight.remove(&call) {
-            self.outputs.push_back(RelayOutput::Outcome(PushOutcome { call, push_id, message_id, result }));
+        if let Some(c) = self.calls.remove(&call) {
+            self.outputs.push_back(RelayOutput::Outcome(PushOutcome {
+                call,
+                attempts: c.attempt,
+                push_id: c.push.push_id,
+                message_id: c.push.message_id,
+                result,
+            }));
         }
     }
-}
-
-/// The vendor's error name: APNs `reason`, or FCM's `errorCode` falling back to `status`.
-pub fn vendor_reason(body: &serde_json::Value) -> String {
-    let fcm_code = body
-        .pointer("/error/details")
-        .and_then(|d| d.as_array())
-        .and_then(|d| d.iter().find_map(|x| x.get("errorCode")))
-        .or_else(|| body.pointer("/error/status"));
-    body.get("reason").or(fcm_code).and_then(|r| r.as_str()).unwrap_or("unknown").to_owned()
 }
 
 #[cfg(test)]

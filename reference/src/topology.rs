@@ -5,7 +5,7 @@
 //! loopback tests map each entry to a socket address.
 
 use crate::client::Build;
-use crate::pushid::Environment;
+use crate::pushid::{Environment, Vendor};
 use crate::wire::Platform;
 
 /// One listening endpoint.
@@ -45,6 +45,7 @@ pub fn is_farm(host: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VendorHost {
     pub name: &'static str,
+    pub vendor: Vendor,
     /// The provider API (HTTPS; HTTP/2 for APNs).
     pub api: Endpoint,
     /// The device channel (Apple's and Google's real ports).
@@ -57,18 +58,19 @@ pub struct VendorHost {
 /// Every vendor's provider API listens here (HTTPS).
 pub const VENDOR_API_PORT: u16 = 443;
 
-const fn vendor(name: &'static str, device_port: u16, env: Option<Environment>) -> VendorHost {
+const fn vendor(name: &'static str, vendor: Vendor, device_port: u16, env: Option<Environment>) -> VendorHost {
     VendorHost {
         name,
+        vendor,
         api: Endpoint { host: name, port: VENDOR_API_PORT },
         devices: Endpoint { host: name, port: device_port },
         env,
     }
 }
 
-pub const APNS_SANDBOX: VendorHost = vendor("apns-sandbox", 5223, Some(Environment::Development));
-pub const APNS_PRODUCTION: VendorHost = vendor("apns-production", 5223, Some(Environment::Production));
-pub const FCM: VendorHost = vendor("fcm", 5228, None);
+pub const APNS_SANDBOX: VendorHost = vendor("apns-sandbox", Vendor::Apns, 5223, Some(Environment::Development));
+pub const APNS_PRODUCTION: VendorHost = vendor("apns-production", Vendor::Apns, 5223, Some(Environment::Production));
+pub const FCM: VendorHost = vendor("fcm", Vendor::Fcm, 5228, None);
 
 /// Every vendor host, in the order the world starts them.
 pub const VENDORS: [VendorHost; 3] = [APNS_SANDBOX, APNS_PRODUCTION, FCM];

@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 mod push;
-pub use push::{OfflinePushRule, PushBatch, PushConfig, PushRequest, PushVerdict, VoipConfig};
+pub use push::{
+    DeadToken, Notification, OfflinePushRule, PushBatch, PushConfig, PushRequest, PushVerdict, VoipConfig, ZimExtras,
+};
 
 /// Largest frame either side accepts. A server answers a bigger frame from a logged-in
 /// client with 6000001 and skips it (see [`MAX_SKIPPABLE_FRAME_LEN`]); otherwise it closes.

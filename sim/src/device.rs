@@ -19,10 +19,10 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use zimsim_reference::client::{os_push_vendor, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
-use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::ids::DeviceId;
+use zimsim_reference::push_services::{self, DeviceNotification, DeviceToVendor, VendorToDevice};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::topology::{self, Endpoint, VendorHost};
-use zimsim_reference::vendor::{DeviceNotification, DeviceToVendor, VendorToDevice};
 use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
 
 /// How long a connect may hang (a crashed host never answers) before it counts as failed.
@@ -301,13 +301,16 @@ impl<C: Connector> Device<C> {
     }
 
     /// The OS shows the notification unless the app is running in the foreground, in which
-    /// case the app's SDK gets it (`notificationArrived`).
+    /// case the app's SDK gets the vendor payload as it came. The trace records what the
+    /// payload says (the OS's reading, by the vendor's decoder), whoever handles it.
     fn on_notification(&mut self, n: DeviceNotification) {
-        let notification = parse_notification(&n.payload);
+        let vendor = self.setup.push_service.vendor;
+        let notification = push_services::decode(vendor, &n.payload)
+            .unwrap_or_else(|| Notification::new(String::new(), String::new(), String::new(), None, None));
         let shown = self.app.is_none();
-        self.record(Event::Notification { id: n.id, shown, notification: notification.clone() });
+        self.record(Event::Notification { id: n.id, shown, notification });
         if !shown {
-            self.feed(SdkInput::Notification { notification });
+            self.feed(SdkInput::Notification { vendor, payload: n.payload });
         }
     }
 
@@ -427,70 +430,4 @@ async fn push_channel<C: Connector>(
         }
     }
     let _ = events.send(IoEvent::ChannelDown(n));
-}
-
-/// Reads the ZIM fields the relay put into a vendor payload (APNs: `aps` + `zim`; FCM:
-/// `notification` + `data`).
-pub fn parse_notification(payload: &serde_json::Value) -> Notification {
-    let s = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_owned();
-    if let Some(aps) = payload.get("aps") {
-        let zim = payload.get("zim");
-        return Notification {
-            title: s(aps.pointer("/alert/title")),
-            content: s(aps.pointer("/alert/body")),
-            payload: s(payload.get("payload")),
-            message_id: zim.and_then(|z| z.get("message_id")).and_then(|m| m.as_u64()).map(MessageId),
-            to_user: zim.and_then(|z| z.get("to")).and_then(|u| u.as_str()).map(UserId::from),
-            badge: aps.get("badge").and_then(|b| b.as_u64()).map(|b| b as u32),
-        };
-    }
-    let data = payload.get("data");
-    Notification {
-        title: s(payload.pointer("/notification/title")),
-        content: s(payload.pointer("/notification/body")),
-        payload: s(data.and_then(|d| d.get("payload"))),
-        message_id: data
-            .and_then(|d| d.get("zim_message_id"))
-            .and_then(|m| m.as_str())
-            .and_then(|m| m.parse().ok())
-            .map(MessageId),
-        to_user: data.and_then(|d| d.get("zim_to")).and_then(|u| u.as_str()).map(UserId::from),
-        badge: payload.pointer("/android/notification/notification_count").and_then(|b| b.as_u64()).map(|b| b as u32),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn apns_payloads_yield_the_zim_fields_the_relay_put_in() {
-        let payload = json!({
-            "aps": {"alert": {"title": "New message", "body": "hi"}, "sound": "default"},
-            "zim": {"message_id": 7, "to": "alice", "from": "bob"},
-            "payload": "p7",
-        });
-        let n = parse_notification(&payload);
-        assert_eq!((n.title.as_str(), n.content.as_str(), n.payload.as_str()), ("New message", "hi", "p7"));
-        assert_eq!((n.message_id, n.to_user), (Some(MessageId(7)), Some(UserId::from("alice"))));
-    }
-
-    #[test]
-    fn fcm_payloads_yield_the_zim_fields_from_string_data() {
-        let payload = json!({
-            "token": "t",
-            "notification": {"title": "T", "body": "B"},
-            "data": {"payload": "p", "zim_message_id": "12", "zim_to": "bob"},
-        });
-        let n = parse_notification(&payload);
-        assert_eq!((n.title.as_str(), n.content.as_str(), n.payload.as_str()), ("T", "B", "p"));
-        assert_eq!((n.message_id, n.to_user), (Some(MessageId(12)), Some(UserId::from("bob"))));
-    }
-
-    #[test]
-    fn a_foreign_payload_yields_no_message_or_user() {
-        let n = parse_notification(&json!({"something": "else"}));
-        assert_eq!((n.message_id, n.to_user), (None, None));
-    }
 }

@@ -5,14 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
-use zimsim_reference::pushid::PushId;
+use zimsim_reference::push_services::VendorEvent;
+use zimsim_reference::pushid::{PushId, Vendor};
 use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
-use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_reference::{topology, Millis};
 
@@ -327,6 +328,25 @@ pub struct Stats {
     pub frames: u64,
     /// Trace records in all.
     pub records: u64,
+    /// The push path per vendor (`apns`, `fcm`, ...), for vendors the run used.
+    #[serde(default)]
+    pub vendors: BTreeMap<Vendor, VendorStats>,
+}
+
+/// One vendor's share of the push path: what the relay sent it and how each call ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorStats {
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Of those, retries of an earlier request.
+    pub retries: u64,
+    /// Calls the vendor accepted.
+    pub delivered: u64,
+    /// Calls that found the token dead (each one reported to ZIM).
+    pub dead_tokens: u64,
+    /// Calls that ended refused or unanswered, by the vendor's reason (`unreachable` for
+    /// no answer).
+    pub failed: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -339,8 +359,22 @@ impl Stats {
                 Event::Server { event: ServerEvent::Unbound { .. } } => s.bindings_removed += 1,
                 Event::App { event: AppEvent::MessageReceived { .. } } => s.messages_surfaced += 1,
                 Event::Server { event: ServerEvent::PushSubmitted { .. } } => s.pushes_submitted += 1,
-                Event::VendorCall { .. } => s.vendor_requests += 1,
-                Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => s.vendor_errors += 1,
+                Event::VendorCall { call } => {
+                    s.vendor_requests += 1;
+                    let v = s.vendors.entry(call.push_id.vendor).or_default();
+                    v.requests += 1;
+                    v.retries += u64::from(call.attempt > 1);
+                }
+                Event::VendorOutcome { outcome } => {
+                    s.vendor_errors += u64::from(outcome.result != PushResult::Accepted);
+                    let v = s.vendors.entry(outcome.push_id.vendor).or_default();
+                    match &outcome.result {
+                        PushResult::Accepted => v.delivered += 1,
+                        PushResult::DeadToken { .. } => v.dead_tokens += 1,
+                        PushResult::Rejected { reason, .. } => *v.failed.entry(reason.clone()).or_default() += 1,
+                        PushResult::Unreachable => *v.failed.entry("unreachable".into()).or_default() += 1,
+                    }
+                }
                 Event::Notification { shown: true, .. } => s.notifications_shown += 1,
                 Event::Notification { shown: false, .. } => s.notifications_to_app += 1,
                 Event::FrameIn { .. } | Event::FrameOut { .. } => s.frames += 1,

@@ -23,11 +23,11 @@ use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
 use zimsim_reference::ids::{DeviceId, UserId};
+use zimsim_reference::push_services::apns::Apns;
+use zimsim_reference::push_services::fcm::Fcm;
+use zimsim_reference::push_services::DynVendor;
 use zimsim_reference::relay::{DynRelay, Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
-use zimsim_reference::vendor::apns::Apns;
-use zimsim_reference::vendor::fcm::Fcm;
-use zimsim_reference::vendor::DynVendor;
 use zimsim_reference::{sub_seed, token, topology, Millis};
 
 /// The simulation epoch: 2026-01-01T00:00:00Z. Fixed, so `since_epoch` is reproducible.
@@ -115,7 +115,8 @@ pub fn run_observed(
         ..ServerConfig::default()
     };
     (parts.tune_server)(&mut server_config);
-    let relay_config = RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, ..RelayConfig::default() };
+    let relay_config =
+        RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, seed: sub_seed(seed, "zpns"), ..RelayConfig::default() };
 
     {
         let (env, core) = (env.clone(), Rc::new(RefCell::new(ZimServer::new(server_config.clone()))));

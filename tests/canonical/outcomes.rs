@@ -4,9 +4,9 @@ use super::canonical;
 use zimsim_conformance::invariants::Status;
 use zimsim_reference::client::{AppEvent, Via};
 use zimsim_reference::ids::MessageId;
+use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::Environment;
 use zimsim_reference::server::{ServerEvent, UnbindReason};
-use zimsim_reference::vendor::VendorEvent;
 use zimsim_sim::trace::{Event, Record};
 
 fn at_device<'a>(trace: &'a [Record], device: &'a str) -> impl Iterator<Item = &'a Record> + 'a {

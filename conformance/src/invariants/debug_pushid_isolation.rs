@@ -5,8 +5,8 @@
 
 use super::{Invariant, Kind, Tally, Verdict};
 use std::collections::BTreeMap;
+use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::Environment;
-use zimsim_reference::vendor::VendorEvent;
 use zimsim_sim::trace::{Event, Record};
 
 #[derive(Clone, Copy, Debug, Default)]

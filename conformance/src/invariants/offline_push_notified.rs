@@ -16,11 +16,11 @@ use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::AppEvent;
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::PushId;
 use zimsim_reference::relay::PushResult;
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::topology;
-use zimsim_reference::vendor::VendorEvent;
 use zimsim_sim::scenario::{Action, WorldStep};
 use zimsim_sim::trace::{Event, Record};
 
@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn each_replacement_by_the_vendor_excuses_one_missing_notification_not_more() {
         let coalesced = || Event::Vendor {
-            event: zimsim_reference::vendor::VendorEvent::Coalesced { device: PHONE.into(), id: "n1".into() },
+            event: zimsim_reference::push_services::VendorEvent::Coalesced { device: PHONE.into(), id: "n1".into() },
         };
         // m1 and m2 pushed, the vendor replaced one stored notification by a newer one, and
         // the phone got m3: one of the two missing is explained, the other is not.

@@ -6,10 +6,10 @@
 use super::{Status, Verdict, Violation};
 use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState, Notification, Via};
 use zimsim_reference::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
+use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::relay::{PushOutcome, PushResult};
 use zimsim_reference::server::{ServerEvent, SessionEnd, UnbindReason};
-use zimsim_reference::vendor::VendorEvent;
 use zimsim_reference::wire::{ClientFrame, Message, MessageBody, Platform};
 use zimsim_reference::Millis;
 use zimsim_sim::scenario::Action;

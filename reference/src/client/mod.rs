@@ -9,6 +9,7 @@
 
 mod reference;
 
+pub use crate::wire::Notification;
 pub use reference::ReferenceSdk;
 
 use crate::core::Core;
@@ -257,9 +258,12 @@ pub enum SdkInput {
         vendor: Vendor,
         reason: String,
     },
-    /// A vendor notification reached the running app.
+    /// A vendor delivered a notification while the app runs: the OS hands the SDK the
+    /// vendor's payload as it came (APNs `userInfo`, an FCM `RemoteMessage`, ...), and the
+    /// SDK's integration of that vendor reads it.
     Notification {
-        notification: Notification,
+        vendor: Vendor,
+        payload: serde_json::Value,
     },
     /// Time passed; the SDK's timer (see [`Core::poll_timeout`]) may be due.
     Tick,
@@ -314,20 +318,6 @@ pub enum ConnectionEvent {
 pub enum Via {
     Online,
     Sync,
-}
-
-/// A notification as the vendor delivered it, with the ZIM fields the relay put in extras.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notification {
-    pub title: String,
-    pub content: String,
-    pub payload: String,
-    pub message_id: Option<MessageId>,
-    /// The user the notification is for.
-    pub to_user: Option<UserId>,
-    /// The icon badge the notification sets, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub badge: Option<u32>,
 }
 
 /// Events the app sees (ZIM and ZPNs callbacks).

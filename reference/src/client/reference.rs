@@ -601,7 +601,7 @@ impl Core for ReferenceSdk {
             SdkInput::VendorTokenFailed { reason, .. } => {
                 self.emit(AppEvent::Registered { error_code: 1, push_id: None, message: reason })
             }
-            SdkInput::Notification { notification } => self.on_notification(notification),
+            SdkInput::Notification { vendor, payload } => self.on_notification(vendor, &payload),
             SdkInput::Tick => self.on_tick(now),
         }
     }

@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::ids::{ConnId, ConvKey};
-use crate::vendor::apns::Apns;
-use crate::vendor::fcm::Fcm;
-use crate::vendor::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
+use crate::push_services::apns;
+use crate::push_services::apns::Apns;
+use crate::push_services::fcm::Fcm;
+use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
 use crate::wire::PushConfig;
 
 const APNS_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -91,7 +92,7 @@ fn an_apns_request_posts_to_the_device_path_with_apple_headers() {
     assert_eq!(req.get("apns-push-type"), Some("alert"));
     assert_eq!(req.get("apns-priority"), Some("10"));
     assert_eq!(req.get("apns-id"), Some("21000000-0000-4000-8000-000000000002"));
-    assert!(crate::vendor::apns::is_canonical_uuid(req.get("apns-id").unwrap_or_default()));
+    assert!(crate::push_services::apns::is_canonical_uuid(req.get("apns-id").unwrap_or_default()));
     assert_eq!(req.get("apns-collapse-id"), Some("m42"));
     // (epoch 1_767_225_600_000 ms + 5 s) / 1000 + 86_400 s of TTL.
     assert_eq!(req.get("apns-expiration"), Some("1767312005"));
@@ -151,9 +152,6 @@ fn an_fcm_body_targets_the_token_with_string_only_data() {
                 "notification": {"title": "Alice", "body": "hello bob"},
                 "data": {
                     "payload": "{\"room\":7}",
-                    "zim_message_id": "42",
-                    "zim_to": "bob",
-                    "zim_from": "alice",
                     "zim": "{\"conv\":{\"a\":\"alice\",\"b\":\"bob\",\"type\":\"peer\"},\"from\":\"alice\",\"message_id\":42,\"to\":\"bob\"}",
                 },
                 "android": {"priority": "HIGH", "ttl": "86400s"},
@@ -185,21 +183,55 @@ fn a_2xx_vendor_response_is_accepted() {
     r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
     assert_eq!(
         outcome(&mut r),
-        PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Accepted }
+        PushOutcome { call: 1, attempts: 1, push_id, message_id: MessageId(42), result: PushResult::Accepted }
     );
 }
 
-#[test]
-fn an_apns_rejection_is_reported_with_its_reason() {
-    let mut r = Relay::new(RelayConfig::default());
-    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
-    let resp = HttpResponse::json(400, &serde_json::json!({"reason": "BadDeviceToken"}));
-    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
-    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 400, reason: "BadDeviceToken".into() });
+const APNS: fn() -> PushId = || PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN);
+
+fn answer(r: &mut Relay, now: u64, call: &VendorCall, response: HttpResponse) -> Vec<RelayOutput> {
+    r.handle(Millis(now), RelayInput::VendorResponse { call: call.call, response });
+    drain(r)
+}
+
+/// Fires the relay's timer and returns the call it resends.
+fn fire(r: &mut Relay) -> (u64, VendorCall) {
+    let due = r.poll_timeout().expect("a retry is scheduled");
+    r.handle(due, RelayInput::Tick);
+    match drain(r).as_slice() {
+        [RelayOutput::Call(c)] => (due.0, c.clone()),
+        other => panic!("expected one resent call, got {other:?}"),
+    }
+}
+
+fn apns_error(status: u16, reason: &str) -> HttpResponse {
+    HttpResponse::json(status, &serde_json::json!({ "reason": reason }))
 }
 
 #[test]
-fn an_fcm_rejection_is_reported_with_the_fcm_error_code() {
+fn a_dead_apns_token_ends_the_call_and_is_reported_to_zim_for_unbinding() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, APNS(), Millis(0));
+    let out = answer(&mut r, 1, &c, apns_error(410, "Unregistered"));
+    let report = DeadToken { push_id: APNS(), reason: "Unregistered".into() };
+    assert_eq!(
+        out,
+        vec![
+            RelayOutput::ToZim { id: 1, request: report.to_http() },
+            RelayOutput::Outcome(PushOutcome {
+                call: 1,
+                attempts: 1,
+                push_id: APNS(),
+                message_id: MessageId(42),
+                result: PushResult::DeadToken { status: 410, reason: "Unregistered".into() },
+            }),
+        ]
+    );
+    assert_eq!(r.poll_timeout(), None, "a dead token is not retried");
+}
+
+#[test]
+fn an_unregistered_fcm_token_is_dead_and_an_unauthenticated_call_is_not() {
     let mut r = Relay::new(RelayConfig::default());
     let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "t"), Millis(0));
     let resp = HttpResponse::json(
@@ -210,43 +242,132 @@ fn an_fcm_rejection_is_reported_with_the_fcm_error_code() {
             {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": "UNREGISTERED"},
         ]}}),
     );
-    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
-    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 404, reason: "UNREGISTERED".into() });
-}
-
-#[test]
-fn an_fcm_rejection_without_an_error_code_falls_back_to_the_canonical_status() {
-    let mut r = Relay::new(RelayConfig::default());
-    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "t"), Millis(0));
-    let resp = HttpResponse::json(
-        401,
-        &serde_json::json!({"error": {"code": 401, "message": "no", "status": "UNAUTHENTICATED", "details": []}}),
+    let out = answer(&mut r, 1, &c, resp);
+    assert!(
+        matches!(&out[..], [RelayOutput::ToZim { .. }, RelayOutput::Outcome(o)]
+        if o.result == PushResult::DeadToken { status: 404, reason: "UNREGISTERED".into() }),
+        "{out:?}"
     );
-    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
-    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 401, reason: "UNAUTHENTICATED".into() });
+    let c = call_for(&mut r, PushId::new(Vendor::Fcm, Environment::Production, "u"), Millis(2));
+    let unauthenticated =
+        serde_json::json!({"error": {"code": 401, "message": "no", "status": "UNAUTHENTICATED", "details": []}});
+    let out = answer(&mut r, 3, &c, HttpResponse::json(401, &unauthenticated));
+    assert_eq!(out, vec![], "re-auth, then another try: never an unbind");
 }
 
 #[test]
-fn a_rejection_without_a_readable_body_has_reason_unknown() {
-    let mut r = Relay::new(RelayConfig::default());
-    let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
-    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(503) });
-    assert_eq!(outcome(&mut r).result, PushResult::Rejected { status: 503, reason: "unknown".into() });
+fn payload_topic_and_auth_errors_end_the_call_without_a_retry_or_an_unbind() {
+    for reason in ["PayloadTooLarge", "BadTopic", "MissingTopic", "InvalidProviderToken", "BadPayload"] {
+        let mut r = Relay::new(RelayConfig::default());
+        let c = call_for(&mut r, APNS(), Millis(0));
+        let status = apns::Reason::parse(reason).map_or(400, |r| r.status());
+        let out = answer(&mut r, 1, &c, apns_error(status, reason));
+        assert!(
+            matches!(&out[..], [RelayOutput::Outcome(o)]
+            if o.result == PushResult::Rejected { status, reason: reason.into() }),
+            "{reason}: {out:?}"
+        );
+        assert_eq!(r.poll_timeout(), None, "{reason}");
+    }
 }
 
 #[test]
-fn an_unreachable_vendor_is_reported_once_and_later_answers_are_ignored() {
+fn a_503_is_retried_with_the_same_request_after_a_jittered_backoff_until_it_is_delivered() {
     let mut r = Relay::new(RelayConfig::default());
-    let push_id = PushId::new(Vendor::Fcm, Environment::Development, "t");
-    let c = call_for(&mut r, push_id.clone(), Millis(0));
-    r.handle(Millis(1), RelayInput::VendorUnreachable { call: c.call });
+    let first = call_for(&mut r, APNS(), Millis(0));
+    assert_eq!(answer(&mut r, 10, &first, apns_error(503, "ServiceUnavailable")), vec![], "no outcome yet");
+    let (at, second) = fire(&mut r);
+    assert!((10 + BASE_BACKOFF_MS / 2..=10 + BASE_BACKOFF_MS).contains(&at), "{at}");
+    assert_eq!((second.call, second.attempt, &second.request), (first.call, 2, &first.request), "same apns-id");
+    assert_eq!(answer(&mut r, at, &second, HttpResponse::json(500, &serde_json::json!({}))), vec![]);
+    let (at2, third) = fire(&mut r);
+    assert!((at + BASE_BACKOFF_MS..=at + 2 * BASE_BACKOFF_MS).contains(&at2), "doubles: {at} -> {at2}");
+    let out = answer(&mut r, at2, &third, HttpResponse::new(200));
+    assert!(matches!(&out[..], [RelayOutput::Outcome(o)] if o.result == PushResult::Accepted && o.attempts == 3));
+}
+
+#[test]
+fn retry_after_is_honoured_and_one_past_the_deadline_ends_the_call() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, APNS(), Millis(0));
+    let out = answer(&mut r, 0, &c, apns_error(429, "TooManyRequests").header("retry-after", "30"));
+    assert_eq!(out, vec![]);
+    assert_eq!(r.poll_timeout(), Some(Millis(30_000)));
+    let (_, again) = fire(&mut r);
+    let late = apns_error(503, "ServiceUnavailable").header("retry-after", "40");
+    let out = answer(&mut r, 30_000, &again, late);
+    assert!(
+        matches!(&out[..], [RelayOutput::Outcome(o)]
+        if o.result == PushResult::Rejected { status: 503, reason: "ServiceUnavailable".into() }),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn an_unreachable_vendor_is_tried_max_attempts_times_and_later_answers_are_ignored() {
+    let mut r = Relay::new(RelayConfig::default());
+    let mut c = call_for(&mut r, APNS(), Millis(0));
+    for attempt in 2..=MAX_ATTEMPTS {
+        r.handle(Millis(0), RelayInput::VendorUnreachable { call: c.call });
+        assert_eq!(drain(&mut r), vec![]);
+        c = fire(&mut r).1;
+        assert_eq!(c.attempt, attempt);
+    }
+    r.handle(Millis(40_000), RelayInput::VendorUnreachable { call: c.call });
     assert_eq!(
         outcome(&mut r),
-        PushOutcome { call: 1, push_id, message_id: MessageId(42), result: PushResult::Unreachable }
+        PushOutcome {
+            call: 1,
+            attempts: MAX_ATTEMPTS,
+            push_id: APNS(),
+            message_id: MessageId(42),
+            result: PushResult::Unreachable
+        }
     );
-    r.handle(Millis(2), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
-    r.handle(Millis(2), RelayInput::VendorUnreachable { call: c.call });
+    r.handle(Millis(40_001), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
     assert_eq!(drain(&mut r), vec![]);
+}
+
+#[test]
+fn at_most_max_in_flight_calls_are_outstanding_and_an_answer_frees_a_slot() {
+    let mut r = Relay::new(RelayConfig::default());
+    for m in 0..=MAX_IN_FLIGHT as u64 {
+        r.accept(PushRequest { message_id: MessageId(m), ..request(APNS()) }, Millis(0)).unwrap();
+    }
+    let calls: Vec<VendorCall> =
+        drain(&mut r).into_iter().filter_map(|o| if let RelayOutput::Call(c) = o { Some(c) } else { None }).collect();
+    assert_eq!(calls.len(), MAX_IN_FLIGHT);
+    let out = answer(&mut r, 1, &calls[0], HttpResponse::new(200));
+    assert!(
+        matches!(&out[..], [RelayOutput::Outcome(_), RelayOutput::Call(c)] if c.message_id == MessageId(MAX_IN_FLIGHT as u64)),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_dead_token_report_zim_did_not_take_is_sent_again_until_it_does() {
+    let mut r = Relay::new(RelayConfig::default());
+    let c = call_for(&mut r, APNS(), Millis(0));
+    let out = answer(&mut r, 0, &c, apns_error(400, "BadDeviceToken"));
+    let Some(RelayOutput::ToZim { id, request }) = out.first().cloned() else { panic!("{out:?}") };
+    r.handle(Millis(5), RelayInput::ZimAnswered { id, ok: false });
+    let due = r.poll_timeout().expect("a resend");
+    r.handle(due, RelayInput::Tick);
+    assert_eq!(drain(&mut r), vec![RelayOutput::ToZim { id, request }]);
+    r.handle(due, RelayInput::ZimAnswered { id, ok: true });
+    assert_eq!(r.poll_timeout(), None);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_retry_times() {
+    let times = |seed| {
+        let mut r = Relay::new(RelayConfig { seed, ..RelayConfig::default() });
+        let c = call_for(&mut r, APNS(), Millis(0));
+        answer(&mut r, 0, &c, HttpResponse::new(503));
+        r.poll_timeout()
+    };
+    assert_eq!(times(7), times(7));
+    assert_ne!((1..20).map(times).collect::<BTreeSet<_>>().len(), 1, "jitter varies with the seed");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! (not a group member, for instance) answers with the ZIM error code; each recipient a
 //! peer send cannot reach is listed in `ErrorList` while the others are still served.
 
-use super::{ServerOutput, ZimServer};
+use super::{ServerOutput, UnbindReason, ZimServer};
 use crate::core::{ApiRequest, ApiResponse};
 use crate::error::ZimErrorCode;
 use crate::http::{HttpRequest, HttpResponse};
@@ -18,7 +18,7 @@ use crate::server_api::{
     SendPeerMessage, MAX_CLOCK_SKEW_S, MAX_USERS_PER_CALL, SIGNATURE_VERSION,
 };
 use crate::time::{Millis, PerSecond};
-use crate::wire::{check_send, MessageBody, Outgoing, PushConfig};
+use crate::wire::{check_send, DeadToken, MessageBody, Outgoing, PushConfig};
 use std::collections::BTreeMap;
 
 /// When each action was last called, for its per-second limit (memory: a restart forgets).
@@ -36,6 +36,9 @@ type Refusal = (u32, String);
 
 impl ZimServer {
     pub(super) fn api(&mut self, now: Millis, ApiRequest { id, request }: ApiRequest) {
+        if request.path == DeadToken::PATH {
+            return self.dead_token(id, &request);
+        }
         self.api_requests += 1;
         let request_id = format!("zimsim-{}", self.api_requests);
         let answer = match self.api_answer(&request, now) {
@@ -45,6 +48,19 @@ impl ZimServer {
         let answer = Answer { request_id, ..answer };
         let body = serde_json::to_value(&answer).expect("an answer serializes");
         self.out.0.push_back(ServerOutput::Respond(ApiResponse { id, response: HttpResponse::json(200, &body) }));
+    }
+
+    /// The relay's report of a dead token: unbind it, whoever holds it. A report for a
+    /// PushID no longer bound (a resent report, a token already replaced) changes nothing.
+    fn dead_token(&mut self, id: u64, request: &HttpRequest) {
+        let response = match DeadToken::from_http(request) {
+            Ok(report) => {
+                self.bindings.unbind(&report.push_id, UnbindReason::DeadToken, &mut self.out);
+                HttpResponse::new(204)
+            }
+            Err(e) => HttpResponse::json(400, &serde_json::json!({ "error": e })),
+        };
+        self.out.0.push_back(ServerOutput::Respond(ApiResponse { id, response }));
     }
 
     fn api_answer(&mut self, request: &HttpRequest, now: Millis) -> Result<Answer, Refusal> {

@@ -181,6 +181,8 @@ pub enum UnbindReason {
     UserSwitch,
     /// The device bound a newer PushID.
     Replaced,
+    /// The vendor said the token is dead (uninstall, expiry, refresh); the relay reported it.
+    DeadToken,
 }
 
 /// Why a session ended.

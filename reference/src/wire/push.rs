@@ -118,3 +118,108 @@ impl PushBatch {
         serde_json::from_slice(&req.body).map_err(|e| format!("bad push batch: {e}"))
     }
 }
+
+/// The relay's report that a vendor called a token dead: `POST` [`DeadToken::PATH`] on
+/// the ZIM server's API with this JSON body; the server unbinds the PushID (if still bound)
+/// and answers 204. The relay resends the report until it is answered, so it is idempotent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadToken {
+    pub push_id: PushId,
+    /// The vendor's name for it (`Unregistered`, `UNREGISTERED`, `80300007`, ...).
+    pub reason: String,
+}
+
+impl DeadToken {
+    /// The ZIM server's endpoint for dead-token reports (internal: ZPNs to ZIM).
+    pub const PATH: &'static str = "/internal/zpns/dead-token";
+
+    pub fn to_http(&self) -> crate::http::HttpRequest {
+        let body = serde_json::to_vec(self).expect("dead-token reports serialize");
+        crate::http::HttpRequest::post(Self::PATH, body).header("content-type", "application/json")
+    }
+
+    /// Reads a report, naming what is wrong with one that is not.
+    pub fn from_http(req: &crate::http::HttpRequest) -> Result<DeadToken, String> {
+        if req.method != "POST" {
+            return Err(format!("{} takes POST, not {}", Self::PATH, req.method));
+        }
+        serde_json::from_slice(&req.body).map_err(|e| format!("bad dead-token report: {e}"))
+    }
+}
+
+/// The ZIM fields the relay puts into every notification, whatever the vendor, so the
+/// receiving SDK can tie it to a message and a user; also the parts of the push config no
+/// vendor field takes (reference policy, docs/protocol.md). Each vendor's contract decides
+/// where in its payload this travels; its decoder reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZimExtras {
+    pub message_id: MessageId,
+    /// The user the notification is for.
+    pub to: UserId,
+    pub from: UserId,
+    pub conv: ConvKey,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resources_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voip: Option<VoipConfig>,
+}
+
+impl ZimExtras {
+    pub fn of(req: &PushRequest) -> ZimExtras {
+        ZimExtras {
+            message_id: req.message_id,
+            to: req.user_id.clone(),
+            from: req.from.clone(),
+            conv: req.conv.clone(),
+            resources_id: req.push.resources_id.clone(),
+            voip: req.push.voip.clone(),
+        }
+    }
+
+    /// As a JSON value (for vendors whose payload takes objects).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("ZIM extras serialize")
+    }
+
+    /// As a JSON string (for vendors whose custom fields are strings).
+    pub fn to_json_string(&self) -> String {
+        self.to_json().to_string()
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<ZimExtras> {
+        serde_json::from_value(v.clone()).ok()
+    }
+
+    pub fn from_json_str(s: &str) -> Option<ZimExtras> {
+        serde_json::from_str(s).ok()
+    }
+}
+
+/// A notification as the receiving SDK decodes it from its vendor's payload
+/// (`ZPNsMessage`: title, content, `extras.payload`), with the ZIM fields it carried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub title: String,
+    pub content: String,
+    pub payload: String,
+    pub message_id: Option<MessageId>,
+    /// The user the notification is for.
+    pub to_user: Option<UserId>,
+    /// The icon badge the notification sets, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge: Option<u32>,
+}
+
+impl Notification {
+    /// A notification with the shown texts and the ZIM fields of `zim`, if it had them.
+    pub fn new(title: String, content: String, payload: String, zim: Option<ZimExtras>, badge: Option<u32>) -> Self {
+        Notification {
+            title,
+            content,
+            payload,
+            message_id: zim.as_ref().map(|z| z.message_id),
+            to_user: zim.map(|z| z.to),
+            badge,
+        }
+    }
+}

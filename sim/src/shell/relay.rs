@@ -68,6 +68,21 @@ fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input
             Some(RelayOutput::Rejected { message_id, push_id, error }) => {
                 shell.env.record(SRC, Event::RelayRejected { message_id, push_id, error })
             }
+            Some(RelayOutput::ToZim { id, request }) => {
+                let client = shell
+                    .clients
+                    .borrow_mut()
+                    .entry(topology::ZIM_API.host.to_owned())
+                    .or_insert_with(|| {
+                        HttpClient::new(shell.connector.clone(), topology::ZIM_API.host, topology::ZIM_API.port, false)
+                    })
+                    .clone();
+                let shell = shell.clone();
+                tokio::task::spawn_local(async move {
+                    let ok = client.send(request).await.is_ok_and(|r| r.is_success());
+                    feed(&shell, shell.env.now(), RelayInput::ZimAnswered { id, ok });
+                });
+            }
             Some(RelayOutput::Call(call)) => {
                 shell.env.record(SRC, Event::VendorCall { call: call.clone() });
                 let client = shell

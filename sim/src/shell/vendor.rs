@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, Notify};
 use zimsim_reference::core::ApiRequest;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::vendor::{DeviceToVendor, DynVendor, VendorInput, VendorOutput, VendorToDevice};
+use zimsim_reference::push_services::{DeviceToVendor, DynVendor, VendorInput, VendorOutput, VendorToDevice};
 
 struct Shell {
     core: Rc<RefCell<DynVendor>>,

@@ -58,10 +58,12 @@ impl ReferenceSdk {
         }
     }
 
-    /// Hands the running app a notification only for the user logged in here (or whose
-    /// login is under way): with nobody logged in, or another user, it would show one
-    /// account's message to whoever holds the phone (one install serves one user).
-    pub(super) fn on_notification(&mut self, notification: Notification) {
+    /// Reads the vendor's payload and hands the running app the notification, only for the
+    /// user logged in here (or whose login is under way): with nobody logged in, or another
+    /// user, it would show one account's message to whoever holds the phone (one install
+    /// serves one user). A payload the vendor's decoder cannot read is dropped.
+    pub(super) fn on_notification(&mut self, vendor: Vendor, payload: &serde_json::Value) {
+        let Some(notification) = crate::push_services::decode(vendor, payload) else { return };
         let Some(here) = self.user().or_else(|| self.store.last_login.clone()) else { return };
         if notification.to_user.as_ref().is_some_and(|to| *to != here) {
             return;

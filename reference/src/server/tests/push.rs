@@ -1,6 +1,8 @@
 //! Offline push: who is pushed, when, and when not.
 
 use super::*;
+use crate::core::step;
+use crate::wire::DeadToken;
 
 #[test]
 fn an_offline_recipient_with_a_binding_gets_a_push_request() {
@@ -151,4 +153,32 @@ fn messages_served_by_sync_are_no_longer_due_for_push() {
     s.on_disconnect(ConnId(5), Millis(100_003));
     s.tick(Millis(200_000));
     assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+#[test]
+fn a_dead_token_report_unbinds_the_push_id_once_and_a_resent_report_changes_nothing() {
+    let (mut s, push_id) = bob_timed_out_with_binding();
+    let report = DeadToken { push_id: push_id.clone(), reason: "Unregistered".into() };
+    let out = step(&mut s, Millis(50_000), ServerInput::Api(ApiRequest { id: 1, request: report.to_http() }));
+    assert!(out.contains(&event(ServerEvent::Unbound {
+        user: "bob".into(),
+        push_id: push_id.clone(),
+        reason: UnbindReason::DeadToken
+    })));
+    assert!(out.iter().any(|o| matches!(o, ServerOutput::Respond(r) if r.id == 1 && r.response.status == 204)));
+    let again = step(&mut s, Millis(50_001), ServerInput::Api(ApiRequest { id: 2, request: report.to_http() }));
+    assert!(!again.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))), "{again:?}");
+    assert_eq!(s.binding(&push_id), None);
+    // alice's next message to the offline bob is not pushed: his only PushID is dead.
+    send(&mut s, ALICE, 9, "bob", "still there?", Some(push_config()), Millis(50_002));
+    assert_eq!(pushes(&drain(&mut s)), vec![]);
+}
+
+#[test]
+fn a_malformed_dead_token_report_gets_400_and_unbinds_nothing() {
+    let (mut s, _) = bob_timed_out_with_binding();
+    let bad = HttpRequest::post(DeadToken::PATH, b"{}".to_vec());
+    let out = step(&mut s, Millis(50_000), ServerInput::Api(ApiRequest { id: 3, request: bad }));
+    assert!(out.iter().any(|o| matches!(o, ServerOutput::Respond(r) if r.id == 3 && r.response.status == 400)));
+    assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))));
 }

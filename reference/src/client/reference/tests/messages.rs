@@ -168,14 +168,14 @@ fn a_notification_for_another_user_than_the_one_logged_in_is_not_handed_to_the_a
         to_user: Some(to.into()),
         badge: None,
     };
-    assert_eq!(feed(&mut sdk, 1, SdkInput::Notification { notification: n("carol") }), vec![]);
+    assert_eq!(feed(&mut sdk, 1, apns_delivery(&n("carol"))), vec![]);
     assert_eq!(
-        feed(&mut sdk, 2, SdkInput::Notification { notification: n("alice") }),
+        feed(&mut sdk, 2, apns_delivery(&n("alice"))),
         vec![ev(AppEvent::NotificationArrived { notification: n("alice") })]
     );
     // After a relaunch, before anyone logs in, the install still belongs to alice.
     let mut next = ReferenceSdk::new(ios_debug(), Some(sdk.persisted()));
-    assert_eq!(feed(&mut next, 3, SdkInput::Notification { notification: n("carol") }), vec![]);
+    assert_eq!(feed(&mut next, 3, apns_delivery(&n("carol"))), vec![]);
 }
 
 #[test]

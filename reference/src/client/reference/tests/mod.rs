@@ -65,6 +65,33 @@ fn login_command() -> AppCall {
 }
 
 /// Logs "alice" in at time 0; the initial sync (req 2) is left outstanding.
+/// `n` as APNs delivers it to the app: the payload the relay built, as the OS hands it over.
+fn apns_delivery(n: &Notification) -> SdkInput {
+    let zim = n.message_id.zip(n.to_user.clone()).map(|(message_id, to)| {
+        let from = crate::ids::UserId::from("bob");
+        crate::wire::ZimExtras {
+            message_id,
+            conv: ConvKey::peer(&to, &from),
+            to,
+            from,
+            resources_id: String::new(),
+            voip: None,
+        }
+        .to_json()
+    });
+    let mut payload = serde_json::json!({
+        "aps": {"alert": {"title": n.title, "body": n.content}},
+        "payload": n.payload,
+    });
+    if let Some(zim) = zim {
+        payload["zim"] = zim;
+    }
+    if let Some(badge) = n.badge {
+        payload["aps"]["badge"] = badge.into();
+    }
+    SdkInput::Notification { vendor: Vendor::Apns, payload }
+}
+
 fn logged_in(config: SdkConfig) -> ReferenceSdk {
     let mut sdk = ReferenceSdk::new(config, None);
     app(&mut sdk, 0, login_command());

@@ -129,10 +129,7 @@ fn note_for_alice() -> Notification {
 fn a_notification_reaching_the_running_app_is_reported_as_notification_arrived() {
     let mut sdk = logged_in(ios_debug());
     let n = note_for_alice();
-    assert_eq!(
-        feed(&mut sdk, 0, SdkInput::Notification { notification: n.clone() }),
-        vec![ev(AppEvent::NotificationArrived { notification: n })]
-    );
+    assert_eq!(feed(&mut sdk, 0, apns_delivery(&n)), vec![ev(AppEvent::NotificationArrived { notification: n })]);
 }
 
 #[test]
@@ -141,7 +138,7 @@ fn an_sdk_with_nobody_logged_in_hands_the_app_no_notification() {
     // whoever holds the phone now is not told.
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
     let n = note_for_alice();
-    assert_eq!(feed(&mut sdk, 0, SdkInput::Notification { notification: n }), vec![]);
+    assert_eq!(feed(&mut sdk, 0, apns_delivery(&n)), vec![]);
 }
 
 #[test]

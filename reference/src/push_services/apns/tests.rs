@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::core::Core;
-use crate::vendor::{Drive, VendorInput, VendorOutput, VendorToDevice};
+use crate::ids::ConnId;
+use crate::push_services::{DeviceToVendor, Drive, VendorInput, VendorOutput, VendorToDevice};
 use serde_json::json;
 
 const TOPIC: &str = "im.zego.zimsim.demo";

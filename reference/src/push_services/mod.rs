@@ -4,8 +4,14 @@
 //! - the device channel (what the phone's OS keeps open to the vendor), framed JSON over TCP,
 //!   on which devices get tokens and notifications.
 //!
-//! This module owns what the vendors share: the channel frames, token issuing, and the
-//! store-and-forward of notifications to devices that are not connected.
+//! This module owns what the vendors share: the channel frames, device-token issuing, the
+//! access tokens of vendors with a token endpoint, the store-and-forward of notifications
+//! to devices that are not connected, and the [`Verdict`] classes the relay acts on.
+//!
+//! Each vendor has one folder, and each folder owns three things about its vendor: the fake
+//! (`mod.rs`: the checks as a reason enum, the answers), the `contract` (the request the
+//! relay builds, and how the relay reads the answer) and the `decode`r of what reaches the
+//! device (used by the SDK, as a real SDK parses its vendor's payload).
 //!
 //! - [`apns`]: APNs, one instance per environment (sandbox, production).
 //! - [`fcm`]: FCM HTTP v1, with one project per environment.
@@ -16,9 +22,10 @@ pub mod fcm;
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::{ConnId, DeviceId};
-use crate::pushid::Environment;
+use crate::pushid::{Environment, Vendor};
 use crate::time::Millis;
-use rand::Rng;
+use crate::wire::Notification;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -53,8 +60,14 @@ pub type DynVendor = Box<dyn Core<Input = VendorInput, Output = VendorOutput>>;
 pub trait VendorApi {
     /// Answers one provider API request at `now`.
     fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse;
-    /// A frame from a device channel (token requests need the vendor's token rules).
-    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor);
+    /// The environment whose credentials reach tokens issued for `project` (the FCM sender
+    /// project, an Android vendor's app ID; APNs serves one environment per instance), or
+    /// why no token can be issued for it.
+    fn token_env(&self, project: Option<&str>) -> Result<Environment, String>;
+    /// Draws a new device token in the vendor's format.
+    fn new_token(rng: &mut ChaCha8Rng) -> String
+    where
+        Self: Sized;
     fn directory(&mut self) -> &mut Directory;
 }
 
@@ -69,7 +82,15 @@ impl<V: VendorApi> Core for V {
                 self.directory().outputs.push_back(VendorOutput::Respond(ApiResponse { id, response }));
             }
             VendorInput::ChannelOpen { channel } => self.directory().on_channel_open(channel),
-            VendorInput::ChannelFrame { channel, frame } => self.channel_frame(channel, frame),
+            VendorInput::ChannelFrame { channel, frame } => {
+                let env = match &frame {
+                    DeviceToVendor::RequestToken { project, .. } | DeviceToVendor::RefreshToken { project, .. } => {
+                        Some(self.token_env(project.as_deref()))
+                    }
+                    _ => None,
+                };
+                self.directory().on_channel_frame(now, channel, frame, env, Self::new_token);
+            }
             VendorInput::ChannelClose { channel } => self.directory().on_channel_close(channel),
             VendorInput::Restart => self.directory().restart(),
             VendorInput::Tick => {}
@@ -94,6 +115,21 @@ pub enum DeviceToVendor {
     /// A token for `app` (bundle ID / package name); FCM also needs the sender `project`.
     RequestToken {
         req: u64,
+        app: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+    },
+    /// The OS was told the current token of this install is stale (FCM's `onNewToken`, an
+    /// APNs token change after a restore): the old token is revoked, a new one issued.
+    RefreshToken {
+        req: u64,
+        app: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<String>,
+    },
+    /// The app was uninstalled (or unregistered from the vendor): its token is revoked,
+    /// and the provider API answers the vendor's dead-token error for it from now on.
+    Revoke {
         app: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         project: Option<String>,
@@ -138,6 +174,9 @@ pub enum VendorEvent {
         /// The environment whose credentials can reach this token.
         env: Environment,
     },
+    /// The token stopped working for good (uninstall, refresh): sends to it now get the
+    /// vendor's dead-token answer.
+    TokenRevoked { device: DeviceId, app: String, token: String },
     /// One provider API request and the vendor's verdict on it.
     Request {
         /// The environment of the endpoint / credentials the request came in on, if known.
@@ -176,7 +215,7 @@ pub enum StorePolicy {
 /// Token issuing, device channels and store-and-forward, shared by every vendor fake.
 #[derive(Debug)]
 pub struct Directory {
-    env_of_tokens: Option<Environment>,
+    rng: ChaCha8Rng,
     policy: StorePolicy,
     /// token -> (device, app, project)
     tokens: BTreeMap<String, IssuedToken>,
@@ -197,12 +236,15 @@ pub struct IssuedToken {
     pub device: DeviceId,
     pub app: String,
     pub project: Option<String>,
+    /// When the token stopped working (uninstall, refresh), if it has.
+    pub revoked_at: Option<Millis>,
 }
 
 impl Directory {
-    pub fn new(env_of_tokens: Option<Environment>, policy: StorePolicy) -> Directory {
+    /// A directory whose tokens are drawn from `seed`, storing notifications by `policy`.
+    pub fn new(seed: u64, policy: StorePolicy) -> Directory {
         Directory {
-            env_of_tokens,
+            rng: ChaCha8Rng::seed_from_u64(seed),
             policy,
             tokens: BTreeMap::new(),
             by_install: BTreeMap::new(),
@@ -250,16 +292,18 @@ impl Directory {
         self.outputs.retain(|o| matches!(o, VendorOutput::Event(_) | VendorOutput::Respond(_)));
     }
 
-    /// Handles a channel frame; `make_token` draws a new token when one is needed and
-    /// `env_for` names the environment of a project (FCM) or the fixed one (APNs).
+    /// Handles a channel frame. `env` is the vendor's answer to [`VendorApi::token_env`]
+    /// for a token request; `new_token` draws a token in the vendor's format.
     pub fn on_channel_frame(
         &mut self,
+        now: Millis,
         channel: ConnId,
         frame: DeviceToVendor,
-        rng: &mut ChaCha8Rng,
-        make_token: fn(&mut ChaCha8Rng) -> String,
-        env_for: impl Fn(Option<&str>) -> Result<Environment, String>,
+        env: Option<Result<Environment, String>>,
+        new_token: fn(&mut ChaCha8Rng) -> String,
     ) {
+        let device = self.channels.get(&channel).cloned().flatten();
+        let refresh = matches!(frame, DeviceToVendor::RefreshToken { .. });
         match frame {
             DeviceToVendor::Hello { device } => {
                 self.channels.insert(channel, Some(device.clone()));
@@ -273,35 +317,49 @@ impl Directory {
                     pending.retain(|n| n.delivery != delivery);
                 }
             }
-            DeviceToVendor::RequestToken { req, app, project } => {
-                let Some(Some(device)) = self.channels.get(&channel).cloned() else {
+            DeviceToVendor::RequestToken { req, app, project } | DeviceToVendor::RefreshToken { req, app, project } => {
+                let Some(device) = device else {
                     let reason = "send hello before requesting a token".into();
                     return self.send_to_device(channel, VendorToDevice::TokenError { req, reason });
                 };
-                let env = match env_for(project.as_deref()) {
+                let env = match env.unwrap_or_else(|| Err("no token rules".into())) {
                     Ok(env) => env,
                     Err(reason) => return self.send_to_device(channel, VendorToDevice::TokenError { req, reason }),
                 };
                 let key = (device.clone(), app.clone(), project.clone());
+                if refresh {
+                    self.revoke(now, &key);
+                }
                 let token = match self.by_install.get(&key) {
                     Some(t) => t.clone(),
                     None => {
-                        let token = make_token(rng);
+                        let token = new_token(&mut self.rng);
                         self.by_install.insert(key, token.clone());
-                        self.tokens
-                            .insert(token.clone(), IssuedToken { device: device.clone(), app: app.clone(), project });
-                        self.event(VendorEvent::TokenIssued {
-                            device,
-                            app,
-                            token: token.clone(),
-                            env: self.env_of_tokens.unwrap_or(env),
-                        });
+                        let issued =
+                            IssuedToken { device: device.clone(), app: app.clone(), project, revoked_at: None };
+                        self.tokens.insert(token.clone(), issued);
+                        self.event(VendorEvent::TokenIssued { device, app, token: token.clone(), env });
                         token
                     }
                 };
                 self.send_to_device(channel, VendorToDevice::Token { req, token });
             }
+            DeviceToVendor::Revoke { app, project } => {
+                if let Some(device) = device {
+                    self.revoke(now, &(device, app, project));
+                }
+            }
         }
+    }
+
+    /// Revokes the token of an install, if it has one: later sends to it get the vendor's
+    /// dead-token answer, and the install's next request draws a new token.
+    fn revoke(&mut self, now: Millis, key: &(DeviceId, String, Option<String>)) {
+        let Some(token) = self.by_install.remove(key) else { return };
+        if let Some(issued) = self.tokens.get_mut(&token) {
+            issued.revoked_at = Some(now);
+        }
+        self.event(VendorEvent::TokenRevoked { device: key.0.clone(), app: key.1.clone(), token });
     }
 
     /// Sends a notification to the device now, or stores it under the vendor's policy.
@@ -347,6 +405,109 @@ impl Directory {
 
     fn send_to_device(&mut self, channel: ConnId, frame: VendorToDevice) {
         self.outputs.push_back(VendorOutput::ToDevice { channel, frame });
+    }
+}
+
+/// How the relay must treat one answer of a vendor's send API. Each vendor's contract sorts
+/// its own answers into these classes; the relay owns what to do about each (retry rule,
+/// unbinding), so the two never disagree per vendor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Delivered,
+    /// The token will never work again with these credentials: stop, and have ZIM unbind it.
+    DeadToken {
+        reason: String,
+    },
+    /// Worth another try later (5xx, flow control, rate limits); `after_ms` is the vendor's
+    /// `Retry-After`, when it sent one.
+    Retry {
+        reason: String,
+        after_ms: Option<u64>,
+    },
+    /// The access token expired or was refused: fetch a new one, then try again.
+    Reauth {
+        reason: String,
+    },
+    /// The request itself is wrong (payload, topic, parameters, quota for the day): no
+    /// retry, and the binding is kept.
+    Failed {
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// The vendor's name for what happened (empty for a delivery).
+    pub fn reason(&self) -> &str {
+        match self {
+            Verdict::Delivered => "",
+            Verdict::DeadToken { reason }
+            | Verdict::Retry { reason, .. }
+            | Verdict::Reauth { reason }
+            | Verdict::Failed { reason } => reason,
+        }
+    }
+}
+
+/// Decodes a payload `vendor` delivered, as the SDK's integration of that vendor does;
+/// `None` when it is not that vendor's payload.
+pub fn decode(vendor: Vendor, payload: &serde_json::Value) -> Option<Notification> {
+    match vendor {
+        Vendor::Apns => apns::decode::decode(payload),
+        Vendor::Fcm => fcm::decode::decode(payload),
+        Vendor::Hms | Vendor::Mi | Vendor::Oppo | Vendor::Vivo => None,
+    }
+}
+
+/// How the relay must treat `vendor`'s answer to a send, by that vendor's contract.
+pub fn verdict(vendor: Vendor, resp: &HttpResponse) -> Verdict {
+    match vendor {
+        Vendor::Apns => apns::contract::verdict(resp),
+        Vendor::Fcm => fcm::contract::verdict(resp),
+        Vendor::Hms | Vendor::Mi | Vendor::Oppo | Vendor::Vivo => {
+            Verdict::Failed { reason: format!("no contract for {vendor} yet") }
+        }
+    }
+}
+
+/// An HTTP `Retry-After` given in seconds, as milliseconds.
+pub fn retry_after_ms(resp: &HttpResponse) -> Option<u64> {
+    resp.get("retry-after").and_then(|s| s.trim().parse::<u64>().ok()).map(|s| s * 1000)
+}
+
+/// Access tokens a vendor's token endpoint issued (HMS, OPPO, vivo, FCM's OAuth): who they
+/// are for and when they stop working.
+#[derive(Debug, Default)]
+pub struct AccessTokens {
+    issued: BTreeMap<String, (String, Millis)>,
+    next: u64,
+}
+
+/// What a presented access token is worth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Valid, for this client (app ID, client ID or project).
+    Valid(String),
+    Expired,
+    Unknown,
+}
+
+impl AccessTokens {
+    /// Issues a token for `client`, valid for `lifetime_ms` from `now`. Tokens are
+    /// `prefix` and a serial number: deterministic, and unique per vendor.
+    pub fn issue(&mut self, prefix: &str, client: &str, now: Millis, lifetime_ms: u64) -> String {
+        self.next += 1;
+        let token = format!("{prefix}{:016x}", self.next);
+        self.issued.insert(token.clone(), (client.to_owned(), now.plus(lifetime_ms)));
+        token
+    }
+
+    pub fn check(&self, token: &str, now: Millis) -> Access {
+        match self.issued.get(token) {
+            None => Access::Unknown,
+            Some((_, expires)) if now >= *expires => Access::Expired,
+            Some((client, _)) => Access::Valid(client.clone()),
+        }
     }
 }
 

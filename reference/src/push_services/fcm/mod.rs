@@ -5,60 +5,118 @@
 //!
 //! Errors use Google's envelope: `{"error": {"code", "message", "status", "details":
 //! [{"@type": ".../google.firebase.fcm.v1.FcmError", "errorCode"}]}}`.
+//!
+//! - `contract`: the request the relay builds and how it reads the answer.
+//! - `decode`: what the Android SDK reads out of a delivered message.
 
-use super::{random_string, DeviceNotification, DeviceToVendor, Directory, StorePolicy, VendorApi, VendorEvent};
+pub mod contract;
+pub mod decode;
+
+use super::{random_string, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::ids::ConnId;
 use crate::pushid::Environment;
 use crate::time::Millis;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// Payload limit for messages sent to a token (keys and values counted).
-pub const MAX_PAYLOAD: usize = 4096;
-/// FCM keeps at most this many non-collapsible messages for an offline device.
-pub const MAX_STORED: usize = 100;
-/// Longest allowed `android.ttl` in seconds (28 days).
-pub const MAX_TTL_S: u64 = 2_419_200;
+pub use contract::{MAX_PAYLOAD, MAX_STORED, MAX_TTL_S};
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// A rejected request: HTTP status, canonical status, FcmError code (if any) and message.
-type Reject = (u16, &'static str, Option<&'static str>, String);
+/// Every refusal the fake answers with: the HTTP status, Google's canonical status and
+/// the `FcmError` code (firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A bad request; the message names the field.
+    InvalidArgument(String),
+    /// The token is well formed but not (or no longer) registered.
+    Unregistered,
+    /// The token belongs to another sender project.
+    SenderIdMismatch,
+    /// No, or no valid, OAuth bearer.
+    Unauthenticated,
+    /// The credentials are not allowed on this project.
+    PermissionDenied(String),
+    NotFound(String),
+    MethodNotAllowed(String),
+    /// Only token sends are simulated.
+    UnsupportedTarget,
+}
+
+impl Reason {
+    pub fn status(&self) -> u16 {
+        match self {
+            Reason::InvalidArgument(_) | Reason::UnsupportedTarget => 400,
+            Reason::Unauthenticated => 401,
+            Reason::SenderIdMismatch | Reason::PermissionDenied(_) => 403,
+            Reason::NotFound(_) | Reason::Unregistered => 404,
+            Reason::MethodNotAllowed(_) => 405,
+        }
+    }
+
+    /// Google's canonical status name.
+    pub fn canonical(&self) -> &'static str {
+        match self {
+            Reason::InvalidArgument(_) | Reason::UnsupportedTarget | Reason::MethodNotAllowed(_) => "INVALID_ARGUMENT",
+            Reason::Unauthenticated => "UNAUTHENTICATED",
+            Reason::SenderIdMismatch | Reason::PermissionDenied(_) => "PERMISSION_DENIED",
+            Reason::NotFound(_) | Reason::Unregistered => "NOT_FOUND",
+        }
+    }
+
+    /// The `FcmError.errorCode` detail, when FCM sends one.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Reason::InvalidArgument(_) => Some("INVALID_ARGUMENT"),
+            Reason::Unregistered => Some("UNREGISTERED"),
+            Reason::SenderIdMismatch => Some("SENDER_ID_MISMATCH"),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Reason::InvalidArgument(m) | Reason::PermissionDenied(m) | Reason::MethodNotAllowed(m) => m.clone(),
+            Reason::NotFound(path) => format!("no such resource: {path}"),
+            Reason::Unregistered => "Requested entity was not found.".into(),
+            Reason::SenderIdMismatch => "SenderId mismatch".into(),
+            Reason::Unauthenticated => "Request is missing required authentication credential.".into(),
+            Reason::UnsupportedTarget => "only token sends are simulated".into(),
+        }
+    }
+
+    /// Google's error envelope for this refusal.
+    pub fn response(&self) -> HttpResponse {
+        let details: Vec<Value> = self
+            .error_code()
+            .map(|c| json!({"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": c}))
+            .into_iter()
+            .collect();
+        let body = json!({"error": {
+            "code": self.status(), "message": self.message(), "status": self.canonical(), "details": details,
+        }});
+        HttpResponse::json(self.status(), &body)
+    }
+}
 
 /// The fake FCM service.
 #[derive(Debug)]
 pub struct Fcm {
     /// Sender projects and the environment each one's credentials belong to.
     projects: BTreeMap<String, Environment>,
-    rng: ChaCha8Rng,
     dir: Directory,
     next_id: u64,
 }
 
 impl Fcm {
     pub fn new(projects: BTreeMap<String, Environment>, seed: u64) -> Fcm {
-        Fcm {
-            projects,
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            dir: Directory::new(None, StorePolicy::Queue(MAX_STORED)),
-            next_id: 1,
-        }
-    }
-
-    fn token_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
-        let projects = &self.projects;
-        self.dir.on_channel_frame(channel, frame, &mut self.rng, make_token, |project| {
-            let p = project.ok_or("FCM tokens need a sender project")?;
-            projects.get(p).copied().ok_or_else(|| format!("unknown sender project {p:?}"))
-        });
+        Fcm { projects, dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)), next_id: 1 }
     }
 
     /// Answers one `messages:send` request, delivering the notification if it is accepted.
-    fn respond(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest) -> HttpResponse {
         let project = req
             .path
             .strip_prefix("/v1/projects/")
@@ -70,42 +128,32 @@ impl Fcm {
         let result = self.check(req, project.as_deref(), body.as_ref());
         let (status, reason) = match &result {
             Ok(_) => (200, None),
-            Err((status, canonical, code, _)) => (*status, Some(code.unwrap_or(canonical).to_owned())),
+            Err(r) => (r.status(), Some(r.error_code().unwrap_or(r.canonical()).to_owned())),
         };
         self.dir.event(VendorEvent::Request { env, token, status, reason });
         match result {
             Ok(name) => HttpResponse::json(200, &json!({ "name": name })),
-            Err((status, canonical, code, message)) => {
-                let details: Vec<Value> = code
-                    .map(|c| json!({"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": c}))
-                    .into_iter()
-                    .collect();
-                let body =
-                    json!({"error": {"code": status, "message": message, "status": canonical, "details": details}});
-                HttpResponse::json(status, &body)
-            }
+            Err(reason) => reason.response(),
         }
     }
 
-    fn check(&mut self, req: &HttpRequest, project: Option<&str>, body: Option<&Value>) -> Result<String, Reject> {
-        let invalid = |m: &str| -> Reject { (400, "INVALID_ARGUMENT", Some("INVALID_ARGUMENT"), m.to_owned()) };
+    fn check(&mut self, req: &HttpRequest, project: Option<&str>, body: Option<&Value>) -> Result<String, Reason> {
+        let invalid = |m: &str| Reason::InvalidArgument(m.to_owned());
         if req.method != "POST" {
-            return Err((405, "INVALID_ARGUMENT", None, format!("method {} not allowed", req.method)));
+            return Err(Reason::MethodNotAllowed(format!("method {} not allowed", req.method)));
         }
         let Some(project) = project else {
-            return Err((404, "NOT_FOUND", None, format!("no such resource: {}", req.path)));
+            return Err(Reason::NotFound(req.path.clone()));
         };
         let bearer = req.get("authorization").and_then(|a| {
             let (scheme, token) = a.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then_some(token)
         });
         if bearer.is_none_or(str::is_empty) {
-            let m = "Request is missing required authentication credential.".to_owned();
-            return Err((401, "UNAUTHENTICATED", None, m));
+            return Err(Reason::Unauthenticated);
         }
         if !self.projects.contains_key(project) {
-            let m = format!("Permission denied on resource project {project}.");
-            return Err((403, "PERMISSION_DENIED", None, m));
+            return Err(Reason::PermissionDenied(format!("Permission denied on resource project {project}.")));
         }
         let Some(message) = body.and_then(|b| b.get("message")).and_then(Value::as_object) else {
             return Err(invalid("Request body must be JSON with a `message` object."));
@@ -126,28 +174,28 @@ impl Fcm {
             }
         }
         if let Some(ttl) = message.get("android").and_then(|a| a.get("ttl")) {
-            let secs = ttl.as_str().and_then(|t| t.strip_suffix('s')).and_then(|t| t.parse::<f64>().ok());
-            if !secs.is_some_and(|s| (0.0..=MAX_TTL_S as f64).contains(&s)) {
+            if contract::ttl_seconds(ttl).is_none() {
                 return Err(invalid("Invalid value at 'message.android.ttl'"));
             }
         }
-        if req.body.len() > MAX_PAYLOAD {
+        if contract::payload_len(message) > MAX_PAYLOAD {
             return Err(invalid("Message is too big"));
         }
         let Some(token) = message.get("token").and_then(Value::as_str) else {
-            // Topic and condition sends are not simulated.
-            return Err((400, "INVALID_ARGUMENT", None, "only token sends are simulated".into()));
+            return Err(Reason::UnsupportedTarget);
         };
         let Some(issued) = self.dir.token(token) else {
             return Err(if looks_like_token(token) {
-                (404, "NOT_FOUND", Some("UNREGISTERED"), "Requested entity was not found.".into())
+                Reason::Unregistered
             } else {
                 invalid("The registration token is not a valid FCM registration token")
             });
         };
         if issued.project.as_deref() != Some(project) {
-            let m = "SenderId mismatch".to_owned();
-            return Err((403, "PERMISSION_DENIED", Some("SENDER_ID_MISMATCH"), m));
+            return Err(Reason::SenderIdMismatch);
+        }
+        if issued.revoked_at.is_some() {
+            return Err(Reason::Unregistered);
         }
         let validate_only = body.and_then(|b| b.get("validate_only")).and_then(Value::as_bool).unwrap_or(false);
         let name = format!("projects/{project}/messages/0:{:016x}", self.next_id);
@@ -176,12 +224,17 @@ fn looks_like_token(t: &str) -> bool {
 }
 
 impl VendorApi for Fcm {
-    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
-        self.respond(req, now)
+    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+        self.respond(req)
     }
 
-    fn channel_frame(&mut self, channel: ConnId, frame: DeviceToVendor) {
-        self.token_frame(channel, frame);
+    fn token_env(&self, project: Option<&str>) -> Result<Environment, String> {
+        let p = project.ok_or("FCM tokens need a sender project")?;
+        self.projects.get(p).copied().ok_or_else(|| format!("unknown sender project {p:?}"))
+    }
+
+    fn new_token(rng: &mut ChaCha8Rng) -> String {
+        make_token(rng)
     }
 
     fn directory(&mut self) -> &mut Directory {

@@ -1,0 +1,102 @@
+//! The APNs provider API as the relay uses it: the request for one push, and what each
+//! answer means. The fake in the parent module checks the same rules.
+//!
+//! Mapping of a ZIM push (reference policy, docs/vendors.md): `aps.alert` carries title and
+//! content, `aps.badge` the badge, the top-level `payload` key the sender's payload and
+//! `zim` the [`ZimExtras`]. A push with a VoIP config goes out as push-type `voip` on the
+//! `<bundle>.voip` topic.
+
+use super::Reason;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::push_services::{retry_after_ms, Verdict};
+use crate::wire::{PushRequest, ZimExtras};
+use serde_json::json;
+
+/// Payload limit for every push type but VoIP.
+pub const MAX_PAYLOAD: usize = 4096;
+/// Payload limit for `apns-push-type: voip`.
+pub const MAX_VOIP_PAYLOAD: usize = 5120;
+
+/// The `apns-push-type` values Apple accepts.
+pub const PUSH_TYPES: [&str; 11] = [
+    "alert",
+    "background",
+    "location",
+    "voip",
+    "complication",
+    "fileprovider",
+    "mdm",
+    "liveactivity",
+    "pushtotalk",
+    "widgets",
+    "controls",
+];
+
+/// What the relay needs to address one push.
+#[derive(Clone, Debug)]
+pub struct Send<'a> {
+    pub push: &'a PushRequest,
+    /// The bundle ID (`apns-topic`; `.voip` is appended for VoIP pushes).
+    pub topic: &'a str,
+    /// The provider token (JWT) of the push's environment.
+    pub provider_token: &'a str,
+    /// The `apns-id`, chosen by the relay so a retry carries the same one.
+    pub apns_id: String,
+    /// `apns-expiration` in Unix seconds (0: deliver now or never).
+    pub expiration_unix_s: u64,
+}
+
+/// The provider API request for one push.
+pub fn request(send: &Send<'_>) -> HttpRequest {
+    let req = send.push;
+    let voip = req.push.voip.is_some();
+    let mut aps = json!({
+        "alert": {"title": req.push.title, "body": req.push.content},
+        "sound": "default",
+        "mutable-content": 1,
+    });
+    if let Some(badge) = req.badge {
+        aps["badge"] = json!(badge);
+    }
+    let body = json!({"aps": aps, "zim": ZimExtras::of(req).to_json(), "payload": req.push.payload});
+    let (push_type, topic) =
+        if voip { ("voip", format!("{}.voip", send.topic)) } else { ("alert", send.topic.to_owned()) };
+    HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
+        .header("authorization", format!("bearer {}", send.provider_token))
+        .header("apns-push-type", push_type)
+        .header("apns-topic", topic)
+        .header("apns-priority", "10")
+        .header("apns-expiration", send.expiration_unix_s.to_string())
+        .header("apns-id", send.apns_id.clone())
+        .header("apns-collapse-id", req.message_id.to_string())
+        .header("content-type", "application/json")
+}
+
+/// How the relay must treat an answer (Apple's guidance: never retry the dead-token
+/// reasons or PayloadTooLarge; 5xx and TooManyRequests may be retried after a delay).
+pub fn verdict(resp: &HttpResponse) -> Verdict {
+    if resp.is_success() {
+        return Verdict::Delivered;
+    }
+    let body = resp.body_json();
+    let name = body.get("reason").and_then(|r| r.as_str()).unwrap_or_default().to_owned();
+    let after_ms = retry_after_ms(resp);
+    use Reason::*;
+    match Reason::parse(&name) {
+        // BadDeviceToken for the environment the PushID names is a dead token: the relay
+        // routes by the PushID's environment, so it is not the other environment's.
+        Some(BadDeviceToken | DeviceTokenNotForTopic | Unregistered | ExpiredToken) => {
+            Verdict::DeadToken { reason: name }
+        }
+        Some(ExpiredProviderToken) => Verdict::Reauth { reason: name },
+        Some(TooManyProviderTokenUpdates | TooManyRequests | InternalServerError | ServiceUnavailable | Shutdown) => {
+            Verdict::Retry { reason: name, after_ms }
+        }
+        Some(_) => Verdict::Failed { reason: name },
+        None if resp.status >= 500 || resp.status == 429 => {
+            let reason = if name.is_empty() { format!("HTTP {}", resp.status) } else { name };
+            Verdict::Retry { reason, after_ms }
+        }
+        None => Verdict::Failed { reason: if name.is_empty() { format!("HTTP {}", resp.status) } else { name } },
+    }
+}

@@ -1,0 +1,94 @@
+//! FCM HTTP v1 as the relay uses it: the `messages:send` request for one push, and what
+//! each answer means.
+//!
+//! Mapping of a ZIM push (reference policy, docs/vendors.md): `notification` carries title
+//! and content; `data` (string values only) carries `payload` and the [`ZimExtras`] as one
+//! JSON string under `zim`; `android.notification.notification_count` the badge.
+
+use crate::http::{HttpRequest, HttpResponse};
+use crate::push_services::{retry_after_ms, Verdict};
+use crate::wire::{PushRequest, ZimExtras};
+use serde_json::{json, Map, Value};
+
+/// Payload limit for messages sent to a token (keys and values counted).
+pub const MAX_PAYLOAD: usize = 4096;
+/// FCM keeps at most this many non-collapsible messages for an offline device.
+pub const MAX_STORED: usize = 100;
+/// Longest allowed `android.ttl` in seconds (28 days).
+pub const MAX_TTL_S: u64 = 2_419_200;
+
+/// What the relay needs to address one push.
+#[derive(Clone, Debug)]
+pub struct Send<'a> {
+    pub push: &'a PushRequest,
+    /// The sender project of the push's environment.
+    pub project: &'a str,
+    /// The OAuth2 access token for that project.
+    pub access_token: &'a str,
+    pub ttl_s: u64,
+}
+
+/// The `messages:send` request for one push.
+pub fn request(send: &Send<'_>) -> HttpRequest {
+    let req = send.push;
+    let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s)});
+    if let Some(badge) = req.badge {
+        android["notification"] = json!({"notification_count": badge});
+    }
+    let body = json!({
+        "message": {
+            "token": req.push_id.token,
+            "notification": {"title": req.push.title, "body": req.push.content},
+            "data": {"payload": req.push.payload, "zim": ZimExtras::of(req).to_json_string()},
+            "android": android,
+        }
+    });
+    HttpRequest::post(format!("/v1/projects/{}/messages:send", send.project), body.to_string().into_bytes())
+        .header("authorization", format!("Bearer {}", send.access_token))
+        .header("content-type", "application/json")
+}
+
+/// The size FCM's 4096-byte limit applies to: the message without its target (the token,
+/// topic or condition is addressing, not payload).
+pub fn payload_len(message: &Map<String, Value>) -> usize {
+    let mut m = message.clone();
+    for target in ["token", "topic", "condition"] {
+        m.remove(target);
+    }
+    Value::Object(m).to_string().len()
+}
+
+/// A valid `android.ttl` (`"<seconds>s"`, 0 to 28 days) in seconds.
+pub fn ttl_seconds(ttl: &Value) -> Option<f64> {
+    let secs = ttl.as_str()?.strip_suffix('s')?.parse::<f64>().ok()?;
+    (0.0..=MAX_TTL_S as f64).contains(&secs).then_some(secs)
+}
+
+/// How the relay must treat an answer (firebase.google.com/docs/cloud-messaging/error-codes:
+/// UNREGISTERED, SENDER_ID_MISMATCH and an invalid registration token are dead; 429, 500 and
+/// 503 are retried with backoff, honouring `Retry-After`; 401 means a new access token).
+pub fn verdict(resp: &HttpResponse) -> Verdict {
+    if resp.is_success() {
+        return Verdict::Delivered;
+    }
+    let body = resp.body_json();
+    let code = body
+        .pointer("/error/details")
+        .and_then(Value::as_array)
+        .and_then(|d| d.iter().find_map(|x| x.get("errorCode")))
+        .or_else(|| body.pointer("/error/status"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let message = body.pointer("/error/message").and_then(Value::as_str).unwrap_or_default();
+    let reason = if code.is_empty() { format!("HTTP {}", resp.status) } else { code.clone() };
+    match (resp.status, code.as_str()) {
+        (_, "UNREGISTERED" | "SENDER_ID_MISMATCH") => Verdict::DeadToken { reason },
+        (400, "INVALID_ARGUMENT") if message.contains("not a valid FCM registration token") => {
+            Verdict::DeadToken { reason }
+        }
+        (401, "UNAUTHENTICATED") => Verdict::Reauth { reason },
+        (429 | 500 | 503, _) | (500.., _) => Verdict::Retry { reason, after_ms: retry_after_ms(resp) },
+        _ => Verdict::Failed { reason },
+    }
+}
