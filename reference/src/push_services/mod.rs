@@ -15,9 +15,13 @@
 //!
 //! - [`apns`]: APNs, one instance per environment (sandbox, production).
 //! - [`fcm`]: FCM HTTP v1, with one project per environment.
+//! - [`hms`]: Huawei Push Kit (OAuth and send API), with one app ID per environment.
+//! - [`mi`]: Xiaomi MiPush (`/v3/message/regid`), with one app per environment.
 
 pub mod apns;
 pub mod fcm;
+pub mod hms;
+pub mod mi;
 
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
@@ -455,7 +459,9 @@ pub fn decode(vendor: Vendor, payload: &serde_json::Value) -> Option<Notificatio
     match vendor {
         Vendor::Apns => apns::decode::decode(payload),
         Vendor::Fcm => fcm::decode::decode(payload),
-        Vendor::Hms | Vendor::Mi | Vendor::Oppo | Vendor::Vivo => None,
+        Vendor::Hms => hms::decode::decode(payload),
+        Vendor::Mi => mi::decode::decode(payload),
+        Vendor::Oppo | Vendor::Vivo => None,
     }
 }
 
