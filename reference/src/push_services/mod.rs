@@ -17,11 +17,15 @@
 //! - [`fcm`]: FCM HTTP v1, with one project per environment.
 //! - [`hms`]: Huawei Push Kit (OAuth and send API), with one app ID per environment.
 //! - [`mi`]: Xiaomi MiPush (`/v3/message/regid`), with one app per environment.
+//! - [`oppo`]: OPPO Push, with one app key per environment.
+//! - [`vivo`]: vivo Push, with one app ID per environment.
 
 pub mod apns;
 pub mod fcm;
 pub mod hms;
 pub mod mi;
+pub mod oppo;
+pub mod vivo;
 
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
@@ -461,7 +465,8 @@ pub fn decode(vendor: Vendor, payload: &serde_json::Value) -> Option<Notificatio
         Vendor::Fcm => fcm::decode::decode(payload),
         Vendor::Hms => hms::decode::decode(payload),
         Vendor::Mi => mi::decode::decode(payload),
-        Vendor::Oppo | Vendor::Vivo => None,
+        Vendor::Oppo => oppo::decode::decode(payload),
+        Vendor::Vivo => vivo::decode::decode(payload),
     }
 }
 
@@ -470,9 +475,10 @@ pub fn verdict(vendor: Vendor, resp: &HttpResponse) -> Verdict {
     match vendor {
         Vendor::Apns => apns::contract::verdict(resp),
         Vendor::Fcm => fcm::contract::verdict(resp),
-        Vendor::Hms | Vendor::Mi | Vendor::Oppo | Vendor::Vivo => {
-            Verdict::Failed { reason: format!("no contract for {vendor} yet") }
-        }
+        Vendor::Hms => hms::contract::verdict(resp),
+        Vendor::Mi => mi::contract::verdict(resp),
+        Vendor::Oppo => oppo::contract::verdict(resp),
+        Vendor::Vivo => vivo::contract::verdict(resp),
     }
 }
 
