@@ -9,4 +9,6 @@ pub const VACUOUS_IN_CANONICAL: &[&str] = &[
     "single-device-kickout",
     "dnd-suppresses-push",
     "push-rule-respected",
+    "dead-token-unbound",
+    "live-token-retained",
 ];

@@ -10,8 +10,9 @@ use zimsim_reference::client::{ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, S
 use zimsim_reference::core::{ApiRequest, Core};
 use zimsim_reference::pushid::Environment;
 use zimsim_reference::relay::{Relay, RelayInput, RelayOutput};
-use zimsim_reference::wire::{ClientFrame, PushBatch, PushRequest, ServerFrame};
+use zimsim_reference::wire::{ClientFrame, DeadToken, PushBatch, PushRequest, ServerFrame};
 use zimsim_reference::Millis;
+use zimsim_sim::generate::FaultMix;
 use zimsim_sim::world::Parts;
 
 /// One built-in broken variant.
@@ -24,6 +25,10 @@ pub struct Mutant {
     pub breaks: &'static str,
     /// The built-in scenario that shows the break (`zimsim run --mutant` plays it).
     pub scenario: &'static str,
+    /// The faults generated worlds need to show the break (a flaw in failure handling
+    /// shows only when something fails).
+    #[serde(skip)]
+    pub faults: FaultMix,
     pub description: &'static str,
     #[serde(skip)]
     install: fn(&mut Parts),
@@ -44,6 +49,7 @@ pub fn all() -> Vec<Mutant> {
             part: "sdk",
             breaks: "logout-clears-pushid",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "logout only tears down the local session: it reports success to the app without \
                           telling the server, so the PushID stays bound",
             install: |p| p.sdk = Rc::new(Wrap("sdk-skips-unbind-on-logout", SdkFlaw::SkipUnbind)),
@@ -53,6 +59,7 @@ pub fn all() -> Vec<Mutant> {
             part: "relay",
             breaks: "debug-pushid-isolation",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "the relay ignores the PushID's environment and pushes everything through production \
                           endpoints and credentials",
             install: |p| p.relay = Rc::new(|c| Box::new(RewritePushes(Relay::new(c), ignore_environment))),
@@ -62,6 +69,7 @@ pub fn all() -> Vec<Mutant> {
             part: "sdk",
             breaks: "exactly-once-delivery",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "the SDK never syncs after login, so messages sent while it was offline are never \
                           surfaced (only their notifications are)",
             install: |p| p.sdk = Rc::new(Wrap("sdk-skips-sync", SdkFlaw::SkipSync)),
@@ -71,6 +79,7 @@ pub fn all() -> Vec<Mutant> {
             part: "sdk",
             breaks: "logout-clears-pushid",
             scenario: "logout-then-kill",
+            faults: FaultMix::None,
             description: "the SDK keeps a pending logout in memory only: an app killed before the logout \
                           left forgets it, and the PushID stays bound",
             install: |p| p.sdk = Rc::new(Wrap("sdk-forgets-logout-on-kill", SdkFlaw::ForgetLogout)),
@@ -80,6 +89,7 @@ pub fn all() -> Vec<Mutant> {
             part: "relay",
             breaks: "offline-push-notified",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "the relay answers every push request with success and never calls a vendor, so \
                           offline users are silently never notified",
             install: |p| p.relay = Rc::new(|c| Box::new(RewritePushes(Relay::new(c), |_| None))),
@@ -89,6 +99,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "no-cross-user-leak",
             scenario: "user-switch",
+            faults: FaultMix::None,
             description: "a login from an install leaves other users' PushIDs from that install bound, \
                           trusting the app to have logged them out",
             install: |p| p.tune_server = |c| c.one_user_per_install = false,
@@ -98,6 +109,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "no-push-to-online-device",
             scenario: "group-chat",
+            faults: FaultMix::None,
             description: "the server pushes every message with a push config, also to recipients whose \
                           session is live (the phone shows a notification for a chat on screen)",
             install: |p| p.tune_server = |c| c.defects.push_online_users = true,
@@ -107,6 +119,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "no-self-push",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "the server pushes a message to its sender's own PushIDs as well",
             install: |p| p.tune_server = |c| c.defects.push_the_sender = true,
         },
@@ -115,6 +128,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "room-messages-never-pushed",
             scenario: "group-chat",
+            faults: FaultMix::None,
             description: "the server honours the push config of room messages, pushing members whose \
                           session times out before they read it",
             install: |p| p.tune_server = |c| c.defects.push_room_messages = true,
@@ -124,6 +138,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "push-requires-push-config",
             scenario: "kick-out",
+            faults: FaultMix::None,
             description: "the server pushes messages sent without a push config, with an empty notification",
             install: |p| p.tune_server = |c| c.defects.push_without_config = true,
         },
@@ -132,6 +147,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "single-device-kickout",
             scenario: "kick-out",
+            faults: FaultMix::None,
             description: "a login from another install kicks the old session out but leaves that install's \
                           PushID bound, so it keeps getting the user's pushes",
             install: |p| p.tune_server = |c| c.defects.keep_kicked_bindings = true,
@@ -141,6 +157,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "pushid-single-owner",
             scenario: "switch-with-push",
+            faults: FaultMix::None,
             description: "when another user takes a PushID (a user switch without logout), the old owner's \
                           pushes still go to it",
             install: |p| {
@@ -155,6 +172,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "dnd-suppresses-push",
             scenario: "settings",
+            faults: FaultMix::None,
             description: "the server pushes conversations the recipient set to do-not-disturb",
             install: |p| p.tune_server = |c| c.defects.ignore_dnd = true,
         },
@@ -163,6 +181,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "badge-arithmetic",
             scenario: "settings",
+            faults: FaultMix::None,
             description: "the server sets an install's badge to each push's increment instead of adding it \
                           to the count",
             install: |p| p.tune_server = |c| c.defects.badge_forgets_count = true,
@@ -172,6 +191,7 @@ pub fn all() -> Vec<Mutant> {
             part: "server",
             breaks: "push-rule-respected",
             scenario: "multi-device",
+            faults: FaultMix::None,
             description: "the server pushes every offline install, whatever the user's offline-push rule says",
             install: |p| p.tune_server = |c| c.defects.ignore_push_rule = true,
         },
@@ -180,6 +200,7 @@ pub fn all() -> Vec<Mutant> {
             part: "sdk",
             breaks: "at-most-once-delivery",
             scenario: "kick-out",
+            faults: FaultMix::None,
             description: "the SDK keeps its message cursors and seen IDs in memory only: after an app kill it \
                           syncs from the start and shows every message again",
             install: |p| p.sdk = Rc::new(Wrap("sdk-loses-local-store-on-kill", SdkFlaw::ForgetMessages)),
@@ -189,8 +210,29 @@ pub fn all() -> Vec<Mutant> {
             part: "sdk",
             breaks: "conversation-order",
             scenario: "canonical",
+            faults: FaultMix::None,
             description: "the SDK hands the app each sync batch newest first",
             install: |p| p.sdk = Rc::new(Wrap("sdk-surfaces-sync-backwards", SdkFlaw::ReverseSync)),
+        },
+        Mutant {
+            name: "relay-ignores-dead-tokens",
+            part: "relay",
+            breaks: "dead-token-unbound",
+            scenario: "dead-tokens",
+            faults: FaultMix::None,
+            description: "the relay logs a vendor's dead-token answer and moves on: it never tells ZIM, so the \
+                          dead PushID stays bound and every later message is pushed to it in vain",
+            install: |p| p.relay = Rc::new(|c| Box::new(DeadTokenFlaw::new(Relay::new(c), DeadTokenFlaw::SILENT))),
+        },
+        Mutant {
+            name: "relay-unbinds-on-5xx",
+            part: "relay",
+            breaks: "live-token-retained",
+            scenario: "dead-tokens",
+            faults: FaultMix::Light,
+            description: "the relay reads a vendor's 5xx or 429 as a dead token and has ZIM unbind a live \
+                          PushID, so one bad minute at a vendor silences its users for good",
+            install: |p| p.relay = Rc::new(|c| Box::new(DeadTokenFlaw::new(Relay::new(c), DeadTokenFlaw::ON_5XX))),
         },
     ]
 }
@@ -318,4 +360,75 @@ impl Core for RewritePushes {
 fn ignore_environment(mut request: PushRequest) -> Option<PushRequest> {
     request.push_id.env = Environment::Production;
     Some(request)
+}
+
+/// The reference relay with its dead-token reports broken: `silent` drops every report to
+/// ZIM; `on_5xx` adds a report for every 5xx or 429 answer a vendor gives.
+struct DeadTokenFlaw {
+    relay: Relay,
+    silent: bool,
+    on_5xx: bool,
+    /// Which PushID each call is for, from the calls the relay made.
+    calls: std::collections::BTreeMap<u64, zimsim_reference::pushid::PushId>,
+    extra: std::collections::VecDeque<RelayOutput>,
+    next_report: u64,
+}
+
+impl DeadTokenFlaw {
+    const SILENT: (bool, bool) = (true, false);
+    const ON_5XX: (bool, bool) = (false, true);
+
+    fn new(relay: Relay, (silent, on_5xx): (bool, bool)) -> DeadTokenFlaw {
+        DeadTokenFlaw {
+            relay,
+            silent,
+            on_5xx,
+            calls: Default::default(),
+            extra: Default::default(),
+            next_report: 1 << 40,
+        }
+    }
+}
+
+impl Core for DeadTokenFlaw {
+    type Input = RelayInput;
+    type Output = RelayOutput;
+
+    fn handle(&mut self, now: Millis, input: RelayInput) {
+        match &input {
+            RelayInput::VendorResponse { call, response }
+                if self.on_5xx && (response.status >= 500 || response.status == 429) =>
+            {
+                if let Some(push_id) = self.calls.get(call) {
+                    let report = DeadToken { push_id: push_id.clone(), reason: format!("HTTP {}", response.status) };
+                    self.extra.push_back(RelayOutput::ToZim { id: self.next_report, request: report.to_http() });
+                    self.next_report += 1;
+                }
+            }
+            RelayInput::ZimAnswered { id, .. } if *id >= 1 << 40 => return, // one of ours
+            _ => {}
+        }
+        self.relay.handle(now, input);
+    }
+
+    fn poll_output(&mut self) -> Option<RelayOutput> {
+        if let Some(out) = self.extra.pop_front() {
+            return Some(out);
+        }
+        loop {
+            let out = self.relay.poll_output()?;
+            match &out {
+                RelayOutput::ToZim { .. } if self.silent => continue,
+                RelayOutput::Call(c) => {
+                    self.calls.insert(c.call, c.push_id.clone());
+                }
+                _ => {}
+            }
+            return Some(out);
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        self.relay.poll_timeout()
+    }
 }

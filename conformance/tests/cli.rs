@@ -41,18 +41,22 @@ fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
             "dnd-suppresses-push",
             "badge-arithmetic",
             "push-rule-respected",
+            "dead-token-unbound",
+            "live-token-retained",
         ]
     );
     assert_eq!(doc["outcome"], "pass");
     for i in invariants {
         // The canonical story has no room, no message without a push config, no kick-out and
-        // no muted chat.
+        // no muted chat, and nobody deletes the app.
         let vacuous_here = [
             "room-messages-never-pushed",
             "push-requires-push-config",
             "single-device-kickout",
             "dnd-suppresses-push",
             "push-rule-respected",
+            "dead-token-unbound",
+            "live-token-retained",
         ];
         if vacuous_here.contains(&i["name"].as_str().unwrap_or_default()) {
             assert_eq!(i["status"], "vacuous", "{i}");

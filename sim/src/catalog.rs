@@ -26,6 +26,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("settings", "bob mutes alice and reports a badge: carol's pushes add to it, alice's are silent until unmuted"),
     ("backend-send", "the shop's backend messages alice (online) and bob (phone locked) through the REST API"),
     (
+        "dead-tokens",
+        "bob deletes the app, dan's token rotates, FCM fails twice: the group's pushes still reach carol and dan",
+    ),
+    (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
     ),
@@ -47,6 +51,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "settings" => settings(),
         "multi-device" => multi_device(),
         "backend-send" => backend_send(),
+        "dead-tokens" => dead_tokens(),
         _ => return None,
     })
 }
@@ -311,26 +316,8 @@ fn token_expiry() -> Scenario {
 fn group_chat() -> Scenario {
     use zimsim_reference::client::AppCall;
     use zimsim_reference::ids::ConversationType;
-    use zimsim_reference::wire::Outgoing;
-    let to = |kind, id: &str, text: &str| {
-        let push = PushConfig::new("Team", text, "");
-        Action::send_message(Outgoing { conv_type: kind, ..Outgoing::text(id, text, Some(push)) })
-    };
-    let create = AppCall::CreateGroup {
-        group_id: Some("team".into()),
-        name: "Team".into(),
-        members: vec!["bob".into(), "carol".into()],
-    };
-    ScenarioBuilder::new("group-chat")
-        .device("alice-phone", Platform::Ios, Build::Debug)
-        .device("bob-phone", Platform::Android, Build::Release)
-        .device("carol-phone", Platform::Ios, Build::Release)
-        .device("dan-phone", Platform::Web, Build::Release)
-        .sign_in(100, "alice-phone", "alice")
-        .sign_in(100, "bob-phone", "bob")
-        .sign_in(100, "carol-phone", "carol")
-        .sign_in(100, "dan-phone", "dan")
-        .at(2_000, "alice-phone", Action::App(create))
+    let to = conv_message;
+    team("group-chat", Platform::Web, &["bob", "carol"])
         .at(3_000, "carol-phone", Action::KILL_APP)
         .at(4_000, "alice-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
         .at(4_000, "bob-phone", Action::App(AppCall::EnterRoom { room_id: "lobby".into() }))
@@ -344,6 +331,60 @@ fn group_chat() -> Scenario {
         .at(40_000, "carol-phone", Action::LAUNCH_APP)
         .at(40_100, "carol-phone", register())
         .at(40_500, "carol-phone", login("carol"))
+        .build()
+}
+
+/// alice (iOS debug), bob (Android release), carol (iOS release) and dan (on `dan`) sign
+/// in, and alice creates the group "team" with `members`: the opening of the group stories.
+fn team(name: &str, dan: Platform, members: &[&str]) -> ScenarioBuilder {
+    let create = zimsim_reference::client::AppCall::CreateGroup {
+        group_id: Some("team".into()),
+        name: "Team".into(),
+        members: members.iter().map(|m| (*m).into()).collect(),
+    };
+    ScenarioBuilder::new(name)
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-phone", Platform::Android, Build::Release)
+        .device("carol-phone", Platform::Ios, Build::Release)
+        .device("dan-phone", dan, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-phone", "bob")
+        .sign_in(100, "carol-phone", "carol")
+        .sign_in(100, "dan-phone", "dan")
+        .at(2_000, "alice-phone", Action::App(create))
+}
+
+/// A text to conversation `id` of kind `kind`, with a push config titled "Team".
+fn conv_message(kind: zimsim_reference::ids::ConversationType, id: &str, text: &str) -> Action {
+    use zimsim_reference::wire::Outgoing;
+    let push = PushConfig::new("Team", text, "");
+    Action::send_message(Outgoing { conv_type: kind, ..Outgoing::text(id, text, Some(push)) })
+}
+
+/// The push path's bad days, as the group "team" (alice, bob, carol, dan) lives them:
+/// - bob (Android) deletes the app without logging out and never comes back; alice's next
+///   group message finds his token dead at FCM, ZIM unbinds it, and carol (iOS, locked)
+///   and dan (Android, locked) are still pushed;
+/// - dan's token rotates while his app is stopped: the push to his old token is dead and
+///   unbound, and when he opens the app it binds the new one;
+/// - FCM answers 503 twice with `Retry-After: 2`: the relay retries, and dan is pushed once.
+fn dead_tokens() -> Scenario {
+    use zimsim_reference::ids::ConversationType;
+    let to_team = |text: &str| conv_message(ConversationType::Group, "team", text);
+    team("dead-tokens", Platform::Android, &["bob", "carol", "dan"])
+        .at(3_000, "bob-phone", Action::UNINSTALL_APP)
+        .at(3_000, "carol-phone", Action::KILL_APP)
+        .at(3_000, "dan-phone", Action::KILL_APP)
+        .at(40_000, "alice-phone", to_team("bob's phone is gone"))
+        .at(45_000, "dan-phone", Action::REFRESH_PUSH_TOKEN)
+        .at(50_000, "alice-phone", to_team("dan's token changed"))
+        .sign_in(60_000, "dan-phone", "dan")
+        .at(65_000, "dan-phone", Action::KILL_APP)
+        .world(
+            100_000,
+            WorldStep::VendorFail { host: topology::FCM.name.into(), status: 503, count: 2, retry_after_s: Some(2) },
+        )
+        .at(101_000, "alice-phone", to_team("fcm is flaky"))
         .build()
 }
 

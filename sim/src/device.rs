@@ -85,8 +85,11 @@ struct Device<C: Connector> {
     disk: Option<serde_json::Value>,
     /// The OS's channel to its push vendor.
     channel: Option<Link<DeviceToVendor>>,
-    /// Token requests not yet answered (resent if the channel reconnects).
-    token_requests: Vec<(u64, Vendor)>,
+    /// Token requests not yet answered (resent if the channel reconnects), and whether
+    /// each asks for a new token (a refresh) rather than the current one.
+    token_requests: Vec<(u64, Vendor, bool)>,
+    /// An uninstall the vendor has not heard of yet (told when the channel is up).
+    revoke_pending: bool,
     /// Vendor deliveries the OS has handled: a notification redelivered after a broken
     /// channel is acknowledged again but shown once.
     seen: BTreeSet<u64>,
@@ -115,6 +118,7 @@ pub async fn run<C: Connector>(
         disk: None,
         channel: None,
         token_requests: Vec::new(),
+        revoke_pending: false,
         seen: BTreeSet::new(),
         network: true,
         limbo: Vec::new(),
@@ -162,6 +166,24 @@ impl<C: Connector> Device<C> {
                     }
                     self.record(Event::AppKilled);
                 }
+            }
+            Action::Device(DeviceStep::UninstallApp) => {
+                if let Some(app) = self.app.take() {
+                    if let Some((_, _, task)) = app.link {
+                        task.abort();
+                    }
+                }
+                self.disk = None;
+                self.token_requests.clear();
+                self.revoke_pending = true;
+                self.tell_revoke();
+                self.record(Event::AppUninstalled);
+            }
+            Action::Device(DeviceStep::RefreshPushToken) => {
+                let req = self.next_req;
+                self.next_req += 1;
+                self.token_requests.push((req, self.setup.push_service.vendor, true));
+                self.to_vendor(self.token_request(req, true));
             }
             Action::Device(DeviceStep::NetworkOff) => {
                 if !self.network {
@@ -245,12 +267,13 @@ impl<C: Connector> Device<C> {
                 if self.current_channel() != Some(n) {
                     return;
                 }
-                for (req, _) in &self.token_requests {
-                    let _ = tx.send(self.token_request(*req));
+                for (req, _, refresh) in &self.token_requests {
+                    let _ = tx.send(self.token_request(*req, *refresh));
                 }
                 if let Some((_, writer, _)) = &mut self.channel {
                     *writer = Some(tx);
                 }
+                self.tell_revoke();
             }
             IoEvent::ChannelDown(n) => {
                 if self.current_channel() == Some(n) {
@@ -292,8 +315,21 @@ impl<C: Connector> Device<C> {
 
     /// Removes the pending token request `req`, returning the vendor it was for.
     fn take_token_request(&mut self, req: u64) -> Option<Vendor> {
-        let i = self.token_requests.iter().position(|(r, _)| *r == req)?;
+        let i = self.token_requests.iter().position(|(r, _, _)| *r == req)?;
         Some(self.token_requests.remove(i).1)
+    }
+
+    /// Tells the vendor of an uninstall, once the channel can carry it.
+    fn tell_revoke(&mut self) {
+        if !self.revoke_pending {
+            return;
+        }
+        if let Some((_, Some(writer), _)) = &self.channel {
+            let frame = DeviceToVendor::Revoke { app: self.setup.app.clone(), project: self.setup.fcm_project.clone() };
+            if writer.send(frame).is_ok() {
+                self.revoke_pending = false;
+            }
+        }
     }
 
     fn current_link(&self) -> Option<u64> {
@@ -320,8 +356,12 @@ impl<C: Connector> Device<C> {
         }
     }
 
-    fn token_request(&self, req: u64) -> DeviceToVendor {
-        DeviceToVendor::RequestToken { req, app: self.setup.app.clone(), project: self.setup.fcm_project.clone() }
+    fn token_request(&self, req: u64, refresh: bool) -> DeviceToVendor {
+        let (app, project) = (self.setup.app.clone(), self.setup.fcm_project.clone());
+        match refresh {
+            true => DeviceToVendor::RefreshToken { req, app, project },
+            false => DeviceToVendor::RequestToken { req, app, project },
+        }
     }
 
     /// Feeds the running app's SDK and carries out its outputs. Input to a killed app is
@@ -379,8 +419,8 @@ impl<C: Connector> Device<C> {
                 }
                 let req = self.next_req;
                 self.next_req += 1;
-                self.token_requests.push((req, vendor));
-                self.to_vendor(self.token_request(req));
+                self.token_requests.push((req, vendor, false));
+                self.to_vendor(self.token_request(req, false));
             }
         }
     }

@@ -141,10 +141,19 @@ pub enum DeviceStep {
     /// without a word to the other side, and new ones fail until `network_on`.
     NetworkOff,
     NetworkOn,
+    /// The app is uninstalled: the process dies, its local data is wiped, and the OS tells
+    /// the push vendor, which revokes the install's token (sends to it now get the vendor's
+    /// dead-token answer). `launch_app` afterwards is a fresh install.
+    UninstallApp,
+    /// The vendor rotates the install's push token (FCM `onNewToken`, an APNs token change
+    /// after a restore): the old token is revoked and a new one issued; a running app's SDK
+    /// gets the new token at once, a stopped one asks for it on its next `register_push`.
+    RefreshPushToken,
 }
 
 impl DeviceStep {
-    const NAMES: &'static [&'static str] = &["launch_app", "kill_app", "network_off", "network_on"];
+    const NAMES: &'static [&'static str] =
+        &["launch_app", "kill_app", "network_off", "network_on", "uninstall_app", "refresh_push_token"];
 }
 
 /// What the app's backend does (host `backend`): a signed call to the ZIM server REST API.
@@ -203,12 +212,25 @@ pub enum WorldStep {
         b: String,
         ms: u64,
     },
-    /// Repair every partition, restart every crashed host and restore every latency.
+    /// A vendor's provider API fails: the next `count` sends to vendor host `host` get
+    /// HTTP `status` (with `Retry-After: retry_after_s` when given), in the vendor's own
+    /// error shape, or until `heal`. Token endpoints and device channels keep working. It
+    /// ends by itself, so a run does not add a `heal` for it.
+    VendorFail {
+        host: String,
+        status: u16,
+        count: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_s: Option<u64>,
+    },
+    /// Repair every partition, restart every crashed host, restore every latency and end
+    /// every vendor failure.
     Heal,
 }
 
 impl WorldStep {
-    const NAMES: &'static [&'static str] = &["partition", "repair", "crash", "bounce", "latency", "heal"];
+    const NAMES: &'static [&'static str] =
+        &["partition", "repair", "crash", "bounce", "latency", "vendor_fail", "heal"];
 
     /// The hosts this step names.
     pub fn hosts(&self) -> Vec<&str> {
@@ -216,7 +238,7 @@ impl WorldStep {
             WorldStep::Partition { a, b } | WorldStep::Repair { a, b } | WorldStep::Latency { a, b, .. } => {
                 vec![a, b]
             }
-            WorldStep::Crash { host } | WorldStep::Bounce { host } => vec![host],
+            WorldStep::Crash { host } | WorldStep::Bounce { host } | WorldStep::VendorFail { host, .. } => vec![host],
             WorldStep::Heal => vec![],
         }
     }
@@ -267,6 +289,8 @@ impl Action {
     pub const KILL_APP: Action = Action::Device(DeviceStep::KillApp);
     pub const NETWORK_OFF: Action = Action::Device(DeviceStep::NetworkOff);
     pub const NETWORK_ON: Action = Action::Device(DeviceStep::NetworkOn);
+    pub const UNINSTALL_APP: Action = Action::Device(DeviceStep::UninstallApp);
+    pub const REFRESH_PUSH_TOKEN: Action = Action::Device(DeviceStep::RefreshPushToken);
     pub const LOGOUT: Action = Action::App(AppCall::Logout);
 
     /// `login` as `user`, with a token the app's backend mints.
@@ -401,6 +425,14 @@ impl Scenario {
                         WorldStep::Crash { host } | WorldStep::Bounce { host } if topology::is_farm(host) => {
                             return Err(bad_target("the device farm cannot crash; kill apps or turn networks off"))
                         }
+                        WorldStep::VendorFail { host, status, .. } => {
+                            if !topology::VENDORS.iter().any(|v| v.name == host) {
+                                return Err(bad_target("vendor_fail names a vendor host"));
+                            }
+                            if !(400..=599).contains(status) {
+                                return Err(bad_target("vendor_fail takes an HTTP error status (400 to 599)"));
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -463,6 +495,8 @@ impl Scenario {
                         WorldStep::Crash { host } => open.insert(format!("crash {host}")),
                         WorldStep::Bounce { host } => open.remove(&format!("crash {host}")),
                         WorldStep::Latency { a, b, .. } => open.insert(format!("latency {}", link(a, b))),
+                        // Ends by itself after `count` sends, which the relay retries.
+                        WorldStep::VendorFail { .. } => false,
                         WorldStep::Heal => unreachable!("handled above"),
                     };
                 }

@@ -162,6 +162,8 @@ pub enum Event {
 
     AppLaunched,
     AppKilled,
+    /// The app was uninstalled: its process and local data are gone.
+    AppUninstalled,
     App {
         event: AppEvent,
     },

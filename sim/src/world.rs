@@ -25,7 +25,7 @@ use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, S
 use zimsim_reference::ids::{DeviceId, UserId};
 use zimsim_reference::push_services::apns::Apns;
 use zimsim_reference::push_services::fcm::Fcm;
-use zimsim_reference::push_services::DynVendor;
+use zimsim_reference::push_services::{DynVendor, VendorInput};
 use zimsim_reference::relay::{DynRelay, Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::{sub_seed, token, topology, Millis};
@@ -144,6 +144,7 @@ pub fn run_observed(
             }
         });
     }
+    let mut vendor_cores = BTreeMap::new();
     for vendor in topology::VENDORS {
         let seed = sub_seed(seed, vendor.name);
         let (core, protocols): (DynVendor, _) = match vendor.env {
@@ -151,6 +152,7 @@ pub fn run_observed(
             None => (Box::new(Fcm::new(relay_config.fcm_projects(), seed)), Protocols::Auto),
         };
         let (env, core) = (env.clone(), Rc::new(RefCell::new(core)));
+        vendor_cores.insert(vendor.name, core.clone());
         sim.host(vendor.name, move || {
             let (env, core) = (env.clone(), core.clone());
             async move {
@@ -189,7 +191,7 @@ pub fn run_observed(
     }
     let end_ms = Millis(scenario.end_ms());
     let mut next_report = 0;
-    let mut world = Faults::new(cfg.min_latency_ms, cfg.max_latency_ms);
+    let mut world = Faults::new(cfg.min_latency_ms, cfg.max_latency_ms, vendor_cores);
     let mut world_steps: VecDeque<(u64, WorldStep)> = scenario
         .steps
         .iter()
@@ -204,7 +206,7 @@ pub fn run_observed(
             let (_, step) = world_steps.pop_front().expect("checked");
             tracing::info!(at_ms = now, ?step, "world step");
             env.record_at(Millis(now), Source::World, Event::Step { action: Action::World(step.clone()) });
-            world.apply(&mut sim, step);
+            world.apply(&mut sim, Millis(now), step);
         }
         if let Err(e) = sim.step() {
             return Err(SimError { at: Millis(sim.elapsed().as_millis() as u64), message: e.to_string() });
@@ -313,24 +315,34 @@ struct Faults {
     held: BTreeSet<(String, String)>,
     crashed: BTreeSet<String>,
     slowed: BTreeSet<(String, String)>,
+    /// Vendors failing sends (`vendor_fail`), and every vendor core to tell.
+    failing: BTreeSet<String>,
+    vendors: BTreeMap<&'static str, Rc<RefCell<DynVendor>>>,
     /// The scenario's latency range, which `heal` restores.
     min_latency: Duration,
     max_latency: Duration,
 }
 
 impl Faults {
-    fn new(min_ms: u64, max_ms: u64) -> Faults {
+    fn new(min_ms: u64, max_ms: u64, vendors: BTreeMap<&'static str, Rc<RefCell<DynVendor>>>) -> Faults {
         Faults {
             held: BTreeSet::new(),
             crashed: BTreeSet::new(),
             slowed: BTreeSet::new(),
+            failing: BTreeSet::new(),
+            vendors,
             min_latency: Duration::from_millis(min_ms),
             max_latency: Duration::from_millis(max_ms),
         }
     }
 
     /// Carries out one world step (validation already checked its host names).
-    fn apply(&mut self, sim: &mut turmoil::Sim<'_>, step: WorldStep) {
+    fn apply(&mut self, sim: &mut turmoil::Sim<'_>, now: Millis, step: WorldStep) {
+        let fail = |vendors: &BTreeMap<_, Rc<RefCell<DynVendor>>>, host: &str, input| {
+            if let Some(core) = vendors.get(host) {
+                core.borrow_mut().handle(now, input);
+            }
+        };
         let pair = |a: &str, b: &str| if a <= b { (a.to_owned(), b.to_owned()) } else { (b.to_owned(), a.to_owned()) };
         match step {
             WorldStep::Partition { a, b } => {
@@ -353,7 +365,14 @@ impl Faults {
                 sim.set_link_latency(a.as_str(), b.as_str(), Duration::from_millis(ms));
                 self.slowed.insert(pair(&a, &b));
             }
+            WorldStep::VendorFail { host, status, count, retry_after_s } => {
+                fail(&self.vendors, &host, VendorInput::Fail { status, count, retry_after_s });
+                self.failing.insert(host);
+            }
             WorldStep::Heal => {
+                for host in std::mem::take(&mut self.failing) {
+                    fail(&self.vendors, &host, VendorInput::Fail { status: 503, count: 0, retry_after_s: None });
+                }
                 for (a, b) in std::mem::take(&mut self.held) {
                     sim.release(a.as_str(), b.as_str());
                 }

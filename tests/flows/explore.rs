@@ -55,7 +55,7 @@ fn the_reference_holds_every_invariant_through_faults() {
 fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_violation() {
     for m in mutants::all() {
         let dir = std::env::temp_dir().join(format!("zimsim-explore-{}-{}", m.name, std::process::id()));
-        let report = explore(0..16, Some(m), &dir).run(&mut |_, _| {}).expect("explores");
+        let report = explore_with(0..16, m.faults, Some(m), &dir).run(&mut |_, _| {}).expect("explores");
         assert_eq!(report.exit_code(), 1, "{} went unnoticed over 16 seeds", m.name);
         let failure = &report.failures[0];
         assert!(failure.invariants.iter().any(|i| i == m.breaks), "{}: {:?}", m.name, failure.invariants);
@@ -64,7 +64,7 @@ fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_viol
         assert!(violates(failure.seed, &scenario, Some(&m), m.breaks), "{}: the saved scenario replays", m.name);
         // Shrunk to at most half the story, still showing the mutant's own fault (the shrink
         // budget is kept small for CI time); the reference holds it.
-        let original = generate(failure.seed, Profile::Default, FaultMix::None).steps.len();
+        let original = generate(failure.seed, Profile::Default, m.faults).steps.len();
         assert!(
             failure.shrunk && scenario.steps.len() * 2 < original,
             "{}: {} of {original} steps",

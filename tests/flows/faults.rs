@@ -323,3 +323,44 @@ fn notifications(trace: &[Record]) -> Vec<(&str, String)> {
         })
         .collect()
 }
+
+#[test]
+fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_carol_and_dan_once_each() {
+    use zimsim_reference::relay::PushResult;
+    use zimsim_reference::server::UnbindReason;
+    for (seed, trace) in runs("dead-tokens") {
+        // What each phone shows: bob's phone has no app, so nothing; carol every message; dan
+        // the first (his old token still worked), not the second (it went to the token that
+        // had just rotated), and the third once, after FCM's two failures.
+        let shown = notifications(&trace);
+        let on = |device: &str| -> Vec<String> {
+            shown.iter().filter(|(d, _)| *d == device).map(|(_, c)| c.clone()).collect()
+        };
+        assert_eq!(on("bob-phone"), Vec::<String>::new(), "seed {seed}");
+        assert_eq!(on("carol-phone"), ["bob's phone is gone", "dan's token changed", "fcm is flaky"], "seed {seed}");
+        assert_eq!(on("dan-phone"), ["bob's phone is gone", "fcm is flaky"], "seed {seed}");
+        // Both dead PushIDs were unbound as dead, and nothing else was.
+        let dead: Vec<&str> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Server { event: ServerEvent::Unbound { user, reason: UnbindReason::DeadToken, .. } } => {
+                    Some(user.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dead, ["bob", "dan"], "seed {seed}");
+        // The relay retried FCM's two 503s and delivered: no push ended in a failure.
+        let (mut retried, mut failed) = (0, 0);
+        for r in &trace {
+            match &r.event {
+                Event::VendorCall { call } if call.attempt > 1 => retried += 1,
+                Event::VendorOutcome { outcome } if matches!(outcome.result, PushResult::Rejected { .. }) => {
+                    failed += 1
+                }
+                _ => {}
+            }
+        }
+        assert_eq!((retried, failed), (2, 0), "seed {seed}");
+    }
+}

@@ -45,6 +45,12 @@ impl Invariant for ExactlyOnceDelivery {
                 | Event::AppKilled => {
                     logged_in.remove(&device());
                 }
+                Event::AppUninstalled => {
+                    // A new install on the same phone starts with an empty database.
+                    let device = device();
+                    logged_in.remove(&device);
+                    surfaced.retain(|(d, _, _), _| *d != device);
+                }
                 Event::App { event: AppEvent::MessageReceived { user, message, .. } } => {
                     surfaced.entry((device(), user, message.id)).or_default().push(i);
                 }

@@ -236,6 +236,15 @@ impl Invariant for LogoutClearsPushId {
                         }
                     }
                 }
+                // The app and its data are gone: a logout it had not sent yet is lost with
+                // them, and its PushIDs are dead with its token (unbinding those is
+                // `dead-token-unbound`'s business); a new install starts with none.
+                Event::AppUninstalled => {
+                    let d = device();
+                    w.logins.remove(&d);
+                    w.pending.retain(|(pd, _), _| *pd != d);
+                    w.registered.remove(&d);
+                }
                 Event::AppKilled => {
                     let d = device();
                     w.logins.remove(&d);

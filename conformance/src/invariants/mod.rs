@@ -14,7 +14,9 @@
 //! - [`ordering`]: conversations in order; no message surfaced twice.
 //! - [`notification_settings`]: do-not-disturb is honoured; badges add up.
 //! - [`push_rules`]: a user's offline-push rule silences the platforms it names.
+//! - [`dead_tokens`]: a token its vendor revoked is unbound; a live one never is.
 
+pub mod dead_tokens;
 pub mod debug_pushid_isolation;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
@@ -97,6 +99,8 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(notification_settings::DndSuppressesPush),
         Box::new(notification_settings::BadgeArithmetic),
         Box::new(push_rules::PushRuleRespected),
+        Box::new(dead_tokens::DeadTokenUnbound),
+        Box::new(dead_tokens::LiveTokenRetained),
     ]
 }
 

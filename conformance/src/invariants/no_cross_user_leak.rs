@@ -122,7 +122,7 @@ impl Invariant for NoCrossUserLeak {
                 Event::App { event: AppEvent::LoggedIn { user } } => {
                     app_user.insert(device(), (user, i, true));
                 }
-                Event::App { event: AppEvent::LoggedOut { .. } } | Event::AppKilled => {
+                Event::App { event: AppEvent::LoggedOut { .. } } | Event::AppKilled | Event::AppUninstalled => {
                     if let Some(entry) = app_user.get_mut(&device()) {
                         entry.2 = false;
                     }

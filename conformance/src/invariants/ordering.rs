@@ -44,7 +44,7 @@ impl Invariant for ConversationOrder {
                     }
                     last_seq.insert(conv, (*seq, i));
                 }
-                Event::App { event: AppEvent::LoggedIn { .. } } | Event::AppKilled => {
+                Event::App { event: AppEvent::LoggedIn { .. } } | Event::AppKilled | Event::AppUninstalled => {
                     let device = device_of(r);
                     surfaced.retain(|(d, _, _), _| *d != device);
                 }
@@ -86,6 +86,12 @@ impl Invariant for AtMostOnceDelivery {
         let mut tally = Tally::new(trace);
         let mut first: BTreeMap<(DeviceId, &UserId, MessageId), usize> = BTreeMap::new();
         for (i, r) in trace.iter().enumerate() {
+            if r.event == Event::AppUninstalled {
+                // A new install on the same phone starts with an empty database.
+                let device = device_of(r);
+                first.retain(|(d, _, _), _| *d != device);
+                continue;
+            }
             let Event::App { event: AppEvent::MessageReceived { user, message, .. } } = &r.event else { continue };
             tally.check();
             let key = (device_of(r), user, message.id);

@@ -189,6 +189,7 @@ pub(crate) fn vendor_rejected(id: u64, push_id: &PushId) -> Event {
     Event::VendorOutcome {
         outcome: PushOutcome {
             call: 1,
+            attempts: 1,
             push_id: push_id.clone(),
             message_id: MessageId(id),
             result: PushResult::Rejected { status: 400, reason: "BadDeviceToken".into() },

@@ -57,6 +57,14 @@ pub enum VendorInput {
     /// The vendor's front end (re)started: every device channel is gone. Tokens and stored
     /// notifications live in the vendor's durable storage and survive.
     Restart,
+    /// The next `count` sends fail with HTTP `status` (and `Retry-After` when given), in
+    /// the vendor's own error shape; `count` 0 ends a failure in force. A fault the world
+    /// injects: token endpoints and device channels are not affected.
+    Fail {
+        status: u16,
+        count: u32,
+        retry_after_s: Option<u64>,
+    },
     Tick,
 }
 
@@ -68,6 +76,13 @@ pub type DynVendor = Box<dyn Core<Input = VendorInput, Output = VendorOutput>>;
 pub trait VendorApi {
     /// Answers one provider API request at `now`.
     fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse;
+    /// Whether `req` is a send (what an injected failure hits), not a token-endpoint call.
+    fn is_send(&self, req: &HttpRequest) -> bool;
+    /// The answer to a send while the service fails with `status`: the vendor's own error
+    /// body (the relay reads these as it reads real ones).
+    fn failure(&self, status: u16) -> HttpResponse {
+        HttpResponse::new(status)
+    }
     /// The environment whose credentials reach tokens issued for `project` (the FCM sender
     /// project, an Android vendor's app ID; APNs serves one environment per instance), or
     /// why no token can be issued for it.
@@ -86,8 +101,27 @@ impl<V: VendorApi> Core for V {
     fn handle(&mut self, now: Millis, input: VendorInput) {
         match input {
             VendorInput::Api(ApiRequest { id, request }) => {
-                let response = self.answer(&request, now);
+                let failing = self.is_send(&request).then(|| self.directory().failing.take()).flatten();
+                let response = match failing {
+                    Some(f) => {
+                        if f.count > 1 {
+                            self.directory().failing = Some(Failing { count: f.count - 1, ..f });
+                        }
+                        let mut response = self.failure(f.status);
+                        if let Some(s) = f.retry_after_s {
+                            response = response.header("retry-after", s.to_string());
+                        }
+                        let token = None;
+                        let reason = Some(format!("injected {}", f.status));
+                        self.directory().event(VendorEvent::Request { env: None, token, status: f.status, reason });
+                        response
+                    }
+                    None => self.answer(&request, now),
+                };
                 self.directory().outputs.push_back(VendorOutput::Respond(ApiResponse { id, response }));
+            }
+            VendorInput::Fail { status, count, retry_after_s } => {
+                self.directory().failing = (count > 0).then_some(Failing { status, count, retry_after_s });
             }
             VendorInput::ChannelOpen { channel } => self.directory().on_channel_open(channel),
             VendorInput::ChannelFrame { channel, frame } => {
@@ -220,9 +254,18 @@ pub enum StorePolicy {
     Queue(usize),
 }
 
+/// A failure the world injected: what the next sends get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failing {
+    pub status: u16,
+    pub count: u32,
+    pub retry_after_s: Option<u64>,
+}
+
 /// Token issuing, device channels and store-and-forward, shared by every vendor fake.
 #[derive(Debug)]
 pub struct Directory {
+    failing: Option<Failing>,
     rng: ChaCha8Rng,
     policy: StorePolicy,
     /// token -> (device, app, project)
@@ -252,6 +295,7 @@ impl Directory {
     /// A directory whose tokens are drawn from `seed`, storing notifications by `policy`.
     pub fn new(seed: u64, policy: StorePolicy) -> Directory {
         Directory {
+            failing: None,
             rng: ChaCha8Rng::seed_from_u64(seed),
             policy,
             tokens: BTreeMap::new(),

@@ -32,13 +32,19 @@ struct Track {
     last_user: Option<usize>,
     /// The user logged out on purpose (and has not logged in since): they stay out.
     chose_logout: bool,
+    /// The app was deleted and not installed again: the phone stays without it.
+    deleted: bool,
 }
 
 impl Track {
     fn follow(&mut self, action: &Action) {
         match action {
-            Action::Device(crate::scenario::DeviceStep::LaunchApp) => self.running = true,
+            Action::Device(crate::scenario::DeviceStep::LaunchApp) => (self.running, self.deleted) = (true, false),
             Action::Device(crate::scenario::DeviceStep::KillApp) => (self.running, self.logged_in) = (false, None),
+            // A fresh install has no session to restore: whoever logs in next is a choice.
+            Action::Device(crate::scenario::DeviceStep::UninstallApp) => {
+                (self.running, self.logged_in, self.chose_logout, self.deleted) = (false, None, false, true)
+            }
             Action::App(AppCall::Login { user, .. }) if self.running && self.logged_in.is_none() => {
                 let i = user.as_str()[1..].parse().unwrap_or(0);
                 (self.logged_in, self.last_user, self.chose_logout) = (Some(i), Some(i), false);
@@ -248,8 +254,18 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     push(at, Action::LOGOUT, &mut track);
                     push(at, Action::KILL_APP, &mut track);
                 }
-                Op::Away { for_ms } => {
-                    push(at, Action::KILL_APP, &mut track);
+                Op::RefreshPushToken => push(at, Action::REFRESH_PUSH_TOKEN, &mut track),
+                Op::DeleteApp => {
+                    // Its user gives up on the app: nothing more happens on this phone.
+                    push(at, Action::UNINSTALL_APP, &mut track);
+                    break;
+                }
+                // Away: the app is killed; Reinstall: deleted, so it comes back empty and its
+                // user logs in again.
+                Op::Away { for_ms } | Op::Reinstall { for_ms } => {
+                    let gone =
+                        if matches!(op, Op::Reinstall { .. }) { Action::UNINSTALL_APP } else { Action::KILL_APP };
+                    push(at, gone, &mut track);
                     at += for_ms;
                     push(at, Action::LAUNCH_APP, &mut track);
                     for action in setup(d) {
@@ -298,6 +314,10 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 let (a, b) = links[link % links.len()];
                 steps.push(Step::world(at, WorldStep::Latency { a: a.into(), b: b.into(), ms }));
             }
+            Fault::VendorFail { vendor, status, count, retry_after_s } => {
+                let host = topology::VENDORS[vendor % topology::VENDORS.len()].name.to_owned();
+                steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s }));
+            }
             Fault::NetworkOff { device, for_ms } => {
                 let Some(spec) = devices.get(device % devices.len().max(1)) else { continue };
                 steps.push(Step::on(at, spec.id.clone(), Action::NETWORK_OFF));
@@ -339,6 +359,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         };
         if offline[n] {
             at_heal(heal, Action::NETWORK_ON, &mut track);
+        }
+        if track.deleted {
+            continue; // its user deleted the app and never came back
         }
         if !track.running {
             at_heal(heal, Action::LAUNCH_APP, &mut track);

@@ -141,6 +141,9 @@ pub enum Fault {
     Latency { link: usize, ms: u64 },
     /// A phone loses its network.
     NetworkOff { device: usize, for_ms: u64 },
+    /// A vendor's send API fails `count` times with `status` (a 5xx or 429), with a
+    /// `Retry-After` or not.
+    VendorFail { vendor: usize, status: u16, count: u32, retry_after_s: Option<u64> },
 }
 
 /// The links a partition or a slow link may hit: phones to the server and to the vendors,
@@ -172,6 +175,13 @@ fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
         2 => (0..hosts, span.clone()).prop_map(|(host, for_ms)| Fault::Crash { host, for_ms }),
         1 => (0..links, 200u64..3_000).prop_map(|(link, ms)| Fault::Latency { link, ms }),
         3 => (0..devices.max(1), span).prop_map(|(device, for_ms)| Fault::NetworkOff { device, for_ms }),
+        2 => (
+            0..topology::VENDORS.len(),
+            prop_oneof![Just(500u16), Just(503), Just(429)],
+            1u32..4,
+            prop::option::of(1u64..5)
+        )
+            .prop_map(|(vendor, status, count, retry_after_s)| Fault::VendorFail { vendor, status, count, retry_after_s }),
     ]
 }
 
@@ -232,6 +242,16 @@ pub enum Op {
     },
     /// `renewToken` with a fresh token from the app's backend.
     RenewToken,
+    /// Uninstall the app (its token dies at the vendor), and install it again `for_ms`
+    /// later: launch, set up push and log in as the last user.
+    Reinstall {
+        for_ms: u64,
+    },
+    /// The vendor rotates the install's push token.
+    RefreshPushToken,
+    /// Delete the app, without logging out, and never install it again: the device's
+    /// last op.
+    DeleteApp,
     /// A message to group `group`, with a push config or not.
     GroupSend {
         group: usize,
@@ -320,6 +340,9 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => Just(Op::LogoutThenKill),
         2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
         2 => Just(Op::RenewToken),
+        1 => (16_000u64..24_000).prop_map(|for_ms| Op::Reinstall { for_ms }),
+        1 => Just(Op::RefreshPushToken),
+        1 => Just(Op::DeleteApp),
         4 => (0..GROUPS, prop::bool::weighted(0.8)).prop_map(|(group, push)| Op::GroupSend { group, push }),
         1 => (0..GROUPS).prop_map(|group| Op::JoinGroup { group }),
         1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),

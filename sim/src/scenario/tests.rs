@@ -23,6 +23,15 @@ fn bad_scenarios_name_the_problem() {
     let mut s = Scenario::canonical();
     s.steps.last_mut().unwrap().at_ms = u64::MAX;
     assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("one simulated day")));
+    for (host, status, why) in [("zim", 503, "names a vendor host"), ("fcm", 200, "an HTTP error status")] {
+        let mut s = Scenario::canonical();
+        let fail = WorldStep::VendorFail { host: host.into(), status, count: 1, retry_after_s: None };
+        s.steps.push(Step::world(s.steps.last().unwrap().at_ms, fail));
+        assert!(
+            matches!(s.validate(), Err(ScenarioError::BadTarget { why: w, .. }) if w.contains(why)),
+            "{host} {status}"
+        );
+    }
 }
 
 mod strictness {

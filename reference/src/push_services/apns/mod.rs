@@ -295,6 +295,19 @@ pub fn is_canonical_uuid(s: &str) -> bool {
 }
 
 impl VendorApi for Apns {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path.starts_with("/3/device/")
+    }
+
+    fn failure(&self, status: u16) -> HttpResponse {
+        let reason = match status {
+            500 => Reason::InternalServerError,
+            429 => Reason::TooManyRequests,
+            _ => Reason::ServiceUnavailable,
+        };
+        HttpResponse::json(status, &serde_json::json!({ "reason": reason.as_str() }))
+    }
+
     fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         self.respond(req)
     }

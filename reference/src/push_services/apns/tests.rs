@@ -468,3 +468,52 @@ fn a_reopened_channel_is_anonymous_until_its_next_hello() {
         vec![VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 3, token } }]
     );
 }
+
+#[test]
+fn an_injected_failure_answers_the_next_sends_in_apples_shape_then_ends() {
+    let (mut a, token) = sandbox_with_device();
+    a.handle(Millis(0), VendorInput::Fail { status: 503, count: 2, retry_after_s: Some(7) });
+    drain(&mut a);
+    for _ in 0..2 {
+        let resp = a.call(&request(&token), Millis(1));
+        assert_eq!((resp.status, resp.body_json()), (503, json!({"reason": "ServiceUnavailable"})));
+        assert_eq!(resp.get("retry-after"), Some("7"));
+        assert!(!drain(&mut a).iter().any(|o| matches!(o, VendorOutput::ToDevice { .. })), "nothing delivered");
+    }
+    assert_eq!(a.call(&request(&token), Millis(2)).status, 200, "the failure ended after two sends");
+    // count 0 ends a failure in force at once.
+    a.handle(Millis(3), VendorInput::Fail { status: 500, count: 9, retry_after_s: None });
+    a.handle(Millis(3), VendorInput::Fail { status: 500, count: 0, retry_after_s: None });
+    assert_eq!(a.call(&request(&token), Millis(4)).status, 200);
+}
+
+#[test]
+fn a_revoked_token_gets_410_unregistered_with_the_revocation_time_in_ms() {
+    let (mut a, token) = sandbox_with_device();
+    a.handle(
+        Millis(5_000),
+        VendorInput::ChannelFrame {
+            channel: CHANNEL,
+            frame: DeviceToVendor::Revoke { app: TOPIC.into(), project: None },
+        },
+    );
+    assert_eq!(
+        drain(&mut a),
+        vec![VendorOutput::Event(VendorEvent::TokenRevoked {
+            device: "phone".into(),
+            app: TOPIC.into(),
+            token: token.clone()
+        })]
+    );
+    let resp = a.call(&request(&token), Millis(6_000));
+    let revoked_at = crate::time::SIM_EPOCH_UNIX_MS + 5_000;
+    assert_eq!((resp.status, resp.body_json()), (410, json!({"reason": "Unregistered", "timestamp": revoked_at})));
+    assert_eq!(
+        super::contract::verdict(&resp),
+        crate::push_services::Verdict::DeadToken { reason: "Unregistered".into() }
+    );
+    // The install asking again gets a new token, which works.
+    let fresh = token_in(&ask_token(&mut a, CHANNEL, 9, TOPIC));
+    assert_ne!(fresh, token);
+    assert_eq!(a.call(&request(&fresh), Millis(7_000)).status, 200);
+}

@@ -224,6 +224,24 @@ fn looks_like_token(t: &str) -> bool {
 }
 
 impl VendorApi for Fcm {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path.ends_with("/messages:send")
+    }
+
+    fn failure(&self, status: u16) -> HttpResponse {
+        let (canonical, code) = match status {
+            429 => ("RESOURCE_EXHAUSTED", Some("QUOTA_EXCEEDED")),
+            500 => ("INTERNAL", Some("INTERNAL")),
+            _ => ("UNAVAILABLE", Some("UNAVAILABLE")),
+        };
+        let details: Vec<Value> = code
+            .map(|c| json!({"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": c}))
+            .into_iter()
+            .collect();
+        let body = json!({"error": {"code": status, "message": "The service is unavailable.", "status": canonical, "details": details}});
+        HttpResponse::json(status, &body)
+    }
+
     fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         self.respond(req)
     }

@@ -379,3 +379,27 @@ fn a_reopened_channel_is_anonymous_until_its_next_hello() {
         vec![VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 3, token } }]
     );
 }
+
+#[test]
+fn an_injected_failure_answers_in_googles_envelope_and_a_refreshed_token_leaves_the_old_one_unregistered() {
+    let (mut f, token) = fcm_with_device();
+    f.handle(Millis(0), crate::push_services::VendorInput::Fail { status: 503, count: 1, retry_after_s: Some(3) });
+    let resp = f.call(&send_request(DEBUG, &message(&token)), Millis(1));
+    assert_eq!((resp.status, resp.get("retry-after")), (503, Some("3")));
+    assert_eq!(resp.body_json()["error"]["status"], json!("UNAVAILABLE"));
+    assert_eq!(
+        contract::verdict(&resp),
+        crate::push_services::Verdict::Retry { reason: "UNAVAILABLE".into(), after_ms: Some(3_000) }
+    );
+    f.on_channel_frame(CHANNEL, DeviceToVendor::RefreshToken { req: 7, app: APP.into(), project: Some(DEBUG.into()) });
+    let fresh = drain(&mut f)
+        .into_iter()
+        .find_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Token { req: 7, token }, .. } => Some(token),
+            _ => None,
+        })
+        .expect("a new token");
+    assert_ne!(fresh, token);
+    assert_rejected(&mut f, &send_request(DEBUG, &message(&token)), 404, "NOT_FOUND", Some("UNREGISTERED"));
+    assert_eq!(f.call(&send_request(DEBUG, &message(&fresh)), Millis(2)).status, 200);
+}

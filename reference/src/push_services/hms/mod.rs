@@ -391,6 +391,10 @@ fn make_token(rng: &mut ChaCha8Rng) -> String {
 }
 
 impl VendorApi for Hms {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path.ends_with("/messages:send")
+    }
+
     fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         if req.method != "POST" {
             return HttpResponse::new(405);

@@ -250,6 +250,10 @@ fn make_regid(rng: &mut ChaCha8Rng) -> String {
 }
 
 impl VendorApi for Mi {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path == contract::SEND_PATH
+    }
+
     fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
         if req.method != "POST" {
             return HttpResponse::new(405);

@@ -339,6 +339,10 @@ fn make_token(rng: &mut ChaCha8Rng) -> String {
 }
 
 impl VendorApi for Oppo {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path == contract::UNICAST_PATH
+    }
+
     fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         self.respond(req, now)
     }

@@ -404,6 +404,10 @@ fn make_token(rng: &mut ChaCha8Rng) -> String {
 }
 
 impl VendorApi for Vivo {
+    fn is_send(&self, req: &HttpRequest) -> bool {
+        req.path == contract::SEND_PATH
+    }
+
     fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         self.respond(req, now)
     }
