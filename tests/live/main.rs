@@ -6,6 +6,7 @@
 mod api;
 mod bad_input;
 mod flow;
+mod vendors;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
