@@ -573,6 +573,30 @@ pub(crate) fn random_string(rng: &mut ChaCha8Rng, alphabet: &[u8], n: usize) -> 
 }
 
 /// The inputs the vendor and relay tests feed, spelled as calls.
+/// Everything a vendor core has to say, in order (tests).
+#[cfg(test)]
+pub(crate) fn drain<V: VendorApi>(vendor: &mut V) -> Vec<VendorOutput> {
+    std::iter::from_fn(|| vendor.poll_output()).collect()
+}
+
+/// The token a device was sent among `outputs` (tests).
+#[cfg(test)]
+pub(crate) fn token_in(outputs: &[VendorOutput]) -> String {
+    outputs
+        .iter()
+        .find_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
+            _ => None,
+        })
+        .expect("a Token frame")
+}
+
+/// The first `max` characters of `s`: how a contract shortens a text to a vendor's limit
+/// rather than have the whole push refused.
+pub fn first_chars(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(at, _)| &s[..at])
+}
+
 #[cfg(test)]
 pub(crate) trait Drive {
     /// Feeds one provider API request and takes its answer out of the outputs, leaving

@@ -3,16 +3,13 @@
 use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
+use crate::push_services::{drain, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorInput, VendorOutput, VendorToDevice};
 use serde_json::json;
 
 const TOPIC: &str = "im.zego.zimsim.demo";
 const ID: &str = "5e1f9b2c-0000-4000-8000-00000000002a";
 const CHANNEL: ConnId = ConnId(1);
-
-fn drain(a: &mut Apns) -> Vec<VendorOutput> {
-    std::iter::from_fn(|| a.poll_output()).collect()
-}
 
 fn hello(a: &mut Apns, channel: ConnId, device: &str) {
     a.on_channel_open(channel);
@@ -22,16 +19,6 @@ fn hello(a: &mut Apns, channel: ConnId, device: &str) {
 fn ask_token(a: &mut Apns, channel: ConnId, req: u64, app: &str) -> Vec<VendorOutput> {
     a.on_channel_frame(channel, DeviceToVendor::RequestToken { req, app: app.into(), project: None });
     drain(a)
-}
-
-fn token_in(outputs: &[VendorOutput]) -> String {
-    outputs
-        .iter()
-        .find_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a Token frame")
 }
 
 /// A sandbox APNs with device "phone" connected on `CHANNEL` and holding a token for `TOPIC`.

@@ -3,6 +3,7 @@
 use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
+use crate::push_services::{drain, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
 
 const APP: &str = "im.zego.zimsim.demo";
@@ -13,10 +14,6 @@ const CHANNEL: ConnId = ConnId(1);
 fn fcm() -> Fcm {
     let projects = [(DEBUG.to_owned(), Environment::Development), (RELEASE.to_owned(), Environment::Production)];
     Fcm::new(projects.into_iter().collect(), 5)
-}
-
-fn drain(f: &mut Fcm) -> Vec<VendorOutput> {
-    std::iter::from_fn(|| f.poll_output()).collect()
 }
 
 fn hello(f: &mut Fcm, channel: ConnId, device: &str) {
@@ -30,16 +27,6 @@ fn ask_token(f: &mut Fcm, req: u64, project: Option<&str>) -> Vec<VendorOutput> 
         DeviceToVendor::RequestToken { req, app: APP.into(), project: project.map(str::to_owned) },
     );
     drain(f)
-}
-
-fn token_in(outputs: &[VendorOutput]) -> String {
-    outputs
-        .iter()
-        .find_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a Token frame")
 }
 
 /// FCM with device "phone" connected on `CHANNEL` and holding a token from the debug project.

@@ -2,8 +2,8 @@
 
 use super::contract::{self, code, Send};
 use super::*;
-use crate::core::Core;
 use crate::ids::{ConnId, ConvKey, MessageId};
+use crate::push_services::{drain, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -24,10 +24,6 @@ fn hms() -> Hms {
     Hms::new(apps.into_iter().collect(), 7)
 }
 
-fn drain(h: &mut Hms) -> Vec<VendorOutput> {
-    std::iter::from_fn(|| h.poll_output()).collect()
-}
-
 fn hello(h: &mut Hms, channel: ConnId, device: &str) {
     h.on_channel_open(channel);
     h.on_channel_frame(channel, DeviceToVendor::Hello { device: device.into() });
@@ -37,16 +33,6 @@ fn ask_token(h: &mut Hms, req: u64, project: Option<&str>) -> Vec<VendorOutput> 
     let frame = DeviceToVendor::RequestToken { req, app: APP.into(), project: project.map(str::to_owned) };
     h.on_channel_frame(CHANNEL, frame);
     drain(h)
-}
-
-fn token_in(outputs: &[VendorOutput]) -> String {
-    outputs
-        .iter()
-        .find_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a Token frame")
 }
 
 /// Push Kit with device "phone" connected on `CHANNEL`, holding a token of the debug app,

@@ -12,7 +12,7 @@
 //! counts notifications), so the badge rides as a custom extra the SDK reads.
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::push_services::{retry_after_ms, Verdict};
+use crate::push_services::{first_chars, retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
 use serde_json::Value;
 
@@ -66,11 +66,6 @@ pub struct Send<'a> {
     pub ttl_s: u64,
 }
 
-/// The first `max` characters of `s`.
-fn cut(s: &str, max: usize) -> &str {
-    s.char_indices().nth(max).map_or(s, |(at, _)| &s[..at])
-}
-
 /// The `/v3/message/regid` request for one push: a notification (`pass_through` 0) with
 /// the default sound, vibration and lights (`notify_type` -1).
 pub fn request(send: &Send<'_>) -> HttpRequest {
@@ -79,8 +74,8 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("registration_id", &req.push_id.token)
         .append_pair("restricted_package_name", send.package)
-        .append_pair("title", cut(&req.push.title, MAX_TITLE_CHARS))
-        .append_pair("description", cut(&req.push.content, MAX_DESCRIPTION_CHARS))
+        .append_pair("title", first_chars(&req.push.title, MAX_TITLE_CHARS))
+        .append_pair("description", first_chars(&req.push.content, MAX_DESCRIPTION_CHARS))
         .append_pair("payload", &req.push.payload)
         .append_pair("pass_through", "0")
         .append_pair("notify_type", "-1")

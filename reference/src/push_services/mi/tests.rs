@@ -2,8 +2,8 @@
 
 use super::contract::{self, code, Send};
 use super::*;
-use crate::core::Core;
 use crate::ids::{ConnId, ConvKey, MessageId};
+use crate::push_services::{drain, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -23,10 +23,6 @@ fn mi() -> Mi {
     Mi::new(apps.into_iter().collect(), 11)
 }
 
-fn drain(m: &mut Mi) -> Vec<VendorOutput> {
-    std::iter::from_fn(|| m.poll_output()).collect()
-}
-
 fn hello(m: &mut Mi, channel: ConnId, device: &str) {
     m.on_channel_open(channel);
     m.on_channel_frame(channel, DeviceToVendor::Hello { device: device.into() });
@@ -36,16 +32,6 @@ fn ask_token(m: &mut Mi, req: u64, project: Option<&str>) -> Vec<VendorOutput> {
     let frame = DeviceToVendor::RequestToken { req, app: APP.into(), project: project.map(str::to_owned) };
     m.on_channel_frame(CHANNEL, frame);
     drain(m)
-}
-
-fn token_in(outputs: &[VendorOutput]) -> String {
-    outputs
-        .iter()
-        .find_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a Token frame")
 }
 
 /// MiPush with device "phone" connected on `CHANNEL` and holding a regId of the debug app.

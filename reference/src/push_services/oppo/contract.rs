@@ -14,7 +14,7 @@
 //! retried send deliver once. OPPO has no badge field: the badge is not sent.
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::push_services::{retry_after_ms, Verdict};
+use crate::push_services::{first_chars, retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -116,8 +116,8 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         "target_value": req.push_id.token,
         "notification": {
             "app_message_id": req.message_id.0.to_string(),
-            "title": cut(&req.push.title, MAX_TITLE),
-            "content": cut(&req.push.content, MAX_CONTENT),
+            "title": first_chars(&req.push.title, MAX_TITLE),
+            "content": first_chars(&req.push.content, MAX_CONTENT),
             "click_action_type": 0,
             "action_parameters": action.to_string(),
             "off_line": true,
@@ -159,9 +159,4 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
 fn describe(code: i64, body: &Value) -> String {
     let message = body.get("message").and_then(Value::as_str).unwrap_or_default();
     format!("{code} {message}").trim_end().to_owned()
-}
-
-/// The first `max` characters of `s`.
-pub fn cut(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
 }

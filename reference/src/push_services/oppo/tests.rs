@@ -2,8 +2,8 @@
 //! https://open.oppomobile.com/new/developmentDoc/info?id=11234 and ?id=11238).
 
 use super::*;
-use crate::core::Core;
 use crate::ids::{ConnId, ConvKey, MessageId};
+use crate::push_services::{drain, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -29,26 +29,12 @@ fn unix(now: Millis) -> u64 {
     SIM_EPOCH_UNIX_MS + now.0
 }
 
-fn drain(o: &mut Oppo) -> Vec<VendorOutput> {
-    std::iter::from_fn(|| o.poll_output()).collect()
-}
-
 fn ask_token(o: &mut Oppo, req: u64, project: Option<&str>) -> Vec<VendorOutput> {
     o.on_channel_frame(
         CHANNEL,
         DeviceToVendor::RequestToken { req, app: APP.into(), project: project.map(str::to_owned) },
     );
     drain(o)
-}
-
-fn token_in(outputs: &[VendorOutput]) -> String {
-    outputs
-        .iter()
-        .find_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Token { token, .. }, .. } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a Token frame")
 }
 
 /// OPPO with device "phone" connected on `CHANNEL`, holding a regId of the debug app, and
