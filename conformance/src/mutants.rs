@@ -6,7 +6,9 @@
 
 use serde::Serialize;
 use std::rc::Rc;
-use zimsim_reference::client::{ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::client::{
+    AppCall, ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput, ZpnsConfig,
+};
 use zimsim_reference::core::{ApiRequest, Core};
 use zimsim_reference::pushid::Environment;
 use zimsim_reference::relay::{Relay, RelayInput, RelayOutput};
@@ -215,6 +217,16 @@ pub fn all() -> Vec<Mutant> {
             install: |p| p.sdk = Rc::new(Wrap("sdk-surfaces-sync-backwards", SdkFlaw::ReverseSync)),
         },
         Mutant {
+            name: "sdk-ignores-push-config",
+            part: "sdk",
+            breaks: "disabled-vendor-unused",
+            scenario: "android-vendors",
+            faults: FaultMix::None,
+            description: "the SDK reads setPushConfig as if every channel were on: a Xiaomi phone whose app \
+                          left MiPush off registers with MiPush, an app without FCM registers with FCM",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-ignores-push-config", SdkFlaw::EnableEveryVendor)),
+        },
+        Mutant {
             name: "relay-ignores-dead-tokens",
             part: "relay",
             breaks: "dead-token-unbound",
@@ -268,6 +280,8 @@ enum SdkFlaw {
     ForgetMessages,
     /// Reverses each sync batch before the SDK reads it.
     ReverseSync,
+    /// Turns every vendor channel of a `setPushConfig` on.
+    EnableEveryVendor,
 }
 
 /// The reference SDK with one flaw, behind the same contract a foreign SDK keeps.
@@ -287,6 +301,11 @@ impl Core for FlawedSdk {
             (self.flaw, &mut input)
         {
             messages.reverse();
+        }
+        if let (SdkFlaw::EnableEveryVendor, SdkInput::App { call: AppCall::SetPushConfig { config } }) =
+            (self.flaw, &mut input)
+        {
+            *config = ZpnsConfig::all();
         }
         self.inner.handle(now, input);
     }

@@ -27,6 +27,7 @@ fn run_prints_the_spec_json_fields_and_exits_0_when_every_invariant_holds() {
         [
             "logout-clears-pushid",
             "debug-pushid-isolation",
+            "disabled-vendor-unused",
             "exactly-once-delivery",
             "no-cross-user-leak",
             "offline-push-notified",

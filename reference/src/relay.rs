@@ -2,14 +2,15 @@
 //! to the vendor endpoint of the PushID's environment, maps the push config to that vendor's
 //! payload, and interprets the vendor's answer.
 //!
-//! Routing table (reference policy, docs/policies.md):
+//! Routing table (reference policy, docs/policies.md): a PushID goes to its vendor's host
+//! ([`topology::vendor_host`]; APNs has one per environment) with the credentials of its
+//! environment ([`PushApps`]): the sandbox or production provider token, the debug or
+//! release FCM project, HMS / Xiaomi / OPPO / vivo app.
 //!
-//! | PushID            | endpoint host       | credentials                      |
-//! |-------------------|---------------------|----------------------------------|
-//! | `apns.development`| `apns-sandbox`      | the sandbox provider token       |
-//! | `apns.production` | `apns-production`   | the production provider token    |
-//! | `fcm.development` | `fcm`               | the debug sender project         |
-//! | `fcm.production`  | `fcm`               | the release sender project       |
+//! HMS, OPPO and vivo sends carry an access token from the vendor's token endpoint. The
+//! relay fetches one per vendor and environment when the first push needs it, holds the
+//! pushes that wait for it, reuses it until [`AUTH_REFRESH_FRACTION`] of its lifetime has
+//! passed, and drops it when a send is refused for it (a re-auth verdict).
 //!
 //! Each vendor's `contract` builds the request and sorts the answer into a [`Verdict`];
 //! the relay owns what to do about each class (the retry rule lives here only):
@@ -29,8 +30,9 @@
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::MessageId;
+use crate::push_services::apps::PushApps;
 use crate::push_services::Verdict;
-use crate::push_services::{apns, fcm};
+use crate::push_services::{apns, fcm, hms, mi, oppo, vivo};
 use crate::pushid::{Environment, PushId, Vendor};
 use crate::time::Millis;
 use crate::topology;
@@ -44,13 +46,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// Credentials and app identity the relay pushes with (what ZEGO's console holds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayConfig {
-    /// The iOS bundle ID, sent as `apns-topic`.
-    pub apns_topic: String,
-    pub apns_sandbox_token: String,
-    pub apns_production_token: String,
-    pub fcm_debug_project: String,
-    pub fcm_release_project: String,
-    pub fcm_access_token: String,
+    /// The app at every vendor, in both environments.
+    pub apps: PushApps,
     /// Unix time (ms) of the simulation epoch, for vendor expiry fields.
     pub epoch_unix_ms: u64,
     /// How long a vendor may hold a notification for an offline device.
@@ -65,35 +62,11 @@ pub struct RelayConfig {
 impl Default for RelayConfig {
     fn default() -> Self {
         RelayConfig {
-            apns_topic: "im.zego.zimsim.demo".into(),
-            apns_sandbox_token: "sandbox-provider-token".into(),
-            apns_production_token: "production-provider-token".into(),
-            fcm_debug_project: "zimsim-debug".into(),
-            fcm_release_project: "zimsim-release".into(),
-            fcm_access_token: "ya29.zimsim-access-token".into(),
+            apps: PushApps::default(),
             epoch_unix_ms: crate::time::SIM_EPOCH_UNIX_MS,
             ttl_s: 86_400,
             boot: 0,
             seed: 0,
-        }
-    }
-}
-
-impl RelayConfig {
-    /// The FCM sender projects and the environment each one's credentials belong to (what
-    /// the fake FCM is configured with).
-    pub fn fcm_projects(&self) -> BTreeMap<String, Environment> {
-        [
-            (self.fcm_debug_project.clone(), Environment::Development),
-            (self.fcm_release_project.clone(), Environment::Production),
-        ]
-        .into()
-    }
-
-    pub fn fcm_project(&self, env: Environment) -> &str {
-        match env {
-            Environment::Development => &self.fcm_debug_project,
-            Environment::Production => &self.fcm_release_project,
         }
     }
 }
@@ -168,6 +141,11 @@ pub enum RelayInput {
         id: u64,
         ok: bool,
     },
+    /// The token endpoint answered access-token request `id` (`None`: no answer).
+    AuthAnswered {
+        id: u64,
+        response: Option<HttpResponse>,
+    },
     Tick,
 }
 
@@ -180,18 +158,30 @@ pub enum RelayOutput {
     Call(VendorCall),
     /// A call ended (for the trace and stats).
     Outcome(PushOutcome),
-    /// A push of a hand-over was refused outright (for the trace).
+    /// A push of a hand-over was refused outright (for the trace). The reference relay
+    /// serves every vendor and refuses none; the variant is part of the relay contract a
+    /// relay mutant or another relay may use.
     Rejected { message_id: MessageId, push_id: PushId, error: String },
     /// Send this request to the ZIM server's API ([`topology::ZIM_API`]) and feed back
     /// [`RelayInput::ZimAnswered`]: a dead-token report.
     ToZim { id: u64, request: HttpRequest },
+    /// Send this access-token request to `host`'s provider API and feed back
+    /// [`RelayInput::AuthAnswered`].
+    Auth { id: u64, host: String, request: HttpRequest },
+    /// An access-token request ended (for the trace).
+    Authorized(AuthOutcome),
 }
 
-/// Why the relay refused a push request outright.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RelayError {
-    #[error("vendor {0} is not supported by this relay yet")]
-    UnsupportedVendor(Vendor),
+/// How one access-token request ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthOutcome {
+    pub vendor: Vendor,
+    pub env: Environment,
+    /// The new token's lifetime, when one was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Any relay core: the reference relay and the relay mutants.
@@ -211,6 +201,11 @@ pub struct Relay {
     timers: BTreeSet<(Millis, Timer)>,
     /// Dead-token reports ZIM has not yet answered.
     reports: BTreeMap<u64, (DeadToken, u32)>,
+    /// Access tokens, by vendor and environment.
+    sessions: BTreeMap<(Vendor, Environment), Session>,
+    /// Access-token requests under way.
+    auths: BTreeMap<u64, (Vendor, Environment)>,
+    next_auth: u64,
     /// Pushes accepted in the last [`DEDUP_WINDOW_MS`], oldest first: the ZIM server retries
     /// a hand-over it got no answer to, and a retry must not notify the device twice.
     accepted: VecDeque<(Millis, MessageId, PushId)>,
@@ -225,10 +220,22 @@ pub struct Relay {
 struct Call {
     push: PushRequest,
     host: String,
-    /// Built once: a retry resends it unchanged, idempotency key and all.
-    request: HttpRequest,
+    /// Minted once (`apns-id`, vivo's `requestId`): every try of the call carries it, so a
+    /// vendor that did deliver an earlier try does not deliver again.
+    key: String,
     attempt: u32,
     first_at: Millis,
+}
+
+/// The relay's access token at one vendor for one environment.
+#[derive(Debug, Default)]
+struct Session {
+    /// The token and when to stop using it.
+    token: Option<(String, Millis)>,
+    /// The token request under way, if any.
+    fetching: Option<u64>,
+    /// Calls waiting for a token, in order.
+    waiting: Vec<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -250,6 +257,9 @@ pub const BASE_BACKOFF_MS: u64 = 1_000;
 pub const MAX_BACKOFF_MS: u64 = 16_000;
 /// Vendor requests outstanding at once (sygnal's `inflight_request_limit`).
 pub const MAX_IN_FLIGHT: usize = 64;
+/// An access token is replaced once this fraction of its lifetime has passed, so a send
+/// never goes out with one about to expire.
+pub const AUTH_REFRESH_FRACTION: (u64, u64) = (9, 10);
 
 impl Relay {
     pub fn new(config: RelayConfig) -> Relay {
@@ -262,6 +272,9 @@ impl Relay {
             in_flight: 0,
             timers: BTreeSet::new(),
             reports: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            auths: BTreeMap::new(),
+            next_auth: 1,
             accepted: VecDeque::new(),
             accepted_keys: BTreeSet::new(),
             next_call: 1,
@@ -293,11 +306,25 @@ impl Relay {
         jittered.max(retry_after_ms.unwrap_or(0))
     }
 
-    /// Sends waiting calls while there are free slots.
-    fn pump(&mut self) {
+    /// Sends waiting calls while there are free slots. A call whose vendor needs an
+    /// access token it does not have waits for one (and has it fetched).
+    fn pump(&mut self, now: Millis) {
         while self.in_flight < MAX_IN_FLIGHT {
             let Some(call) = self.ready.pop_front() else { break };
             let Some(c) = self.calls.get(&call) else { continue };
+            let (vendor, env) = (c.push.push_id.vendor, c.push.push_id.env);
+            let access = match crate::push_services::takes_access_token(vendor) {
+                false => None,
+                true => match self.access_token(vendor, env, now) {
+                    Some(token) => Some(token),
+                    None => {
+                        self.sessions.entry((vendor, env)).or_default().waiting.push(call);
+                        self.fetch_token(vendor, env, now);
+                        continue;
+                    }
+                },
+            };
+            let request = self.request(c, access.as_deref());
             self.in_flight += 1;
             self.outputs.push_back(RelayOutput::Call(VendorCall {
                 call,
@@ -305,9 +332,67 @@ impl Relay {
                 host: c.host.clone(),
                 push_id: c.push.push_id.clone(),
                 message_id: c.push.message_id,
-                request: c.request.clone(),
+                request,
             }));
         }
+    }
+
+    /// The access token for `vendor` in `env`, if the relay holds one still fresh.
+    fn access_token(&self, vendor: Vendor, env: Environment, now: Millis) -> Option<String> {
+        let (token, until) = self.sessions.get(&(vendor, env))?.token.as_ref()?;
+        (now < *until).then(|| token.clone())
+    }
+
+    /// Asks `vendor`'s token endpoint for a token for `env`, unless a request is under way.
+    fn fetch_token(&mut self, vendor: Vendor, env: Environment, now: Millis) {
+        let session = self.sessions.entry((vendor, env)).or_default();
+        if session.fetching.is_some() {
+            return;
+        }
+        let Some(request) = self.config.apps.auth_request(vendor, env, self.config.epoch_unix_ms + now.0) else {
+            return;
+        };
+        let id = self.next_auth;
+        self.next_auth += 1;
+        session.fetching = Some(id);
+        self.auths.insert(id, (vendor, env));
+        let host = topology::vendor_host(vendor, env).name.to_owned();
+        self.outputs.push_back(RelayOutput::Auth { id, host, request });
+    }
+
+    /// A token request ended: the waiting calls go out with the new token, or, without
+    /// one, each is a failed try under the retry rule.
+    fn on_auth(&mut self, now: Millis, id: u64, response: Option<HttpResponse>) {
+        let Some((vendor, env)) = self.auths.remove(&id) else { return };
+        let answer = match &response {
+            Some(r) => crate::push_services::auth_answer(vendor, r),
+            None => Err("no answer".into()),
+        };
+        let session = self.sessions.entry((vendor, env)).or_default();
+        session.fetching = None;
+        let waiting = std::mem::take(&mut session.waiting);
+        let outcome = match answer {
+            Ok((token, lifetime_ms)) => {
+                let (part, whole) = AUTH_REFRESH_FRACTION;
+                session.token = Some((token, now.plus(lifetime_ms / whole * part)));
+                // They were ready before any call that came after them.
+                for call in waiting.into_iter().rev() {
+                    self.ready.push_front(call);
+                }
+                AuthOutcome { vendor, env, lifetime_ms: Some(lifetime_ms), error: None }
+            }
+            Err(error) => {
+                let status = response.as_ref().map_or(0, |r| r.status);
+                for call in waiting {
+                    if !self.retry(now, call, None) {
+                        self.finish(call, PushResult::Rejected { status, reason: format!("auth: {error}") });
+                    }
+                }
+                AuthOutcome { vendor, env, lifetime_ms: None, error: Some(error) }
+            }
+        };
+        self.outputs.push_back(RelayOutput::Authorized(outcome));
+        self.pump(now);
     }
 
     /// A call's try ended with `verdict` (`None`: no answer).
@@ -328,19 +413,30 @@ impl Relay {
                 true => return,
                 false => PushResult::Rejected { status, reason },
             },
-            // Credentials are static for now: a fresh token is the same token, so a re-auth
-            // is one more try under the retry rule.
-            Some(Verdict::Reauth { reason }) => match self.retry(now, call, None) {
-                true => return,
-                false => PushResult::Rejected { status, reason },
-            },
+            // The token was refused: forget it, so the next try fetches a fresh one.
+            Some(Verdict::Reauth { reason }) => {
+                self.forget_token(call);
+                match self.retry(now, call, None) {
+                    true => return,
+                    false => PushResult::Rejected { status, reason },
+                }
+            }
             None => match self.retry(now, call, None) {
                 true => return,
                 false => PushResult::Unreachable,
             },
         };
         self.finish(call, result);
-        self.pump();
+        self.pump(now);
+    }
+
+    /// Drops the access token `call`'s vendor refused, so its next try fetches a new one
+    /// (the APNs and FCM credentials are static: nothing to drop).
+    fn forget_token(&mut self, call: u64) {
+        let id = &self.calls[&call].push.push_id;
+        if let Some(session) = self.sessions.get_mut(&(id.vendor, id.env)) {
+            session.token = None;
+        }
     }
 
     /// Schedules the next try of `call`, if the retry rule allows one.
@@ -358,7 +454,6 @@ impl Relay {
             c.attempt += 1;
         }
         self.timers.insert((due, Timer::Retry(call)));
-        self.pump();
         true
     }
 
@@ -369,29 +464,47 @@ impl Relay {
         self.reports.insert(id, (report, 1));
     }
 
-    fn apns_request(&self, req: &PushRequest, call: u64, now: Millis) -> (String, HttpRequest) {
-        let provider_token = match req.push_id.env {
-            Environment::Development => &self.config.apns_sandbox_token,
-            Environment::Production => &self.config.apns_production_token,
-        };
-        let send = apns::contract::Send {
-            push: req,
-            topic: &self.config.apns_topic,
-            provider_token,
-            apns_id: format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
-            expiration_unix_s: (self.config.epoch_unix_ms + now.0) / 1000 + self.config.ttl_s,
-        };
-        (topology::apns(req.push_id.env).name.to_owned(), apns::contract::request(&send))
-    }
-
-    fn fcm_request(&self, req: &PushRequest) -> (String, HttpRequest) {
-        let send = fcm::contract::Send {
-            push: req,
-            project: self.config.fcm_project(req.push_id.env),
-            access_token: &self.config.fcm_access_token,
-            ttl_s: self.config.ttl_s,
-        };
-        (topology::FCM.name.to_owned(), fcm::contract::request(&send))
+    /// The send request of one try of `c` (`access`: the access token, for the vendors
+    /// that take one). Every try of a call is the same request but for a renewed token.
+    fn request(&self, c: &Call, access: Option<&str>) -> HttpRequest {
+        let (push, env) = (&c.push, c.push.push_id.env);
+        let (apps, ttl_s) = (&self.config.apps, self.config.ttl_s);
+        let access = access.unwrap_or_default();
+        match push.push_id.vendor {
+            Vendor::Apns => apns::contract::request(&apns::contract::Send {
+                push,
+                topic: &apps.bundle,
+                provider_token: apps.apns.get(env),
+                apns_id: c.key.clone(),
+                expiration_unix_s: (self.config.epoch_unix_ms + c.first_at.0) / 1000 + ttl_s,
+            }),
+            Vendor::Fcm => fcm::contract::request(&fcm::contract::Send {
+                push,
+                project: apps.fcm.get(env),
+                access_token: &apps.fcm_access_token,
+                ttl_s,
+            }),
+            Vendor::Hms => hms::contract::request(&hms::contract::Send {
+                push,
+                app_id: &apps.hms.get(env).id,
+                access_token: access,
+                ttl_s,
+            }),
+            Vendor::Mi => mi::contract::request(&mi::contract::Send {
+                push,
+                package: &apps.bundle,
+                app_secret: &apps.mi.get(env).secret,
+                ttl_s,
+            }),
+            Vendor::Oppo => oppo::contract::request(&oppo::contract::Send { push, auth_token: access, ttl_s }),
+            Vendor::Vivo => vivo::contract::request(&vivo::contract::Send {
+                push,
+                app_id: &apps.vivo.get(env).id,
+                auth_token: access,
+                request_id: c.key.clone(),
+                ttl_s,
+            }),
+        }
     }
 }
 
@@ -404,16 +517,13 @@ impl Core for Relay {
             RelayInput::Api(ApiRequest { id, request }) => {
                 let response = match PushBatch::from_http(&request) {
                     Ok(batch) => {
+                        // Every vendor is served: each push of a well-formed batch is taken on.
                         let verdicts: Vec<PushVerdict> = batch
                             .pushes
                             .into_iter()
-                            .map(|push| match self.accept(push.clone(), now) {
-                                Ok(()) => PushVerdict::Accepted,
-                                Err(e) => {
-                                    let (message_id, push_id, error) = (push.message_id, push.push_id, e.to_string());
-                                    self.outputs.push_back(RelayOutput::Rejected { message_id, push_id, error });
-                                    PushVerdict::Rejected { error: e.to_string() }
-                                }
+                            .map(|push| {
+                                self.accept(push, now);
+                                PushVerdict::Accepted
                             })
                             .collect();
                         HttpResponse::json(202, &json!({ "results": verdicts }))
@@ -429,6 +539,7 @@ impl Core for Relay {
                 self.on_answer(now, call, response.status, verdict);
             }
             RelayInput::VendorUnreachable { call } => self.on_answer(now, call, 0, None),
+            RelayInput::AuthAnswered { id, response } => self.on_auth(now, id, response),
             RelayInput::ZimAnswered { id, ok } => {
                 if ok {
                     self.reports.remove(&id);
@@ -455,7 +566,7 @@ impl Core for Relay {
                         }
                     }
                 }
-                self.pump();
+                self.pump(now);
             }
         }
     }
@@ -472,21 +583,20 @@ impl Core for Relay {
 impl Relay {
     /// Takes one push: routes it to its vendor and queues the call (a retry of a push
     /// already accepted within [`DEDUP_WINDOW_MS`] is answered without a second call).
-    pub fn accept(&mut self, req: PushRequest, now: Millis) -> Result<(), RelayError> {
-        if matches!(req.push_id.vendor, Vendor::Apns | Vendor::Fcm) && self.seen(&req, now) {
-            return Ok(()); // a retry of a push already under way
+    pub fn accept(&mut self, req: PushRequest, now: Millis) {
+        if self.seen(&req, now) {
+            return; // a retry of a push already under way
         }
         let call = self.next_call;
-        let (host, request) = match req.push_id.vendor {
-            Vendor::Apns => self.apns_request(&req, call, now),
-            Vendor::Fcm => self.fcm_request(&req),
-            other => return Err(RelayError::UnsupportedVendor(other)),
-        };
         self.next_call += 1;
-        self.calls.insert(call, Call { push: req, host, request, attempt: 1, first_at: now });
+        let host = topology::vendor_host(req.push_id.vendor, req.push_id.env).name.to_owned();
+        let key = match req.push_id.vendor {
+            Vendor::Vivo => format!("zpns-{}-{call}", self.config.boot),
+            _ => format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
+        };
+        self.calls.insert(call, Call { push: req, host, key, attempt: 1, first_at: now });
         self.ready.push_back(call);
-        self.pump();
-        Ok(())
+        self.pump(now);
     }
 
     fn finish(&mut self, call: u64, result: PushResult) {

@@ -4,7 +4,7 @@
 //! host it calls, the world starts one host per entry, phones connect by it, and the
 //! loopback tests map each entry to a socket address.
 
-use crate::client::Build;
+use crate::client::{Brand, Build};
 use crate::pushid::{Environment, Vendor};
 use crate::wire::Platform;
 
@@ -71,9 +71,15 @@ const fn vendor(name: &'static str, vendor: Vendor, device_port: u16, env: Optio
 pub const APNS_SANDBOX: VendorHost = vendor("apns-sandbox", Vendor::Apns, 5223, Some(Environment::Development));
 pub const APNS_PRODUCTION: VendorHost = vendor("apns-production", Vendor::Apns, 5223, Some(Environment::Production));
 pub const FCM: VendorHost = vendor("fcm", Vendor::Fcm, 5228, None);
+// The device-channel ports of the Android vendors are this simulator's choice: their
+// protocols are private. Each host serves the vendor's token endpoint and send API.
+pub const HMS: VendorHost = vendor("hms", Vendor::Hms, 5229, None);
+pub const MI: VendorHost = vendor("mi", Vendor::Mi, 5230, None);
+pub const OPPO: VendorHost = vendor("oppo", Vendor::Oppo, 5231, None);
+pub const VIVO: VendorHost = vendor("vivo", Vendor::Vivo, 5232, None);
 
 /// Every vendor host, in the order the world starts them.
-pub const VENDORS: [VendorHost; 3] = [APNS_SANDBOX, APNS_PRODUCTION, FCM];
+pub const VENDORS: [VendorHost; 7] = [APNS_SANDBOX, APNS_PRODUCTION, FCM, HMS, MI, OPPO, VIVO];
 
 /// The APNs host of an environment.
 pub fn apns(env: Environment) -> VendorHost {
@@ -83,13 +89,30 @@ pub fn apns(env: Environment) -> VendorHost {
     }
 }
 
-/// The vendor host an install's OS registers with: iOS builds with APNs in the build's
-/// environment, Android and Web with FCM.
-pub fn push_service(platform: Platform, build: Build) -> VendorHost {
-    match (platform, build) {
-        (Platform::Ios, Build::Debug) => APNS_SANDBOX,
-        (Platform::Ios, Build::Release) => APNS_PRODUCTION,
-        (Platform::Android | Platform::Web, _) => FCM,
+/// The host that serves `vendor`'s API and device channels for `env` (only APNs has one
+/// host per environment; the others tell environments apart by app ID or project).
+pub fn vendor_host(vendor: Vendor, env: Environment) -> VendorHost {
+    match vendor {
+        Vendor::Apns => apns(env),
+        Vendor::Fcm => FCM,
+        Vendor::Hms => HMS,
+        Vendor::Mi => MI,
+        Vendor::Oppo => OPPO,
+        Vendor::Vivo => VIVO,
+    }
+}
+
+/// The push services the OS of an install offers its apps, the phone maker's own first:
+/// APNs in the build's environment on iOS (the provisioning profile's `aps-environment`),
+/// the maker's service and FCM where Google's services are on the phone, FCM in a browser.
+pub fn push_services(platform: Platform, brand: Brand, build: Build) -> Vec<VendorHost> {
+    match platform {
+        Platform::Ios => vec![apns(build.environment())],
+        Platform::Web => vec![FCM],
+        Platform::Android => {
+            let own = brand.vendor().map(|v| vendor_host(v, build.environment()));
+            own.into_iter().chain(brand.has_google_services().then_some(FCM)).collect()
+        }
     }
 }
 
@@ -117,12 +140,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_build_registers_with_the_vendor_host_of_its_environment() {
-        assert_eq!(push_service(Platform::Ios, Build::Debug), APNS_SANDBOX);
-        assert_eq!(push_service(Platform::Ios, Build::Release), APNS_PRODUCTION);
-        assert_eq!(push_service(Platform::Android, Build::Debug), FCM);
-        assert_eq!(push_service(Platform::Web, Build::Release), FCM);
+    fn each_install_is_offered_the_push_services_of_its_platform_brand_and_build() {
+        let offered = |p, brand, build| push_services(p, brand, build);
+        assert_eq!(offered(Platform::Ios, Brand::Google, Build::Debug), [APNS_SANDBOX]);
+        assert_eq!(offered(Platform::Ios, Brand::Huawei, Build::Release), [APNS_PRODUCTION]);
+        assert_eq!(offered(Platform::Android, Brand::Google, Build::Debug), [FCM]);
+        assert_eq!(offered(Platform::Android, Brand::Huawei, Build::Release), [HMS]);
+        assert_eq!(offered(Platform::Android, Brand::Xiaomi, Build::Release), [MI, FCM]);
+        assert_eq!(offered(Platform::Android, Brand::Oppo, Build::Debug), [OPPO, FCM]);
+        assert_eq!(offered(Platform::Android, Brand::Vivo, Build::Debug), [VIVO, FCM]);
+        assert_eq!(offered(Platform::Web, Brand::Vivo, Build::Release), [FCM]);
         assert_eq!(apns(Environment::Development).env, Some(Environment::Development));
+        for v in VENDORS {
+            assert_eq!(vendor_host(v.vendor, v.env.unwrap_or(Environment::Production)), v);
+        }
     }
 
     #[test]
@@ -132,6 +163,6 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), all.len());
-        assert_eq!(all.len(), 9);
+        assert_eq!(all.len(), 17);
     }
 }

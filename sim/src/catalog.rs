@@ -3,8 +3,9 @@
 //! showcases and the command line all take them from here.
 
 use crate::scenario::{Action, DeviceSpec, Scenario, ScenarioConfig, Step, WorldStep};
-use zimsim_reference::client::{Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::client::{Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::DeviceId;
+use zimsim_reference::pushid::Vendor;
 use zimsim_reference::topology;
 use zimsim_reference::wire::{Platform, PushConfig};
 
@@ -30,6 +31,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "bob deletes the app, dan's token rotates, FCM fails twice: the group's pushes still reach carol and dan",
     ),
     (
+        "android-vendors",
+        "a Huawei, a Xiaomi, an OPPO, a vivo and a Pixel, each with its own push config, are pushed while locked",
+    ),
+    (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
     ),
@@ -52,6 +57,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "multi-device" => multi_device(),
         "backend-send" => backend_send(),
         "dead-tokens" => dead_tokens(),
+        "android-vendors" => android_vendors(),
         _ => return None,
     })
 }
@@ -80,7 +86,13 @@ impl ScenarioBuilder {
     }
 
     pub fn device(mut self, id: &str, platform: Platform, build: Build) -> Self {
-        self.scenario.devices.push(DeviceSpec { id: id.into(), platform, build });
+        self.scenario.devices.push(DeviceSpec { id: id.into(), platform, brand: Brand::Google, build });
+        self
+    }
+
+    /// An Android phone made by `brand`.
+    pub fn android(mut self, id: &str, brand: Brand, build: Build) -> Self {
+        self.scenario.devices.push(DeviceSpec { id: id.into(), platform: Platform::Android, brand, build });
         self
     }
 
@@ -116,6 +128,17 @@ impl ScenarioBuilder {
             b = b.at(at_ms, device, fcm());
         }
         b.at(at_ms + 100, device, register()).at(at_ms + 500, device, login(user))
+    }
+
+    /// Like [`ScenarioBuilder::sign_in`] on an Android phone, with the push config
+    /// `config` and the debug flag of the device's build.
+    pub fn sign_in_with(self, at_ms: u64, device: &str, user: &str, config: ZpnsConfig) -> Self {
+        let debug = self.scenario.devices.iter().any(|d| d.id == DeviceId::from(device) && d.build == Build::Debug);
+        self.at(at_ms, device, Action::LAUNCH_APP)
+            .at(at_ms, device, Action::set_push_config(config))
+            .at(at_ms, device, Action::enable_debug(debug))
+            .at(at_ms + 100, device, register())
+            .at(at_ms + 500, device, login(user))
     }
 
     pub fn build(mut self) -> Scenario {
@@ -386,6 +409,55 @@ fn dead_tokens() -> Scenario {
         )
         .at(101_000, "alice-phone", to_team("fcm is flaky"))
         .build()
+}
+
+/// One Android phone of each maker, each app with its own push config, and the channel
+/// each one registers with (reference policy: the maker's own when enabled, else FCM):
+/// - bob's Huawei (release) enables HMS and FCM: HMS, as the phone has no Google services;
+/// - carol's Xiaomi (debug) enables FCM only: FCM, although MiPush is on the phone;
+/// - dan's OPPO (release) enables OPPO and FCM: OPPO;
+/// - erin's vivo (debug) enables vivo only: vivo, with the debug app's credentials;
+/// - frank's Pixel (release) enables FCM and MiPush: FCM, as a Pixel has no MiPush.
+///
+/// Everyone locks the phone; alice (iOS) writes to each, and each is notified through
+/// the channel above. HMS then fails once with 503: alice's second message to bob is
+/// retried and arrives once. Everyone opens the app again and reads both messages.
+fn android_vendors() -> Scenario {
+    let only = |flags: &[Vendor]| ZpnsConfig {
+        enable_fcm_push: flags.contains(&Vendor::Fcm),
+        enable_hw_push: flags.contains(&Vendor::Hms),
+        enable_mi_push: flags.contains(&Vendor::Mi),
+        enable_oppo_push: flags.contains(&Vendor::Oppo),
+        enable_vivo_push: flags.contains(&Vendor::Vivo),
+    };
+    let phones: [(&str, &str, Brand, Build, ZpnsConfig); 5] = [
+        ("bob-huawei", "bob", Brand::Huawei, Build::Release, only(&[Vendor::Hms, Vendor::Fcm])),
+        ("carol-xiaomi", "carol", Brand::Xiaomi, Build::Debug, only(&[Vendor::Fcm])),
+        ("dan-oppo", "dan", Brand::Oppo, Build::Release, only(&[Vendor::Oppo, Vendor::Fcm])),
+        ("erin-vivo", "erin", Brand::Vivo, Build::Debug, only(&[Vendor::Vivo])),
+        ("frank-pixel", "frank", Brand::Google, Build::Release, only(&[Vendor::Fcm, Vendor::Mi])),
+    ];
+    let mut b = ScenarioBuilder::new("android-vendors").device("alice-phone", Platform::Ios, Build::Debug);
+    for (device, _, brand, build, _) in phones {
+        b = b.android(device, brand, build);
+    }
+    b = b.sign_in(100, "alice-phone", "alice");
+    for (device, user, _, _, config) in phones {
+        b = b.sign_in_with(100, device, user, config).at(3_000, device, Action::KILL_APP);
+    }
+    for (n, (_, user, ..)) in phones.iter().enumerate() {
+        b = b.at(40_000 + 500 * n as u64, "alice-phone", send(user, &format!("hi {user}")));
+    }
+    b = b
+        .world(
+            50_000,
+            WorldStep::VendorFail { host: topology::HMS.name.into(), status: 503, count: 1, retry_after_s: None },
+        )
+        .at(51_000, "alice-phone", send("bob", "hms had a bad second"));
+    for (device, user, _, _, config) in phones {
+        b = b.sign_in_with(70_000, device, user, config);
+    }
+    b.build()
 }
 
 /// bob reads alice's "hello" on his phone, then logs in on his tablet: the phone is kicked

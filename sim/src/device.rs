@@ -13,12 +13,12 @@ use crate::framed::{pump, write_frame};
 use crate::net::Connector;
 use crate::scenario::{Action, DeviceStep};
 use crate::trace::{Env, Event, Source};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use zimsim_reference::client::{os_push_vendor, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::client::{ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
 use zimsim_reference::ids::DeviceId;
 use zimsim_reference::push_services::{self, DeviceNotification, DeviceToVendor, VendorToDevice};
 use zimsim_reference::pushid::Vendor;
@@ -37,11 +37,17 @@ pub struct DeviceSetup {
     pub platform: Platform,
     /// The app's bundle ID / package name.
     pub app: String,
-    /// The vendor host this install's OS registers with (decided by platform and build).
-    pub push_service: VendorHost,
-    /// FCM sender project of this build (Android only).
-    pub fcm_project: Option<String>,
+    /// The push services the OS offers the app (decided by platform, brand and build).
+    pub push_services: Vec<PushService>,
     pub sdk: SdkConfig,
+}
+
+/// One push service of the OS: where its channel goes, and what this build's tokens are
+/// asked under (the FCM project, an Android vendor's app ID or key; nothing for APNs).
+#[derive(Clone, Debug)]
+pub struct PushService {
+    pub host: VendorHost,
+    pub project: Option<String>,
 }
 
 /// Events from the device's I/O tasks to its main loop. ZIM connections and push
@@ -53,8 +59,8 @@ enum IoEvent {
     ChannelUp(u64, mpsc::UnboundedSender<DeviceToVendor>),
     Vendor(u64, VendorToDevice),
     ChannelDown(u64),
-    /// Time to reopen the push channel.
-    ChannelRetry,
+    /// Time to reopen the push channel to this vendor.
+    ChannelRetry(Vendor),
 }
 
 /// A connection's task and, once connected, its writer.
@@ -83,16 +89,18 @@ struct Device<C: Connector> {
     app: Option<App>,
     /// The SDK's local data as of the last kill (its on-device database).
     disk: Option<serde_json::Value>,
-    /// The OS's channel to its push vendor.
-    channel: Option<Link<DeviceToVendor>>,
+    /// The OS's channel to each of its push services (`None` while down).
+    channels: BTreeMap<Vendor, (PushService, Option<Link<DeviceToVendor>>)>,
     /// Token requests not yet answered (resent if the channel reconnects), and whether
     /// each asks for a new token (a refresh) rather than the current one.
     token_requests: Vec<(u64, Vendor, bool)>,
-    /// An uninstall the vendor has not heard of yet (told when the channel is up).
-    revoke_pending: bool,
+    /// The vendors that issued the app a token.
+    tokens: BTreeSet<Vendor>,
+    /// Vendors not yet told of an uninstall (told when their channel is up).
+    revoke_pending: BTreeSet<Vendor>,
     /// Vendor deliveries the OS has handled: a notification redelivered after a broken
     /// channel is acknowledged again but shown once.
-    seen: BTreeSet<u64>,
+    seen: BTreeSet<(Vendor, u64)>,
     network: bool,
     limbo: Vec<Dead>,
     next_req: u64,
@@ -108,6 +116,7 @@ pub async fn run<C: Connector>(
     env: Rc<dyn Env>,
 ) {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
+    let channels = setup.push_services.iter().map(|s| (s.host.vendor, (s.clone(), None))).collect();
     let mut d = Device {
         setup,
         connector,
@@ -116,16 +125,20 @@ pub async fn run<C: Connector>(
         io_tx,
         app: None,
         disk: None,
-        channel: None,
+        channels,
         token_requests: Vec::new(),
-        revoke_pending: false,
+        tokens: BTreeSet::new(),
+        revoke_pending: BTreeSet::new(),
         seen: BTreeSet::new(),
         network: true,
         limbo: Vec::new(),
         next_req: 1,
         next_link: 1,
     };
-    d.open_channel();
+    let vendors: Vec<Vendor> = d.channels.keys().copied().collect();
+    for vendor in vendors {
+        d.open_channel(vendor);
+    }
     let mut commands_open = true;
     loop {
         let timer = d.app.as_ref().and_then(|a| a.sdk.poll_timeout());
@@ -175,23 +188,28 @@ impl<C: Connector> Device<C> {
                 }
                 self.disk = None;
                 self.token_requests.clear();
-                self.revoke_pending = true;
+                self.revoke_pending.extend(std::mem::take(&mut self.tokens));
                 self.tell_revoke();
                 self.record(Event::AppUninstalled);
             }
             Action::Device(DeviceStep::RefreshPushToken) => {
-                let req = self.next_req;
-                self.next_req += 1;
-                self.token_requests.push((req, self.setup.push_service.vendor, true));
-                self.to_vendor(self.token_request(req, true));
+                // Each vendor that gave the app a token replaces it.
+                for vendor in self.tokens.clone() {
+                    let req = self.next_req;
+                    self.next_req += 1;
+                    self.token_requests.push((req, vendor, true));
+                    self.to_vendor(vendor, self.token_request(req, vendor, true));
+                }
             }
             Action::Device(DeviceStep::NetworkOff) => {
                 if !self.network {
                     return;
                 }
                 self.network = false;
-                if let Some(link) = self.channel.take() {
-                    self.limbo.push(Dead::Channel(link));
+                for (_, link) in self.channels.values_mut() {
+                    if let Some(link) = link.take() {
+                        self.limbo.push(Dead::Channel(link));
+                    }
                 }
                 if let Some(link) = self.app.as_mut().and_then(|a| a.link.take()) {
                     self.limbo.push(Dead::Zim(link));
@@ -209,7 +227,10 @@ impl<C: Connector> Device<C> {
                     let (Dead::Zim((_, _, task)) | Dead::Channel((_, _, task))) = dead;
                     task.abort();
                 }
-                self.open_channel();
+                let vendors: Vec<Vendor> = self.channels.keys().copied().collect();
+                for vendor in vendors {
+                    self.open_channel(vendor);
+                }
             }
             Action::App(call) => self.feed(SdkInput::App { call }),
             // The world carries these out itself; the farm never sends one to a device.
@@ -217,27 +238,29 @@ impl<C: Connector> Device<C> {
         }
     }
 
-    /// Opens the OS's channel to its push vendor (if the network is up).
-    fn open_channel(&mut self) {
+    /// Opens the OS's channel to `vendor` (if the network is up).
+    fn open_channel(&mut self, vendor: Vendor) {
         if !self.network {
             return;
         }
         let n = self.next_link;
         self.next_link += 1;
+        let Some((service, link)) = self.channels.get_mut(&vendor) else { return };
         let task = tokio::task::spawn_local(push_channel(
             n,
             self.setup.id.clone(),
-            self.setup.push_service,
+            service.host,
             self.connector.clone(),
             self.io_tx.clone(),
         ));
-        if let Some((_, _, old)) = self.channel.replace((n, None, task)) {
+        if let Some((_, _, old)) = link.replace((n, None, task)) {
             old.abort();
         }
     }
 
-    fn current_channel(&self) -> Option<u64> {
-        self.channel.as_ref().map(|(n, _, _)| *n)
+    /// The vendor whose current channel is number `n`.
+    fn channel_vendor(&self, n: u64) -> Option<Vendor> {
+        self.channels.iter().find(|(_, (_, link))| link.as_ref().is_some_and(|(l, _, _)| *l == n)).map(|(v, _)| *v)
     }
 
     fn on_io(&mut self, ev: IoEvent) {
@@ -264,50 +287,56 @@ impl<C: Connector> Device<C> {
                 }
             }
             IoEvent::ChannelUp(n, tx) => {
-                if self.current_channel() != Some(n) {
-                    return;
+                let Some(vendor) = self.channel_vendor(n) else { return };
+                for (req, _, refresh) in self.token_requests.iter().filter(|(_, v, _)| *v == vendor) {
+                    let _ = tx.send(self.token_request(*req, vendor, *refresh));
                 }
-                for (req, _, refresh) in &self.token_requests {
-                    let _ = tx.send(self.token_request(*req, *refresh));
-                }
-                if let Some((_, writer, _)) = &mut self.channel {
+                if let Some((_, Some((_, writer, _)))) = self.channels.get_mut(&vendor) {
                     *writer = Some(tx);
                 }
                 self.tell_revoke();
             }
             IoEvent::ChannelDown(n) => {
-                if self.current_channel() == Some(n) {
-                    tracing::debug!(device = %self.setup.id, "push channel down; reopening in {CHANNEL_RETRY:?}");
-                    self.channel = None;
-                    let retry = self.io_tx.clone();
-                    tokio::task::spawn_local(async move {
-                        tokio::time::sleep(CHANNEL_RETRY).await;
-                        let _ = retry.send(IoEvent::ChannelRetry);
-                    });
+                let Some(vendor) = self.channel_vendor(n) else { return };
+                tracing::debug!(device = %self.setup.id, %vendor, "push channel down; reopening in {CHANNEL_RETRY:?}");
+                if let Some((_, link)) = self.channels.get_mut(&vendor) {
+                    *link = None;
                 }
-            }
-            IoEvent::ChannelRetry => {
-                if self.channel.is_none() {
-                    self.open_channel();
-                }
-            }
-            IoEvent::Vendor(n, _) if self.current_channel() != Some(n) => {}
-            IoEvent::Vendor(_, VendorToDevice::Token { req, token }) => {
-                let Some(vendor) = self.take_token_request(req) else { return };
-                self.record(Event::OsToken {
-                    vendor_host: self.setup.push_service.name.to_owned(),
-                    token: token.clone(),
+                let retry = self.io_tx.clone();
+                tokio::task::spawn_local(async move {
+                    tokio::time::sleep(CHANNEL_RETRY).await;
+                    let _ = retry.send(IoEvent::ChannelRetry(vendor));
                 });
+            }
+            IoEvent::ChannelRetry(vendor) => {
+                if self.channels.get(&vendor).is_some_and(|(_, link)| link.is_none()) {
+                    self.open_channel(vendor);
+                }
+            }
+            IoEvent::Vendor(n, frame) => {
+                let Some(vendor) = self.channel_vendor(n) else { return };
+                self.on_vendor_frame(vendor, frame);
+            }
+        }
+    }
+
+    fn on_vendor_frame(&mut self, vendor: Vendor, frame: VendorToDevice) {
+        match frame {
+            VendorToDevice::Token { req, token } => {
+                let Some(vendor) = self.take_token_request(req) else { return };
+                self.tokens.insert(vendor);
+                let vendor_host = self.channels[&vendor].0.host.name.to_owned();
+                self.record(Event::OsToken { vendor_host, token: token.clone() });
                 self.feed(SdkInput::VendorToken { vendor, token });
             }
-            IoEvent::Vendor(_, VendorToDevice::TokenError { req, reason }) => {
+            VendorToDevice::TokenError { req, reason } => {
                 let Some(vendor) = self.take_token_request(req) else { return };
                 self.feed(SdkInput::VendorTokenFailed { vendor, reason });
             }
-            IoEvent::Vendor(_, VendorToDevice::Notification(n)) => {
-                self.to_vendor(DeviceToVendor::Ack { delivery: n.delivery });
-                if self.seen.insert(n.delivery) {
-                    self.on_notification(n);
+            VendorToDevice::Notification(n) => {
+                self.to_vendor(vendor, DeviceToVendor::Ack { delivery: n.delivery });
+                if self.seen.insert((vendor, n.delivery)) {
+                    self.on_notification(vendor, n);
                 }
             }
         }
@@ -319,15 +348,13 @@ impl<C: Connector> Device<C> {
         Some(self.token_requests.remove(i).1)
     }
 
-    /// Tells the vendor of an uninstall, once the channel can carry it.
+    /// Tells the vendors of an uninstall, each once its channel can carry it.
     fn tell_revoke(&mut self) {
-        if !self.revoke_pending {
-            return;
-        }
-        if let Some((_, Some(writer), _)) = &self.channel {
-            let frame = DeviceToVendor::Revoke { app: self.setup.app.clone(), project: self.setup.fcm_project.clone() };
-            if writer.send(frame).is_ok() {
-                self.revoke_pending = false;
+        for vendor in self.revoke_pending.clone() {
+            let project = self.channels.get(&vendor).and_then(|(s, _)| s.project.clone());
+            let frame = DeviceToVendor::Revoke { app: self.setup.app.clone(), project };
+            if self.to_vendor(vendor, frame) {
+                self.revoke_pending.remove(&vendor);
             }
         }
     }
@@ -339,8 +366,7 @@ impl<C: Connector> Device<C> {
     /// The OS shows the notification unless the app is running in the foreground, in which
     /// case the app's SDK gets the vendor payload as it came. The trace records what the
     /// payload says (the OS's reading, by the vendor's decoder), whoever handles it.
-    fn on_notification(&mut self, n: DeviceNotification) {
-        let vendor = self.setup.push_service.vendor;
+    fn on_notification(&mut self, vendor: Vendor, n: DeviceNotification) {
         let notification = push_services::decode(vendor, &n.payload)
             .unwrap_or_else(|| Notification::new(String::new(), String::new(), String::new(), None, None));
         let shown = self.app.is_none();
@@ -350,14 +376,17 @@ impl<C: Connector> Device<C> {
         }
     }
 
-    fn to_vendor(&self, frame: DeviceToVendor) {
-        if let Some((_, Some(writer), _)) = &self.channel {
-            let _ = writer.send(frame);
+    /// Sends `frame` on `vendor`'s channel, if it is up (returns whether it was).
+    fn to_vendor(&self, vendor: Vendor, frame: DeviceToVendor) -> bool {
+        match self.channels.get(&vendor) {
+            Some((_, Some((_, Some(writer), _)))) => writer.send(frame).is_ok(),
+            _ => false,
         }
     }
 
-    fn token_request(&self, req: u64, refresh: bool) -> DeviceToVendor {
-        let (app, project) = (self.setup.app.clone(), self.setup.fcm_project.clone());
+    fn token_request(&self, req: u64, vendor: Vendor, refresh: bool) -> DeviceToVendor {
+        let app = self.setup.app.clone();
+        let project = self.channels.get(&vendor).and_then(|(s, _)| s.project.clone());
         match refresh {
             true => DeviceToVendor::RefreshToken { req, app, project },
             false => DeviceToVendor::RequestToken { req, app, project },
@@ -413,14 +442,14 @@ impl<C: Connector> Device<C> {
                 }
             }
             SdkOutput::RequestVendorToken { vendor } => {
-                if vendor != os_push_vendor(self.setup.platform) {
+                if !self.channels.contains_key(&vendor) {
                     let reason = format!("this device has no {vendor} push service");
                     return self.feed(SdkInput::VendorTokenFailed { vendor, reason });
                 }
                 let req = self.next_req;
                 self.next_req += 1;
                 self.token_requests.push((req, vendor, false));
-                self.to_vendor(self.token_request(req, false));
+                self.to_vendor(vendor, self.token_request(req, vendor, false));
             }
         }
     }

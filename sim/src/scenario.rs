@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::client::{AppCall, Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, ConversationType, DeviceId, UserId};
 use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::topology;
@@ -67,7 +67,14 @@ impl Default for ScenarioConfig {
 pub struct DeviceSpec {
     pub id: DeviceId,
     pub platform: Platform,
+    /// The phone's maker (Android only): which push services its OS offers.
+    #[serde(default, skip_serializing_if = "is_google")]
+    pub brand: Brand,
     pub build: Build,
+}
+
+fn is_google(brand: &Brand) -> bool {
+    *brand == Brand::Google
 }
 
 /// A step: at `at_ms` of simulated time, `device` does `action` (a device step), or the

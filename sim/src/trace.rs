@@ -12,7 +12,7 @@ use zimsim_reference::client::{AppEvent, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
 use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::{PushId, Vendor};
-use zimsim_reference::relay::{PushOutcome, PushResult, VendorCall};
+use zimsim_reference::relay::{AuthOutcome, PushOutcome, PushResult, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_reference::{topology, Millis};
@@ -141,6 +141,10 @@ pub enum Event {
     },
     VendorOutcome {
         outcome: PushOutcome,
+    },
+    /// The relay's access-token request to a vendor ended.
+    RelayAuth {
+        outcome: AuthOutcome,
     },
 
     // --- vendors ---

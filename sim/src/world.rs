@@ -9,8 +9,7 @@
 //! segments of a live stream, which no real TCP does). The durable state of the ZIM server
 //! and of each vendor lives outside its host, so a crashed host restarts over it.
 
-use crate::device::{self, DeviceSetup};
-use crate::http::Protocols;
+use crate::device::{self, DeviceSetup, PushService};
 use crate::net::sim::{SimConnector, SimListener};
 use crate::net::Connector;
 use crate::scenario::{Action, Scenario, WorldStep};
@@ -21,10 +20,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::sync::mpsc;
-use zimsim_reference::client::{AppCall, Build, ReferenceSdkFactory, SdkConfig, SdkFactory};
+use zimsim_reference::client::{AppCall, ReferenceSdkFactory, SdkConfig, SdkFactory};
 use zimsim_reference::ids::{DeviceId, UserId};
-use zimsim_reference::push_services::apns::Apns;
-use zimsim_reference::push_services::fcm::Fcm;
 use zimsim_reference::push_services::{DynVendor, VendorInput};
 use zimsim_reference::relay::{DynRelay, Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
@@ -146,11 +143,7 @@ pub fn run_observed(
     }
     let mut vendor_cores = BTreeMap::new();
     for vendor in topology::VENDORS {
-        let seed = sub_seed(seed, vendor.name);
-        let (core, protocols): (DynVendor, _) = match vendor.env {
-            Some(apns_env) => (Box::new(Apns::new(apns_env, seed)), Protocols::Http2),
-            None => (Box::new(Fcm::new(relay_config.fcm_projects(), seed)), Protocols::Auto),
-        };
+        let core = relay_config.apps.fake(vendor, sub_seed(seed, vendor.name));
         let (env, core) = (env.clone(), Rc::new(RefCell::new(core)));
         vendor_cores.insert(vendor.name, core.clone());
         sim.host(vendor.name, move || {
@@ -158,7 +151,7 @@ pub fn run_observed(
             async move {
                 let (api, devices) =
                     (SimListener::bind(vendor.api.port).await?, SimListener::bind(vendor.devices.port).await?);
-                shell::vendor::run(api, devices, protocols, core, Rc::new(env), vendor.name).await?;
+                shell::vendor::run(api, devices, vendor, core, Rc::new(env)).await?;
                 Ok(())
             }
         });
@@ -255,19 +248,19 @@ pub async fn farm<C: Connector>(
     let mut inboxes = BTreeMap::new();
     let mine = scenario.devices.iter().enumerate().filter(|(i, _)| i % share.of == share.index);
     for (_, spec) in mine {
-        let push_service = topology::push_service(spec.platform, spec.build);
-        let fcm_project = (push_service == topology::FCM).then(|| match spec.build {
-            Build::Debug => relay.fcm_debug_project.clone(),
-            Build::Release => relay.fcm_release_project.clone(),
-        });
+        let build_env = spec.build.environment();
+        let push_services = topology::push_services(spec.platform, spec.brand, spec.build)
+            .into_iter()
+            .map(|host| PushService { host, project: relay.apps.project(host.vendor, build_env).map(str::to_owned) })
+            .collect();
         let mut sdk_config = SdkConfig::new(spec.id.clone(), spec.platform, spec.build);
+        sdk_config.brand = spec.brand;
         sdk_config.heartbeat_interval_ms = scenario.config.heartbeat_interval_ms;
         let setup = DeviceSetup {
             id: spec.id.clone(),
             platform: spec.platform,
-            app: relay.apns_topic.clone(),
-            push_service,
-            fcm_project,
+            app: relay.apps.bundle.clone(),
+            push_services,
             sdk: sdk_config,
         };
         let (tx, rx) = mpsc::unbounded_channel();

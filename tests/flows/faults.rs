@@ -364,3 +364,78 @@ fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_caro
         assert_eq!((retried, failed), (2, 0), "seed {seed}");
     }
 }
+
+#[test]
+fn each_android_phone_is_pushed_through_the_channel_its_maker_and_push_config_pick() {
+    use zimsim_reference::pushid::{Environment, Vendor};
+    use zimsim_reference::relay::PushResult;
+    for (seed, trace) in runs("android-vendors") {
+        // What each locked phone shows, once each, and what its app reads when opened.
+        let shown = notifications(&trace);
+        let on = |device: &str| -> Vec<String> {
+            shown.iter().filter(|(d, _)| *d == device).map(|(_, c)| c.clone()).collect()
+        };
+        assert_eq!(on("bob-huawei"), ["hi bob", "hms had a bad second"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "bob-huawei"), ["hi bob", "hms had a bad second"], "seed {seed}");
+        for user in ["carol", "dan", "erin", "frank"] {
+            let device = trace.iter().find(|r| r.src.as_str().starts_with(user)).expect("a phone").src.as_str();
+            assert_eq!(on(device), [format!("hi {user}")], "seed {seed}: {device}");
+            assert_eq!(texts_on(&trace, device), [format!("hi {user}")], "seed {seed}: {device}");
+        }
+        assert_eq!(on("alice-phone"), Vec::<String>::new(), "seed {seed}");
+        // The PushID each app was handed: the maker's channel when enabled, else FCM; in
+        // the environment of the build.
+        let registered: Vec<(&str, Vendor, Environment)> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } if r.t.0 < 10_000 => {
+                    Some((r.src.as_str(), p.vendor, p.env))
+                }
+                _ => None,
+            })
+            .filter(|(d, ..)| *d != "alice-phone")
+            .collect();
+        let mut registered = registered;
+        registered.sort();
+        assert_eq!(
+            registered,
+            [
+                ("bob-huawei", Vendor::Hms, Environment::Production),
+                ("carol-xiaomi", Vendor::Fcm, Environment::Development),
+                ("dan-oppo", Vendor::Oppo, Environment::Production),
+                ("erin-vivo", Vendor::Vivo, Environment::Development),
+                ("frank-pixel", Vendor::Fcm, Environment::Production),
+            ],
+            "seed {seed}"
+        );
+        // The relay signed in once per vendor and environment that needs it, retried
+        // HMS's one 503, and no push failed.
+        let auths: Vec<(Vendor, Environment, bool)> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::RelayAuth { outcome } => Some((outcome.vendor, outcome.env, outcome.error.is_none())),
+                _ => None,
+            })
+            .collect();
+        let mut auths = auths;
+        auths.sort();
+        assert_eq!(
+            auths,
+            [
+                (Vendor::Hms, Environment::Production, true),
+                (Vendor::Oppo, Environment::Production, true),
+                (Vendor::Vivo, Environment::Development, true),
+            ],
+            "seed {seed}"
+        );
+        let (mut retried, mut failed) = (0, 0);
+        for r in &trace {
+            match &r.event {
+                Event::VendorCall { call } if call.attempt > 1 => retried += 1,
+                Event::VendorOutcome { outcome } if outcome.result != PushResult::Accepted => failed += 1,
+                _ => {}
+            }
+        }
+        assert_eq!((retried, failed), (1, 0), "seed {seed}");
+    }
+}

@@ -28,8 +28,8 @@ fn token_races_login() -> Scenario {
             ..ScenarioConfig::default()
         },
         devices: vec![
-            DeviceSpec { id: "ios".into(), platform: Platform::Ios, build: Build::Debug },
-            DeviceSpec { id: "web".into(), platform: Platform::Web, build: Build::Release },
+            DeviceSpec { id: "ios".into(), platform: Platform::Ios, brand: Default::default(), build: Build::Debug },
+            DeviceSpec { id: "web".into(), platform: Platform::Web, brand: Default::default(), build: Build::Release },
         ],
         steps: vec![
             step(0, "ios", Action::LAUNCH_APP),

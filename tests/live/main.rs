@@ -13,13 +13,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use tokio::net::TcpListener;
-use zimsim_reference::push_services::apns::Apns;
-use zimsim_reference::push_services::fcm::Fcm;
-use zimsim_reference::push_services::DynVendor;
 use zimsim_reference::relay::{Relay, RelayConfig};
 use zimsim_reference::server::{ServerConfig, ZimServer};
 use zimsim_reference::topology;
-use zimsim_sim::http::Protocols;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
 use zimsim_sim::shell;
 use zimsim_sim::trace::{Env, RealEnv};
@@ -66,12 +62,8 @@ async fn start(heartbeat_timeout_ms: u64) -> LiveWorld {
         shared.clone(),
     ));
     for (seed, vendor) in topology::VENDORS.into_iter().enumerate() {
-        let (core, protocols): (DynVendor, _) = match vendor.env {
-            Some(env) => (Box::new(Apns::new(env, seed as u64)), Protocols::Http2),
-            None => (Box::new(Fcm::new(relay.fcm_projects(), seed as u64)), Protocols::Auto),
-        };
-        let core = Rc::new(RefCell::new(core));
-        let shell = shell::vendor::run(next(), next(), protocols, core, shared.clone(), vendor.name);
+        let core = Rc::new(RefCell::new(relay.apps.fake(vendor, seed as u64)));
+        let shell = shell::vendor::run(next(), next(), vendor, core, shared.clone());
         tokio::task::spawn_local(shell);
     }
     LiveWorld { connector, env, server, relay }

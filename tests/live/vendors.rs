@@ -15,9 +15,10 @@ use zimsim_reference::ids::ConvKey;
 use zimsim_reference::push_services::{hms, mi, oppo, vivo, DeviceToVendor, DynVendor, VendorToDevice, Verdict};
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::time::SIM_EPOCH_UNIX_MS;
+use zimsim_reference::topology::{self, VendorHost};
 use zimsim_reference::wire::{PushConfig, PushRequest};
 use zimsim_sim::framed::{write_frame, FrameReader};
-use zimsim_sim::http::{HttpClient, Protocols};
+use zimsim_sim::http::HttpClient;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
 use zimsim_sim::shell;
 use zimsim_sim::trace::{Env, RealEnv};
@@ -42,8 +43,9 @@ impl Live {
     }
 }
 
-/// Serves `core` as host `name` on loopback; a phone asks it for a token for `project`.
-async fn serve(name: &'static str, core: DynVendor, project: &str) -> Live {
+/// Serves `core` as `host` on loopback; a phone asks it for a token for `project`.
+async fn serve(host: VendorHost, core: DynVendor, project: &str) -> Live {
+    let name = host.name;
     let (api, api_addr) = listen().await;
     let (devices, device_addr) = listen().await;
     let table =
@@ -52,7 +54,7 @@ async fn serve(name: &'static str, core: DynVendor, project: &str) -> Live {
     let env = RealEnv::new();
     let shared: Rc<dyn Env> = Rc::new(env.clone());
     let core = Rc::new(RefCell::new(core));
-    let run = shell::vendor::run(TokioListener(api), TokioListener(devices), Protocols::Auto, core, shared, name);
+    let run = shell::vendor::run(TokioListener(api), TokioListener(devices), host, core, shared);
     tokio::task::spawn_local(run);
 
     let stream = TcpStream::connect(device_addr).await.expect("the device channel accepts");
@@ -93,7 +95,7 @@ async fn send(live: &Live, request: zimsim_reference::http::HttpRequest) -> (u16
 fn hms_over_http_issues_an_access_token_delivers_and_answers_its_own_codes() {
     block_on(async {
         let apps = BTreeMap::from([("10001".to_owned(), ("hms-secret".to_owned(), Environment::Production))]);
-        let live = serve("hms", Box::new(hms::Hms::new(apps, 1)), "10001").await;
+        let live = serve(topology::HMS, Box::new(hms::Hms::new(apps, 1)), "10001").await;
         let resp = live.api.send(hms::contract::auth_request("10001", "hms-secret")).await.expect("answers");
         let (access, lifetime_ms) = hms::contract::auth_answer(&resp).expect("an access token");
         assert_eq!(lifetime_ms, 3_600_000);
@@ -124,7 +126,7 @@ fn mi_over_http_delivers_and_answers_a_wrong_secret_and_an_unknown_reg_id() {
     block_on(async {
         let apps =
             BTreeMap::from([("2882303761500000001".to_owned(), ("mi-secret".to_owned(), Environment::Production))]);
-        let live = serve("mi", Box::new(mi::Mi::new(apps, 2)), "2882303761500000001").await;
+        let live = serve(topology::MI, Box::new(mi::Mi::new(apps, 2)), "2882303761500000001").await;
         let mine = push(Vendor::Mi, &live.token);
         let ok = mi::contract::Send { push: &mine, package: APP, app_secret: "mi-secret", ttl_s: 60 };
         let (status, body) = send(&live, mi::contract::request(&ok)).await;
@@ -146,7 +148,7 @@ fn mi_over_http_delivers_and_answers_a_wrong_secret_and_an_unknown_reg_id() {
 fn oppo_over_http_signs_in_delivers_and_answers_a_bad_sign_and_an_unknown_reg_id() {
     block_on(async {
         let apps = BTreeMap::from([("oppo-key".to_owned(), ("oppo-master".to_owned(), Environment::Production))]);
-        let live = serve("oppo", Box::new(oppo::Oppo::new(apps, 3)), "oppo-key").await;
+        let live = serve(topology::OPPO, Box::new(oppo::Oppo::new(apps, 3)), "oppo-key").await;
         let resp = live.api.send(oppo::contract::auth_request("oppo-key", "oppo-master", live.now_unix_ms())).await;
         let (auth, _) = oppo::contract::auth_answer(&resp.expect("answers")).expect("an auth token");
         let (_, body) = send(&live, oppo::contract::auth_request("oppo-key", "wrong", live.now_unix_ms())).await;
@@ -176,7 +178,7 @@ fn vivo_over_http_signs_in_delivers_and_answers_a_bad_sign_and_an_unknown_reg_id
             "10004".to_owned(),
             ("vivo-key".to_owned(), "vivo-secret".to_owned(), Environment::Production),
         )]);
-        let live = serve("vivo", Box::new(vivo::Vivo::new(apps, 4)), "10004").await;
+        let live = serve(topology::VIVO, Box::new(vivo::Vivo::new(apps, 4)), "10004").await;
         let resp = live.api.send(vivo::contract::auth_request("10004", "vivo-key", "vivo-secret", live.now_unix_ms()));
         let (auth, _) = vivo::contract::auth_answer(&resp.await.expect("answers")).expect("an auth token");
         let (_, body) =

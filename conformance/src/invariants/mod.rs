@@ -18,6 +18,7 @@
 
 pub mod dead_tokens;
 pub mod debug_pushid_isolation;
+pub mod disabled_vendor;
 pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
 pub mod no_cross_user_leak;
@@ -85,6 +86,7 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
     vec![
         Box::new(logout_clears_pushid::LogoutClearsPushId),
         Box::new(debug_pushid_isolation::DebugPushIdIsolation),
+        Box::new(disabled_vendor::DisabledVendorUnused),
         Box::new(exactly_once_delivery::ExactlyOnceDelivery),
         Box::new(no_cross_user_leak::NoCrossUserLeak),
         Box::new(offline_push_notified::OfflinePushNotified),

@@ -14,7 +14,7 @@ pub use reference::ReferenceSdk;
 
 use crate::core::Core;
 use crate::ids::{ConversationType, DeviceId, GroupId, MessageId, RoomId, UserId};
-use crate::pushid::{PushId, Vendor};
+use crate::pushid::{Environment, PushId, Vendor};
 use crate::time::Millis;
 use crate::wire::{
     ClientFrame, GroupChange, Message, MessageBody, NotificationStatus, OfflinePushRule, Outgoing, Platform,
@@ -28,6 +28,52 @@ use serde::{Deserialize, Serialize};
 pub enum Build {
     Debug,
     Release,
+}
+
+impl Build {
+    /// The environment whose credentials this build carries (its provisioning on iOS, its
+    /// vendor app IDs on Android).
+    pub fn environment(self) -> Environment {
+        match self {
+            Build::Debug => Environment::Development,
+            Build::Release => Environment::Production,
+        }
+    }
+}
+
+/// Who made an Android phone: decides which maker's push service its OS offers besides
+/// (or instead of) FCM. `google` stands for any phone that has only Google's services.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Brand {
+    #[default]
+    Google,
+    Huawei,
+    Xiaomi,
+    Oppo,
+    Vivo,
+}
+
+impl Brand {
+    pub const ALL: [Brand; 5] = [Brand::Google, Brand::Huawei, Brand::Xiaomi, Brand::Oppo, Brand::Vivo];
+
+    /// The maker's own push service, if it has one.
+    pub fn vendor(self) -> Option<Vendor> {
+        match self {
+            Brand::Google => None,
+            Brand::Huawei => Some(Vendor::Hms),
+            Brand::Xiaomi => Some(Vendor::Mi),
+            Brand::Oppo => Some(Vendor::Oppo),
+            Brand::Vivo => Some(Vendor::Vivo),
+        }
+    }
+
+    /// Whether the phone has Google's services, and so FCM (reference policy: Huawei's
+    /// phones have been sold without them since 2019; the other makers' global models
+    /// carry them).
+    pub fn has_google_services(self) -> bool {
+        self != Brand::Huawei
+    }
 }
 
 /// `ZPNsIOSEnvironment`: which APNs environment the PushID is labelled with.
@@ -52,11 +98,39 @@ pub struct ZpnsConfig {
     pub enable_vivo_push: bool,
 }
 
+impl ZpnsConfig {
+    /// Whether the app enabled `vendor`'s channel (APNs needs no flag).
+    pub fn enables(&self, vendor: Vendor) -> bool {
+        match vendor {
+            Vendor::Apns => true,
+            Vendor::Fcm => self.enable_fcm_push,
+            Vendor::Hms => self.enable_hw_push,
+            Vendor::Mi => self.enable_mi_push,
+            Vendor::Oppo => self.enable_oppo_push,
+            Vendor::Vivo => self.enable_vivo_push,
+        }
+    }
+
+    /// Every Android channel enabled.
+    pub fn all() -> ZpnsConfig {
+        ZpnsConfig {
+            enable_fcm_push: true,
+            enable_hw_push: true,
+            enable_mi_push: true,
+            enable_oppo_push: true,
+            enable_vivo_push: true,
+        }
+    }
+}
+
 /// Fixed facts about the install the SDK runs in, and its timing knobs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SdkConfig {
     pub device_id: DeviceId,
     pub platform: Platform,
+    /// The phone's maker (Android; ignored elsewhere).
+    #[serde(default)]
+    pub brand: Brand,
     pub build: Build,
     pub heartbeat_interval_ms: u64,
     /// A heartbeat or login not answered within this long means the link is dead.
@@ -73,6 +147,7 @@ impl SdkConfig {
         SdkConfig {
             device_id,
             platform,
+            brand: Brand::Google,
             build,
             heartbeat_interval_ms: 10_000,
             pong_timeout_ms: 5_000,
@@ -416,14 +491,6 @@ pub enum AppEvent {
     NotificationArrived {
         notification: Notification,
     },
-}
-
-/// The push service the OS itself offers on a platform (Web uses FCM, as ZPNs does).
-pub fn os_push_vendor(platform: Platform) -> Vendor {
-    match platform {
-        Platform::Ios => Vendor::Apns,
-        Platform::Android | Platform::Web => Vendor::Fcm,
-    }
 }
 
 /// The plug-in trait: the reference SDK, built-in mutants and foreign SDKs all implement it.

@@ -19,8 +19,11 @@
 //! - [`mi`]: Xiaomi MiPush (`/v3/message/regid`), with one app per environment.
 //! - [`oppo`]: OPPO Push, with one app key per environment.
 //! - [`vivo`]: vivo Push, with one app ID per environment.
+//!
+//! [`apps`] holds the app's IDs and credentials at every vendor, and builds each fake.
 
 pub mod apns;
+pub mod apps;
 pub mod fcm;
 pub mod hms;
 pub mod mi;
@@ -523,6 +526,22 @@ pub fn verdict(vendor: Vendor, resp: &HttpResponse) -> Verdict {
         Vendor::Mi => mi::contract::verdict(resp),
         Vendor::Oppo => oppo::contract::verdict(resp),
         Vendor::Vivo => vivo::contract::verdict(resp),
+    }
+}
+
+/// Whether `vendor`'s send API takes an access token from its token endpoint.
+pub fn takes_access_token(vendor: Vendor) -> bool {
+    matches!(vendor, Vendor::Hms | Vendor::Oppo | Vendor::Vivo)
+}
+
+/// The access token and its lifetime (ms) out of `vendor`'s token-endpoint answer, or why
+/// there is none (see [`apps::PushApps::auth_request`] for who has one).
+pub fn auth_answer(vendor: Vendor, resp: &HttpResponse) -> Result<(String, u64), String> {
+    match vendor {
+        Vendor::Hms => hms::contract::auth_answer(resp),
+        Vendor::Oppo => oppo::contract::auth_answer(resp),
+        Vendor::Vivo => vivo::contract::auth_answer(resp),
+        Vendor::Apns | Vendor::Fcm | Vendor::Mi => Err(format!("{vendor} has no token endpoint")),
     }
 }
 

@@ -67,8 +67,8 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     let mut chaos_end = 0;
     let mut sent = 0;
     for (n, (d, ops)) in draw.devices.iter().enumerate() {
-        let id = format!("d{n}-{}-{}", platform_name(d.platform), build_name(d.build));
-        devices.push(DeviceSpec { id: id.as_str().into(), platform: d.platform, build: d.build });
+        let id = format!("d{n}-{}-{}", platform_name(d.platform, d.brand), build_name(d.build));
+        devices.push(DeviceSpec { id: id.as_str().into(), platform: d.platform, brand: d.brand, build: d.build });
         let mut track = Track::default();
         let mut at = 100 + 10 * n as u64;
         let mut push = |at: u64, action: Action, track: &mut Track| {
@@ -315,7 +315,14 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 steps.push(Step::world(at, WorldStep::Latency { a: a.into(), b: b.into(), ms }));
             }
             Fault::VendorFail { vendor, status, count, retry_after_s } => {
-                let host = topology::VENDORS[vendor % topology::VENDORS.len()].name.to_owned();
+                // A vendor no phone of this world uses would fail unseen.
+                let used: std::collections::BTreeSet<&str> = devices
+                    .iter()
+                    .flat_map(|d| topology::push_services(d.platform, d.brand, d.build))
+                    .map(|v| v.name)
+                    .collect();
+                let Some(host) = used.iter().nth(vendor % used.len().max(1)) else { continue };
+                let host = (*host).to_owned();
                 steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s }));
             }
             Fault::NetworkOff { device, for_ms } => {
@@ -435,7 +442,7 @@ fn push_config(text: &str, n: usize) -> PushConfig {
 fn setup(d: &DeviceDraw) -> Vec<Action> {
     let mut actions = Vec::new();
     if d.platform != Platform::Ios {
-        actions.push(Action::set_push_config(ZpnsConfig { enable_fcm_push: d.fcm, ..ZpnsConfig::default() }));
+        actions.push(Action::set_push_config(d.zpns));
         actions.push(Action::enable_debug(d.build == Build::Debug));
     }
     actions.push(register(d));
@@ -451,11 +458,16 @@ fn register(d: &DeviceDraw) -> Action {
     Action::register_push(ios_environment)
 }
 
-fn platform_name(p: Platform) -> &'static str {
-    match p {
-        Platform::Ios => "ios",
-        Platform::Android => "android",
-        Platform::Web => "web",
+/// The device's kind in its ID: the platform, or an Android phone's maker.
+fn platform_name(p: Platform, brand: Brand) -> &'static str {
+    match (p, brand) {
+        (Platform::Ios, _) => "ios",
+        (Platform::Android, Brand::Google) => "android",
+        (Platform::Android, Brand::Huawei) => "huawei",
+        (Platform::Android, Brand::Xiaomi) => "xiaomi",
+        (Platform::Android, Brand::Oppo) => "oppo",
+        (Platform::Android, Brand::Vivo) => "vivo",
+        (Platform::Web, _) => "web",
     }
 }
 

@@ -24,8 +24,9 @@ use proptest::prelude::*;
 use proptest::strategy::{NewTree, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
-use zimsim_reference::client::{AppCall, Build, IosEnvironment, ZpnsConfig};
+use zimsim_reference::client::{AppCall, Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{ConversationType, UserId};
+use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::sub_seed;
 use zimsim_reference::topology;
@@ -189,9 +190,12 @@ fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceDraw {
     pub platform: Platform,
+    /// Android: the phone's maker (which push services it offers).
+    pub brand: Brand,
     pub build: Build,
-    /// Android / Web: whether the app enables FCM (without it, `registerPush` fails).
-    pub fcm: bool,
+    /// Android / Web: the vendor channels the app enables (with none the phone offers,
+    /// `registerPush` fails).
+    pub zpns: ZpnsConfig,
     /// iOS: whether the app names its environment explicitly (always the build's own:
     /// a mislabelled build is the app's bug, not one zimsim looks for).
     pub explicit_ios_environment: bool,
@@ -360,13 +364,23 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
 fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
     let platform = prop_oneof![Just(Platform::Ios), Just(Platform::Android), Just(Platform::Web)];
     let build = prop_oneof![Just(Build::Debug), Just(Build::Release)];
-    (platform, build, prop::bool::weighted(0.9), any::<bool>(), 0..users).prop_map(
-        |(platform, build, fcm, explicit_ios_environment, home_user)| DeviceDraw {
-            platform,
-            build,
-            fcm,
-            explicit_ios_environment,
-            home_user,
+    let brand = prop::sample::select(Brand::ALL.to_vec());
+    // FCM mostly on, the phone maker's channel mostly on, the others now and then (they
+    // must make no difference on a phone without them).
+    let flags =
+        (prop::bool::weighted(0.9), prop::bool::weighted(0.8), prop::collection::vec(prop::bool::weighted(0.3), 4));
+    (platform, brand, build, flags, any::<bool>(), 0..users).prop_map(
+        |(platform, brand, build, (fcm, own, others), explicit_ios_environment, home_user)| {
+            let brand = if platform == Platform::Android { brand } else { Brand::Google };
+            let on = |vendor: Vendor, i: usize| if brand.vendor() == Some(vendor) { own } else { others[i] };
+            let zpns = ZpnsConfig {
+                enable_fcm_push: fcm,
+                enable_hw_push: on(Vendor::Hms, 0),
+                enable_mi_push: on(Vendor::Mi, 1),
+                enable_oppo_push: on(Vendor::Oppo, 2),
+                enable_vivo_push: on(Vendor::Vivo, 3),
+            };
+            DeviceDraw { platform, brand, build, zpns, explicit_ios_environment, home_user }
         },
     )
 }

@@ -56,6 +56,16 @@ pub async fn run<L: Listener, C: Connector>(
     serve(listener, Protocols::Auto, handler).await
 }
 
+/// The HTTP/2 client of vendor endpoint `host` (one connection each, opened on first use).
+fn vendor_client<C: Connector>(shell: &Rc<Shell<C>>, host: &str) -> HttpClient<C> {
+    shell
+        .clients
+        .borrow_mut()
+        .entry(host.to_owned())
+        .or_insert_with(|| HttpClient::new(shell.connector.clone(), host, topology::VENDOR_API_PORT, true))
+        .clone()
+}
+
 /// Feeds one input and carries out everything the core asked for.
 fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input: RelayInput) {
     shell.core.borrow_mut().handle(now, input);
@@ -83,16 +93,18 @@ fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input
                     feed(&shell, shell.env.now(), RelayInput::ZimAnswered { id, ok });
                 });
             }
+            Some(RelayOutput::Authorized(outcome)) => shell.env.record(SRC, Event::RelayAuth { outcome }),
+            Some(RelayOutput::Auth { id, host, request }) => {
+                let client = vendor_client(shell, &host);
+                let shell = shell.clone();
+                tokio::task::spawn_local(async move {
+                    let response = client.send(request).await.ok();
+                    feed(&shell, shell.env.now(), RelayInput::AuthAnswered { id, response });
+                });
+            }
             Some(RelayOutput::Call(call)) => {
                 shell.env.record(SRC, Event::VendorCall { call: call.clone() });
-                let client = shell
-                    .clients
-                    .borrow_mut()
-                    .entry(call.host.clone())
-                    .or_insert_with(|| {
-                        HttpClient::new(shell.connector.clone(), &call.host, topology::VENDOR_API_PORT, true)
-                    })
-                    .clone();
+                let client = vendor_client(shell, &call.host);
                 let shell = shell.clone();
                 tokio::task::spawn_local(async move {
                     let input = match client.send(call.request).await {

@@ -19,6 +19,8 @@ use zimsim_reference::core::ApiRequest;
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::ids::ConnId;
 use zimsim_reference::push_services::{DeviceToVendor, DynVendor, VendorInput, VendorOutput, VendorToDevice};
+use zimsim_reference::pushid::Vendor;
+use zimsim_reference::topology::VendorHost;
 
 struct Shell {
     core: Rc<RefCell<DynVendor>>,
@@ -29,15 +31,17 @@ struct Shell {
     src: Source,
 }
 
-/// Runs a vendor until the task is dropped.
+/// Runs the vendor of `host` until the task is dropped. APNs speaks HTTP/2 only; the
+/// other vendors HTTP/1.1 and HTTP/2.
 pub async fn run<A: Listener, D: Listener>(
     api: A,
     devices: D,
-    protocols: Protocols,
+    host: VendorHost,
     core: Rc<RefCell<DynVendor>>,
     env: Rc<dyn Env>,
-    src: &'static str,
 ) -> io::Result<()> {
+    let src = host.name;
+    let protocols = if host.vendor == Vendor::Apns { Protocols::Http2 } else { Protocols::Auto };
     tracing::debug!(vendor = src, "vendor front end starting over its durable storage");
     let shell = Rc::new(Shell {
         core,

@@ -18,21 +18,25 @@ impl ReferenceSdk {
         }
     }
 
-    /// The vendor this install registers with: the OS's own push service, which on Android
-    /// must also be enabled in the push config.
+    /// The vendor this install registers with (reference policy, docs/policies.md): APNs on
+    /// iOS; on Android the phone maker's own service when the app enabled it, else FCM
+    /// when the app enabled it and the phone has Google's services; FCM in a browser when
+    /// enabled. A vendor the push config leaves off is never used.
     pub(super) fn vendor(&self) -> Option<Vendor> {
-        let native = os_push_vendor(self.config.platform);
+        let enabled = |v: Vendor| self.zpns.enables(v).then_some(v);
         match self.config.platform {
-            Platform::Ios => Some(native),
-            Platform::Android | Platform::Web => self.zpns.enable_fcm_push.then_some(native),
+            Platform::Ios => Some(Vendor::Apns),
+            Platform::Web => enabled(Vendor::Fcm),
+            Platform::Android => {
+                let brand = self.config.brand;
+                let own = brand.vendor().and_then(enabled);
+                own.or_else(|| brand.has_google_services().then(|| enabled(Vendor::Fcm)).flatten())
+            }
         }
     }
 
     pub(super) fn environment(&self) -> Environment {
-        let from_build = match self.config.build {
-            Build::Debug => Environment::Development,
-            Build::Release => Environment::Production,
-        };
+        let from_build = self.config.build.environment();
         match (self.config.platform, self.ios_environment) {
             (Platform::Ios, IosEnvironment::Automatic) => from_build,
             (Platform::Ios, IosEnvironment::Development) => Environment::Development,
@@ -49,7 +53,13 @@ impl ReferenceSdk {
         self.send(ClientFrame::BindPush { req, push_id });
     }
 
+    /// A token from the OS: an answer to `registerPush`, or a rotation the OS announces
+    /// on its own. Only a token of the vendor this run of the app registers with is used:
+    /// a rotation announced by a channel the push config leaves off is none of its business.
     pub(super) fn on_vendor_token(&mut self, vendor: Vendor, token: String) {
+        if self.vendor() != Some(vendor) {
+            return;
+        }
         let push_id = PushId::new(vendor, self.environment(), token);
         self.push_id = Some(push_id.clone());
         self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id), message: String::new() });

@@ -1,0 +1,153 @@
+//! The app's registration with every push vendor, in each environment: the IDs its builds
+//! carry (what the phone's OS asks tokens under) and the secrets ZEGO's console holds (what
+//! the relay signs in with). One owner for all of it: the world configures each fake from
+//! it, devices ask for tokens with it, and the relay authenticates with it, so the three
+//! can never disagree on which app ID belongs to which environment.
+
+use super::{apns::Apns, fcm::Fcm, hms, hms::Hms, mi::Mi, oppo, oppo::Oppo, vivo, vivo::Vivo, DynVendor};
+use crate::http::HttpRequest;
+use crate::pushid::{Environment, Vendor};
+use crate::topology::VendorHost;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One value per environment: the debug build's and the release build's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByEnv<T> {
+    pub development: T,
+    pub production: T,
+}
+
+impl<T> ByEnv<T> {
+    pub fn get(&self, env: Environment) -> &T {
+        match env {
+            Environment::Development => &self.development,
+            Environment::Production => &self.production,
+        }
+    }
+
+    /// Both, development first.
+    pub fn iter(&self) -> impl Iterator<Item = (Environment, &T)> {
+        [(Environment::Development, &self.development), (Environment::Production, &self.production)].into_iter()
+    }
+}
+
+/// An app as an Android vendor knows it. Each vendor uses its own subset: HMS the app ID
+/// and client secret; Xiaomi the app ID and AppSecret; OPPO the app key and master secret;
+/// vivo all three.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorApp {
+    pub id: String,
+    pub key: String,
+    pub secret: String,
+}
+
+impl VendorApp {
+    fn new(id: &str, key: &str, secret: &str) -> VendorApp {
+        VendorApp { id: id.into(), key: key.into(), secret: secret.into() }
+    }
+}
+
+/// The app's identity and credentials at every vendor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushApps {
+    /// The iOS bundle ID (`apns-topic`) and the Android package name: one app.
+    pub bundle: String,
+    /// The APNs provider token of each environment's key.
+    pub apns: ByEnv<String>,
+    /// The FCM sender project of each build.
+    pub fcm: ByEnv<String>,
+    pub fcm_access_token: String,
+    pub hms: ByEnv<VendorApp>,
+    pub mi: ByEnv<VendorApp>,
+    pub oppo: ByEnv<VendorApp>,
+    pub vivo: ByEnv<VendorApp>,
+}
+
+impl Default for PushApps {
+    fn default() -> Self {
+        let pair = |dev: VendorApp, prod: VendorApp| ByEnv { development: dev, production: prod };
+        PushApps {
+            bundle: "im.zego.zimsim.demo".into(),
+            apns: ByEnv {
+                development: "sandbox-provider-token".into(),
+                production: "production-provider-token".into(),
+            },
+            fcm: ByEnv { development: "zimsim-debug".into(), production: "zimsim-release".into() },
+            fcm_access_token: "ya29.zimsim-access-token".into(),
+            hms: pair(
+                VendorApp::new("104000001", "", "hms-debug-client-secret"),
+                VendorApp::new("104000002", "", "hms-release-client-secret"),
+            ),
+            mi: pair(
+                VendorApp::new("2882303761520000001", "5152000000001", "mi-debug-app-secret=="),
+                VendorApp::new("2882303761520000002", "5152000000002", "mi-release-app-secret=="),
+            ),
+            oppo: pair(
+                VendorApp::new("30000001", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "oppo-debug-master-secret"),
+                VendorApp::new("30000002", "f9e8d7c6b5a4938271605f4e3d2c1b0a", "oppo-release-master-secret"),
+            ),
+            vivo: pair(
+                VendorApp::new("105000001", "vivo-debug-app-key", "vivo-debug-app-secret"),
+                VendorApp::new("105000002", "vivo-release-app-key", "vivo-release-app-secret"),
+            ),
+        }
+    }
+}
+
+impl PushApps {
+    /// What the OS of a device running the `env` build asks its `vendor` token under: the
+    /// FCM sender project, the HMS, Xiaomi or vivo app ID, the OPPO app key (`None` for
+    /// APNs, whose tokens are per device and bundle, and whose environment is the host's).
+    pub fn project(&self, vendor: Vendor, env: Environment) -> Option<&str> {
+        match vendor {
+            Vendor::Apns => None,
+            Vendor::Fcm => Some(self.fcm.get(env)),
+            Vendor::Hms => Some(&self.hms.get(env).id),
+            Vendor::Mi => Some(&self.mi.get(env).id),
+            Vendor::Oppo => Some(&self.oppo.get(env).key),
+            Vendor::Vivo => Some(&self.vivo.get(env).id),
+        }
+    }
+
+    /// The request for an access token of the `env` app at `vendor`'s token endpoint, for
+    /// the vendors whose send API takes one ([`super::takes_access_token`]).
+    pub fn auth_request(&self, vendor: Vendor, env: Environment, now_unix_ms: u64) -> Option<HttpRequest> {
+        match vendor {
+            Vendor::Apns | Vendor::Fcm | Vendor::Mi => None,
+            Vendor::Hms => Some(hms::contract::auth_request(&self.hms.get(env).id, &self.hms.get(env).secret)),
+            Vendor::Oppo => {
+                let app = self.oppo.get(env);
+                Some(oppo::contract::auth_request(&app.key, &app.secret, now_unix_ms))
+            }
+            Vendor::Vivo => {
+                let app = self.vivo.get(env);
+                Some(vivo::contract::auth_request(&app.id, &app.key, &app.secret, now_unix_ms))
+            }
+        }
+    }
+
+    /// The fake that plays `host`, knowing this app in both environments.
+    pub fn fake(&self, host: VendorHost, seed: u64) -> DynVendor {
+        // Each fake keys its apps by what a token request names ([`PushApps::project`]).
+        let by_project = |pick: fn(&VendorApp) -> (&str, &str)| -> BTreeMap<String, (String, Environment)> {
+            let apps = match host.vendor {
+                Vendor::Hms => &self.hms,
+                Vendor::Mi => &self.mi,
+                _ => &self.oppo,
+            };
+            apps.iter().map(|(env, app)| (pick(app).0.to_owned(), (pick(app).1.to_owned(), env))).collect()
+        };
+        match host.vendor {
+            Vendor::Apns => Box::new(Apns::new(host.env.unwrap_or(Environment::Production), seed)),
+            Vendor::Fcm => Box::new(Fcm::new(self.fcm.iter().map(|(env, p)| (p.clone(), env)).collect(), seed)),
+            Vendor::Hms => Box::new(Hms::new(by_project(|a| (&a.id, &a.secret)), seed)),
+            Vendor::Mi => Box::new(Mi::new(by_project(|a| (&a.id, &a.secret)), seed)),
+            Vendor::Oppo => Box::new(Oppo::new(by_project(|a| (&a.key, &a.secret)), seed)),
+            Vendor::Vivo => Box::new(Vivo::new(
+                self.vivo.iter().map(|(env, a)| (a.id.clone(), (a.key.clone(), a.secret.clone(), env))).collect(),
+                seed,
+            )),
+        }
+    }
+}
