@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use zimsim_reference::client::{AppCall, Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, ConversationType, DeviceId, UserId};
+use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::LoginPolicy;
-use zimsim_reference::topology;
+use zimsim_reference::topology::{self, VendorHost};
 use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
 
 /// The longest run a scenario may ask for: one simulated day. (turmoil steps every
@@ -360,6 +361,18 @@ pub enum ScenarioError {
     OutOfOrder { index: usize, at_ms: u64, previous_ms: u64 },
     #[error("config: {0}")]
     Config(String),
+}
+
+/// The vendor hosts a world with `devices` runs: every push service its phones' OSes
+/// offer, and both APNs hosts when there is an iPhone (an app may label its PushID with
+/// the other environment). A host no phone can reach is not started, as an idle host costs
+/// the simulation about as much per step as a busy one.
+pub fn vendor_hosts(devices: &[DeviceSpec]) -> Vec<VendorHost> {
+    let offered = |v: &VendorHost, d: &DeviceSpec| {
+        (v.vendor == Vendor::Apns && d.platform == Platform::Ios)
+            || topology::push_services(d.platform, d.brand, d.build).contains(v)
+    };
+    topology::VENDORS.into_iter().filter(|v| devices.iter().any(|d| offered(v, d))).collect()
 }
 
 impl Scenario {

@@ -142,7 +142,7 @@ pub fn run_observed(
         });
     }
     let mut vendor_cores = BTreeMap::new();
-    for vendor in topology::VENDORS {
+    for vendor in crate::scenario::vendor_hosts(&scenario.devices) {
         let core = relay_config.apps.fake(vendor, sub_seed(seed, vendor.name));
         let (env, core) = (env.clone(), Rc::new(RefCell::new(core)));
         vendor_cores.insert(vendor.name, core.clone());
@@ -329,8 +329,13 @@ impl Faults {
         }
     }
 
-    /// Carries out one world step (validation already checked its host names).
+    /// Carries out one world step (validation already checked its host names). A step on
+    /// a vendor host this world does not run (no phone can reach it) does nothing.
     fn apply(&mut self, sim: &mut turmoil::Sim<'_>, now: Millis, step: WorldStep) {
+        let absent = |h: &&str| topology::VENDORS.iter().any(|v| v.name == *h) && !self.vendors.contains_key(*h);
+        if step.hosts().iter().any(absent) {
+            return;
+        }
         let fail = |vendors: &BTreeMap<_, Rc<RefCell<DynVendor>>>, host: &str, input| {
             if let Some(core) = vendors.get(host) {
                 core.borrow_mut().handle(now, input);

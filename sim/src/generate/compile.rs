@@ -285,7 +285,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     let heal = chaos_end + 1_000;
 
     // Faults, each ended by its own repair or at the latest by the heal.
-    let (links, hosts) = (links(), crashable(mix));
+    // Faults hit the vendors this world's phones use (the others are not started).
+    let vendors = crate::scenario::vendor_hosts(&devices);
+    let (links, hosts) = (links(&vendors), crashable(mix, &vendors));
     let mut offline = vec![false; devices.len()];
     let mut at = 2_000;
     for (gap, fault) in &draw.faults {
@@ -315,14 +317,8 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 steps.push(Step::world(at, WorldStep::Latency { a: a.into(), b: b.into(), ms }));
             }
             Fault::VendorFail { vendor, status, count, retry_after_s } => {
-                // A vendor no phone of this world uses would fail unseen.
-                let used: std::collections::BTreeSet<&str> = devices
-                    .iter()
-                    .flat_map(|d| topology::push_services(d.platform, d.brand, d.build))
-                    .map(|v| v.name)
-                    .collect();
-                let Some(host) = used.iter().nth(vendor % used.len().max(1)) else { continue };
-                let host = (*host).to_owned();
+                let Some(host) = vendors.get(vendor % vendors.len().max(1)) else { continue };
+                let host = host.name.to_owned();
                 steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s }));
             }
             Fault::NetworkOff { device, for_ms } => {

@@ -29,7 +29,7 @@ use zimsim_reference::ids::{ConversationType, UserId};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::sub_seed;
-use zimsim_reference::topology;
+use zimsim_reference::topology::{self, VendorHost};
 use zimsim_reference::wire::{MessageBody, Outgoing, Platform, PushConfig};
 
 /// How big a generated world is.
@@ -149,9 +149,9 @@ pub enum Fault {
 
 /// The links a partition or a slow link may hit: phones to the server and to the vendors,
 /// the server to the relay, the relay to each vendor.
-fn links() -> Vec<(&'static str, &'static str)> {
+fn links(vendors: &[VendorHost]) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![(topology::FARM, topology::ZIM.host), (topology::ZIM.host, topology::ZPNS.host)];
-    for v in topology::VENDORS {
+    for v in vendors {
         links.push((topology::ZPNS.host, v.name));
         links.push((topology::FARM, v.name));
     }
@@ -159,9 +159,9 @@ fn links() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The hosts a crash may hit: every server-side host (light faults spare the ZIM server).
-fn crashable(mix: FaultMix) -> Vec<&'static str> {
+fn crashable(mix: FaultMix, vendors: &[VendorHost]) -> Vec<&'static str> {
     let mut hosts = vec![topology::ZPNS.host];
-    hosts.extend(topology::VENDORS.iter().map(|v| v.name));
+    hosts.extend(vendors.iter().map(|v| v.name));
     if mix == FaultMix::Heavy {
         hosts.push(topology::ZIM.host);
     }
@@ -170,7 +170,8 @@ fn crashable(mix: FaultMix) -> Vec<&'static str> {
 
 fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
     let (_, _, span) = mix.shape();
-    let (links, hosts) = (links().len(), crashable(mix).len());
+    // Indices over every vendor; a world reduces them to the vendors its phones use.
+    let (links, hosts) = (links(&topology::VENDORS).len(), crashable(mix, &topology::VENDORS).len());
     prop_oneof![
         3 => (0..links, span.clone()).prop_map(|(link, for_ms)| Fault::Partition { link, for_ms }),
         2 => (0..hosts, span.clone()).prop_map(|(host, for_ms)| Fault::Crash { host, for_ms }),
