@@ -26,6 +26,7 @@ pub mod apns;
 pub mod apps;
 pub mod fcm;
 pub mod hms;
+mod jwt;
 pub mod mi;
 pub mod oppo;
 pub mod vivo;

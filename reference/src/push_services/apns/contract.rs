@@ -6,6 +6,7 @@
 //! `zim` the [`ZimExtras`]. A push with a VoIP config goes out as push-type `voip` on the
 //! `<bundle>.voip` topic.
 
+use super::jwt::ProviderKey;
 use super::Reason;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::push_services::{retry_after_ms, Verdict};
@@ -16,6 +17,22 @@ use serde_json::json;
 pub const MAX_PAYLOAD: usize = 4096;
 /// Payload limit for `apns-push-type: voip`.
 pub const MAX_VOIP_PAYLOAD: usize = 5120;
+
+/// A provider token is refused as expired once its `iat` is more than this long ago.
+pub const PROVIDER_TOKEN_LIFETIME_S: u64 = 3600;
+/// A key's new provider token is refused as too frequent within this long of its previous
+/// one (Apple: refresh no more than once every 20 minutes).
+pub const PROVIDER_TOKEN_REFRESH_S: u64 = 20 * 60;
+/// How far in the future an `iat` may lie before the fake calls the token invalid
+/// (*policy*: Apple documents no tolerance).
+pub const PROVIDER_TOKEN_MAX_SKEW_S: u64 = 60;
+
+/// The provider token (ES256 JWT) of `key` issued at `iat_unix_s`. Deterministic: the same
+/// key and `iat` always give the same token. Mint a new one every 20 to 60 minutes
+/// ([`PROVIDER_TOKEN_REFRESH_S`], [`PROVIDER_TOKEN_LIFETIME_S`]).
+pub fn provider_token(key: &ProviderKey, iat_unix_s: u64) -> String {
+    key.token(iat_unix_s)
+}
 
 /// The `apns-push-type` values Apple accepts.
 pub const PUSH_TYPES: [&str; 11] = [
@@ -74,6 +91,10 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
 
 /// How the relay must treat an answer (Apple's guidance: never retry the dead-token
 /// reasons or PayloadTooLarge; 5xx and TooManyRequests may be retried after a delay).
+/// Provider-token answers: `ExpiredProviderToken` wants a new token (reauth);
+/// `TooManyProviderTokenUpdates` wants the earlier token and a pause (retry);
+/// `InvalidProviderToken` and `MissingProviderToken` need a fix of the credentials (failed,
+/// the binding is kept).
 pub fn verdict(resp: &HttpResponse) -> Verdict {
     if resp.is_success() {
         return Verdict::Delivered;
@@ -92,6 +113,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
         Some(TooManyProviderTokenUpdates | TooManyRequests | InternalServerError | ServiceUnavailable | Shutdown) => {
             Verdict::Retry { reason: name, after_ms }
         }
+        Some(InvalidProviderToken | MissingProviderToken) => Verdict::Failed { reason: name },
         Some(_) => Verdict::Failed { reason: name },
         None if resp.status >= 500 || resp.status == 429 => {
             let reason = if name.is_empty() { format!("HTTP {}", resp.status) } else { name };

@@ -7,22 +7,30 @@
 //! `apns-expiration`, `apns-id`, `apns-collapse-id`, payload presence, size and shape, then
 //! the token: the environment, the topic, and whether it was revoked (`410 Unregistered`
 //! with the revocation time in ms, which clients such as PyAPNs2 read on every 410).
-//! (ES256 provider-token verification comes with the credentials work; a bearer must be
-//! present.)
+//!
+//! Provider authorization, once keys are registered ([`Apns::with_provider_keys`]): the
+//! bearer must be an ES256 JWT of a registered key, whose `iss` is that key's team, at
+//! most an hour old, and a new one per key at most every 20 minutes (developer.apple.com,
+//! "Establishing a token-based connection to APNs"). See [`Apns::check_provider_token`].
 //!
 //! - `contract`: the request the relay builds and how it reads the answer.
+//! - `jwt`: the provider's signing key and the public half the fake registers.
 //! - `decode`: what the iOS SDK reads out of a delivered payload.
 
 pub mod contract;
 pub mod decode;
+pub mod jwt;
 
 use super::{random_string, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pushid::Environment;
 use crate::time::{Millis, SIM_EPOCH_UNIX_MS};
 use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use contract::{MAX_PAYLOAD, MAX_VOIP_PAYLOAD, PUSH_TYPES};
+pub use contract::{PROVIDER_TOKEN_LIFETIME_S, PROVIDER_TOKEN_MAX_SKEW_S, PROVIDER_TOKEN_REFRESH_S};
+pub use jwt::{ProviderKey, ProviderPublicKey};
 
 /// Every `reason` the fake answers with: Apple's names and statuses
 /// (developer.apple.com, "Handling notification responses from APNs").
@@ -143,11 +151,41 @@ pub struct Apns {
     env: Environment,
     dir: Directory,
     next_id: u64,
+    /// Registered provider keys by key ID. `None`: any non-empty bearer passes, a
+    /// transitional mode until every world registers its keys (then it goes away).
+    keys: Option<BTreeMap<String, ProviderPublicKey>>,
+    /// Tokens whose form and signature already checked out, with their key ID and `iat`,
+    /// so a token is verified once and not on every send (the time rules still apply each time).
+    verified: BTreeMap<String, (String, u64)>,
+    /// Per key ID, the tokens accepted so far, for the refresh limit.
+    key_use: BTreeMap<String, KeyUse>,
+}
+
+/// The provider tokens of one key that APNs has accepted.
+#[derive(Debug, Default)]
+struct KeyUse {
+    /// `iat`s of accepted tokens that have not expired: each keeps working for its hour.
+    iats: BTreeSet<u64>,
+    /// When the newest of them was first accepted: the next new one waits 20 minutes.
+    last_new_at: Option<Millis>,
 }
 
 impl Apns {
     pub fn new(env: Environment, seed: u64) -> Apns {
-        Apns { env, dir: Directory::new(seed, StorePolicy::NewestPerApp), next_id: 1 }
+        Apns {
+            env,
+            dir: Directory::new(seed, StorePolicy::NewestPerApp),
+            next_id: 1,
+            keys: None,
+            verified: BTreeMap::new(),
+            key_use: BTreeMap::new(),
+        }
+    }
+
+    /// Checks provider tokens against these keys (by key ID) from now on.
+    pub fn with_provider_keys(mut self, keys: impl IntoIterator<Item = ProviderPublicKey>) -> Apns {
+        self.keys = Some(keys.into_iter().map(|k| (k.key_id.clone(), k)).collect());
+        self
     }
 
     pub fn env(&self) -> Environment {
@@ -155,9 +193,9 @@ impl Apns {
     }
 
     /// Answers one provider API request, delivering the notification if it is accepted.
-    fn respond(&mut self, req: &HttpRequest) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         let token = req.path.strip_prefix("/3/device/").map(str::to_owned);
-        let (status, reason, response) = match self.check(req) {
+        let (status, reason, response) = match self.check(req, now) {
             Ok(n) => {
                 let id = n.id.clone();
                 let device = self
@@ -185,7 +223,7 @@ impl Apns {
         response
     }
 
-    fn check(&mut self, req: &HttpRequest) -> Result<DeviceNotification, Rejected> {
+    fn check(&mut self, req: &HttpRequest, now: Millis) -> Result<DeviceNotification, Rejected> {
         use Reason::*;
         if req.method != "POST" {
             return Err(MethodNotAllowed.into());
@@ -200,9 +238,7 @@ impl Apns {
             let (scheme, rest) = a.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then_some(rest)
         });
-        if bearer.is_none_or(str::is_empty) {
-            return Err(MissingProviderToken.into());
-        }
+        self.check_provider_token(bearer, now)?;
         if req.duplicate_header().is_some() {
             return Err(DuplicateHeaders.into());
         }
@@ -258,6 +294,72 @@ impl Apns {
     }
 }
 
+impl Apns {
+    /// The provider-token rules, at `now`:
+    /// - no bearer, or an empty one: `MissingProviderToken`;
+    /// - not a compact JWT, `alg` not `ES256`, a `kid` or `iss` that is not 10 characters, an
+    ///   unknown `kid`, an `iss` other than that key's team, no integer `iat`, or a signature
+    ///   that does not verify: `InvalidProviderToken`;
+    /// - `iat` more than [`PROVIDER_TOKEN_LIFETIME_S`] before `now` (exactly that old still
+    ///   passes): `ExpiredProviderToken`;
+    /// - `iat` more than [`PROVIDER_TOKEN_MAX_SKEW_S`] after `now`: `InvalidProviderToken`
+    ///   (*policy*: Apple does not say; a clock that far ahead is a provider bug);
+    /// - a token with an `iat` this key has not used yet, less than
+    ///   [`PROVIDER_TOKEN_REFRESH_S`] after the key's previous new token was first accepted:
+    ///   `TooManyProviderTokenUpdates`. Tokens accepted before keep working until they expire.
+    ///
+    /// Without registered keys any non-empty bearer passes (transitional, see `keys`).
+    fn check_provider_token(&mut self, bearer: Option<&str>, now: Millis) -> Result<(), Reason> {
+        let Some(token) = bearer.filter(|b| !b.is_empty()) else {
+            return Err(Reason::MissingProviderToken);
+        };
+        let Some(keys) = &self.keys else { return Ok(()) };
+        let (kid, iat) = match self.verified.get(token) {
+            Some(known) => known.clone(),
+            None => {
+                let checked = verify(keys, token).ok_or(Reason::InvalidProviderToken)?;
+                self.verified.insert(token.to_owned(), checked.clone());
+                checked
+            }
+        };
+        let now_unix_ms = SIM_EPOCH_UNIX_MS + now.0;
+        let iat_unix_ms = iat.saturating_mul(1000);
+        if now_unix_ms > iat_unix_ms.saturating_add(PROVIDER_TOKEN_LIFETIME_S * 1000) {
+            return Err(Reason::ExpiredProviderToken);
+        }
+        if iat_unix_ms > now_unix_ms + PROVIDER_TOKEN_MAX_SKEW_S * 1000 {
+            return Err(Reason::InvalidProviderToken);
+        }
+        let key_use = self.key_use.entry(kid).or_default();
+        if key_use.iats.contains(&iat) {
+            return Ok(());
+        }
+        if key_use.last_new_at.is_some_and(|at| now.since(at) < PROVIDER_TOKEN_REFRESH_S * 1000) {
+            return Err(Reason::TooManyProviderTokenUpdates);
+        }
+        let oldest_live_s = (now_unix_ms / 1000).saturating_sub(PROVIDER_TOKEN_LIFETIME_S + 1);
+        key_use.iats.retain(|&i| i >= oldest_live_s);
+        key_use.iats.insert(iat);
+        key_use.last_new_at = Some(now);
+        Ok(())
+    }
+}
+
+/// The key ID and `iat` of a provider token whose form and signature check out against
+/// `keys`, or `None` (everything here is `InvalidProviderToken`).
+fn verify(keys: &BTreeMap<String, ProviderPublicKey>, token: &str) -> Option<(String, u64)> {
+    use crate::push_services::jwt::{parse, secs_field, str_field};
+    let parsed = parse(token)?;
+    let kid = str_field(&parsed.header, "kid").filter(|k| k.len() == 10)?;
+    let iss = str_field(&parsed.claims, "iss").filter(|i| i.len() == 10)?;
+    let key = keys.get(kid)?;
+    let iat = secs_field(&parsed.claims, "iat")?;
+    let ok = str_field(&parsed.header, "alg") == Some("ES256")
+        && iss == key.team_id
+        && key.verifies(parsed.signing_input.as_bytes(), &parsed.signature);
+    ok.then(|| (kid.to_owned(), iat))
+}
+
 /// A refused request: the reason, and for a revoked token when it was revoked.
 struct Rejected {
     reason: Reason,
@@ -308,8 +410,8 @@ impl VendorApi for Apns {
         HttpResponse::json(status, &serde_json::json!({ "reason": reason.as_str() }))
     }
 
-    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
-        self.respond(req)
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        self.respond(req, now)
     }
 
     fn token_env(&self, _project: Option<&str>) -> Result<Environment, String> {

@@ -504,3 +504,186 @@ fn a_revoked_token_gets_410_unregistered_with_the_revocation_time_in_ms() {
     assert_ne!(fresh, token);
     assert_eq!(a.call(&request(&fresh), Millis(7_000)).status, 200);
 }
+
+// Provider tokens (ES256 JWT), once keys are registered.
+
+const TEAM: &str = "TEAM000001";
+const KEY_ID: &str = "KEY0000001";
+/// Unix second of `at(0)`: the moments below count from it.
+const T0: u64 = SIM_EPOCH_UNIX_MS / 1000 + 10_000;
+
+/// The moment `s` seconds after `T0`.
+fn at(s: u64) -> Millis {
+    Millis((10_000 + s) * 1000)
+}
+
+fn provider_key() -> ProviderKey {
+    ProviderKey::from_seed(TEAM, KEY_ID, 1)
+}
+
+/// A sandbox APNs that checks provider tokens against `provider_key()`, with a device token.
+fn keyed_sandbox() -> (Apns, String) {
+    let mut a = Apns::new(Environment::Development, 1).with_provider_keys([provider_key().public()]);
+    hello(&mut a, CHANNEL, "phone");
+    let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
+    (a, token)
+}
+
+fn bearing(token: &str, jwt: &str) -> HttpRequest {
+    with(request(token), "authorization", &format!("bearer {jwt}"))
+}
+
+/// Sends with `jwt` at `now` and returns the status and reason (none on success).
+fn send_with(a: &mut Apns, token: &str, jwt: &str, now: Millis) -> (u16, Option<String>) {
+    let resp = a.call(&bearing(token, jwt), now);
+    drain(a);
+    (resp.status, resp.body_json().get("reason").and_then(|r| r.as_str()).map(str::to_owned))
+}
+
+fn refused(status: u16, reason: &str) -> (u16, Option<String>) {
+    (status, Some(reason.to_owned()))
+}
+
+const OK: (u16, Option<String>) = (200, None);
+
+/// A token of `key` with this header and claims, validly signed.
+fn signed(key: &ProviderKey, header: serde_json::Value, claims: serde_json::Value) -> String {
+    use p256::ecdsa::signature::Signer;
+    crate::push_services::jwt::encode(&header, &claims, |input| {
+        let s: p256::ecdsa::Signature = key.signing.sign(input);
+        s.to_bytes().to_vec()
+    })
+}
+
+#[test]
+fn a_provider_token_is_the_same_for_the_same_key_and_iat_and_has_apples_header_and_claims() {
+    let jwt = contract::provider_token(&provider_key(), T0);
+    assert_eq!(jwt, contract::provider_token(&ProviderKey::from_seed(TEAM, KEY_ID, 1), T0));
+    assert_ne!(jwt, contract::provider_token(&provider_key(), T0 + 1));
+    assert_ne!(jwt, contract::provider_token(&ProviderKey::from_seed(TEAM, KEY_ID, 2), T0));
+    let parsed = crate::push_services::jwt::parse(&jwt).expect("a compact JWT");
+    assert_eq!(serde_json::Value::Object(parsed.header), json!({"alg": "ES256", "kid": KEY_ID}));
+    assert_eq!(serde_json::Value::Object(parsed.claims), json!({"iss": TEAM, "iat": T0}));
+    assert_eq!(parsed.signature.len(), 64, "JWS wants the raw r || s, not DER");
+    assert!(provider_key().public().verifies(parsed.signing_input.as_bytes(), &parsed.signature));
+}
+
+#[test]
+fn with_keys_a_valid_provider_token_is_accepted_and_without_keys_any_bearer_still_passes() {
+    let (mut a, token) = keyed_sandbox();
+    assert_eq!(send_with(&mut a, &token, &contract::provider_token(&provider_key(), T0), at(0)), OK);
+    // The transitional lenient mode of `Apns::new` alone.
+    let (mut lenient, token) = sandbox_with_device();
+    assert_eq!(send_with(&mut lenient, &token, "anything", at(0)), OK);
+}
+
+#[test]
+fn with_keys_a_send_without_a_provider_token_gets_403_missing_provider_token() {
+    let (mut a, token) = keyed_sandbox();
+    assert_rejected(&mut a, &without(request(&token), "authorization"), 403, "MissingProviderToken");
+    assert_rejected(&mut a, &with(request(&token), "authorization", "bearer "), 403, "MissingProviderToken");
+}
+
+#[test]
+fn a_bearer_that_is_not_an_es256_jwt_of_a_registered_key_and_its_team_gets_403_invalid_provider_token() {
+    let (mut a, token) = keyed_sandbox();
+    let key = provider_key();
+    let invalid = refused(403, "InvalidProviderToken");
+    let cases = [
+        ("not a JWT", "provider-jwt".to_owned()),
+        ("signed by another key", contract::provider_token(&ProviderKey::from_seed(TEAM, KEY_ID, 2), T0)),
+        (
+            "the key's signature, another team",
+            contract::provider_token(&ProviderKey::from_seed("TEAM000002", KEY_ID, 1), T0),
+        ),
+        ("an unknown key ID", contract::provider_token(&ProviderKey::from_seed(TEAM, "KEY0000002", 1), T0)),
+        ("alg other than ES256", signed(&key, json!({"alg": "ES384", "kid": KEY_ID}), json!({"iss": TEAM, "iat": T0}))),
+        ("no iat", signed(&key, json!({"alg": "ES256", "kid": KEY_ID}), json!({"iss": TEAM}))),
+        (
+            "a string iat",
+            signed(&key, json!({"alg": "ES256", "kid": KEY_ID}), json!({"iss": TEAM, "iat": T0.to_string()})),
+        ),
+        ("tampered claims", {
+            let jwt = contract::provider_token(&key, T0);
+            let other = contract::provider_token(&key, T0 - 1);
+            let mut parts: Vec<&str> = jwt.split('.').collect();
+            parts[1] = other.split('.').nth(1).expect("claims");
+            parts.join(".")
+        }),
+    ];
+    for (what, jwt) in cases {
+        assert_eq!(send_with(&mut a, &token, &jwt, at(0)), invalid, "{what}");
+    }
+    // Apple's IDs are 10 characters: a key registered under a shorter one never passes.
+    let short = ProviderKey::from_seed(TEAM, "KEY1", 1);
+    let mut a = Apns::new(Environment::Development, 1).with_provider_keys([short.public()]);
+    hello(&mut a, CHANNEL, "phone");
+    let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
+    assert_eq!(send_with(&mut a, &token, &contract::provider_token(&short, T0), at(0)), invalid);
+}
+
+#[test]
+fn a_provider_token_exactly_an_hour_old_passes_and_a_second_older_gets_403_expired_provider_token() {
+    let (mut a, token) = keyed_sandbox();
+    let jwt = contract::provider_token(&provider_key(), T0);
+    assert_eq!(send_with(&mut a, &token, &jwt, at(0)), OK);
+    assert_eq!(send_with(&mut a, &token, &jwt, at(3600)), OK);
+    assert_eq!(send_with(&mut a, &token, &jwt, at(3601)), refused(403, "ExpiredProviderToken"));
+    // Checked on first sight too.
+    let (mut a, token) = keyed_sandbox();
+    assert_eq!(send_with(&mut a, &token, &jwt, at(3601)), refused(403, "ExpiredProviderToken"));
+}
+
+#[test]
+fn an_iat_up_to_60_s_ahead_passes_and_further_ahead_gets_403_invalid_provider_token() {
+    let (mut a, token) = keyed_sandbox();
+    let ahead = |s| contract::provider_token(&provider_key(), T0 + s);
+    assert_eq!(send_with(&mut a, &token, &ahead(61), at(0)), refused(403, "InvalidProviderToken"));
+    assert_eq!(send_with(&mut a, &token, &ahead(60), at(0)), OK);
+}
+
+#[test]
+fn a_new_provider_token_within_20_minutes_of_the_last_new_one_gets_429_and_the_old_one_keeps_working() {
+    let (mut a, token) = keyed_sandbox();
+    let minted = |s| contract::provider_token(&provider_key(), T0 + s);
+    assert_eq!(send_with(&mut a, &token, &minted(0), at(0)), OK);
+    let too_many = refused(429, "TooManyProviderTokenUpdates");
+    // 19:59 after the first was accepted: too soon, and the refusal does not count as a new one.
+    assert_eq!(send_with(&mut a, &token, &minted(1199), at(1199)), too_many);
+    assert_eq!(send_with(&mut a, &token, &minted(0), at(1199)), OK, "the earlier token still works");
+    // 20:00: the new one is accepted, and the next new one waits 20 minutes from now.
+    assert_eq!(send_with(&mut a, &token, &minted(1199), at(1200)), OK);
+    assert_eq!(send_with(&mut a, &token, &minted(2000), at(2000)), too_many);
+    // Both accepted tokens work, each until its own hour is over.
+    assert_eq!(send_with(&mut a, &token, &minted(0), at(2000)), OK);
+    assert_eq!(send_with(&mut a, &token, &minted(1199), at(2000)), OK);
+    assert_eq!(send_with(&mut a, &token, &minted(0), at(3601)), refused(403, "ExpiredProviderToken"));
+    assert_eq!(send_with(&mut a, &token, &minted(1199), at(3601)), OK);
+    // Another key of the same team has its own limit.
+    let second = ProviderKey::from_seed(TEAM, "KEY0000002", 2);
+    let (mut b, token) = keyed_sandbox();
+    b = b.with_provider_keys([provider_key().public(), second.public()]);
+    assert_eq!(send_with(&mut b, &token, &minted(0), at(0)), OK);
+    assert_eq!(send_with(&mut b, &token, &contract::provider_token(&second, T0 + 1), at(1)), OK);
+}
+
+#[test]
+fn the_verdict_on_provider_token_answers_is_reauth_failed_or_retry() {
+    use crate::push_services::Verdict;
+    let answer = |r: Reason| HttpResponse::json(r.status(), &json!({"reason": r.as_str()}));
+    assert_eq!(
+        contract::verdict(&answer(Reason::ExpiredProviderToken)),
+        Verdict::Reauth { reason: "ExpiredProviderToken".into() }
+    );
+    for r in [Reason::InvalidProviderToken, Reason::MissingProviderToken] {
+        assert_eq!(contract::verdict(&answer(r)), Verdict::Failed { reason: r.as_str().into() });
+    }
+    assert_eq!(
+        contract::verdict(&answer(Reason::TooManyProviderTokenUpdates)),
+        Verdict::Retry { reason: "TooManyProviderTokenUpdates".into(), after_ms: None }
+    );
+    // What the fake answers is what the verdict reads.
+    let (mut a, token) = keyed_sandbox();
+    let resp = a.call(&bearing(&token, "provider-jwt"), at(0));
+    assert_eq!(contract::verdict(&resp), Verdict::Failed { reason: "InvalidProviderToken".into() });
+}
