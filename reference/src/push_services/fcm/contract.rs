@@ -1,10 +1,16 @@
-//! FCM HTTP v1 as the relay uses it: the `messages:send` request for one push, and what
-//! each answer means.
+//! FCM HTTP v1 as the relay uses it: the OAuth 2.0 access-token request of a service
+//! account (the JWT-bearer grant, RFC 7523, as Google's auth libraries send it), the
+//! `messages:send` request for one push, and what each answer means.
+//!
+//! Sources: developers.google.com/identity/protocols/oauth2/service-account ("Preparing to
+//! make an authorized API call"), firebase.google.com/docs/cloud-messaging/auth-server, and
+//! the token endpoint's error bodies as clients report them (docs/vendors.md).
 //!
 //! Mapping of a ZIM push (reference policy, docs/vendors.md): `notification` carries title
 //! and content; `data` (string values only) carries `payload` and the [`ZimExtras`] as one
 //! JSON string under `zim`; `android.notification.notification_count` the badge.
 
+use super::account::ServiceAccount;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::push_services::{retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
@@ -16,6 +22,22 @@ pub const MAX_PAYLOAD: usize = 4096;
 pub const MAX_STORED: usize = 100;
 /// Longest allowed `android.ttl` in seconds (28 days).
 pub const MAX_TTL_S: u64 = 2_419_200;
+
+/// Where service-account assertions are exchanged for access tokens: the `token_uri` of a
+/// service-account JSON, and the `aud` the assertion must name.
+pub const TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+/// The token endpoint's path (the fake serves it next to `messages:send`).
+pub const TOKEN_PATH: &str = "/token";
+/// The grant type of a signed assertion (RFC 7523 §2.1).
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// The scope FCM sends need.
+pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
+/// The broader scope that also covers FCM.
+pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+/// Longest `exp - iat` Google accepts in an assertion.
+pub const MAX_ASSERTION_LIFETIME_S: u64 = 3600;
+/// The `expires_in` of an access token (an hour less the second Google takes off).
+pub const ACCESS_TOKEN_LIFETIME_S: u64 = 3599;
 
 /// What the relay needs to address one push.
 #[derive(Clone, Debug)]
@@ -48,6 +70,36 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         .header("content-type", "application/json")
 }
 
+/// The token request of `account` at `now_unix_s`: a form POST of the grant type and the
+/// signed assertion to [`TOKEN_PATH`].
+pub fn auth_request(account: &ServiceAccount, now_unix_s: u64) -> HttpRequest {
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", GRANT_TYPE)
+        .append_pair("assertion", &account.assertion(now_unix_s))
+        .finish();
+    HttpRequest::post(TOKEN_PATH, form.into_bytes()).header("content-type", "application/x-www-form-urlencoded")
+}
+
+/// The access token and its lifetime in ms out of a token-endpoint answer, or why there is
+/// none (`error: error_description`, as Google's auth libraries report it).
+pub fn auth_answer(resp: &HttpResponse) -> Result<(String, u64), String> {
+    let body = resp.body_json();
+    let token = body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let lifetime_s = body.get("expires_in").and_then(Value::as_u64);
+    match (resp.is_success(), token, lifetime_s) {
+        (true, Some(token), Some(s)) => Ok((token.to_owned(), s * 1000)),
+        _ => {
+            let error = body.get("error").and_then(Value::as_str);
+            let description = body.get("error_description").and_then(Value::as_str);
+            Err(match (error, description) {
+                (Some(e), Some(d)) => format!("{e}: {d}"),
+                (Some(e), None) => e.to_owned(),
+                _ => format!("HTTP {} without an access token", resp.status),
+            })
+        }
+    }
+}
+
 /// The size FCM's 4096-byte limit applies to: the message without its target (the token,
 /// topic or condition is addressing, not payload).
 pub fn payload_len(message: &Map<String, Value>) -> usize {
@@ -66,20 +118,23 @@ pub fn ttl_seconds(ttl: &Value) -> Option<f64> {
 
 /// How the relay must treat an answer (firebase.google.com/docs/cloud-messaging/error-codes:
 /// UNREGISTERED, SENDER_ID_MISMATCH and an invalid registration token are dead; 429, 500 and
-/// 503 are retried with backoff, honouring `Retry-After`; 401 means a new access token).
+/// 503 are retried with backoff, honouring `Retry-After`). A 401 without an `FcmError`
+/// detail is Google's answer to a missing, unknown or expired access token: fetch a new one
+/// (reauth). A 401 with one (`THIRD_PARTY_AUTH_ERROR`: the APNs or web-push credentials in
+/// the Firebase console) and a 403 `PERMISSION_DENIED` (credentials of another project) need
+/// a fix: failed, the binding is kept.
 pub fn verdict(resp: &HttpResponse) -> Verdict {
     if resp.is_success() {
         return Verdict::Delivered;
     }
     let body = resp.body_json();
-    let code = body
+    let fcm_error = body
         .pointer("/error/details")
         .and_then(Value::as_array)
         .and_then(|d| d.iter().find_map(|x| x.get("errorCode")))
-        .or_else(|| body.pointer("/error/status"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(Value::as_str);
+    let code =
+        fcm_error.or_else(|| body.pointer("/error/status").and_then(Value::as_str)).unwrap_or_default().to_owned();
     let message = body.pointer("/error/message").and_then(Value::as_str).unwrap_or_default();
     let reason = if code.is_empty() { format!("HTTP {}", resp.status) } else { code.clone() };
     match (resp.status, code.as_str()) {
@@ -87,7 +142,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
         (400, "INVALID_ARGUMENT") if message.contains("not a valid FCM registration token") => {
             Verdict::DeadToken { reason }
         }
-        (401, "UNAUTHENTICATED") => Verdict::Reauth { reason },
+        (401, _) if fcm_error.is_none() => Verdict::Reauth { reason },
         (429 | 500 | 503, _) | (500.., _) => Verdict::Retry { reason, after_ms: retry_after_ms(resp) },
         _ => Verdict::Failed { reason },
     }

@@ -6,21 +6,36 @@
 //! Errors use Google's envelope: `{"error": {"code", "message", "status", "details":
 //! [{"@type": ".../google.firebase.fcm.v1.FcmError", "errorCode"}]}}`.
 //!
-//! - `contract`: the request the relay builds and how it reads the answer.
+//! The same core plays Google's OAuth 2.0 token endpoint (`POST /token`, the `token_uri`
+//! of a service account) once accounts are registered ([`Fcm::with_service_accounts`]):
+//! it exchanges an RS256 assertion of a registered account for an hour's access token, and
+//! sends then need such a token, of an account of the project they send for. Its refusals
+//! are [`TokenError`]s.
+//!
+//! - `contract`: the requests the relay builds and how it reads the answers.
+//! - `account`: the service account's key and the public half the fake registers.
 //! - `decode`: what the Android SDK reads out of a delivered message.
 
+pub mod account;
 pub mod contract;
 pub mod decode;
 
-use super::{random_string, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
+use super::{random_string, Access, AccessTokens, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pushid::Environment;
-use crate::time::Millis;
+use crate::time::{Millis, SIM_EPOCH_UNIX_MS};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub use account::{ServiceAccount, ServiceAccountKey};
+pub use contract::{ACCESS_TOKEN_LIFETIME_S, MAX_ASSERTION_LIFETIME_S, TOKEN_PATH, TOKEN_URI};
 pub use contract::{MAX_PAYLOAD, MAX_STORED, MAX_TTL_S};
+
+/// Prefix of the access tokens the token endpoint issues (Google's start with `ya29.`).
+const ACCESS_PREFIX: &str = "ya29.";
+/// How far in the future an assertion's `iat` may lie (*policy*: Google documents none).
+pub const ASSERTION_MAX_SKEW_S: u64 = 60;
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -35,8 +50,10 @@ pub enum Reason {
     Unregistered,
     /// The token belongs to another sender project.
     SenderIdMismatch,
-    /// No, or no valid, OAuth bearer.
+    /// No OAuth bearer.
     Unauthenticated,
+    /// A bearer the token endpoint did not issue, or one past its lifetime.
+    InvalidCredentials,
     /// The credentials are not allowed on this project.
     PermissionDenied(String),
     NotFound(String),
@@ -49,7 +66,7 @@ impl Reason {
     pub fn status(&self) -> u16 {
         match self {
             Reason::InvalidArgument(_) | Reason::UnsupportedTarget => 400,
-            Reason::Unauthenticated => 401,
+            Reason::Unauthenticated | Reason::InvalidCredentials => 401,
             Reason::SenderIdMismatch | Reason::PermissionDenied(_) => 403,
             Reason::NotFound(_) | Reason::Unregistered => 404,
             Reason::MethodNotAllowed(_) => 405,
@@ -60,7 +77,7 @@ impl Reason {
     pub fn canonical(&self) -> &'static str {
         match self {
             Reason::InvalidArgument(_) | Reason::UnsupportedTarget | Reason::MethodNotAllowed(_) => "INVALID_ARGUMENT",
-            Reason::Unauthenticated => "UNAUTHENTICATED",
+            Reason::Unauthenticated | Reason::InvalidCredentials => "UNAUTHENTICATED",
             Reason::SenderIdMismatch | Reason::PermissionDenied(_) => "PERMISSION_DENIED",
             Reason::NotFound(_) | Reason::Unregistered => "NOT_FOUND",
         }
@@ -82,7 +99,14 @@ impl Reason {
             Reason::NotFound(path) => format!("no such resource: {path}"),
             Reason::Unregistered => "Requested entity was not found.".into(),
             Reason::SenderIdMismatch => "SenderId mismatch".into(),
-            Reason::Unauthenticated => "Request is missing required authentication credential.".into(),
+            Reason::Unauthenticated => "Request is missing required authentication credential. Expected OAuth 2 \
+                access token, login cookie or other valid authentication credential. See \
+                https://developers.google.com/identity/sign-in/web/devconsole-project."
+                .into(),
+            Reason::InvalidCredentials => "Request had invalid authentication credentials. Expected OAuth 2 access \
+                token, login cookie or other valid authentication credential. See \
+                https://developers.google.com/identity/sign-in/web/devconsole-project."
+                .into(),
             Reason::UnsupportedTarget => "only token sends are simulated".into(),
         }
     }
@@ -101,6 +125,62 @@ impl Reason {
     }
 }
 
+/// Refusals of the token endpoint: HTTP 400 and the RFC 6749 §5.2 body
+/// `{"error", "error_description"}`, with the descriptions Google's endpoint gives where
+/// clients have reported them (docs/vendors.md lists the sources).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// A form parameter is missing (*policy*: the description names it).
+    InvalidRequest(&'static str),
+    /// A `grant_type` other than the JWT-bearer one.
+    UnsupportedGrantType(String),
+    /// The assertion is not a compact JWT, is not `RS256`, or lacks a claim (*policy*
+    /// wording: Google's is not on record).
+    MalformedAssertion,
+    /// `iss` names no registered account.
+    AccountNotFound,
+    /// The signature is not the account's (another key, a `kid` the account does not
+    /// have, a tampered token).
+    BadSignature,
+    /// `aud` is not [`TOKEN_URI`] (*policy* wording).
+    BadAudience,
+    /// `exp` passed, `exp - iat` over an hour or not positive, or `iat` too far ahead.
+    BadTime,
+    /// `scope` covers neither FCM nor cloud-platform.
+    InvalidScope,
+}
+
+impl TokenError {
+    pub fn error(&self) -> &'static str {
+        match self {
+            TokenError::InvalidRequest(_) => "invalid_request",
+            TokenError::UnsupportedGrantType(_) => "unsupported_grant_type",
+            TokenError::InvalidScope => "invalid_scope",
+            _ => "invalid_grant",
+        }
+    }
+
+    pub fn description(&self) -> String {
+        match self {
+            TokenError::InvalidRequest(p) => format!("Missing required parameter: {p}"),
+            TokenError::UnsupportedGrantType(g) => format!("Invalid grant_type: {g}"),
+            TokenError::MalformedAssertion => "Invalid JWT: the assertion is not a well-formed RS256 JWT.".into(),
+            TokenError::AccountNotFound => "Invalid grant: account not found".into(),
+            TokenError::BadSignature => "Invalid JWT Signature.".into(),
+            TokenError::BadAudience => "Invalid JWT: Failed audience check.".into(),
+            TokenError::BadTime => "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable \
+                timeframe. Check your iat and exp values and use a clock with skew to account for clock differences \
+                between systems."
+                .into(),
+            TokenError::InvalidScope => "Invalid OAuth scope or ID token audience provided.".into(),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::json(400, &json!({"error": self.error(), "error_description": self.description()}))
+    }
+}
+
 /// The fake FCM service.
 #[derive(Debug)]
 pub struct Fcm {
@@ -108,15 +188,98 @@ pub struct Fcm {
     projects: BTreeMap<String, Environment>,
     dir: Directory,
     next_id: u64,
+    /// Registered service accounts by client email. `None`: any non-empty bearer passes, a
+    /// transitional mode until every world registers its accounts (then it goes away).
+    accounts: Option<BTreeMap<String, ServiceAccountKey>>,
+    /// Access tokens the token endpoint issued, each for a client email.
+    access: AccessTokens,
 }
 
 impl Fcm {
     pub fn new(projects: BTreeMap<String, Environment>, seed: u64) -> Fcm {
-        Fcm { projects, dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)), next_id: 1 }
+        Fcm {
+            projects,
+            dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)),
+            next_id: 1,
+            accounts: None,
+            access: AccessTokens::default(),
+        }
+    }
+
+    /// Serves the token endpoint for these accounts, and requires its access tokens on
+    /// every send from now on.
+    pub fn with_service_accounts(mut self, accounts: impl IntoIterator<Item = ServiceAccountKey>) -> Fcm {
+        self.accounts = Some(accounts.into_iter().map(|a| (a.client_email.clone(), a)).collect());
+        self
+    }
+
+    /// Answers one token request.
+    fn token(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        let form: BTreeMap<String, String> = form_urlencoded::parse(&req.body).into_owned().collect();
+        let result = self.grant(&form, now);
+        let env = match &result {
+            Ok((_, project)) => self.projects.get(project).copied(),
+            Err(_) => None,
+        };
+        let (status, reason) = match &result {
+            Ok(_) => (200, None),
+            Err(e) => (400, Some(e.error().to_owned())),
+        };
+        self.dir.event(VendorEvent::Request { env, token: None, status, reason });
+        match result {
+            Ok((token, _)) => HttpResponse::json(
+                200,
+                &json!({"access_token": token, "expires_in": ACCESS_TOKEN_LIFETIME_S, "token_type": "Bearer"}),
+            ),
+            Err(e) => e.response(),
+        }
+    }
+
+    /// The JWT-bearer grant: the access token and the project of the account, or the
+    /// refusal. Checked in this order: grant type, assertion present, JWT form and `alg`,
+    /// account (`iss`), signature (by the account's key; a `kid` other than its key ID
+    /// fails here too), `aud`, times, scope.
+    fn grant(&mut self, form: &BTreeMap<String, String>, now: Millis) -> Result<(String, String), TokenError> {
+        use crate::push_services::jwt::{parse, secs_field, str_field};
+        let grant_type = form.get("grant_type").map(String::as_str).unwrap_or_default();
+        if grant_type != contract::GRANT_TYPE {
+            return Err(TokenError::UnsupportedGrantType(grant_type.to_owned()));
+        }
+        let assertion =
+            form.get("assertion").filter(|a| !a.is_empty()).ok_or(TokenError::InvalidRequest("assertion"))?;
+        let jwt = parse(assertion).ok_or(TokenError::MalformedAssertion)?;
+        if str_field(&jwt.header, "alg") != Some("RS256") {
+            return Err(TokenError::MalformedAssertion);
+        }
+        let claim = |k| str_field(&jwt.claims, k).ok_or(TokenError::MalformedAssertion);
+        let (iss, aud) = (claim("iss")?, claim("aud")?);
+        let times = (secs_field(&jwt.claims, "iat"), secs_field(&jwt.claims, "exp"));
+        let (Some(iat), Some(exp)) = times else { return Err(TokenError::MalformedAssertion) };
+        let accounts = self.accounts.as_ref().ok_or(TokenError::AccountNotFound)?;
+        let account = accounts.get(iss).ok_or(TokenError::AccountNotFound)?;
+        let kid_ok = str_field(&jwt.header, "kid").is_none_or(|k| k == account.private_key_id);
+        if !kid_ok || !account.verifies(jwt.signing_input.as_bytes(), &jwt.signature) {
+            return Err(TokenError::BadSignature);
+        }
+        if aud != TOKEN_URI {
+            return Err(TokenError::BadAudience);
+        }
+        let now_unix_ms = SIM_EPOCH_UNIX_MS + now.0;
+        let lifetime_ok = exp > iat && exp - iat <= MAX_ASSERTION_LIFETIME_S;
+        let not_ahead = iat.saturating_mul(1000) <= now_unix_ms + ASSERTION_MAX_SKEW_S * 1000;
+        if !lifetime_ok || !not_ahead || exp.saturating_mul(1000) <= now_unix_ms {
+            return Err(TokenError::BadTime);
+        }
+        let scopes = str_field(&jwt.claims, "scope").unwrap_or_default();
+        if !scopes.split(' ').any(|s| s == contract::SCOPE || s == contract::CLOUD_PLATFORM_SCOPE) {
+            return Err(TokenError::InvalidScope);
+        }
+        let (email, project) = (account.client_email.clone(), account.project_id.clone());
+        Ok((self.access.issue(ACCESS_PREFIX, &email, now, ACCESS_TOKEN_LIFETIME_S * 1000), project))
     }
 
     /// Answers one `messages:send` request, delivering the notification if it is accepted.
-    fn respond(&mut self, req: &HttpRequest) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         let project = req
             .path
             .strip_prefix("/v1/projects/")
@@ -125,7 +288,7 @@ impl Fcm {
         let env = project.as_deref().and_then(|p| self.projects.get(p).copied());
         let body: Option<Value> = serde_json::from_slice(&req.body).ok();
         let token = body.as_ref().and_then(|b| b.pointer("/message/token")).and_then(Value::as_str).map(str::to_owned);
-        let result = self.check(req, project.as_deref(), body.as_ref());
+        let result = self.check(req, project.as_deref(), body.as_ref(), now);
         let (status, reason) = match &result {
             Ok(_) => (200, None),
             Err(r) => (r.status(), Some(r.error_code().unwrap_or(r.canonical()).to_owned())),
@@ -137,7 +300,13 @@ impl Fcm {
         }
     }
 
-    fn check(&mut self, req: &HttpRequest, project: Option<&str>, body: Option<&Value>) -> Result<String, Reason> {
+    fn check(
+        &mut self,
+        req: &HttpRequest,
+        project: Option<&str>,
+        body: Option<&Value>,
+        now: Millis,
+    ) -> Result<String, Reason> {
         let invalid = |m: &str| Reason::InvalidArgument(m.to_owned());
         if req.method != "POST" {
             return Err(Reason::MethodNotAllowed(format!("method {} not allowed", req.method)));
@@ -149,9 +318,10 @@ impl Fcm {
             let (scheme, token) = a.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then_some(token)
         });
-        if bearer.is_none_or(str::is_empty) {
+        let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
             return Err(Reason::Unauthenticated);
-        }
+        };
+        self.check_access(bearer, project, now)?;
         if !self.projects.contains_key(project) {
             return Err(Reason::PermissionDenied(format!("Permission denied on resource project {project}.")));
         }
@@ -214,6 +384,26 @@ impl Fcm {
     }
 }
 
+impl Fcm {
+    /// With registered accounts: `bearer` must be an access token the token endpoint issued,
+    /// within its lifetime (else 401 `UNAUTHENTICATED`), of an account of `project` (else
+    /// 403 `PERMISSION_DENIED`, Google's answer to credentials without send permission on
+    /// the project). Without: any bearer passes (transitional, see `accounts`).
+    fn check_access(&self, bearer: &str, project: &str, now: Millis) -> Result<(), Reason> {
+        let Some(accounts) = &self.accounts else { return Ok(()) };
+        let Access::Valid(email) = self.access.check(bearer, now) else {
+            return Err(Reason::InvalidCredentials);
+        };
+        if accounts.get(&email).is_some_and(|a| a.project_id == project) {
+            return Ok(());
+        }
+        Err(Reason::PermissionDenied(format!(
+            "Permission 'cloudmessaging.messages.create' denied on resource \
+             '//cloudresourcemanager.googleapis.com/projects/{project}' (or it may not exist)."
+        )))
+    }
+}
+
 /// FCM tokens look like `<instance id>:APA91b<base64url>`.
 fn make_token(rng: &mut ChaCha8Rng) -> String {
     format!("{}:APA91b{}", random_string(rng, BASE62, 11), random_string(rng, BASE64URL, 134))
@@ -242,8 +432,11 @@ impl VendorApi for Fcm {
         HttpResponse::json(status, &body)
     }
 
-    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
-        self.respond(req)
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
+        if req.path == TOKEN_PATH && req.method == "POST" {
+            return self.token(req, now);
+        }
+        self.respond(req, now)
     }
 
     fn token_env(&self, project: Option<&str>) -> Result<Environment, String> {

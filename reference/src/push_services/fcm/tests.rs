@@ -4,7 +4,7 @@ use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
 use crate::push_services::{drain, token_in};
-use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice};
+use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 
 const APP: &str = "im.zego.zimsim.demo";
 const DEBUG: &str = "zimsim-debug";
@@ -389,4 +389,298 @@ fn an_injected_failure_answers_in_googles_envelope_and_a_refreshed_token_leaves_
     assert_ne!(fresh, token);
     assert_rejected(&mut f, &send_request(DEBUG, &message(&token)), 404, "NOT_FOUND", Some("UNREGISTERED"));
     assert_eq!(f.call(&send_request(DEBUG, &message(&fresh)), Millis(2)).status, 200);
+}
+
+// The token endpoint and access tokens, once service accounts are registered.
+
+/// Unix second of `at(0)`: the moments below count from it.
+const T0: u64 = crate::time::SIM_EPOCH_UNIX_MS / 1000 + 10_000;
+
+/// The moment `s` seconds after `T0`.
+fn at(s: u64) -> Millis {
+    Millis((10_000 + s) * 1000)
+}
+
+fn debug_account() -> ServiceAccount {
+    ServiceAccount::test(DEBUG, 0)
+}
+
+fn release_account() -> ServiceAccount {
+    ServiceAccount::test(RELEASE, 1)
+}
+
+/// FCM serving the token endpoint for one account per project, with a debug-project
+/// device token.
+fn fcm_with_accounts() -> (Fcm, String) {
+    let (f, token) = fcm_with_device();
+    (f.with_service_accounts([debug_account().public(), release_account().public()]), token)
+}
+
+/// An access token for `account` at `now`, through the contract and the fake.
+fn access_token(f: &mut Fcm, account: &ServiceAccount, now: Millis) -> String {
+    let resp = f.call(&contract::auth_request(account, now.unix_s(crate::time::SIM_EPOCH_UNIX_MS) as u64), now);
+    drain(f);
+    contract::auth_answer(&resp).expect("an access token").0
+}
+
+fn send_as(project: &str, bearer: &str, token: &str) -> HttpRequest {
+    with_bearer(send_request(project, &message(token)), bearer)
+}
+
+fn with_bearer(mut req: HttpRequest, bearer: &str) -> HttpRequest {
+    req.headers.retain(|(n, _)| n != "authorization");
+    req.header("authorization", format!("Bearer {bearer}"))
+}
+
+/// A token request carrying `assertion` under `grant_type`.
+fn token_request(grant_type: &str, assertion: Option<&str>) -> HttpRequest {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("grant_type", grant_type);
+    if let Some(a) = assertion {
+        form.append_pair("assertion", a);
+    }
+    HttpRequest::post(TOKEN_PATH, form.finish().into_bytes())
+}
+
+/// An assertion of `account`'s key with these claims over the usual header.
+fn assertion_with(account: &ServiceAccount, header: Value, claims: Value) -> String {
+    use rsa::signature::{SignatureEncoding, Signer};
+    crate::push_services::jwt::encode(&header, &claims, |input| account.key.sign(input).to_vec())
+}
+
+fn header(account: &ServiceAccount) -> Value {
+    json!({"alg": "RS256", "typ": "JWT", "kid": account.private_key_id})
+}
+
+fn claims(account: &ServiceAccount, iat: u64, exp: u64) -> Value {
+    json!({"iss": account.client_email, "scope": contract::SCOPE, "aud": TOKEN_URI, "iat": iat, "exp": exp})
+}
+
+/// Posts `req` to the token endpoint at `now`: the status, `error` and `error_description`.
+fn token_refusal(f: &mut Fcm, req: &HttpRequest, now: Millis) -> (u16, String, String) {
+    let resp = f.call(req, now);
+    let body = resp.body_json();
+    let out = drain(f);
+    assert!(
+        matches!(out.as_slice(), [VendorOutput::Event(VendorEvent::Request { token: None, status: 400, .. })]),
+        "{out:?}"
+    );
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    (resp.status, text("error"), text("error_description"))
+}
+
+#[test]
+fn an_assertion_is_the_same_for_the_same_account_and_time_and_has_googles_header_and_claims() {
+    let a = debug_account();
+    let assertion = a.assertion(T0);
+    assert_eq!(assertion, ServiceAccount::test(DEBUG, 0).assertion(T0));
+    assert_ne!(assertion, a.assertion(T0 + 1));
+    let parsed = crate::push_services::jwt::parse(&assertion).expect("a compact JWT");
+    assert_eq!(Value::Object(parsed.header), header(&a));
+    assert_eq!(Value::Object(parsed.claims), claims(&a, T0, T0 + 3600));
+    assert_eq!(a.private_key_id.len(), 40);
+    assert_eq!(a.client_email, "zimsim-fcm@zimsim-debug.iam.gserviceaccount.com");
+    assert_ne!(a.public(), ServiceAccount::test(DEBUG, 1).public(), "two test keys");
+}
+
+#[test]
+fn an_access_token_from_the_endpoint_lets_a_send_through_until_its_3599_seconds_are_over() {
+    let (mut f, token) = fcm_with_accounts();
+    let req = contract::auth_request(&debug_account(), T0);
+    assert_eq!(req.path, "/token");
+    assert_eq!(req.get("content-type"), Some("application/x-www-form-urlencoded"));
+    let form: BTreeMap<String, String> = form_urlencoded::parse(&req.body).into_owned().collect();
+    assert_eq!(form.get("grant_type").map(String::as_str), Some("urn:ietf:params:oauth:grant-type:jwt-bearer"));
+    assert_eq!(form.get("assertion"), Some(&debug_account().assertion(T0)));
+
+    let resp = f.call(&req, at(0));
+    let body = resp.body_json();
+    assert_eq!((resp.status, &body["expires_in"], &body["token_type"]), (200, &json!(3599), &json!("Bearer")));
+    assert_eq!(
+        drain(&mut f),
+        vec![VendorOutput::Event(VendorEvent::Request {
+            env: Some(Environment::Development),
+            token: None,
+            status: 200,
+            reason: None
+        })]
+    );
+    let (bearer, lifetime_ms) = contract::auth_answer(&resp).expect("an access token");
+    assert!(bearer.starts_with("ya29."), "{bearer}");
+    assert_eq!(lifetime_ms, 3_599_000);
+
+    let sent = f.call(&send_as(DEBUG, &bearer, &token), at(1));
+    assert_eq!(sent.status, 200, "{}", sent.body_json());
+    assert!(drain(&mut f)
+        .iter()
+        .any(|o| matches!(o, VendorOutput::ToDevice { frame: VendorToDevice::Notification(_), .. })));
+
+    let last_ms = Millis(at(3599).0 - 1);
+    assert_eq!(f.call(&send_as(DEBUG, &bearer, &token), last_ms).status, 200);
+    drain(&mut f);
+    let resp = f.call(&send_as(DEBUG, &bearer, &token), at(3599));
+    let body = resp.body_json();
+    assert_eq!(
+        (resp.status, &body["error"]["status"], &body["error"]["details"]),
+        (401, &json!("UNAUTHENTICATED"), &json!([]))
+    );
+    let m = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(m.starts_with("Request had invalid authentication credentials."), "{m}");
+    assert_eq!(contract::verdict(&resp), Verdict::Reauth { reason: "UNAUTHENTICATED".into() });
+}
+
+#[test]
+fn with_accounts_a_bearer_the_endpoint_did_not_issue_or_none_gets_401_unauthenticated() {
+    let (mut f, token) = fcm_with_accounts();
+    let m = assert_rejected(&mut f, &send_as(DEBUG, "ya29.made-up", &token), 401, "UNAUTHENTICATED", None);
+    assert!(m.starts_with("Request had invalid authentication credentials."), "{m}");
+    let mut bare = send_request(DEBUG, &message(&token));
+    bare.headers.retain(|(n, _)| n != "authorization");
+    let m = assert_rejected(&mut f, &bare, 401, "UNAUTHENTICATED", None);
+    assert!(m.starts_with("Request is missing required authentication credential."), "{m}");
+}
+
+#[test]
+fn an_access_token_of_one_projects_account_used_on_another_project_gets_403_permission_denied() {
+    let (mut f, _) = fcm_with_accounts();
+    hello(&mut f, CHANNEL, "phone");
+    let release_token = token_in(&ask_token(&mut f, 2, Some(RELEASE)));
+    let debug_bearer = access_token(&mut f, &debug_account(), at(0));
+    let req = send_as(RELEASE, &debug_bearer, &release_token);
+    let resp = f.call(&req, at(1));
+    assert_eq!(contract::verdict(&resp), Verdict::Failed { reason: "PERMISSION_DENIED".into() });
+    drain(&mut f);
+    let m = assert_rejected(&mut f, &req, 403, "PERMISSION_DENIED", None);
+    assert!(m.contains("cloudmessaging.messages.create") && m.contains("projects/zimsim-release"), "{m}");
+    let release_bearer = access_token(&mut f, &release_account(), at(0));
+    assert_eq!(f.call(&send_as(RELEASE, &release_bearer, &release_token), at(1)).status, 200);
+}
+
+#[test]
+fn the_token_endpoint_refuses_a_wrong_grant_type_or_a_missing_or_malformed_assertion() {
+    let (mut f, _) = fcm_with_accounts();
+    let a = debug_account();
+    let grant = contract::GRANT_TYPE;
+    assert_eq!(
+        token_refusal(&mut f, &token_request("client_credentials", Some(&a.assertion(T0))), at(0)),
+        (400, "unsupported_grant_type".into(), "Invalid grant_type: client_credentials".into())
+    );
+    let (status, error, _) = token_refusal(&mut f, &token_request(grant, None), at(0));
+    assert_eq!((status, error.as_str()), (400, "invalid_request"));
+    for bad in [
+        "not-a-jwt".to_owned(),
+        assertion_with(&a, json!({"alg": "HS256", "typ": "JWT"}), claims(&a, T0, T0 + 3600)),
+        assertion_with(&a, header(&a), json!({"iss": a.client_email, "aud": TOKEN_URI, "iat": T0})),
+    ] {
+        let (status, error, _) = token_refusal(&mut f, &token_request(grant, Some(&bad)), at(0));
+        assert_eq!((status, error.as_str()), (400, "invalid_grant"), "{bad}");
+    }
+}
+
+#[test]
+fn the_token_endpoint_refuses_an_unknown_account_and_a_signature_that_is_not_the_accounts() {
+    let (mut f, _) = fcm_with_accounts();
+    let a = debug_account();
+    let request = |account: &ServiceAccount| contract::auth_request(account, T0);
+    let unknown =
+        ServiceAccount::from_pem("nobody@zimsim-debug.iam.gserviceaccount.com", "k", DEBUG, account::TEST_KEYS[0])
+            .expect("test key");
+    assert_eq!(
+        token_refusal(&mut f, &request(&unknown), at(0)),
+        (400, "invalid_grant".into(), "Invalid grant: account not found".into())
+    );
+    let bad_signature = (400, "invalid_grant".to_owned(), "Invalid JWT Signature.".to_owned());
+    let other_key =
+        ServiceAccount::from_pem(&a.client_email, &a.private_key_id, DEBUG, account::TEST_KEYS[1]).expect("test key");
+    assert_eq!(token_refusal(&mut f, &request(&other_key), at(0)), bad_signature);
+    let other_kid =
+        ServiceAccount::from_pem(&a.client_email, "0123456789", DEBUG, account::TEST_KEYS[0]).expect("test key");
+    assert_eq!(token_refusal(&mut f, &request(&other_kid), at(0)), bad_signature);
+    let tampered = {
+        let good = a.assertion(T0);
+        let other = a.assertion(T0 - 10);
+        let mut parts: Vec<&str> = good.split('.').collect();
+        parts[1] = other.split('.').nth(1).expect("claims");
+        parts.join(".")
+    };
+    assert_eq!(token_refusal(&mut f, &token_request(contract::GRANT_TYPE, Some(&tampered)), at(0)), bad_signature);
+    // Unregistered, the fake has no accounts at all: every assertion names an unknown one.
+    let (mut lenient, _) = fcm_with_device();
+    let (_, _, description) = token_refusal(&mut lenient, &request(&a), at(0));
+    assert_eq!(description, "Invalid grant: account not found");
+}
+
+#[test]
+fn the_token_endpoint_refuses_another_audience_a_scope_without_fcm_and_bad_times() {
+    let (mut f, _) = fcm_with_accounts();
+    let a = debug_account();
+    let post = |f: &mut Fcm, claims: Value, now: Millis| {
+        let req = token_request(contract::GRANT_TYPE, Some(&assertion_with(&a, header(&a), claims)));
+        let resp = f.call(&req, now);
+        drain(f);
+        let body = resp.body_json();
+        (resp.status, body["error"].as_str().unwrap_or("granted").to_owned())
+    };
+    let granted = (200, "granted".to_owned());
+    let bad_grant = (400, "invalid_grant".to_owned());
+    let mut other_aud = claims(&a, T0, T0 + 3600);
+    other_aud["aud"] = json!("https://accounts.google.com/o/oauth2/token");
+    assert_eq!(post(&mut f, other_aud, at(0)), bad_grant);
+    let mut email_only = claims(&a, T0, T0 + 3600);
+    email_only["scope"] = json!("https://www.googleapis.com/auth/userinfo.email");
+    assert_eq!(post(&mut f, email_only, at(0)), (400, "invalid_scope".into()));
+    let mut broad = claims(&a, T0, T0 + 3600);
+    broad["scope"] = json!(format!("openid {}", contract::CLOUD_PLATFORM_SCOPE));
+    assert_eq!(post(&mut f, broad, at(0)), granted);
+    // At most an hour between iat and exp.
+    assert_eq!(post(&mut f, claims(&a, T0, T0 + 3600), at(0)), granted);
+    assert_eq!(post(&mut f, claims(&a, T0, T0 + 3601), at(0)), bad_grant);
+    assert_eq!(post(&mut f, claims(&a, T0, T0), at(0)), bad_grant);
+    // Refused once exp is reached.
+    assert_eq!(post(&mut f, claims(&a, T0, T0 + 3600), Millis(at(3600).0 - 1)), granted);
+    assert_eq!(post(&mut f, claims(&a, T0, T0 + 3600), at(3600)), bad_grant);
+    // iat up to 60 s ahead of the endpoint's clock.
+    assert_eq!(post(&mut f, claims(&a, T0 + 60, T0 + 3660), at(0)), granted);
+    assert_eq!(post(&mut f, claims(&a, T0 + 61, T0 + 3661), at(0)), bad_grant);
+    let resp = f.call(
+        &token_request(contract::GRANT_TYPE, Some(&assertion_with(&a, header(&a), claims(&a, T0, T0 + 3601)))),
+        at(0),
+    );
+    assert_eq!(
+        contract::auth_answer(&resp),
+        Err("invalid_grant: Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. \
+             Check your iat and exp values and use a clock with skew to account for clock differences between systems."
+            .into())
+    );
+}
+
+#[test]
+fn the_verdict_on_401_without_an_fcm_error_is_reauth_and_on_other_credential_answers_failed() {
+    let envelope = |status: u16, canonical: &str, code: Option<&str>| {
+        let details: Vec<Value> = code
+            .map(|c| json!({"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": c}))
+            .into_iter()
+            .collect();
+        HttpResponse::json(
+            status,
+            &json!({"error": {"code": status, "message": "m", "status": canonical, "details": details}}),
+        )
+    };
+    assert_eq!(
+        contract::verdict(&envelope(401, "UNAUTHENTICATED", None)),
+        Verdict::Reauth { reason: "UNAUTHENTICATED".into() }
+    );
+    assert_eq!(contract::verdict(&HttpResponse::new(401)), Verdict::Reauth { reason: "HTTP 401".into() });
+    assert_eq!(
+        contract::verdict(&envelope(401, "UNAUTHENTICATED", Some("THIRD_PARTY_AUTH_ERROR"))),
+        Verdict::Failed { reason: "THIRD_PARTY_AUTH_ERROR".into() }
+    );
+    assert_eq!(
+        contract::verdict(&envelope(403, "PERMISSION_DENIED", None)),
+        Verdict::Failed { reason: "PERMISSION_DENIED".into() }
+    );
+    assert_eq!(
+        contract::verdict(&Reason::InvalidCredentials.response()),
+        Verdict::Reauth { reason: "UNAUTHENTICATED".into() }
+    );
 }
