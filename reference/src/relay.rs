@@ -203,6 +203,9 @@ pub struct Relay {
     reports: BTreeMap<u64, (DeadToken, u32)>,
     /// Access tokens, by vendor and environment.
     sessions: BTreeMap<(Vendor, Environment), Session>,
+    /// The APNs signing key, and the provider token minted with it with its `iat` (s).
+    apns_key: apns::ProviderKey,
+    provider_token: Option<(String, u64)>,
     /// Access-token requests under way.
     auths: BTreeMap<u64, (Vendor, Environment)>,
     next_auth: u64,
@@ -260,10 +263,14 @@ pub const MAX_IN_FLIGHT: usize = 64;
 /// An access token is replaced once this fraction of its lifetime has passed, so a send
 /// never goes out with one about to expire.
 pub const AUTH_REFRESH_FRACTION: (u64, u64) = (9, 10);
+/// A new APNs provider token is minted when the current one is this old: inside Apple's
+/// window (at most one new token per 20 minutes, each valid for an hour).
+pub const PROVIDER_TOKEN_REMINT_S: u64 = 40 * 60;
 
 impl Relay {
     pub fn new(config: RelayConfig) -> Relay {
         let rng = ChaCha8Rng::seed_from_u64(crate::sub_seed(config.seed, &format!("relay-{}", config.boot)));
+        let apns_key = config.apps.apns_signing_key();
         Relay {
             config,
             rng,
@@ -273,6 +280,8 @@ impl Relay {
             timers: BTreeSet::new(),
             reports: BTreeMap::new(),
             sessions: BTreeMap::new(),
+            apns_key,
+            provider_token: None,
             auths: BTreeMap::new(),
             next_auth: 1,
             accepted: VecDeque::new(),
@@ -313,8 +322,11 @@ impl Relay {
             let Some(call) = self.ready.pop_front() else { break };
             let Some(c) = self.calls.get(&call) else { continue };
             let (vendor, env) = (c.push.push_id.vendor, c.push.push_id.env);
+            if vendor == Vendor::Apns {
+                self.provider_token(now); // mints one if due
+            }
             let access = match crate::push_services::takes_access_token(vendor) {
-                false => None,
+                false => self.provider_token.as_ref().filter(|_| vendor == Vendor::Apns).map(|(t, _)| t.clone()),
                 true => match self.access_token(vendor, env, now) {
                     Some(token) => Some(token),
                     None => {
@@ -324,6 +336,7 @@ impl Relay {
                     }
                 },
             };
+            let c = &self.calls[&call];
             let request = self.request(c, access.as_deref());
             self.in_flight += 1;
             self.outputs.push_back(RelayOutput::Call(VendorCall {
@@ -334,6 +347,20 @@ impl Relay {
                 message_id: c.push.message_id,
                 request,
             }));
+        }
+    }
+
+    /// The APNs provider token to send with now: the current one, or a new one once the
+    /// current one is [`PROVIDER_TOKEN_REMINT_S`] old.
+    fn provider_token(&mut self, now: Millis) -> String {
+        let now_s = (self.config.epoch_unix_ms + now.0) / 1000;
+        match &self.provider_token {
+            Some((token, iat)) if now_s < iat + PROVIDER_TOKEN_REMINT_S => token.clone(),
+            _ => {
+                let token = apns::contract::provider_token(&self.apns_key, now_s);
+                self.provider_token = Some((token.clone(), now_s));
+                token
+            }
         }
     }
 
@@ -430,10 +457,13 @@ impl Relay {
         self.pump(now);
     }
 
-    /// Drops the access token `call`'s vendor refused, so its next try fetches a new one
-    /// (the APNs and FCM credentials are static: nothing to drop).
+    /// Drops the access token (or APNs provider token) `call`'s vendor refused, so its next
+    /// try fetches or mints a new one.
     fn forget_token(&mut self, call: u64) {
         let id = &self.calls[&call].push.push_id;
+        if id.vendor == Vendor::Apns {
+            self.provider_token = None;
+        }
         if let Some(session) = self.sessions.get_mut(&(id.vendor, id.env)) {
             session.token = None;
         }
@@ -474,14 +504,14 @@ impl Relay {
             Vendor::Apns => apns::contract::request(&apns::contract::Send {
                 push,
                 topic: &apps.bundle,
-                provider_token: apps.apns.get(env),
+                provider_token: access,
                 apns_id: c.key.clone(),
                 expiration_unix_s: (self.config.epoch_unix_ms + c.first_at.0) / 1000 + ttl_s,
             }),
             Vendor::Fcm => fcm::contract::request(&fcm::contract::Send {
                 push,
                 project: apps.fcm.get(env),
-                access_token: &apps.fcm_access_token,
+                access_token: access,
                 ttl_s,
             }),
             Vendor::Hms => hms::contract::request(&hms::contract::Send {

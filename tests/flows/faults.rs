@@ -408,7 +408,8 @@ fn each_android_phone_is_pushed_through_the_channel_its_maker_and_push_config_pi
             ],
             "seed {seed}"
         );
-        // The relay signed in once per vendor and environment that needs it, retried
+        // The relay signed in once per vendor and environment that takes an access token
+        // (FCM's OAuth, HMS, OPPO, vivo; APNs's provider token is minted, not fetched), retried
         // HMS's one 503, and no push failed.
         let auths: Vec<(Vendor, Environment, bool)> = trace
             .iter()
@@ -422,6 +423,8 @@ fn each_android_phone_is_pushed_through_the_channel_its_maker_and_push_config_pi
         assert_eq!(
             auths,
             [
+                (Vendor::Fcm, Environment::Development, true),
+                (Vendor::Fcm, Environment::Production, true),
                 (Vendor::Hms, Environment::Production, true),
                 (Vendor::Oppo, Environment::Production, true),
                 (Vendor::Vivo, Environment::Development, true),

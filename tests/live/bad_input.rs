@@ -5,6 +5,7 @@ use super::{block_on, start};
 use tokio::io::AsyncWriteExt;
 use zimsim_reference::error::ZimErrorCode;
 use zimsim_reference::http::HttpRequest;
+use zimsim_reference::push_services::apns;
 use zimsim_reference::topology::{self, ZIM, ZPNS};
 use zimsim_reference::wire::{ClientFrame, Outgoing, ServerFrame};
 use zimsim_sim::framed::{write_frame, FrameReader};
@@ -71,10 +72,17 @@ fn the_fake_apns_speaks_http2_and_answers_with_apple_reasons() {
         let world = start(30_000).await;
         let apns =
             HttpClient::new(world.connector.clone(), topology::APNS_PRODUCTION.name, topology::VENDOR_API_PORT, true);
-        let req = HttpRequest::post("/3/device/00ff", b"{\"aps\":{}}".to_vec())
-            .header("authorization", "bearer t")
-            .header("apns-topic", "im.zego.zimsim.demo");
-        let resp = apns.send(req).await.expect("an answer over h2");
+        let req = |bearer: &str| {
+            HttpRequest::post("/3/device/00ff", b"{\"aps\":{}}".to_vec())
+                .header("authorization", format!("bearer {bearer}"))
+                .header("apns-topic", "im.zego.zimsim.demo")
+        };
+        // A bearer that is not the team's ES256 provider token is refused first.
+        let resp = apns.send(req("t")).await.expect("an answer over h2");
+        assert_eq!((resp.status, resp.body_json()["reason"].as_str()), (403, Some("InvalidProviderToken")));
+        let iat = zimsim_reference::time::SIM_EPOCH_UNIX_MS / 1000;
+        let jwt = apns::contract::provider_token(&world.relay.apps.apns_signing_key(), iat);
+        let resp = apns.send(req(&jwt)).await.expect("an answer over h2");
         assert_eq!((resp.status, resp.body_json()["reason"].as_str()), (400, Some("BadDeviceToken")));
         // No real-clock Date header: traces and bytes stay reproducible.
         assert_eq!(resp.get("date"), None);

@@ -4,7 +4,9 @@
 //! it, devices ask for tokens with it, and the relay authenticates with it, so the three
 //! can never disagree on which app ID belongs to which environment.
 
-use super::{apns::Apns, fcm::Fcm, hms, hms::Hms, mi::Mi, oppo, oppo::Oppo, vivo, vivo::Vivo, DynVendor};
+use super::apns::{Apns, ProviderKey};
+use super::fcm::{Fcm, ServiceAccount};
+use super::{fcm, hms, hms::Hms, mi::Mi, oppo, oppo::Oppo, vivo, vivo::Vivo, DynVendor};
 use crate::http::HttpRequest;
 use crate::pushid::{Environment, Vendor};
 use crate::topology::VendorHost;
@@ -48,16 +50,24 @@ impl VendorApp {
     }
 }
 
+/// Which APNs signing key: its team, its key ID, and the seed its private key is drawn
+/// from (a simulator's key; real ones come from Apple's developer portal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApnsKey {
+    pub team_id: String,
+    pub key_id: String,
+    pub seed: u64,
+}
+
 /// The app's identity and credentials at every vendor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushApps {
     /// The iOS bundle ID (`apns-topic`) and the Android package name: one app.
     pub bundle: String,
-    /// The APNs provider token of each environment's key.
-    pub apns: ByEnv<String>,
-    /// The FCM sender project of each build.
+    /// The team's APNs signing key (`.p8`): one key serves both environments.
+    pub apns_key: ApnsKey,
+    /// The FCM sender project of each build; each has its own service account.
     pub fcm: ByEnv<String>,
-    pub fcm_access_token: String,
     pub hms: ByEnv<VendorApp>,
     pub mi: ByEnv<VendorApp>,
     pub oppo: ByEnv<VendorApp>,
@@ -69,12 +79,8 @@ impl Default for PushApps {
         let pair = |dev: VendorApp, prod: VendorApp| ByEnv { development: dev, production: prod };
         PushApps {
             bundle: "im.zego.zimsim.demo".into(),
-            apns: ByEnv {
-                development: "sandbox-provider-token".into(),
-                production: "production-provider-token".into(),
-            },
+            apns_key: ApnsKey { team_id: "ZS7EAMID42".into(), key_id: "ZS8KEYID01".into(), seed: 0x5eed_a995 },
             fcm: ByEnv { development: "zimsim-debug".into(), production: "zimsim-release".into() },
-            fcm_access_token: "ya29.zimsim-access-token".into(),
             hms: pair(
                 VendorApp::new("104000001", "", "hms-debug-client-secret"),
                 VendorApp::new("104000002", "", "hms-release-client-secret"),
@@ -110,11 +116,27 @@ impl PushApps {
         }
     }
 
+    /// The APNs signing key the relay mints provider tokens with.
+    pub fn apns_signing_key(&self) -> ProviderKey {
+        ProviderKey::from_seed(&self.apns_key.team_id, &self.apns_key.key_id, self.apns_key.seed)
+    }
+
+    /// The service account of the `env` FCM project (the simulator's test keys: the
+    /// debug project signs with the first, the release project with the second).
+    pub fn fcm_account(&self, env: Environment) -> ServiceAccount {
+        let n = match env {
+            Environment::Development => 0,
+            Environment::Production => 1,
+        };
+        ServiceAccount::test(self.fcm.get(env), n)
+    }
+
     /// The request for an access token of the `env` app at `vendor`'s token endpoint, for
     /// the vendors whose send API takes one ([`super::takes_access_token`]).
     pub fn auth_request(&self, vendor: Vendor, env: Environment, now_unix_ms: u64) -> Option<HttpRequest> {
         match vendor {
-            Vendor::Apns | Vendor::Fcm | Vendor::Mi => None,
+            Vendor::Apns | Vendor::Mi => None,
+            Vendor::Fcm => Some(fcm::contract::auth_request(&self.fcm_account(env), now_unix_ms / 1000)),
             Vendor::Hms => Some(hms::contract::auth_request(&self.hms.get(env).id, &self.hms.get(env).secret)),
             Vendor::Oppo => {
                 let app = self.oppo.get(env);
@@ -139,8 +161,15 @@ impl PushApps {
             apps.iter().map(|(env, app)| (pick(app).0.to_owned(), (pick(app).1.to_owned(), env))).collect()
         };
         match host.vendor {
-            Vendor::Apns => Box::new(Apns::new(host.env.unwrap_or(Environment::Production), seed)),
-            Vendor::Fcm => Box::new(Fcm::new(self.fcm.iter().map(|(env, p)| (p.clone(), env)).collect(), seed)),
+            Vendor::Apns => {
+                let env = host.env.unwrap_or(Environment::Production);
+                Box::new(Apns::new(env, seed, [self.apns_signing_key().public()]))
+            }
+            Vendor::Fcm => Box::new(Fcm::new(
+                self.fcm.iter().map(|(env, p)| (p.clone(), env)).collect(),
+                seed,
+                self.fcm.iter().map(|(env, _)| self.fcm_account(env).public()),
+            )),
             Vendor::Hms => Box::new(Hms::new(by_project(|a| (&a.id, &a.secret)), seed)),
             Vendor::Mi => Box::new(Mi::new(by_project(|a| (&a.id, &a.secret)), seed)),
             Vendor::Oppo => Box::new(Oppo::new(by_project(|a| (&a.key, &a.secret)), seed)),

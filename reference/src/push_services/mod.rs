@@ -532,17 +532,18 @@ pub fn verdict(vendor: Vendor, resp: &HttpResponse) -> Verdict {
 
 /// Whether `vendor`'s send API takes an access token from its token endpoint.
 pub fn takes_access_token(vendor: Vendor) -> bool {
-    matches!(vendor, Vendor::Hms | Vendor::Oppo | Vendor::Vivo)
+    matches!(vendor, Vendor::Fcm | Vendor::Hms | Vendor::Oppo | Vendor::Vivo)
 }
 
 /// The access token and its lifetime (ms) out of `vendor`'s token-endpoint answer, or why
 /// there is none (see [`apps::PushApps::auth_request`] for who has one).
 pub fn auth_answer(vendor: Vendor, resp: &HttpResponse) -> Result<(String, u64), String> {
     match vendor {
+        Vendor::Fcm => fcm::contract::auth_answer(resp),
         Vendor::Hms => hms::contract::auth_answer(resp),
         Vendor::Oppo => oppo::contract::auth_answer(resp),
         Vendor::Vivo => vivo::contract::auth_answer(resp),
-        Vendor::Apns | Vendor::Fcm | Vendor::Mi => Err(format!("{vendor} has no token endpoint")),
+        Vendor::Apns | Vendor::Mi => Err(format!("{vendor} has no token endpoint")),
     }
 }
 

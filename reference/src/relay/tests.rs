@@ -26,10 +26,26 @@ fn drain(r: &mut Relay) -> Vec<RelayOutput> {
     std::iter::from_fn(|| r.poll_output()).collect()
 }
 
-/// Pushes `push_id` and returns the single vendor call the relay made.
+/// The access token the tests' token endpoints grant (FCM's and HMS's answer shape).
+const ACCESS: &str = "ya29.test-access";
+
+/// Answers the relay's access-token request `id` with [`ACCESS`], returning what the relay
+/// did next but for the trace's `Authorized`.
+fn grant(r: &mut Relay, id: u64, now: Millis) -> Vec<RelayOutput> {
+    let body = serde_json::json!({"access_token": ACCESS, "expires_in": 3599, "token_type": "Bearer"});
+    r.handle(now, RelayInput::AuthAnswered { id, response: Some(HttpResponse::json(200, &body)) });
+    drain(r).into_iter().filter(|o| !matches!(o, RelayOutput::Authorized(_))).collect()
+}
+
+/// Pushes `push_id` and returns the single vendor call the relay made (granting the
+/// access token it asked for first, if it did).
 fn call_for(r: &mut Relay, push_id: PushId, now: Millis) -> VendorCall {
     r.accept(request(push_id), now);
-    match drain(r).as_slice() {
+    let mut out = drain(r);
+    if let [RelayOutput::Auth { id, .. }] = out.as_slice() {
+        out = grant(r, *id, now);
+    }
+    match out.as_slice() {
         [RelayOutput::Call(c)] => c.clone(),
         other => panic!("expected one call, got {other:?}"),
     }
@@ -46,21 +62,59 @@ fn outcome(r: &mut Relay) -> PushOutcome {
     }
 }
 
+/// The provider token the relay's team key mints at `iat` (Unix seconds).
+fn provider_token(iat: u64) -> String {
+    format!("bearer {}", apns::contract::provider_token(&RelayConfig::default().apps.apns_signing_key(), iat))
+}
+
+const EPOCH_S: u64 = crate::time::SIM_EPOCH_UNIX_MS / 1000;
+
 #[test]
-fn an_apns_development_push_id_goes_to_the_sandbox_with_the_sandbox_bearer() {
+fn an_apns_development_push_id_goes_to_the_sandbox_with_the_teams_provider_token() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Development, APNS_TOKEN);
     let c = call_for(&mut r, push_id.clone(), Millis(0));
     assert_eq!((c.call, c.host.as_str(), &c.push_id, c.message_id), (1, "apns-sandbox", &push_id, MessageId(42)));
-    assert_eq!(c.request.get("authorization"), Some("bearer sandbox-provider-token"));
+    assert_eq!(c.request.get("authorization"), Some(provider_token(EPOCH_S).as_str()));
 }
 
 #[test]
-fn an_apns_production_push_id_goes_to_production_with_the_production_bearer() {
+fn an_apns_production_push_id_goes_to_production_with_the_same_provider_token() {
     let mut r = Relay::new(RelayConfig::default());
     let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(0));
     assert_eq!(c.host, "apns-production");
-    assert_eq!(c.request.get("authorization"), Some("bearer production-provider-token"));
+    assert_eq!(c.request.get("authorization"), Some(provider_token(EPOCH_S).as_str()));
+}
+
+#[test]
+fn the_provider_token_is_reminted_after_40_minutes_and_after_apns_calls_it_expired() {
+    let mut r = Relay::new(RelayConfig::default());
+    let apns = |m| PushRequest {
+        message_id: MessageId(m),
+        ..request(PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN))
+    };
+    let bearer_at = |r: &mut Relay, m, at: u64| {
+        r.accept(apns(m), Millis(at * 1000));
+        match drain(r).as_slice() {
+            [RelayOutput::Call(c)] => (c.call, c.request.get("authorization").map(str::to_owned)),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(bearer_at(&mut r, 1, 0).1, Some(provider_token(EPOCH_S)));
+    assert_eq!(bearer_at(&mut r, 2, PROVIDER_TOKEN_REMINT_S - 1).1, Some(provider_token(EPOCH_S)));
+    let at = PROVIDER_TOKEN_REMINT_S;
+    let (call, bearer) = bearer_at(&mut r, 3, at);
+    assert_eq!(bearer, Some(provider_token(EPOCH_S + at)));
+    // APNs calls it expired: the retry carries a token minted then.
+    let expired = HttpResponse::json(403, &serde_json::json!({"reason": "ExpiredProviderToken"}));
+    r.handle(Millis(at * 1000 + 5), RelayInput::VendorResponse { call, response: expired });
+    let due = r.poll_timeout().expect("a retry");
+    r.handle(due, RelayInput::Tick);
+    let Some(RelayOutput::Call(retry)) = r.poll_output() else { panic!("the retry") };
+    assert_eq!(
+        retry.request.get("authorization"),
+        Some(provider_token((crate::time::SIM_EPOCH_UNIX_MS + due.0) / 1000).as_str())
+    );
 }
 
 #[test]
@@ -112,7 +166,7 @@ fn an_fcm_development_push_id_goes_through_the_debug_project() {
     assert_eq!((c.call, c.host.as_str(), &c.push_id), (1, "fcm", &push_id));
     assert_eq!(c.request.method, "POST");
     assert_eq!(c.request.path, "/v1/projects/zimsim-debug/messages:send");
-    assert_eq!(c.request.get("authorization"), Some("Bearer ya29.zimsim-access-token"));
+    assert_eq!(c.request.get("authorization"), Some(format!("Bearer {ACCESS}").as_str()));
     assert_eq!(c.request.get("content-type"), Some("application/json"));
 }
 
@@ -370,7 +424,7 @@ fn device_frames(project: Option<&str>) -> [DeviceToVendor; 2] {
 #[test]
 fn the_relays_apns_requests_are_accepted_by_the_fake_apns_of_their_environment() {
     for env in [Environment::Development, Environment::Production] {
-        let mut apns = Apns::new(env, 7);
+        let mut apns = Apns::new(env, 7, [RelayConfig::default().apps.apns_signing_key().public()]);
         apns.on_channel_open(ConnId(1));
         for f in device_frames(None) {
             apns.on_channel_frame(ConnId(1), f);
@@ -389,14 +443,23 @@ fn the_relays_apns_requests_are_accepted_by_the_fake_apns_of_their_environment()
 fn the_relays_fcm_requests_are_accepted_by_the_fake_fcm_under_the_right_project() {
     let projects = [("zimsim-debug", Environment::Development), ("zimsim-release", Environment::Production)];
     for (project, env) in projects {
-        let mut fcm = Fcm::new(projects.iter().map(|(p, e)| (p.to_string(), *e)).collect(), 9);
+        let apps = RelayConfig::default().apps;
+        let accounts = [Environment::Development, Environment::Production].map(|e| apps.fcm_account(e).public());
+        let mut fcm = Fcm::new(projects.iter().map(|(p, e)| (p.to_string(), *e)).collect(), 9, accounts);
         fcm.on_channel_open(ConnId(1));
         for f in device_frames(Some(project)) {
             fcm.on_channel_frame(ConnId(1), f);
         }
         let token = token_from(std::iter::from_fn(|| fcm.poll_output()));
         let mut r = Relay::new(RelayConfig::default());
-        let c = call_for(&mut r, PushId::new(Vendor::Fcm, env, token), Millis(0));
+        // The relay signs in at the token endpoint with the project's service account.
+        r.accept(request(PushId::new(Vendor::Fcm, env, token)), Millis(0));
+        let Some(RelayOutput::Auth { id, request: ask, .. }) = r.poll_output() else { panic!("a token request") };
+        let granted = fcm.call(&ask, Millis(0));
+        assert_eq!(granted.status, 200, "{project}: {:?}", granted.body_json());
+        r.handle(Millis(0), RelayInput::AuthAnswered { id, response: Some(granted) });
+        let c = drain(&mut r).into_iter().find_map(|o| if let RelayOutput::Call(c) = o { Some(c) } else { None });
+        let c = c.expect("the send");
         let resp = fcm.call(&c.request, Millis(0));
         assert_eq!(resp.status, 200, "{project}: {:?}", resp.body_json());
         r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
@@ -473,8 +536,12 @@ fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
             ..request(PushId::new(vendor, Environment::Production, token))
         };
         r.accept(req, Millis(0));
-        let Some(RelayOutput::Call(c)) = r.poll_output() else { panic!("a vendor call") };
-        let b = body(&c);
+        let mut out = drain(&mut r);
+        if let [RelayOutput::Auth { id, .. }] = out.as_slice() {
+            out = grant(&mut r, *id, Millis(0));
+        }
+        let Some(RelayOutput::Call(c)) = out.first() else { panic!("a vendor call: {out:?}") };
+        let b = body(c);
         let (badge, zim) = match vendor {
             Vendor::Apns => (b["aps"]["badge"].clone(), b["zim"].clone()),
             _ => (

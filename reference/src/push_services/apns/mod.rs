@@ -8,7 +8,7 @@
 //! the token: the environment, the topic, and whether it was revoked (`410 Unregistered`
 //! with the revocation time in ms, which clients such as PyAPNs2 read on every 410).
 //!
-//! Provider authorization, once keys are registered ([`Apns::with_provider_keys`]): the
+//! Provider authorization against the keys given to [`Apns::new`]: the
 //! bearer must be an ES256 JWT of a registered key, whose `iss` is that key's team, at
 //! most an hour old, and a new one per key at most every 20 minutes (developer.apple.com,
 //! "Establishing a token-based connection to APNs"). See [`Apns::check_provider_token`].
@@ -151,8 +151,8 @@ pub struct Apns {
     env: Environment,
     dir: Directory,
     next_id: u64,
-    /// Registered provider keys by key ID. `None`: any non-empty bearer passes, a
-    /// transitional mode until every world registers its keys (then it goes away).
+    /// Registered provider keys by key ID. `None` only in unit tests of other checks
+    /// ([`Apns::unchecked`]): any non-empty bearer passes.
     keys: Option<BTreeMap<String, ProviderPublicKey>>,
     /// Tokens whose form and signature already checked out, with their key ID and `iat`,
     /// so a token is verified once and not on every send (the time rules still apply each time).
@@ -171,21 +171,23 @@ struct KeyUse {
 }
 
 impl Apns {
-    pub fn new(env: Environment, seed: u64) -> Apns {
+    /// An APNs of `env` that takes provider tokens signed by `keys` (by key ID), and no
+    /// other bearer.
+    pub fn new(env: Environment, seed: u64, keys: impl IntoIterator<Item = ProviderPublicKey>) -> Apns {
         Apns {
             env,
             dir: Directory::new(seed, StorePolicy::NewestPerApp),
             next_id: 1,
-            keys: None,
+            keys: Some(keys.into_iter().map(|k| (k.key_id.clone(), k)).collect()),
             verified: BTreeMap::new(),
             key_use: BTreeMap::new(),
         }
     }
 
-    /// Checks provider tokens against these keys (by key ID) from now on.
-    pub fn with_provider_keys(mut self, keys: impl IntoIterator<Item = ProviderPublicKey>) -> Apns {
-        self.keys = Some(keys.into_iter().map(|k| (k.key_id.clone(), k)).collect());
-        self
+    /// An APNs that takes any non-empty bearer: for the unit tests of its other checks.
+    #[cfg(test)]
+    pub(crate) fn unchecked(env: Environment, seed: u64) -> Apns {
+        Apns { keys: None, ..Apns::new(env, seed, []) }
     }
 
     pub fn env(&self) -> Environment {
@@ -308,7 +310,7 @@ impl Apns {
     ///   [`PROVIDER_TOKEN_REFRESH_S`] after the key's previous new token was first accepted:
     ///   `TooManyProviderTokenUpdates`. Tokens accepted before keep working until they expire.
     ///
-    /// Without registered keys any non-empty bearer passes (transitional, see `keys`).
+    /// In unit tests without registered keys any non-empty bearer passes (see `keys`).
     fn check_provider_token(&mut self, bearer: Option<&str>, now: Millis) -> Result<(), Reason> {
         let Some(token) = bearer.filter(|b| !b.is_empty()) else {
             return Err(Reason::MissingProviderToken);

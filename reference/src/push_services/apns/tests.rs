@@ -23,7 +23,7 @@ fn ask_token(a: &mut Apns, channel: ConnId, req: u64, app: &str) -> Vec<VendorOu
 
 /// A sandbox APNs with device "phone" connected on `CHANNEL` and holding a token for `TOPIC`.
 fn sandbox_with_device() -> (Apns, String) {
-    let mut a = Apns::new(Environment::Development, 1);
+    let mut a = Apns::unchecked(Environment::Development, 1);
     hello(&mut a, CHANNEL, "phone");
     let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
     (a, token)
@@ -79,7 +79,7 @@ fn assert_rejected(a: &mut Apns, req: &HttpRequest, status: u16, reason: &str) {
 
 #[test]
 fn a_device_gets_a_64_hex_character_token_over_its_channel() {
-    let mut a = Apns::new(Environment::Production, 1);
+    let mut a = Apns::unchecked(Environment::Production, 1);
     hello(&mut a, CHANNEL, "phone");
     assert_eq!(drain(&mut a), vec![], "hello with nothing stored is silent");
     let out = ask_token(&mut a, CHANNEL, 7, TOPIC);
@@ -125,7 +125,7 @@ fn the_same_install_asking_again_gets_the_same_token_without_a_new_issue() {
 
 #[test]
 fn a_token_request_before_hello_is_refused() {
-    let mut a = Apns::new(Environment::Development, 1);
+    let mut a = Apns::unchecked(Environment::Development, 1);
     a.on_channel_open(CHANNEL);
     let out = ask_token(&mut a, CHANNEL, 1, TOPIC);
     assert!(
@@ -140,7 +140,7 @@ fn a_token_request_before_hello_is_refused() {
 #[test]
 fn token_issuing_is_deterministic_for_a_seed() {
     let issue = |seed| {
-        let mut a = Apns::new(Environment::Development, seed);
+        let mut a = Apns::unchecked(Environment::Development, seed);
         hello(&mut a, CHANNEL, "phone");
         token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC))
     };
@@ -298,7 +298,7 @@ fn a_body_that_is_not_an_object_with_aps_gets_400_bad_payload() {
 #[test]
 fn a_token_issued_by_the_other_environment_gets_400_bad_device_token() {
     // Each environment runs with its own seed, as the world derives them.
-    let mut production = Apns::new(Environment::Production, 2);
+    let mut production = Apns::unchecked(Environment::Production, 2);
     hello(&mut production, CHANNEL, "phone");
     let production_token = token_in(&ask_token(&mut production, CHANNEL, 1, TOPIC));
     let (mut sandbox, sandbox_token) = sandbox_with_device();
@@ -415,7 +415,7 @@ fn closing_an_old_channel_does_not_take_a_newer_one_offline() {
 #[test]
 fn generated_apns_ids_count_up_from_1_in_a_per_environment_sequence() {
     let generated = |env, seed| {
-        let mut a = Apns::new(env, seed);
+        let mut a = Apns::unchecked(env, seed);
         hello(&mut a, CHANNEL, "phone");
         let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
         let req = without(request(&token), "apns-id");
@@ -523,7 +523,11 @@ fn provider_key() -> ProviderKey {
 
 /// A sandbox APNs that checks provider tokens against `provider_key()`, with a device token.
 fn keyed_sandbox() -> (Apns, String) {
-    let mut a = Apns::new(Environment::Development, 1).with_provider_keys([provider_key().public()]);
+    sandbox_with_keys(&[provider_key()])
+}
+
+fn sandbox_with_keys(keys: &[ProviderKey]) -> (Apns, String) {
+    let mut a = Apns::new(Environment::Development, 1, keys.iter().map(ProviderKey::public));
     hello(&mut a, CHANNEL, "phone");
     let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
     (a, token)
@@ -572,7 +576,7 @@ fn a_provider_token_is_the_same_for_the_same_key_and_iat_and_has_apples_header_a
 fn with_keys_a_valid_provider_token_is_accepted_and_without_keys_any_bearer_still_passes() {
     let (mut a, token) = keyed_sandbox();
     assert_eq!(send_with(&mut a, &token, &contract::provider_token(&provider_key(), T0), at(0)), OK);
-    // The transitional lenient mode of `Apns::new` alone.
+    // `Apns::unchecked`, which the unit tests of the other checks use.
     let (mut lenient, token) = sandbox_with_device();
     assert_eq!(send_with(&mut lenient, &token, "anything", at(0)), OK);
 }
@@ -616,7 +620,7 @@ fn a_bearer_that_is_not_an_es256_jwt_of_a_registered_key_and_its_team_gets_403_i
     }
     // Apple's IDs are 10 characters: a key registered under a shorter one never passes.
     let short = ProviderKey::from_seed(TEAM, "KEY1", 1);
-    let mut a = Apns::new(Environment::Development, 1).with_provider_keys([short.public()]);
+    let mut a = Apns::new(Environment::Development, 1, [short.public()]);
     hello(&mut a, CHANNEL, "phone");
     let token = token_in(&ask_token(&mut a, CHANNEL, 1, TOPIC));
     assert_eq!(send_with(&mut a, &token, &contract::provider_token(&short, T0), at(0)), invalid);
@@ -661,8 +665,7 @@ fn a_new_provider_token_within_20_minutes_of_the_last_new_one_gets_429_and_the_o
     assert_eq!(send_with(&mut a, &token, &minted(1199), at(3601)), OK);
     // Another key of the same team has its own limit.
     let second = ProviderKey::from_seed(TEAM, "KEY0000002", 2);
-    let (mut b, token) = keyed_sandbox();
-    b = b.with_provider_keys([provider_key().public(), second.public()]);
+    let (mut b, token) = sandbox_with_keys(&[provider_key(), second.clone()]);
     assert_eq!(send_with(&mut b, &token, &minted(0), at(0)), OK);
     assert_eq!(send_with(&mut b, &token, &contract::provider_token(&second, T0 + 1), at(1)), OK);
 }

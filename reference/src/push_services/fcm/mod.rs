@@ -7,7 +7,7 @@
 //! [{"@type": ".../google.firebase.fcm.v1.FcmError", "errorCode"}]}}`.
 //!
 //! The same core plays Google's OAuth 2.0 token endpoint (`POST /token`, the `token_uri`
-//! of a service account) once accounts are registered ([`Fcm::with_service_accounts`]):
+//! of a service account) for the accounts given to [`Fcm::new`]:
 //! it exchanges an RS256 assertion of a registered account for an hour's access token, and
 //! sends then need such a token, of an account of the project they send for. Its refusals
 //! are [`TokenError`]s.
@@ -188,29 +188,34 @@ pub struct Fcm {
     projects: BTreeMap<String, Environment>,
     dir: Directory,
     next_id: u64,
-    /// Registered service accounts by client email. `None`: any non-empty bearer passes, a
-    /// transitional mode until every world registers its accounts (then it goes away).
+    /// Registered service accounts by client email. `None` only in unit tests of other
+    /// checks ([`Fcm::unchecked`]): any non-empty bearer passes.
     accounts: Option<BTreeMap<String, ServiceAccountKey>>,
     /// Access tokens the token endpoint issued, each for a client email.
     access: AccessTokens,
 }
 
 impl Fcm {
-    pub fn new(projects: BTreeMap<String, Environment>, seed: u64) -> Fcm {
+    /// An FCM serving `projects` (sender project -> the environment of its credentials),
+    /// whose token endpoint serves `accounts` and whose sends need its access tokens.
+    pub fn new(
+        projects: BTreeMap<String, Environment>,
+        seed: u64,
+        accounts: impl IntoIterator<Item = ServiceAccountKey>,
+    ) -> Fcm {
         Fcm {
             projects,
             dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)),
             next_id: 1,
-            accounts: None,
+            accounts: Some(accounts.into_iter().map(|a| (a.client_email.clone(), a)).collect()),
             access: AccessTokens::default(),
         }
     }
 
-    /// Serves the token endpoint for these accounts, and requires its access tokens on
-    /// every send from now on.
-    pub fn with_service_accounts(mut self, accounts: impl IntoIterator<Item = ServiceAccountKey>) -> Fcm {
-        self.accounts = Some(accounts.into_iter().map(|a| (a.client_email.clone(), a)).collect());
-        self
+    /// An FCM that takes any non-empty bearer: for the unit tests of its other checks.
+    #[cfg(test)]
+    pub(crate) fn unchecked(projects: BTreeMap<String, Environment>, seed: u64) -> Fcm {
+        Fcm { accounts: None, ..Fcm::new(projects, seed, []) }
     }
 
     /// Answers one token request.
@@ -388,7 +393,7 @@ impl Fcm {
     /// With registered accounts: `bearer` must be an access token the token endpoint issued,
     /// within its lifetime (else 401 `UNAUTHENTICATED`), of an account of `project` (else
     /// 403 `PERMISSION_DENIED`, Google's answer to credentials without send permission on
-    /// the project). Without: any bearer passes (transitional, see `accounts`).
+    /// the project). In unit tests without accounts any bearer passes (see `accounts`).
     fn check_access(&self, bearer: &str, project: &str, now: Millis) -> Result<(), Reason> {
         let Some(accounts) = &self.accounts else { return Ok(()) };
         let Access::Valid(email) = self.access.check(bearer, now) else {

@@ -13,7 +13,7 @@ const CHANNEL: ConnId = ConnId(1);
 
 fn fcm() -> Fcm {
     let projects = [(DEBUG.to_owned(), Environment::Development), (RELEASE.to_owned(), Environment::Production)];
-    Fcm::new(projects.into_iter().collect(), 5)
+    Fcm::unchecked(projects.into_iter().collect(), 5)
 }
 
 fn hello(f: &mut Fcm, channel: ConnId, device: &str) {
@@ -412,8 +412,11 @@ fn release_account() -> ServiceAccount {
 /// FCM serving the token endpoint for one account per project, with a debug-project
 /// device token.
 fn fcm_with_accounts() -> (Fcm, String) {
-    let (f, token) = fcm_with_device();
-    (f.with_service_accounts([debug_account().public(), release_account().public()]), token)
+    let projects = [(DEBUG.to_owned(), Environment::Development), (RELEASE.to_owned(), Environment::Production)];
+    let mut f = Fcm::new(projects.into_iter().collect(), 5, [debug_account().public(), release_account().public()]);
+    hello(&mut f, CHANNEL, "phone");
+    let token = token_in(&ask_token(&mut f, 1, Some(DEBUG)));
+    (f, token)
 }
 
 /// An access token for `account` at `now`, through the contract and the fake.
