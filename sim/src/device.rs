@@ -333,6 +333,10 @@ impl<C: Connector> Device<C> {
                 let Some(vendor) = self.take_token_request(req) else { return };
                 self.feed(SdkInput::VendorTokenFailed { vendor, reason });
             }
+            VendorToDevice::DeletedMessages { app } => {
+                let vendor_host = self.channels[&vendor].0.host.name.to_owned();
+                self.record(Event::DeletedMessages { vendor_host, app });
+            }
             VendorToDevice::Notification(n) => {
                 self.to_vendor(vendor, DeviceToVendor::Ack { delivery: n.delivery });
                 if self.seen.insert((vendor, n.delivery)) {

@@ -168,6 +168,12 @@ pub enum Event {
     AppKilled,
     /// The app was uninstalled: its process and local data are gone.
     AppUninstalled,
+    /// The vendor told the OS it threw away notifications it held for the app (FCM's
+    /// `onDeletedMessages`).
+    DeletedMessages {
+        vendor_host: String,
+        app: String,
+    },
     App {
         event: AppEvent,
     },

@@ -2,8 +2,9 @@
 //! message m for user U to PushID p) reaches the install that registered p as a
 //! notification about m for U, unless the trace records why it could not: the hand-over to
 //! the relay failed, the vendor rejected the request or could not be reached, or the vendor
-//! replaced a stored notification for that device with a newer one (APNs keeps one per app),
-//! or a crash lost it in memory: the ZIM server crashed before handing it to the relay, or
+//! did not keep one for that device under its storage rules (`coalesced`: replaced by a
+//! newer one, as APNs keeps one per app or a collapse key one per key; `dropped`: expired,
+//! or not to be stored; `discarded`: FCM's all-or-nothing limit of 100), or a crash lost it in memory: the ZIM server crashed before handing it to the relay, or
 //! the relay crashed after accepting it and before a vendor answered (docs/policies.md:
 //! hand-over queues are memory; the message itself is durable and arrives by sync).
 //! A push decided in the last [`IN_FLIGHT_MS`] of the run may still be on its way and is not
@@ -85,8 +86,15 @@ impl Invariant for OfflinePushNotified {
                 Event::Step { action: Action::World(WorldStep::Crash { host } | WorldStep::Bounce { host }) } => {
                     crashes.entry(host.as_str()).or_default().push(i);
                 }
-                Event::Vendor { event: VendorEvent::Coalesced { device, .. } } => {
+                // What the vendor did not keep for the device (replaced, expired, not to be
+                // stored, thrown away past its limit) explains that many missing notifications.
+                Event::Vendor {
+                    event: VendorEvent::Coalesced { device, .. } | VendorEvent::Dropped { device, .. },
+                } => {
                     coalesced.entry(device.clone()).or_default().push(i);
+                }
+                Event::Vendor { event: VendorEvent::Discarded { device, count } } => {
+                    coalesced.entry(device.clone()).or_default().extend(std::iter::repeat_n(i, *count));
                 }
                 Event::Notification { notification, .. } => {
                     if let (Some(m), Some(u)) = (notification.message_id, &notification.to_user) {
@@ -206,6 +214,23 @@ mod tests {
         // A second replacement explains the second.
         trace.insert(trace.len() - 1, rec(30_005, "apns-sandbox", coalesced()));
         assert_eq!(check(&trace).status, Status::Held);
+    }
+
+    #[test]
+    fn a_notification_the_vendor_did_not_keep_excuses_one_and_a_discard_excuses_its_count() {
+        use zimsim_reference::push_services::{DropReason, VendorEvent};
+        let p = push_id("tok");
+        let mut trace = pushed();
+        trace.push(rec(21_000, ZIM, accepted(2, "bob", "alice")));
+        trace.push(rec(21_000, ZIM, push_routed(2, "alice", &p)));
+        trace.push(rec(40_000, ZIM, accepted(4, "bob", "carol")));
+        assert_eq!(check(&trace).violations.len(), 2);
+        let dropped = VendorEvent::Dropped { device: PHONE.into(), id: "n1".into(), reason: DropReason::Expired };
+        trace.insert(trace.len() - 1, rec(30_000, "fcm", Event::Vendor { event: dropped }));
+        assert_eq!(check(&trace).violations.len(), 1, "one expired notification explains one");
+        let discarded = VendorEvent::Discarded { device: PHONE.into(), count: 2 };
+        trace.insert(trace.len() - 1, rec(30_001, "fcm", Event::Vendor { event: discarded }));
+        assert_eq!(check(&trace).status, Status::Held, "a discard of two explains the rest");
     }
 
     #[test]

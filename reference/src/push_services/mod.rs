@@ -40,7 +40,7 @@ use crate::wire::Notification;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What reaches a vendor fake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,9 +190,20 @@ pub enum DeviceToVendor {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VendorToDevice {
-    Token { req: u64, token: String },
-    TokenError { req: u64, reason: String },
+    Token {
+        req: u64,
+        token: String,
+    },
+    TokenError {
+        req: u64,
+        reason: String,
+    },
     Notification(DeviceNotification),
+    /// Notifications for `app` were discarded while the device was away (FCM's
+    /// `onDeletedMessages`): the app should sync in full.
+    DeletedMessages {
+        app: String,
+    },
 }
 
 /// A notification as it reaches the device: the app it is for and the vendor payload.
@@ -233,8 +244,35 @@ pub enum VendorEvent {
     },
     /// A notification went out on a device channel, or was stored for later.
     Notified { device: DeviceId, id: String, stored: bool },
-    /// A stored notification was replaced by a newer one (APNs keeps one per app).
+    /// A stored notification was replaced by a newer one (APNs keeps one per app; a
+    /// collapse key keeps one per key).
     Coalesced { device: DeviceId, id: String },
+    /// A notification for a device that was not connected was not kept: its lifetime was
+    /// over (`expired`), or it asked not to be stored (`apns-expiration: 0`, a TTL of 0).
+    Dropped { device: DeviceId, id: String, reason: DropReason },
+    /// Past its storage limit the vendor threw away all `count` notifications it held for
+    /// the device (FCM), and will tell it so when it connects.
+    Discarded { device: DeviceId, count: usize },
+}
+
+/// Why a vendor did not keep a notification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    NotStored,
+    Expired,
+}
+
+/// How long a vendor may hold one notification for a device that is not connected, and
+/// what it replaces.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keep {
+    /// Until when it may be held (`None`: as long as the vendor's policy allows; a time
+    /// not after now: delivered now or never).
+    pub until: Option<Millis>,
+    /// A newer notification with the same key replaces it while stored (FCM's
+    /// `collapse_key`).
+    pub collapse_key: Option<String>,
 }
 
 /// What the shell must do after feeding a vendor core.
@@ -254,8 +292,11 @@ pub enum VendorOutput {
 pub enum StorePolicy {
     /// Only the newest notification per app (APNs).
     NewestPerApp,
-    /// Up to this many per device, oldest dropped first (FCM's non-collapsible limit).
+    /// Up to this many per device, oldest dropped first.
     Queue(usize),
+    /// Up to this many per device; one more and all are thrown away, and the device is told
+    /// on its next connection (FCM's 100 non-collapsible messages).
+    DiscardAll(usize),
 }
 
 /// A failure the world injected: what the next sends get.
@@ -281,7 +322,9 @@ pub struct Directory {
     /// Notifications sent on a channel and not yet acknowledged by the device.
     unacked: BTreeMap<ConnId, Vec<DeviceNotification>>,
     next_delivery: u64,
-    stored: BTreeMap<DeviceId, VecDeque<DeviceNotification>>,
+    stored: BTreeMap<DeviceId, VecDeque<(DeviceNotification, Keep)>>,
+    /// (device, app) whose stored notifications were discarded, to tell at its next hello.
+    discarded: BTreeSet<(DeviceId, String)>,
     outputs: VecDeque<VendorOutput>,
 }
 
@@ -309,6 +352,7 @@ impl Directory {
             unacked: BTreeMap::new(),
             next_delivery: 1,
             stored: BTreeMap::new(),
+            discarded: BTreeSet::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -326,7 +370,8 @@ impl Directory {
     }
 
     /// A channel closed: what it carried without an acknowledgement goes to the device's
-    /// other channel if it has one, else back into storage.
+    /// other channel if it has one, else back into storage (the vendor handed it on: its
+    /// lifetime no longer applies).
     pub fn on_channel_close(&mut self, channel: ConnId) {
         let unacked = self.unacked.remove(&channel).unwrap_or_default();
         if let Some(Some(device)) = self.channels.remove(&channel) {
@@ -334,7 +379,7 @@ impl Directory {
                 self.online.remove(&device);
             }
             for n in unacked {
-                self.deliver(&device, n);
+                self.deliver(&device, n, Millis::ZERO, Keep::default());
             }
         }
     }
@@ -364,7 +409,18 @@ impl Directory {
             DeviceToVendor::Hello { device } => {
                 self.channels.insert(channel, Some(device.clone()));
                 self.online.insert(device.clone(), channel);
-                for n in self.stored.remove(&device).unwrap_or_default() {
+                let told: Vec<String> =
+                    self.discarded.iter().filter(|(d, _)| *d == device).map(|(_, app)| app.clone()).collect();
+                for app in told {
+                    self.discarded.remove(&(device.clone(), app.clone()));
+                    self.send_to_device(channel, VendorToDevice::DeletedMessages { app });
+                }
+                for (n, keep) in self.stored.remove(&device).unwrap_or_default() {
+                    if keep.until.is_some_and(|until| until <= now) {
+                        let reason = DropReason::Expired;
+                        self.event(VendorEvent::Dropped { device: device.clone(), id: n.id, reason });
+                        continue;
+                    }
                     self.send_notification(channel, n);
                 }
             }
@@ -418,8 +474,9 @@ impl Directory {
         self.event(VendorEvent::TokenRevoked { device: key.0.clone(), app: key.1.clone(), token });
     }
 
-    /// Sends a notification to the device now, or stores it under the vendor's policy.
-    pub fn deliver(&mut self, device: &DeviceId, mut n: DeviceNotification) {
+    /// Sends a notification to the device now, or, at `now`, stores it under the vendor's
+    /// policy and `keep` (or drops it, when it may not be held).
+    pub fn deliver(&mut self, device: &DeviceId, mut n: DeviceNotification, now: Millis, keep: Keep) {
         if n.delivery == 0 {
             n.delivery = self.next_delivery;
             self.next_delivery += 1;
@@ -428,29 +485,57 @@ impl Directory {
             self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
             return self.send_notification(channel, n);
         }
+        if keep.until.is_some_and(|until| until <= now) {
+            let reason = DropReason::NotStored;
+            return self.event(VendorEvent::Dropped { device: device.clone(), id: n.id, reason });
+        }
         self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: true });
         let queue = self.stored.entry(device.clone()).or_default();
         let mut dropped = Vec::new();
+        let mut discarded = 0;
+        let same = |old: &(DeviceNotification, Keep)| match (&keep.collapse_key, &old.1.collapse_key) {
+            (Some(k), Some(o)) => old.0.app == n.app && k == o,
+            _ => false,
+        };
+        queue.retain(|old| {
+            let replaced = same(old);
+            if replaced {
+                dropped.push(old.0.id.clone());
+            }
+            !replaced
+        });
+        let app = n.app.clone();
         match self.policy {
             StorePolicy::NewestPerApp => {
                 queue.retain(|old| {
-                    let keep = old.app != n.app;
+                    let keep = old.0.app != n.app;
                     if !keep {
-                        dropped.push(old.id.clone());
+                        dropped.push(old.0.id.clone());
                     }
                     keep
                 });
-                queue.push_back(n);
+                queue.push_back((n, keep));
             }
             StorePolicy::Queue(max) => {
-                queue.push_back(n);
+                queue.push_back((n, keep));
                 while queue.len() > max {
-                    dropped.extend(queue.pop_front().map(|o| o.id));
+                    dropped.extend(queue.pop_front().map(|o| o.0.id));
+                }
+            }
+            StorePolicy::DiscardAll(max) => {
+                queue.push_back((n, keep));
+                if queue.len() > max {
+                    discarded = queue.len();
+                    queue.clear();
                 }
             }
         }
         for id in dropped {
             self.event(VendorEvent::Coalesced { device: device.clone(), id });
+        }
+        if discarded > 0 {
+            self.discarded.insert((device.clone(), app));
+            self.event(VendorEvent::Discarded { device: device.clone(), count: discarded });
         }
     }
 

@@ -21,7 +21,7 @@ pub mod contract;
 pub mod decode;
 pub mod jwt;
 
-use super::{random_string, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
+use super::{random_string, DeviceNotification, Directory, Keep, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pushid::Environment;
 use crate::time::{Millis, SIM_EPOCH_UNIX_MS};
@@ -195,6 +195,8 @@ impl Apns {
     }
 
     /// Answers one provider API request, delivering the notification if it is accepted.
+    /// How long it may be stored is `apns-expiration`'s: a Unix time, or 0 for "deliver now
+    /// or never" (without the header the fake keeps it, as for the newest per app).
     fn respond(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         let token = req.path.strip_prefix("/3/device/").map(str::to_owned);
         let (status, reason, response) = match self.check(req, now) {
@@ -205,7 +207,7 @@ impl Apns {
                     .token(token.as_deref().unwrap_or_default())
                     .map(|t| t.device.clone())
                     .expect("check() accepted a known token");
-                self.dir.deliver(&device, n);
+                self.dir.deliver(&device, n, now, keep(req));
                 (200, None, HttpResponse::new(200).header("apns-id", id))
             }
             Err(Rejected { reason, revoked_at }) => {
@@ -431,3 +433,13 @@ impl VendorApi for Apns {
 
 #[cfg(test)]
 mod tests;
+
+/// What `apns-expiration` allows: `0` delivers now or never; a Unix time (s) keeps the
+/// notification until then (check() has refused any other value).
+fn keep(req: &HttpRequest) -> Keep {
+    let until = req.get("apns-expiration").and_then(|e| e.parse::<u64>().ok()).map(|unix_s| match unix_s {
+        0 => Millis::ZERO,
+        s => Millis(s.saturating_mul(1000).saturating_sub(crate::time::SIM_EPOCH_UNIX_MS)),
+    });
+    Keep { until, collapse_key: None }
+}

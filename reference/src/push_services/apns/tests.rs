@@ -4,7 +4,7 @@ use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
 use crate::push_services::{drain, token_in};
-use crate::push_services::{DeviceToVendor, Drive, VendorInput, VendorOutput, VendorToDevice};
+use crate::push_services::{DeviceToVendor, Drive, DropReason, VendorInput, VendorOutput, VendorToDevice};
 use serde_json::json;
 
 const TOPIC: &str = "im.zego.zimsim.demo";
@@ -689,4 +689,67 @@ fn the_verdict_on_provider_token_answers_is_reauth_failed_or_retry() {
     let (mut a, token) = keyed_sandbox();
     let resp = a.call(&bearing(&token, "provider-jwt"), at(0));
     assert_eq!(contract::verdict(&resp), Verdict::Failed { reason: "InvalidProviderToken".into() });
+}
+
+// --- storage: `apns-expiration` ---
+
+/// The events and frames of a phone that comes back on a new channel at `now`.
+fn come_back(a: &mut Apns, now: Millis) -> Vec<VendorOutput> {
+    a.handle(now, VendorInput::ChannelOpen { channel: ConnId(2) });
+    a.handle(
+        now,
+        VendorInput::ChannelFrame { channel: ConnId(2), frame: DeviceToVendor::Hello { device: "phone".into() } },
+    );
+    drain(a)
+}
+
+fn delivered(outputs: &[VendorOutput]) -> usize {
+    outputs
+        .iter()
+        .filter(|o| matches!(o, VendorOutput::ToDevice { frame: VendorToDevice::Notification(_), .. }))
+        .count()
+}
+
+fn dropped(outputs: &[VendorOutput]) -> Vec<DropReason> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            VendorOutput::Event(VendorEvent::Dropped { reason, .. }) => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_expiration_of_0_is_delivered_to_a_connected_phone_and_never_stored_for_an_absent_one() {
+    let (mut a, token) = sandbox_with_device();
+    assert_eq!(a.call(&with(request(&token), "apns-expiration", "0"), Millis(0)).status, 200);
+    let out = drain(&mut a);
+    assert_eq!(delivered(&out), 1);
+    // The phone has it (acknowledged), then goes away.
+    for o in out {
+        if let VendorOutput::ToDevice { frame: VendorToDevice::Notification(n), .. } = o {
+            a.on_channel_frame(CHANNEL, DeviceToVendor::Ack { delivery: n.delivery });
+        }
+    }
+    a.on_channel_close(CHANNEL);
+    drain(&mut a);
+    assert_eq!(a.call(&with(request(&token), "apns-expiration", "0"), Millis(10)).status, 200, "accepted all the same");
+    assert_eq!(dropped(&drain(&mut a)), [DropReason::NotStored]);
+    assert_eq!(delivered(&come_back(&mut a, Millis(20))), 0);
+}
+
+#[test]
+fn a_stored_notification_is_delivered_until_its_expiration_and_dropped_after() {
+    // The simulation epoch is Unix 1767225600 s: expire 60 s into the run.
+    let expiring = |token: &str| with(request(token), "apns-expiration", "1767225660");
+    for (back_at, shown) in [(59_999, 1), (60_000, 0)] {
+        let (mut a, token) = sandbox_with_device();
+        a.on_channel_close(CHANNEL);
+        assert_eq!(a.call(&expiring(&token), Millis(1_000)).status, 200);
+        drain(&mut a);
+        let out = come_back(&mut a, Millis(back_at));
+        assert_eq!(delivered(&out), shown, "back at {back_at} ms");
+        assert_eq!(dropped(&out).len(), 1 - shown, "back at {back_at} ms");
+    }
 }

@@ -20,7 +20,9 @@ pub mod account;
 pub mod contract;
 pub mod decode;
 
-use super::{random_string, Access, AccessTokens, DeviceNotification, Directory, StorePolicy, VendorApi, VendorEvent};
+use super::{
+    random_string, Access, AccessTokens, DeviceNotification, Directory, Keep, StorePolicy, VendorApi, VendorEvent,
+};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::pushid::Environment;
 use crate::time::{Millis, SIM_EPOCH_UNIX_MS};
@@ -205,7 +207,7 @@ impl Fcm {
     ) -> Fcm {
         Fcm {
             projects,
-            dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)),
+            dir: Directory::new(seed, StorePolicy::DiscardAll(MAX_STORED)),
             next_id: 1,
             accounts: Some(accounts.into_iter().map(|a| (a.client_email.clone(), a)).collect()),
             access: AccessTokens::default(),
@@ -383,7 +385,13 @@ impl Fcm {
                 payload: Value::Object(message.clone()),
                 delivery: 0,
             };
-            self.dir.deliver(&device, n);
+            // `android.ttl` bounds how long it is held (0: now or never; without it, the
+            // longest FCM allows); `android.collapse_key` replaces a held one with the same key.
+            let android = message.get("android");
+            let ttl_s = android.and_then(|a| a.get("ttl")).and_then(contract::ttl_seconds).unwrap_or(MAX_TTL_S as f64);
+            let collapse_key = android.and_then(|a| a.get("collapse_key")).and_then(Value::as_str).map(str::to_owned);
+            let keep = Keep { until: Some(now.plus((ttl_s * 1000.0) as u64)), collapse_key };
+            self.dir.deliver(&device, n, now, keep);
         }
         Ok(name)
     }

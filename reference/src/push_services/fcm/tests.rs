@@ -308,37 +308,6 @@ fn a_validate_only_send_answers_200_without_delivering() {
 }
 
 #[test]
-fn fcm_stores_up_to_100_notifications_for_an_offline_device_dropping_the_oldest() {
-    let (mut f, token) = fcm_with_device();
-    f.on_channel_close(CHANNEL);
-    let name = |n: usize| format!("projects/zimsim-debug/messages/0:{n:016x}");
-    for n in 1..=MAX_STORED + 1 {
-        assert_eq!(f.call(&send_request(DEBUG, &message(&token)), Millis(n as u64)).status, 200);
-    }
-    let events: Vec<VendorEvent> = drain(&mut f)
-        .into_iter()
-        .map(|o| match o {
-            VendorOutput::Event(e) => e,
-            other => panic!("nothing goes to a closed channel: {other:?}"),
-        })
-        .collect();
-    let stored = events.iter().filter(|e| matches!(e, VendorEvent::Notified { stored: true, .. })).count();
-    assert_eq!(stored, MAX_STORED + 1);
-    let coalesced: Vec<&VendorEvent> = events.iter().filter(|e| matches!(e, VendorEvent::Coalesced { .. })).collect();
-    assert_eq!(coalesced, vec![&VendorEvent::Coalesced { device: "phone".into(), id: name(1) }]);
-
-    hello(&mut f, ConnId(2), "phone");
-    let delivered: Vec<String> = drain(&mut f)
-        .into_iter()
-        .map(|o| match o {
-            VendorOutput::ToDevice { channel: ConnId(2), frame: VendorToDevice::Notification(n) } => n.id,
-            other => panic!("expected only notifications on the new channel, got {other:?}"),
-        })
-        .collect();
-    assert_eq!(delivered, (2..=MAX_STORED + 1).map(name).collect::<Vec<_>>());
-}
-
-#[test]
 fn a_token_with_a_wrong_length_instance_id_or_key_gets_400_invalid_argument() {
     let (mut f, _) = fcm_with_device();
     let token = |id: usize, key: usize| format!("{}:APA91b{}", "A".repeat(id), "b".repeat(key));
@@ -686,4 +655,96 @@ fn the_verdict_on_401_without_an_fcm_error_is_reauth_and_on_other_credential_ans
         contract::verdict(&Reason::InvalidCredentials.response()),
         Verdict::Reauth { reason: "UNAUTHENTICATED".into() }
     );
+}
+
+// --- storage: TTL, collapse keys, the 100-message limit ---
+
+/// `message(token)` with `android` fields replaced.
+fn with_android(token: &str, android: Value) -> Value {
+    let mut m = message(token);
+    m["message"]["android"] = android;
+    m
+}
+
+fn come_back(f: &mut Fcm, now: Millis) -> Vec<VendorOutput> {
+    f.handle(now, crate::push_services::VendorInput::ChannelOpen { channel: ConnId(2) });
+    let hello = DeviceToVendor::Hello { device: "phone".into() };
+    f.handle(now, crate::push_services::VendorInput::ChannelFrame { channel: ConnId(2), frame: hello });
+    drain(f)
+}
+
+fn shown(outputs: &[VendorOutput]) -> Vec<String> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Notification(n), .. } => Some(n.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// FCM whose debug-project phone is away.
+fn away() -> (Fcm, String) {
+    let (mut f, token) = fcm_with_device();
+    f.on_channel_close(CHANNEL);
+    drain(&mut f);
+    (f, token)
+}
+
+fn send_at(f: &mut Fcm, body: &Value, now: Millis) -> u16 {
+    f.call(&send_request(DEBUG, body), now).status
+}
+
+#[test]
+fn a_ttl_of_0_is_now_or_never_and_a_stored_message_expires_with_its_ttl() {
+    let (mut f, token) = away();
+    assert_eq!(send_at(&mut f, &with_android(&token, json!({"ttl": "0s"})), Millis(0)), 200);
+    let out = drain(&mut f);
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            VendorOutput::Event(VendorEvent::Dropped { reason: crate::push_services::DropReason::NotStored, .. })
+        )),
+        "{out:?}"
+    );
+    for (back_at, kept) in [(60_999, 1), (61_000, 0)] {
+        let (mut f, token) = away();
+        assert_eq!(send_at(&mut f, &with_android(&token, json!({"ttl": "60s"})), Millis(1_000)), 200);
+        assert_eq!(shown(&come_back(&mut f, Millis(back_at))).len(), kept, "back at {back_at} ms");
+    }
+}
+
+#[test]
+fn a_collapse_key_keeps_only_the_newest_message_with_that_key() {
+    let (mut f, token) = away();
+    let keyed = |k: &str| with_android(&token, json!({"collapse_key": k}));
+    for body in [keyed("score"), message(&token), keyed("score")] {
+        assert_eq!(send_at(&mut f, &body, Millis(0)), 200);
+    }
+    let out = drain(&mut f);
+    let replaced = out.iter().filter(|o| matches!(o, VendorOutput::Event(VendorEvent::Coalesced { .. }))).count();
+    assert_eq!(replaced, 1);
+    let ids = shown(&come_back(&mut f, Millis(5)));
+    assert_eq!(ids.len(), 2, "the plain message and the newest keyed one");
+    assert!(ids.iter().all(|i| !i.ends_with(":0000000000000001")), "the first keyed one was replaced: {ids:?}");
+}
+
+#[test]
+fn past_100_stored_messages_all_are_discarded_and_the_phone_is_told_when_it_comes_back() {
+    let (mut f, token) = away();
+    for _ in 0..MAX_STORED {
+        assert_eq!(send_at(&mut f, &message(&token), Millis(0)), 200);
+    }
+    assert!(!drain(&mut f).iter().any(|o| matches!(o, VendorOutput::Event(VendorEvent::Discarded { .. }))));
+    assert_eq!(send_at(&mut f, &message(&token), Millis(0)), 200);
+    let out = drain(&mut f);
+    assert!(out.iter().any(|o| matches!(o, VendorOutput::Event(VendorEvent::Discarded { count: 101, .. }))), "{out:?}");
+    let back = come_back(&mut f, Millis(10));
+    assert_eq!(shown(&back), Vec::<String>::new());
+    assert!(back.iter().any(
+        |o| matches!(o, VendorOutput::ToDevice { frame: VendorToDevice::DeletedMessages { app }, .. } if app == APP)
+    ));
+    // Told once; what comes after is kept again.
+    assert_eq!(send_at(&mut f, &message(&token), Millis(20)), 200);
+    assert_eq!(shown(&drain(&mut f)).len(), 1);
 }

@@ -163,7 +163,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
         Some(code::PARTIAL_FAILURE | code::ALL_TOKENS_INVALID) => Verdict::DeadToken { reason },
         Some(code::AUTH_FAILED | code::TOKEN_EXPIRED) => Verdict::Reauth { reason },
         Some(code::INTERNAL_ERROR) => Verdict::Retry { reason, after_ms },
-        _ if resp.status >= 500 => Verdict::Retry { reason, after_ms },
+        _ if resp.status >= 500 || resp.status == 429 => Verdict::Retry { reason, after_ms },
         None if resp.status == 401 => Verdict::Reauth { reason },
         _ => Verdict::Failed { reason },
     }

@@ -294,7 +294,7 @@ impl Hms {
                     payload: Value::Object(delivered.clone()),
                     delivery: 0,
                 };
-                self.dir.deliver(&issued.device, n);
+                self.dir.deliver(&issued.device, n, now, super::Keep::default());
             }
         }
         if illegal.is_empty() {

@@ -98,7 +98,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
     let found = body.get("code").and_then(Value::as_i64);
     let reason = found.map_or_else(|| format!("HTTP {}", resp.status), |c| c.to_string());
     let retry = Verdict::Retry { reason: reason.clone(), after_ms: retry_after_ms(resp) };
-    if resp.status >= 500 {
+    if resp.status >= 500 || resp.status == 429 {
         return retry;
     }
     match found {

@@ -126,7 +126,7 @@ impl Mi {
         Mi { apps, dir: Directory::new(seed, StorePolicy::Queue(MAX_STORED)), next_id: 1 }
     }
 
-    fn respond(&mut self, req: &HttpRequest) -> HttpResponse {
+    fn respond(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         let serial = self.next_id;
         self.next_id += 1;
         let trace_id = format!("Xcm{serial:017}");
@@ -136,7 +136,7 @@ impl Mi {
         });
         let result = match &app {
             None => Err(Reason::InvalidSecret),
-            Some((app_id, _)) => self.check(&form, app_id, serial),
+            Some((app_id, _)) => self.check(&form, app_id, serial, now),
         };
         let (status, reason) = match &result {
             Ok(_) => (200, None),
@@ -164,7 +164,13 @@ impl Mi {
 
     /// Checks an authenticated request; on success delivers it and returns the message ID
     /// and how many regIds it went to.
-    fn check(&mut self, form: &BTreeMap<String, String>, app_id: &str, serial: u64) -> Result<(String, usize), Reason> {
+    fn check(
+        &mut self,
+        form: &BTreeMap<String, String>,
+        app_id: &str,
+        serial: u64,
+        now: Millis,
+    ) -> Result<(String, usize), Reason> {
         let get = |k: &str| form.get(k).map(String::as_str);
         let required = |k: &'static str| get(k).filter(|v| !v.is_empty()).ok_or(Reason::MissingParameter(k));
         required("registration_id")?;
@@ -233,7 +239,7 @@ impl Mi {
         for issued in &targets {
             let n =
                 DeviceNotification { id: id.clone(), app: issued.app.clone(), payload: payload.clone(), delivery: 0 };
-            self.dir.deliver(&issued.device, n);
+            self.dir.deliver(&issued.device, n, now, super::Keep::default());
         }
         Ok((id, targets.len()))
     }
@@ -254,14 +260,14 @@ impl VendorApi for Mi {
         req.path == contract::SEND_PATH
     }
 
-    fn answer(&mut self, req: &HttpRequest, _now: Millis) -> HttpResponse {
+    fn answer(&mut self, req: &HttpRequest, now: Millis) -> HttpResponse {
         if req.method != "POST" {
             return HttpResponse::new(405);
         }
         if req.path != SEND_PATH {
             return HttpResponse::new(404);
         }
-        self.respond(req)
+        self.respond(req, now)
     }
 
     fn token_env(&self, project: Option<&str>) -> Result<Environment, String> {

@@ -136,7 +136,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
 /// and the call-rate limits (13, 55) are retried later, as is any 5xx; the daily message
 /// limit (33) is not retried today; everything else is a request to fix.
 pub fn verdict(resp: &HttpResponse) -> Verdict {
-    if resp.status >= 500 {
+    if resp.status >= 500 || resp.status == 429 {
         return Verdict::Retry { reason: format!("HTTP {}", resp.status), after_ms: retry_after_ms(resp) };
     }
     let body = resp.body_json();

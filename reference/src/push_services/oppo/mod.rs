@@ -259,7 +259,8 @@ impl Oppo {
             self.by_app_message_id.insert(key, message_id.clone());
         }
         let payload = Value::Object(notification.clone());
-        self.dir.deliver(&device, DeviceNotification { id: message_id.clone(), app, payload, delivery: 0 });
+        let n = DeviceNotification { id: message_id.clone(), app, payload, delivery: 0 };
+        self.dir.deliver(&device, n, now, super::Keep::default());
         Ok(json!({"messageId": message_id}))
     }
 }

@@ -164,7 +164,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
 /// concerns test pushes and keeps the binding. 10000 wants a new auth token; HTTP 5xx is
 /// retried; the daily quota (10070) is not retried today; everything else is a request to fix.
 pub fn verdict(resp: &HttpResponse) -> Verdict {
-    if resp.status >= 500 {
+    if resp.status >= 500 || resp.status == 429 {
         return Verdict::Retry { reason: format!("HTTP {}", resp.status), after_ms: retry_after_ms(resp) };
     }
     let body = resp.body_json();

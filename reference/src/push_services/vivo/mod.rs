@@ -325,7 +325,7 @@ impl Vivo {
         let payload: Map<String, Value> =
             DELIVERED.iter().filter_map(|k| body.get(*k).map(|v| ((*k).to_owned(), v.clone()))).collect();
         let n = DeviceNotification { id: task_id.clone(), app: app_name, payload: Value::Object(payload), delivery: 0 };
-        self.dir.deliver(&device, n);
+        self.dir.deliver(&device, n, now, super::Keep::default());
         Ok(Map::from_iter([("taskId".to_owned(), json!(task_id))]))
     }
 }

@@ -247,3 +247,14 @@ fn every_try_of_a_vivo_push_carries_the_same_request_id() {
     let Some(RelayOutput::Call(second)) = r.poll_output() else { panic!("the retry") };
     assert_eq!((second.attempt, second.request.clone()), (2, first.request));
 }
+
+#[test]
+fn an_overloaded_vendor_answering_a_bare_429_or_5xx_is_retried_by_every_contract() {
+    for vendor in [Vendor::Apns, Vendor::Fcm, Vendor::Hms, Vendor::Mi, Vendor::Oppo, Vendor::Vivo] {
+        for status in [429, 500, 503] {
+            let resp = HttpResponse::new(status).header("retry-after", "3");
+            let verdict = crate::push_services::verdict(vendor, &resp);
+            assert!(matches!(verdict, Verdict::Retry { after_ms: Some(3000), .. }), "{vendor} {status}: {verdict:?}");
+        }
+    }
+}
