@@ -1,84 +1,289 @@
-//! The four Android vendors' fakes behind their real shell on loopback, called over real
-//! HTTP (hyper) with the relay's own requests (each vendor's `contract`): the token
-//! endpoint, a delivery to a phone holding a token, and the vendor's errors for bad
-//! credentials and for a token it does not know. Every code is unit-tested on the sans-IO
-//! fake; this shows the same answers survive the wire.
+//! The six vendors' fakes, built from the world's `PushApps` as `start()` builds them, each
+//! behind its real shell on loopback and called over real HTTP (hyper; HTTP/2 for APNs),
+//! signing in with the `PushApps` credentials. For success and for each error
+//! docs/vendors.md lists for a vendor, one table row asserts the status, the body's code or
+//! reason and, for a send, the verdict class the relay acts on. The fakes' unit tests check
+//! the same answers without the wire; these show they survive it.
+//!
+//! The fakes' clock is a real one that a test may move forward, so an access token's expiry
+//! is reached without waiting for it (see [`Clock`]).
 
-use super::{block_on, listen};
+mod apns;
+mod fcm;
+mod hms;
+mod mi;
+mod oppo;
+mod vivo;
+
+use super::listen;
 use serde_json::Value;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::rc::Rc;
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
-use zimsim_reference::ids::ConvKey;
-use zimsim_reference::push_services::{hms, mi, oppo, vivo, DeviceToVendor, DynVendor, VendorToDevice, Verdict};
-use zimsim_reference::pushid::{Environment, PushId, Vendor};
-use zimsim_reference::time::SIM_EPOCH_UNIX_MS;
-use zimsim_reference::topology::{self, VendorHost};
+use zimsim_reference::http::{HttpRequest, HttpResponse};
+use zimsim_reference::ids::{ConvKey, MessageId};
+use zimsim_reference::push_services::apps::PushApps;
+use zimsim_reference::push_services::{self, DeviceToVendor, DynVendor, VendorInput, VendorToDevice, Verdict};
+use zimsim_reference::pushid::{Environment, PushId};
+use zimsim_reference::relay::RelayConfig;
+use zimsim_reference::time::{Millis, SIM_EPOCH_UNIX_MS};
+use zimsim_reference::topology::VendorHost;
 use zimsim_reference::wire::{PushConfig, PushRequest};
 use zimsim_sim::framed::{write_frame, FrameReader};
 use zimsim_sim::http::HttpClient;
 use zimsim_sim::net::real::{TokioConnector, TokioListener};
 use zimsim_sim::shell;
-use zimsim_sim::trace::{Env, RealEnv};
+use zimsim_sim::trace::{Env, Event, RealEnv, Source};
 
-const APP: &str = "im.zego.zimsim.demo";
-const API_PORT: u16 = 443;
-const DEVICE_PORT: u16 = 5300;
-
-/// One vendor on loopback, and the token its phone was issued. The phone's channel stays
-/// open (deliveries go to it) for as long as this lives.
-struct Live {
-    api: HttpClient<TokioConnector>,
-    env: RealEnv,
-    token: String,
-    _channel: (FrameReader<ReadHalf<TcpStream>>, WriteHalf<TcpStream>),
+/// The app's identity and credentials at every vendor, as the world configures them.
+fn apps() -> PushApps {
+    RelayConfig::default().apps
 }
 
-impl Live {
-    /// The fakes' clock in Unix ms (signatures carry timestamps).
-    fn now_unix_ms(&self) -> u64 {
-        SIM_EPOCH_UNIX_MS + self.env.now().0
+/// The real clock, plus however far a test moved it forward, or held still where a test
+/// froze it. Only the fake reads it: the sockets and timeouts keep real time.
+#[derive(Clone, Debug)]
+struct Clock {
+    real: RealEnv,
+    ahead_ms: Rc<Cell<u64>>,
+    frozen: Rc<Cell<Option<Millis>>>,
+}
+
+impl Env for Clock {
+    fn now(&self) -> Millis {
+        self.frozen.get().unwrap_or(Millis(self.real.now().0 + self.ahead_ms.get()))
+    }
+
+    fn record(&self, src: Source, event: Event) {
+        self.real.record(src, event);
     }
 }
 
-/// Serves `core` as `host` on loopback; a phone asks it for a token for `project`.
-async fn serve(host: VendorHost, core: DynVendor, project: &str) -> Live {
-    let name = host.name;
-    let (api, api_addr) = listen().await;
-    let (devices, device_addr) = listen().await;
-    let table =
-        BTreeMap::from([((name.to_owned(), API_PORT), api_addr), ((name.to_owned(), DEVICE_PORT), device_addr)]);
-    let connector = TokioConnector(Rc::new(table));
-    let env = RealEnv::new();
-    let shared: Rc<dyn Env> = Rc::new(env.clone());
-    let core = Rc::new(RefCell::new(core));
-    let run = shell::vendor::run(TokioListener(api), TokioListener(devices), host, core, shared);
-    tokio::task::spawn_local(run);
-
-    let stream = TcpStream::connect(device_addr).await.expect("the device channel accepts");
-    let (read, mut write) = tokio::io::split(stream);
-    write_frame(&mut write, &DeviceToVendor::Hello { device: "phone".into() }).await.expect("hello");
-    let ask = DeviceToVendor::RequestToken { req: 1, app: APP.into(), project: Some(project.into()) };
-    write_frame(&mut write, &ask).await.expect("token request");
-    let mut frames = FrameReader::new(read);
-    let token = loop {
-        match frames.read::<VendorToDevice>().await.expect("a frame") {
-            Some(VendorToDevice::Token { token, .. }) => break token,
-            Some(VendorToDevice::TokenError { reason, .. }) => panic!("{name}: {reason}"),
-            Some(_) => continue,
-            None => panic!("{name} closed the device channel"),
-        }
-    };
-    Live { api: HttpClient::new(connector, name, API_PORT, false), env, token, _channel: (frames, write) }
+/// The class of a [`Verdict`], which is what a row expects of a send's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Delivered,
+    DeadToken,
+    Retry,
+    Reauth,
+    Failed,
 }
 
-fn push(vendor: Vendor, token: &str) -> PushRequest {
+fn class(v: &Verdict) -> Class {
+    match v {
+        Verdict::Delivered => Class::Delivered,
+        Verdict::DeadToken { .. } => Class::DeadToken,
+        Verdict::Retry { .. } => Class::Retry,
+        Verdict::Reauth { .. } => Class::Reauth,
+        Verdict::Failed { .. } => Class::Failed,
+    }
+}
+
+/// One row of a table: a request and what its answer must be.
+struct Case {
+    name: String,
+    request: HttpRequest,
+    status: u16,
+    /// Fields the body must hold (an object matches when it has at least these, arrays
+    /// element by element); `Null` for an empty body.
+    body: Value,
+    /// The relay's class of the answer, for a send; `None` for a token-endpoint call.
+    verdict: Option<Class>,
+}
+
+fn case(
+    name: impl Into<String>,
+    request: HttpRequest,
+    status: u16,
+    body: Value,
+    verdict: impl Into<Option<Class>>,
+) -> Case {
+    Case { name: name.into(), request, status, body, verdict: verdict.into() }
+}
+
+/// Whether `actual` holds everything `expected` names.
+fn holds(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|x| holds(x, v))),
+        (Value::Array(a), Value::Array(e)) => a.len() == e.len() && a.iter().zip(e).all(|(x, y)| holds(x, y)),
+        _ => actual == expected,
+    }
+}
+
+/// A phone's channel to the vendor: it asks for tokens and uninstalls apps.
+struct Phone {
+    frames: FrameReader<ReadHalf<TcpStream>>,
+    write: WriteHalf<TcpStream>,
+    next_req: u64,
+}
+
+impl Phone {
+    async fn open(devices: SocketAddr, device: &str) -> Phone {
+        let stream = TcpStream::connect(devices).await.expect("the device channel accepts");
+        let (read, mut write) = tokio::io::split(stream);
+        write_frame(&mut write, &DeviceToVendor::Hello { device: device.into() }).await.expect("hello");
+        Phone { frames: FrameReader::new(read), write, next_req: 1 }
+    }
+
+    /// The token of `app` (built against `project`) on this phone.
+    async fn token(&mut self, app: &str, project: Option<&str>) -> String {
+        let req = self.next_req;
+        self.next_req += 1;
+        let ask = DeviceToVendor::RequestToken { req, app: app.into(), project: project.map(str::to_owned) };
+        write_frame(&mut self.write, &ask).await.expect("token request");
+        loop {
+            match self.frames.read::<VendorToDevice>().await.expect("a frame") {
+                Some(VendorToDevice::Token { req: r, token }) if r == req => return token,
+                Some(VendorToDevice::TokenError { reason, .. }) => panic!("no token for {app}: {reason}"),
+                Some(_) => continue,
+                None => panic!("the vendor closed the device channel"),
+            }
+        }
+    }
+
+    /// Uninstalls `app` (its token is revoked), then installs it again and returns the new
+    /// token. The channel is ordered, so once the new token is here the vendor has taken
+    /// the revocation, and a send that follows meets the revoked token.
+    async fn uninstall(&mut self, app: &str, project: Option<&str>) -> String {
+        let revoke = DeviceToVendor::Revoke { app: app.into(), project: project.map(str::to_owned) };
+        write_frame(&mut self.write, &revoke).await.expect("revoke");
+        self.token(app, project).await
+    }
+}
+
+/// One vendor's fake on loopback, with a phone holding its channel open.
+struct Live {
+    host: VendorHost,
+    api: HttpClient<TokioConnector>,
+    devices: SocketAddr,
+    clock: Clock,
+    /// The fake itself, for what the world feeds it besides requests (injected failures).
+    core: Rc<RefCell<DynVendor>>,
+    phone: Phone,
+}
+
+/// Serves `core` as `host` on loopback, on the shell the world runs it in.
+async fn serve(host: VendorHost, core: DynVendor) -> Live {
+    let (api, api_addr) = listen().await;
+    let (devices, device_addr) = listen().await;
+    let table = BTreeMap::from([
+        ((host.name.to_owned(), host.api.port), api_addr),
+        ((host.name.to_owned(), host.devices.port), device_addr),
+    ]);
+    let connector = TokioConnector(Rc::new(table));
+    let clock = Clock { real: RealEnv::new(), ahead_ms: Rc::default(), frozen: Rc::default() };
+    let core = Rc::new(RefCell::new(core));
+    let env: Rc<dyn Env> = Rc::new(clock.clone());
+    let run = shell::vendor::run(TokioListener(api), TokioListener(devices), host, core.clone(), env);
+    tokio::task::spawn_local(run);
+    let http2 = host.vendor == zimsim_reference::pushid::Vendor::Apns;
+    let api = HttpClient::new(connector, host.name, host.api.port, http2);
+    let phone = Phone::open(device_addr, "phone").await;
+    Live { host, api, devices: device_addr, clock, core, phone }
+}
+
+impl Live {
+    /// The fake's clock in Unix ms (signatures and assertions carry timestamps).
+    fn now_unix_ms(&self) -> u64 {
+        SIM_EPOCH_UNIX_MS + self.clock.now().0
+    }
+
+    fn now_unix_s(&self) -> u64 {
+        self.now_unix_ms() / 1000
+    }
+
+    /// Moves the fake's clock `ms` forward.
+    fn advance(&self, ms: u64) {
+        self.clock.ahead_ms.set(self.clock.ahead_ms.get() + ms);
+    }
+
+    /// Holds the fake's clock still (`true`) or lets it run again.
+    fn freeze(&self, frozen: bool) {
+        self.clock.frozen.set(None);
+        self.clock.frozen.set(frozen.then(|| self.clock.now()));
+    }
+
+    /// Another phone on the vendor's device channel.
+    async fn phone(&self, device: &str) -> Phone {
+        Phone::open(self.devices, device).await
+    }
+
+    /// What the world's `vendor_fail` step feeds the fake: its next `count` sends fail.
+    fn fail(&self, status: u16, count: u32, retry_after_s: Option<u64>) {
+        let input = VendorInput::Fail { status, count, retry_after_s };
+        self.core.borrow_mut().handle(self.clock.now(), input);
+    }
+
+    async fn send(&self, request: HttpRequest) -> HttpResponse {
+        self.api.send(request).await.expect("the fake answers over HTTP")
+    }
+
+    /// Where `resp` differs from what `c` expects, if anywhere.
+    fn mismatch(&self, c: &Case, resp: &HttpResponse) -> Option<String> {
+        let body = if c.body.is_null() { resp.body.is_empty() } else { holds(&resp.body_json(), &c.body) };
+        let verdict = push_services::verdict(self.host.vendor, resp);
+        let class_ok = c.verdict.is_none_or(|want| class(&verdict) == want);
+        (resp.status != c.status || !body || !class_ok).then(|| {
+            format!(
+                "{} {}: want {} {} {:?}, got {} {} {:?}",
+                self.host.name,
+                c.name,
+                c.status,
+                c.body,
+                c.verdict,
+                resp.status,
+                String::from_utf8_lossy(&resp.body),
+                verdict,
+            )
+        })
+    }
+
+    /// Sends every row in order and asserts each answer, naming every row that failed.
+    async fn run(&self, cases: Vec<Case>) -> Vec<HttpResponse> {
+        let mut wrong = Vec::new();
+        let mut answers = Vec::new();
+        for c in &cases {
+            let resp = self.send(c.request.clone()).await;
+            wrong.extend(self.mismatch(c, &resp));
+            answers.push(resp);
+        }
+        assert!(wrong.is_empty(), "{} of {} rows failed:\n{}", wrong.len(), cases.len(), wrong.join("\n"));
+        answers
+    }
+
+    /// Sends `request` once per row, each time after the fake was told to fail its next
+    /// send with the row's status and `Retry-After: 7`. The vendor's error shape is the
+    /// row's body; a `Retry` verdict must carry the 7 s.
+    async fn injected(&self, request: &HttpRequest, rows: Vec<(u16, Value, Option<Class>)>) {
+        let mut wrong = Vec::new();
+        for (status, body, verdict) in rows {
+            self.fail(status, 1, Some(7));
+            let c = case(format!("injected {status}"), request.clone(), status, body, verdict);
+            let resp = self.send(request.clone()).await;
+            wrong.extend(self.mismatch(&c, &resp));
+            if resp.get("retry-after") != Some("7") {
+                wrong.push(format!("{} {}: no Retry-After: 7 in {:?}", self.host.name, c.name, resp.headers));
+            }
+            match push_services::verdict(self.host.vendor, &resp) {
+                Verdict::Retry { after_ms, .. } if after_ms != Some(7000) => {
+                    wrong.push(format!("{} {}: retry after {after_ms:?}, not 7000 ms", self.host.name, c.name));
+                }
+                _ => {}
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+}
+
+/// A push from alice to bob's `token` at `vendor`, as ZIM hands it to the relay.
+fn push(vendor: zimsim_reference::pushid::Vendor, token: &str, message: u64) -> PushRequest {
     PushRequest {
         push_id: PushId::new(vendor, Environment::Production, token),
         user_id: "bob".into(),
-        message_id: zimsim_reference::ids::MessageId(7),
+        message_id: MessageId(message),
         conv: ConvKey::peer(&"alice".into(), &"bob".into()),
         from: "alice".into(),
         push: PushConfig::new("Alice", "hello bob", "p7"),
@@ -86,121 +291,67 @@ fn push(vendor: Vendor, token: &str) -> PushRequest {
     }
 }
 
-async fn send(live: &Live, request: zimsim_reference::http::HttpRequest) -> (u16, Value) {
-    let resp = live.api.send(request).await.expect("the vendor answers");
-    (resp.status, resp.body_json())
+/// `req` with header `name` set to `value` (every earlier value dropped), or removed for `None`.
+fn header(req: &HttpRequest, name: &str, value: Option<&str>) -> HttpRequest {
+    let mut req = req.clone();
+    req.headers.retain(|(n, _)| n != name);
+    match value {
+        Some(v) => req.header(name, v),
+        None => req,
+    }
 }
 
-#[test]
-fn hms_over_http_issues_an_access_token_delivers_and_answers_its_own_codes() {
-    block_on(async {
-        let apps = BTreeMap::from([("10001".to_owned(), ("hms-secret".to_owned(), Environment::Production))]);
-        let live = serve(topology::HMS, Box::new(hms::Hms::new(apps, 1)), "10001").await;
-        let resp = live.api.send(hms::contract::auth_request("10001", "hms-secret")).await.expect("answers");
-        let (access, lifetime_ms) = hms::contract::auth_answer(&resp).expect("an access token");
-        assert_eq!(lifetime_ms, 3_600_000);
-        let (status, body) = send(&live, hms::contract::auth_request("10001", "wrong")).await;
-        assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
-
-        let mine = push(Vendor::Hms, &live.token);
-        let ok = hms::contract::Send { push: &mine, app_id: "10001", access_token: &access, ttl_s: 60 };
-        let resp = live.api.send(hms::contract::request(&ok)).await.expect("answers");
-        assert_eq!((resp.status, resp.body_json()["code"].as_str()), (200, Some("80000000")));
-        assert_eq!(hms::contract::verdict(&resp), Verdict::Delivered);
-
-        let stranger = push(Vendor::Hms, "IQAAAACy0-not-a-token");
-        let dead = hms::contract::Send { push: &stranger, ..ok.clone() };
-        let resp = live.api.send(hms::contract::request(&dead)).await.expect("answers");
-        assert_eq!((resp.status, resp.body_json()["code"].as_str()), (200, Some("80300007")));
-        assert!(matches!(hms::contract::verdict(&resp), Verdict::DeadToken { .. }));
-
-        let forged = hms::contract::Send { access_token: "forged", ..ok };
-        let resp = live.api.send(hms::contract::request(&forged)).await.expect("answers");
-        assert_eq!((resp.status, resp.body_json()["code"].as_str()), (401, Some("80200001")));
-        assert!(matches!(hms::contract::verdict(&resp), Verdict::Reauth { .. }));
-    });
+/// `req` with its method replaced (and no body, as a GET has none).
+fn method(req: &HttpRequest, method: &str) -> HttpRequest {
+    HttpRequest { method: method.into(), body: Vec::new(), ..req.clone() }
 }
 
-#[test]
-fn mi_over_http_delivers_and_answers_a_wrong_secret_and_an_unknown_reg_id() {
-    block_on(async {
-        let apps =
-            BTreeMap::from([("2882303761500000001".to_owned(), ("mi-secret".to_owned(), Environment::Production))]);
-        let live = serve(topology::MI, Box::new(mi::Mi::new(apps, 2)), "2882303761500000001").await;
-        let mine = push(Vendor::Mi, &live.token);
-        let ok = mi::contract::Send { push: &mine, package: APP, app_secret: "mi-secret", ttl_s: 60 };
-        let (status, body) = send(&live, mi::contract::request(&ok)).await;
-        assert_eq!((status, body["code"].as_i64(), body["result"].as_str()), (200, Some(0), Some("ok")));
-
-        let (_, body) =
-            send(&live, mi::contract::request(&mi::contract::Send { app_secret: "wrong", ..ok.clone() })).await;
-        assert_eq!(body["code"].as_i64(), Some(mi::contract::code::INVALID_SECRET));
-
-        let stranger = push(Vendor::Mi, "bm90LWEtcmVnaWQtb2YtdGhpcy1hcHA=");
-        let resp =
-            live.api.send(mi::contract::request(&mi::contract::Send { push: &stranger, ..ok })).await.expect("answers");
-        assert_eq!(resp.body_json()["code"].as_i64(), Some(mi::contract::code::NO_VALID_TARGETS));
-        assert!(matches!(mi::contract::verdict(&resp), Verdict::DeadToken { .. }));
-    });
+fn path(req: &HttpRequest, path: &str) -> HttpRequest {
+    HttpRequest { path: path.into(), ..req.clone() }
 }
 
-#[test]
-fn oppo_over_http_signs_in_delivers_and_answers_a_bad_sign_and_an_unknown_reg_id() {
-    block_on(async {
-        let apps = BTreeMap::from([("oppo-key".to_owned(), ("oppo-master".to_owned(), Environment::Production))]);
-        let live = serve(topology::OPPO, Box::new(oppo::Oppo::new(apps, 3)), "oppo-key").await;
-        let resp = live.api.send(oppo::contract::auth_request("oppo-key", "oppo-master", live.now_unix_ms())).await;
-        let (auth, _) = oppo::contract::auth_answer(&resp.expect("answers")).expect("an auth token");
-        let (_, body) = send(&live, oppo::contract::auth_request("oppo-key", "wrong", live.now_unix_ms())).await;
-        assert_eq!(body["code"].as_i64(), Some(oppo::contract::code::INVALID_SIGN));
-
-        let mine = push(Vendor::Oppo, &live.token);
-        let ok = oppo::contract::Send { push: &mine, auth_token: &auth, ttl_s: 60 };
-        let (status, body) = send(&live, oppo::contract::request(&ok)).await;
-        assert_eq!((status, body["code"].as_i64()), (200, Some(0)));
-
-        let stranger = push(Vendor::Oppo, "CN_00000000000000000000000000000000");
-        let other = PushRequest { message_id: zimsim_reference::ids::MessageId(8), ..stranger };
-        let resp = live
-            .api
-            .send(oppo::contract::request(&oppo::contract::Send { push: &other, ..ok }))
-            .await
-            .expect("answers");
-        assert_eq!(resp.body_json()["code"].as_i64(), Some(oppo::contract::code::INVALID_REGISTRATION_ID));
-        assert!(matches!(oppo::contract::verdict(&resp), Verdict::DeadToken { .. }));
-    });
+fn body(req: &HttpRequest, body: impl Into<Vec<u8>>) -> HttpRequest {
+    HttpRequest { body: body.into(), ..req.clone() }
 }
 
-#[test]
-fn vivo_over_http_signs_in_delivers_and_answers_a_bad_sign_and_an_unknown_reg_id() {
-    block_on(async {
-        let apps = BTreeMap::from([(
-            "10004".to_owned(),
-            ("vivo-key".to_owned(), "vivo-secret".to_owned(), Environment::Production),
-        )]);
-        let live = serve(topology::VIVO, Box::new(vivo::Vivo::new(apps, 4)), "10004").await;
-        let resp = live.api.send(vivo::contract::auth_request("10004", "vivo-key", "vivo-secret", live.now_unix_ms()));
-        let (auth, _) = vivo::contract::auth_answer(&resp.await.expect("answers")).expect("an auth token");
-        let (_, body) =
-            send(&live, vivo::contract::auth_request("10004", "vivo-key", "wrong", live.now_unix_ms())).await;
-        assert_eq!(body["result"].as_i64(), Some(vivo::contract::result::INVALID_SIGN));
+/// `req` with its JSON body edited by `f`.
+fn edit_json(req: &HttpRequest, f: impl FnOnce(&mut Value)) -> HttpRequest {
+    let mut v: Value = serde_json::from_slice(&req.body).expect("a JSON body");
+    f(&mut v);
+    body(req, v.to_string())
+}
 
-        let mine = push(Vendor::Vivo, &live.token);
-        let ok = vivo::contract::Send {
-            push: &mine,
-            app_id: "10004",
-            auth_token: &auth,
-            request_id: "r1".into(),
-            ttl_s: 60,
-        };
-        let (status, body) = send(&live, vivo::contract::request(&ok)).await;
-        assert_eq!((status, body["result"].as_i64()), (200, Some(0)));
+/// A form body of `pairs`.
+fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish().into_bytes()
+}
 
-        let stranger = push(Vendor::Vivo, "12345678901234567890123");
-        let dead = vivo::contract::Send { push: &stranger, request_id: "r2".into(), ..ok };
-        let resp = live.api.send(vivo::contract::request(&dead)).await.expect("answers");
-        let body = resp.body_json();
-        assert_eq!((body["result"].as_i64(), body["invalidUser"]["status"].as_u64()), (Some(10302), Some(1)));
-        assert!(matches!(vivo::contract::verdict(&resp), Verdict::DeadToken { .. }));
-    });
+/// `req` with its form body edited by `f`.
+fn edit_form(req: &HttpRequest, f: impl FnOnce(&mut Vec<(String, String)>)) -> HttpRequest {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(&req.body).into_owned().collect();
+    f(&mut pairs);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    body(req, form(&pairs))
+}
+
+/// Sets form field `name` to `value`, or removes it for `None`.
+fn set_field(pairs: &mut Vec<(String, String)>, name: &str, value: Option<&str>) {
+    pairs.retain(|(k, _)| k != name);
+    if let Some(v) = value {
+        pairs.push((name.to_owned(), v.to_owned()));
+    }
+}
+
+/// A compact JWT of `header` and `claims`, signed by `sign` over `header.claims`.
+fn jwt(header: Value, claims: Value, sign: impl FnOnce(&[u8]) -> Vec<u8>) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = URL_SAFE_NO_PAD.encode(sign(input.as_bytes()));
+    format!("{input}.{signature}")
 }
