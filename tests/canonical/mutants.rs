@@ -116,3 +116,24 @@ fn every_mutant_names_an_invariant_that_exists() {
         assert!(names.contains(&m.breaks), "{} breaks unknown invariant {}", m.name, m.breaks);
     }
 }
+
+#[test]
+fn an_sdk_that_ignores_the_push_config_violates_disabled_vendor_unused() {
+    assert_eq!(status_under("sdk-ignores-push-config", "disabled-vendor-unused"), Status::Violated);
+}
+
+#[test]
+fn a_relay_that_ignores_the_environment_is_caught_on_the_android_vendors_too() {
+    // The android-vendors story has debug builds on a Xiaomi (FCM) and a vivo: each one's
+    // token goes through release credentials, and each is named.
+    let m = mutants::find("relay-ignores-environment").expect("mutant exists");
+    let scenario = catalog::builtin("android-vendors").expect("built in");
+    let report = zimsim_conformance::run(1, &scenario, Some(&m)).unwrap();
+    let v = report.invariants.iter().find(|v| v.name == "debug-pushid-isolation").expect("reported");
+    assert_eq!(v.status, Status::Violated);
+    for (device, vendor) in [("carol-xiaomi", "fcm"), ("erin-vivo", "vivo")] {
+        let named =
+            v.violations.iter().any(|x| x.detail.contains(device) && x.detail.contains(&format!("to {vendor}")));
+        assert!(named, "{device} on {vendor}: {:#?}", v.violations);
+    }
+}

@@ -182,9 +182,9 @@ fn hms_answers_its_oauth_endpoint_and_every_send_code_over_http() {
             "80100000 names the unknown token"
         );
 
-        // The bare status: HMS's contract retries 5xx (503 is its flow control). It reads a
-        // bare 429 as failed, though the relay's table retries 429, so no class is asserted.
-        let rows = vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, None)];
+        // The bare status: HMS's contract retries 5xx (503 is its flow control) and 429.
+        let rows =
+            vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, Some(Retry))];
         live.injected(&ok, rows).await;
 
         // An access token works for 3600 s after it was issued.
