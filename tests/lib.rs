@@ -11,4 +11,5 @@ pub const VACUOUS_IN_CANONICAL: &[&str] = &[
     "push-rule-respected",
     "dead-token-unbound",
     "live-token-retained",
+    "callback-per-vendor",
 ];

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use std::rc::Rc;
 use zimsim_reference::client::{
-    AppCall, ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput, ZpnsConfig,
+    AppCall, AppEvent, ClientSdk, ReferenceSdk, SdkConfig, SdkFactory, SdkInput, SdkOutput, ZpnsConfig,
 };
 use zimsim_reference::core::{ApiRequest, Core};
 use zimsim_reference::pushid::Environment;
@@ -227,6 +227,16 @@ pub fn all() -> Vec<Mutant> {
             install: |p| p.sdk = Rc::new(Wrap("sdk-ignores-push-config", SdkFlaw::EnableEveryVendor)),
         },
         Mutant {
+            name: "sdk-arrived-for-every-vendor",
+            part: "sdk",
+            breaks: "callback-per-vendor",
+            scenario: "app-states",
+            faults: FaultMix::None,
+            description: "the SDK raises notificationArrived for whatever the OS hands it, so an app in the \
+                          foreground hears of an FCM data message through the wrong callback",
+            install: |p| p.sdk = Rc::new(Wrap("sdk-arrived-for-every-vendor", SdkFlaw::ArrivedForEveryVendor)),
+        },
+        Mutant {
             name: "relay-ignores-dead-tokens",
             part: "relay",
             breaks: "dead-token-unbound",
@@ -282,6 +292,8 @@ enum SdkFlaw {
     ReverseSync,
     /// Turns every vendor channel of a `setPushConfig` on.
     EnableEveryVendor,
+    /// Raises `notificationArrived` where the vendor's callback is `throughMessageReceived`.
+    ArrivedForEveryVendor,
 }
 
 /// The reference SDK with one flaw, behind the same contract a foreign SDK keeps.
@@ -317,6 +329,10 @@ impl Core for FlawedSdk {
                     self.inner.handle(self.now, SdkInput::Frame { frame: ServerFrame::LogoutOk { req } });
                 }
                 (SdkFlaw::SkipSync, SdkOutput::Send { frame: ClientFrame::Sync { .. } }) => {}
+                (
+                    SdkFlaw::ArrivedForEveryVendor,
+                    SdkOutput::Event { event: AppEvent::ThroughMessageReceived { notification } },
+                ) => return Some(SdkOutput::Event { event: AppEvent::NotificationArrived { notification } }),
                 (_, other) => return Some(other),
             }
         }

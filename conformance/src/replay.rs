@@ -9,9 +9,10 @@ use crate::report::RunReport;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use zimsim_reference::client::AppEvent;
+use zimsim_reference::client::{AppEvent, AppState};
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::push_services::VendorEvent;
+use zimsim_reference::push_services::{self, VendorEvent};
+use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_sim::scenario::{Action, DeviceStep, WorldStep};
@@ -132,8 +133,8 @@ pub fn mermaid(report: &RunReport, trace: &[Record]) -> String {
                 let what = if *stored { "stored" } else { "notify" };
                 Some(format!("{src}-->>{}: {t} {what}", lane(device.as_str())))
             }
-            Event::Notification { shown, notification, .. } => {
-                let how = if *shown { "shown" } else { "to the app" };
+            Event::Notification { vendor, app, shown, notification, .. } => {
+                let how = handling(*vendor, *app, *shown);
                 let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
                 let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();
                 Some(format!("Note over {src}: {t} notification {m} for {to} {how}"))
@@ -335,10 +336,10 @@ fn label(r: &Record) -> String {
         Event::Vendor { event } => tag(serde_json::to_value(event).unwrap_or_default(), "event"),
         Event::VendorCall { call } => format!("request {}", call.message_id),
         Event::VendorOutcome { outcome } => format!("{} {:?}", outcome.message_id, outcome.result),
-        Event::Notification { shown, notification, .. } => {
+        Event::Notification { vendor, app, shown, notification, .. } => {
             let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
             let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();
-            format!("notification {m} for {to}{}", if *shown { " shown" } else { " to the app" })
+            format!("notification {m} for {to} {}", handling(*vendor, *app, *shown))
         }
         other => tag(serde_json::to_value(other).unwrap_or_default(), "kind"),
     }
@@ -356,4 +357,14 @@ fn arrow(r: &Record) -> Option<String> {
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// What became of a delivered notification: shown, handed to the app, or neither.
+fn handling(vendor: Vendor, app: AppState, shown: bool) -> &'static str {
+    match (shown, push_services::presentation(vendor, app).to_app) {
+        (true, true) => "shown and to the app",
+        (true, false) => "shown",
+        (false, true) => "to the app",
+        (false, false) => "not shown",
+    }
 }

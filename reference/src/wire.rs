@@ -151,6 +151,10 @@ pub enum ClientFrame {
         req: u64,
         push_id: PushId,
     },
+    /// `unregisterPush`: remove this device's PushID binding (answered by `BindOk`).
+    UnbindPush {
+        req: u64,
+    },
     /// `sendMessage(message, toConversationID, conversationType, config)`.
     Send {
         req: u64,

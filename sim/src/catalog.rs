@@ -35,6 +35,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "a Huawei, a Xiaomi, an OPPO, a vivo and a Pixel, each with its own push config, are pushed while locked",
     ),
     (
+        "app-states",
+        "pushes reach a frozen iPhone, a Pixel and a Xiaomi in the foreground and background, and an iPhone \
+         whose user denied notifications; taps open the app; carol unregisters",
+    ),
+    (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
     ),
@@ -58,6 +63,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "backend-send" => backend_send(),
         "dead-tokens" => dead_tokens(),
         "android-vendors" => android_vendors(),
+        "app-states" => app_states(),
         _ => return None,
     })
 }
@@ -86,13 +92,25 @@ impl ScenarioBuilder {
     }
 
     pub fn device(mut self, id: &str, platform: Platform, build: Build) -> Self {
-        self.scenario.devices.push(DeviceSpec { id: id.into(), platform, brand: Brand::Google, build });
+        self.scenario.devices.push(DeviceSpec {
+            id: id.into(),
+            platform,
+            brand: Brand::Google,
+            build,
+            deny_notifications: false,
+        });
         self
     }
 
     /// An Android phone made by `brand`.
     pub fn android(mut self, id: &str, brand: Brand, build: Build) -> Self {
-        self.scenario.devices.push(DeviceSpec { id: id.into(), platform: Platform::Android, brand, build });
+        self.scenario.devices.push(DeviceSpec {
+            id: id.into(),
+            platform: Platform::Android,
+            brand,
+            build,
+            deny_notifications: false,
+        });
         self
     }
 
@@ -115,12 +133,12 @@ impl ScenarioBuilder {
         self
     }
 
-    /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
     /// At `at_ms`, the app's backend calls the server REST API.
     pub fn backend(self, at_ms: u64, action: Action) -> Self {
         self.step(crate::scenario::Step { at_ms, device: None, action })
     }
 
+    /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
     pub fn sign_in(self, at_ms: u64, device: &str, user: &str) -> Self {
         let android = self.platform(device) != Some(Platform::Ios);
         let mut b = self.at(at_ms, device, Action::LAUNCH_APP);
@@ -457,6 +475,77 @@ fn android_vendors() -> Scenario {
     for (device, user, _, _, config) in phones {
         b = b.sign_in_with(70_000, device, user, config);
     }
+    b.build()
+}
+
+/// What the phone shows and the app hears in each app state (ZEGO's callback table):
+/// - bob's iPhone is backgrounded, so iOS freezes it and the server drops his session: alice's
+///   first message is shown in the tray; bob taps it (`notificationClicked` with the
+///   payload) and the thawed app syncs the message. Later his phone loses its network in the
+///   foreground; the message APNs held for it arrives with the app in front, so iOS shows
+///   nothing and the SDK raises `notificationArrived`.
+/// - carol's Pixel (FCM) loses its network in the foreground: the held message comes back
+///   as `throughMessageReceived`. Later she calls `unregisterPush`: her next message is
+///   not pushed at all.
+/// - dan's Xiaomi (MiPush) is in the background: MiPush shows the message and tells the
+///   running app (`notificationArrived`). Then the OS freezes it: the next one is shown only.
+/// - erin's iPhone has notifications denied: APNs delivers, and nothing is shown.
+pub fn app_states() -> Scenario {
+    let mi = ZpnsConfig { enable_mi_push: true, ..ZpnsConfig::default() };
+    let with_payload = |to: &str, text: &str| {
+        let push = PushConfig::new("New message", text, format!("{{\"chat\":\"{to}\"}}"));
+        Action::send(to, text, Some(push))
+    };
+    let mut b = ScenarioBuilder::new("app-states")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-iphone", Platform::Ios, Build::Release)
+        .device("carol-pixel", Platform::Android, Build::Release)
+        .android("dan-xiaomi", Brand::Xiaomi, Build::Release);
+    b.scenario.devices.push(DeviceSpec {
+        id: "erin-iphone".into(),
+        platform: Platform::Ios,
+        brand: Brand::Google,
+        build: Build::Release,
+        deny_notifications: true,
+    });
+    b = b
+        .sign_in(100, "alice-phone", "alice")
+        .at(100, "bob-iphone", Action::LAUNCH_APP)
+        .at(150, "bob-iphone", Action::APPLY_NOTIFICATION_PERMISSION)
+        .sign_in(200, "bob-iphone", "bob")
+        .sign_in(100, "carol-pixel", "carol")
+        .sign_in_with(100, "dan-xiaomi", "dan", mi)
+        .at(100, "erin-iphone", Action::LAUNCH_APP)
+        .at(150, "erin-iphone", Action::APPLY_NOTIFICATION_PERMISSION)
+        .sign_in(200, "erin-iphone", "erin")
+        // Frozen, background, and in-front-but-offline phones; erin's app is killed.
+        .at(3_000, "bob-iphone", Action::BACKGROUND)
+        .at(3_000, "carol-pixel", Action::NETWORK_OFF)
+        .at(3_000, "dan-xiaomi", Action::NETWORK_OFF)
+        .at(3_000, "dan-xiaomi", Action::BACKGROUND)
+        .at(3_000, "erin-iphone", Action::KILL_APP)
+        .at(40_000, "alice-phone", with_payload("bob", "bob, frozen"))
+        .at(40_500, "alice-phone", with_payload("carol", "carol, offline in front"))
+        .at(41_000, "alice-phone", with_payload("dan", "dan, in the background"))
+        .at(41_500, "alice-phone", with_payload("erin", "erin, who said no"))
+        .at(50_000, "carol-pixel", Action::NETWORK_ON)
+        .at(50_000, "dan-xiaomi", Action::NETWORK_ON)
+        .at(55_000, "bob-iphone", Action::TAP_NOTIFICATION)
+        // dan's Xiaomi is frozen; bob's iPhone goes offline in front.
+        .at(60_000, "dan-xiaomi", Action::FREEZE)
+        .at(60_000, "bob-iphone", Action::NETWORK_OFF)
+        .at(90_000, "alice-phone", with_payload("dan", "dan, frozen"))
+        .at(90_500, "alice-phone", with_payload("bob", "bob, offline in front"))
+        .at(100_000, "bob-iphone", Action::NETWORK_ON)
+        .at(100_000, "dan-xiaomi", Action::FOREGROUND)
+        .at(100_000, "erin-iphone", Action::LAUNCH_APP)
+        .at(100_500, "erin-iphone", login("erin"))
+        // carol opts out of offline pushes, then closes the app.
+        .at(110_000, "carol-pixel", Action::UNREGISTER_PUSH)
+        .at(111_000, "carol-pixel", Action::KILL_APP)
+        .at(140_000, "alice-phone", with_payload("carol", "carol, unregistered"))
+        .at(150_000, "carol-pixel", Action::LAUNCH_APP)
+        .at(150_500, "carol-pixel", login("carol"));
     b.build()
 }
 

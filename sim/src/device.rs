@@ -1,6 +1,14 @@
-//! A simulated handset: the OS (its push channel to the vendor, notification display) and
-//! the app process (which runs an SDK and its connection to the ZIM server). The app can
+//! A simulated handset: the OS (its push channels to the vendors, the notification tray)
+//! and the app process (which runs an SDK and its connection to the ZIM server). The app can
 //! be killed and launched; the SDK's local data survives that, the process state does not.
+//!
+//! A running app is in the foreground, in the background (it still runs) or frozen: the OS
+//! suspended it, so it runs no code and what its sockets and the OS hold for it waits until
+//! it comes back to the foreground. iOS freezes a backgrounded app after
+//! [`IOS_SUSPEND_AFTER`]; any app can be frozen by a `freeze` step. Where a notification goes
+//! (the tray, the app, or both) is the vendor's rule for the app's state
+//! ([`push_services::presentation`]); a tap on one in the tray opens the app and hands it
+//! the payload.
 //!
 //! The handset's network can be turned off: its connections then go dead without a word to
 //! the other side (they sit in `limbo`, read and written by no one, until the network
@@ -13,12 +21,12 @@ use crate::framed::{pump, write_frame};
 use crate::net::Connector;
 use crate::scenario::{Action, DeviceStep};
 use crate::trace::{Env, Event, Source};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use zimsim_reference::client::{ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
+use zimsim_reference::client::{AppState, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
 use zimsim_reference::ids::DeviceId;
 use zimsim_reference::push_services::{self, DeviceNotification, DeviceToVendor, VendorToDevice};
 use zimsim_reference::pushid::Vendor;
@@ -29,6 +37,12 @@ use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Delay before the OS reopens a broken push channel.
 const CHANNEL_RETRY: Duration = Duration::from_secs(1);
+/// How long iOS lets a backgrounded app run before suspending it (reference policy: an app
+/// with no background mode gets a few seconds; docs/policies.md).
+pub const IOS_SUSPEND_AFTER: Duration = Duration::from_secs(10);
+/// How many of the app's notifications the tray keeps (Android's per-app limit; the oldest
+/// goes first).
+const TRAY_LIMIT: usize = 50;
 
 /// Where the device's OS and app connect.
 #[derive(Clone, Debug)]
@@ -39,6 +53,9 @@ pub struct DeviceSetup {
     pub app: String,
     /// The push services the OS offers the app (decided by platform, brand and build).
     pub push_services: Vec<PushService>,
+    /// The user does not let the app show notifications (answered "Don't Allow", or turned
+    /// them off in Settings): the OS shows none.
+    pub notifications_denied: bool,
     pub sdk: SdkConfig,
 }
 
@@ -61,6 +78,8 @@ enum IoEvent {
     ChannelDown(u64),
     /// Time to reopen the push channel to this vendor.
     ChannelRetry(Vendor),
+    /// iOS's grace for a backgrounded app is over (for the background spell numbered so).
+    Suspend(u64),
 }
 
 /// A connection's task and, once connected, its writer.
@@ -71,6 +90,18 @@ struct App {
     sdk: Box<dyn ClientSdk>,
     /// The live ZIM connection.
     link: Option<Link<ClientFrame>>,
+    /// Foreground, background or frozen.
+    state: AppState,
+    /// What reached the app while it was frozen, handed over in order when it thaws.
+    held: Vec<SdkInput>,
+}
+
+/// A notification in the OS's tray.
+struct Shown {
+    id: String,
+    vendor: Vendor,
+    payload: serde_json::Value,
+    collapse_id: Option<String>,
 }
 
 /// A connection cut off by the network going away: nobody reads or writes it, and it
@@ -101,6 +132,12 @@ struct Device<C: Connector> {
     /// Vendor deliveries the OS has handled: a notification redelivered after a broken
     /// channel is acknowledged again but shown once.
     seen: BTreeSet<(Vendor, u64)>,
+    /// The app's notifications in the tray, oldest first.
+    tray: VecDeque<Shown>,
+    /// The OS already asked the user for the notification permission.
+    permission_asked: bool,
+    /// Counts background spells, so a suspension meant for an earlier one is ignored.
+    background_spell: u64,
     network: bool,
     limbo: Vec<Dead>,
     next_req: u64,
@@ -130,6 +167,9 @@ pub async fn run<C: Connector>(
         tokens: BTreeSet::new(),
         revoke_pending: BTreeSet::new(),
         seen: BTreeSet::new(),
+        tray: VecDeque::new(),
+        permission_asked: false,
+        background_spell: 0,
         network: true,
         limbo: Vec::new(),
         next_req: 1,
@@ -141,7 +181,8 @@ pub async fn run<C: Connector>(
     }
     let mut commands_open = true;
     loop {
-        let timer = d.app.as_ref().and_then(|a| a.sdk.poll_timeout());
+        // A frozen app's timers do not fire.
+        let timer = d.app.as_ref().filter(|a| a.state != AppState::Frozen).and_then(|a| a.sdk.poll_timeout());
         let sleep = timer.map(|t| Duration::from_millis(t.since(d.env.now())));
         tokio::select! {
             biased;
@@ -162,15 +203,24 @@ impl<C: Connector> Device<C> {
 
     fn on_command(&mut self, action: Action) {
         match action {
-            Action::Device(DeviceStep::LaunchApp) => {
-                if self.app.is_none() {
-                    let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
-                    self.app = Some(App { sdk, link: None });
-                    self.record(Event::AppLaunched);
-                    // A new SDK may have work at once (a logout the last run left pending).
-                    self.drain();
+            Action::Device(DeviceStep::LaunchApp) => self.launch(),
+            Action::Device(DeviceStep::Background) => {
+                if let Some(app) = self.app.as_mut().filter(|a| a.state == AppState::Foreground) {
+                    app.state = AppState::Background;
+                    self.background_spell += 1;
+                    self.record(Event::AppState { state: AppState::Background });
+                    if self.setup.platform == Platform::Ios {
+                        let (spell, events) = (self.background_spell, self.io_tx.clone());
+                        tokio::task::spawn_local(async move {
+                            tokio::time::sleep(IOS_SUSPEND_AFTER).await;
+                            let _ = events.send(IoEvent::Suspend(spell));
+                        });
+                    }
                 }
             }
+            Action::Device(DeviceStep::Freeze) => self.freeze(),
+            Action::Device(DeviceStep::Foreground) => self.bring_to_front(),
+            Action::Device(DeviceStep::TapNotification) => self.tap(),
             Action::Device(DeviceStep::KillApp) => {
                 if let Some(app) = self.app.take() {
                     self.disk = Some(app.sdk.persisted());
@@ -187,6 +237,8 @@ impl<C: Connector> Device<C> {
                     }
                 }
                 self.disk = None;
+                self.tray.clear();
+                self.permission_asked = false;
                 self.token_requests.clear();
                 self.revoke_pending.extend(std::mem::take(&mut self.tokens));
                 self.tell_revoke();
@@ -288,13 +340,20 @@ impl<C: Connector> Device<C> {
             }
             IoEvent::ChannelUp(n, tx) => {
                 let Some(vendor) = self.channel_vendor(n) else { return };
+                if let Some((_, Some((_, writer, _)))) = self.channels.get_mut(&vendor) {
+                    *writer = Some(tx.clone());
+                }
+                // A revocation goes first: a token asked for since must be a new one.
+                self.tell_revoke();
                 for (req, _, refresh) in self.token_requests.iter().filter(|(_, v, _)| *v == vendor) {
                     let _ = tx.send(self.token_request(*req, vendor, *refresh));
                 }
-                if let Some((_, Some((_, writer, _)))) = self.channels.get_mut(&vendor) {
-                    *writer = Some(tx);
+            }
+            IoEvent::Suspend(spell) => {
+                if spell == self.background_spell && self.app.as_ref().is_some_and(|a| a.state == AppState::Background)
+                {
+                    self.freeze();
                 }
-                self.tell_revoke();
             }
             IoEvent::ChannelDown(n) => {
                 let Some(vendor) = self.channel_vendor(n) else { return };
@@ -367,17 +426,73 @@ impl<C: Connector> Device<C> {
         self.app.as_ref().and_then(|a| a.link.as_ref()).map(|(l, _, _)| *l)
     }
 
-    /// The OS shows the notification unless the app is running in the foreground, in which
-    /// case the app's SDK gets the vendor payload as it came. The trace records what the
-    /// payload says (the OS's reading, by the vendor's decoder), whoever handles it.
+    /// The vendor's rule for the app's state decides whether the OS shows the notification
+    /// (if the user allows it), hands the payload to the app's SDK, or both. One shown with
+    /// the collapse identifier of one in the tray takes its place. The trace records what
+    /// the payload says (the OS's reading, by the vendor's decoder), whoever handles it.
     fn on_notification(&mut self, vendor: Vendor, n: DeviceNotification) {
         let notification = push_services::decode(vendor, &n.payload)
             .unwrap_or_else(|| Notification::new(String::new(), String::new(), String::new(), None, None));
-        let shown = self.app.is_none();
-        self.record(Event::Notification { id: n.id, shown, notification });
-        if !shown {
+        let app = self.app.as_ref().map_or(AppState::NotRunning, |a| a.state);
+        let how = push_services::presentation(vendor, app);
+        let shown = how.display && !self.setup.notifications_denied;
+        let mut replaced = None;
+        if shown {
+            let same = |s: &Shown| s.vendor == vendor && s.collapse_id.is_some() && s.collapse_id == n.collapse_id;
+            if let Some(i) = self.tray.iter().position(same) {
+                replaced = self.tray.remove(i).map(|s| s.id);
+            }
+            if self.tray.len() == TRAY_LIMIT {
+                self.tray.pop_front();
+            }
+            let entry = Shown { id: n.id.clone(), vendor, payload: n.payload.clone(), collapse_id: n.collapse_id };
+            self.tray.push_back(entry);
+        }
+        self.record(Event::Notification { id: n.id, vendor, app, shown, replaced, notification });
+        if how.to_app {
             self.feed(SdkInput::Notification { vendor, payload: n.payload });
         }
+    }
+
+    fn launch(&mut self) {
+        if self.app.is_none() {
+            let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
+            self.app = Some(App { sdk, link: None, state: AppState::Foreground, held: Vec::new() });
+            self.record(Event::AppLaunched);
+            // A new SDK may have work at once (a logout the last run left pending).
+            self.drain();
+        }
+    }
+
+    /// The OS suspends the running app.
+    fn freeze(&mut self) {
+        if let Some(app) = self.app.as_mut().filter(|a| a.state != AppState::Frozen) {
+            app.state = AppState::Frozen;
+            self.record(Event::AppState { state: AppState::Frozen });
+        }
+    }
+
+    /// The app comes to the front; a frozen one first gets, in order, what waited for it.
+    fn bring_to_front(&mut self) {
+        let Some(app) = self.app.as_mut().filter(|a| a.state != AppState::Foreground) else { return };
+        app.state = AppState::Foreground;
+        let held = std::mem::take(&mut app.held);
+        self.background_spell += 1;
+        self.record(Event::AppState { state: AppState::Foreground });
+        for input in held {
+            self.feed(input);
+        }
+        self.feed(SdkInput::Tick);
+    }
+
+    /// The user taps the newest notification in the tray: it leaves the tray, the app
+    /// opens (launched if it was not running) and its SDK gets the payload.
+    fn tap(&mut self) {
+        let Some(Shown { id, vendor, payload, .. }) = self.tray.pop_back() else { return };
+        self.record(Event::NotificationTapped { id });
+        self.launch();
+        self.bring_to_front();
+        self.feed(SdkInput::NotificationTapped { vendor, payload });
     }
 
     /// Sends `frame` on `vendor`'s channel, if it is up (returns whether it was).
@@ -398,10 +513,16 @@ impl<C: Connector> Device<C> {
     }
 
     /// Feeds the running app's SDK and carries out its outputs. Input to a killed app is
-    /// dropped, as the OS would.
+    /// dropped, as the OS would; a frozen app's waits (time passing is no input to it).
     fn feed(&mut self, input: SdkInput) {
         let now = self.env.now();
         let Some(app) = &mut self.app else { return };
+        if app.state == AppState::Frozen {
+            if input != SdkInput::Tick {
+                app.held.push(input);
+            }
+            return;
+        }
         app.sdk.handle(now, input);
         self.drain();
     }
@@ -443,6 +564,19 @@ impl<C: Connector> Device<C> {
                 let writer = self.app.as_ref().and_then(|a| a.link.as_ref()).and_then(|(_, w, _)| w.clone());
                 if let Some(w) = writer {
                     let _ = w.send(frame);
+                }
+            }
+            SdkOutput::DeleteVendorToken { vendor } => {
+                if self.tokens.remove(&vendor) {
+                    self.revoke_pending.insert(vendor);
+                    self.tell_revoke();
+                }
+            }
+            SdkOutput::RequestNotificationPermission => {
+                // iOS asks once per install; Android apps are granted it at install here.
+                if self.setup.platform == Platform::Ios && !self.permission_asked {
+                    self.permission_asked = true;
+                    self.record(Event::PermissionPrompt { granted: !self.setup.notifications_denied });
                 }
             }
             SdkOutput::RequestVendorToken { vendor } => {

@@ -72,6 +72,9 @@ pub struct DeviceSpec {
     #[serde(default, skip_serializing_if = "is_google")]
     pub brand: Brand,
     pub build: Build,
+    /// The user does not let the app show notifications: the OS shows none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deny_notifications: bool,
 }
 
 fn is_google(brand: &Brand) -> bool {
@@ -157,11 +160,32 @@ pub enum DeviceStep {
     /// after a restore): the old token is revoked and a new one issued; a running app's SDK
     /// gets the new token at once, a stopped one asks for it on its next `register_push`.
     RefreshPushToken,
+    /// The user leaves the app for another: it keeps running behind it (iOS suspends it
+    /// after a few seconds, as `freeze` does).
+    Background,
+    /// The user opens the running app again; a frozen app thaws and handles what waited.
+    Foreground,
+    /// The OS suspends the running app: it runs no code, so its heartbeats stop and the
+    /// ZIM server drops its session after the presence timeout.
+    Freeze,
+    /// The user taps the newest of the app's notifications in the tray: the app opens
+    /// (launched if it was not running) and gets the notification's payload.
+    TapNotification,
 }
 
 impl DeviceStep {
-    const NAMES: &'static [&'static str] =
-        &["launch_app", "kill_app", "network_off", "network_on", "uninstall_app", "refresh_push_token"];
+    const NAMES: &'static [&'static str] = &[
+        "launch_app",
+        "kill_app",
+        "network_off",
+        "network_on",
+        "uninstall_app",
+        "refresh_push_token",
+        "background",
+        "foreground",
+        "freeze",
+        "tap_notification",
+    ];
 }
 
 /// What the app's backend does (host `backend`): a signed call to the ZIM server REST API.
@@ -299,6 +323,12 @@ impl Action {
     pub const NETWORK_ON: Action = Action::Device(DeviceStep::NetworkOn);
     pub const UNINSTALL_APP: Action = Action::Device(DeviceStep::UninstallApp);
     pub const REFRESH_PUSH_TOKEN: Action = Action::Device(DeviceStep::RefreshPushToken);
+    pub const BACKGROUND: Action = Action::Device(DeviceStep::Background);
+    pub const FOREGROUND: Action = Action::Device(DeviceStep::Foreground);
+    pub const FREEZE: Action = Action::Device(DeviceStep::Freeze);
+    pub const TAP_NOTIFICATION: Action = Action::Device(DeviceStep::TapNotification);
+    pub const UNREGISTER_PUSH: Action = Action::App(AppCall::UnregisterPush);
+    pub const APPLY_NOTIFICATION_PERMISSION: Action = Action::App(AppCall::ApplyNotificationPermission);
     pub const LOGOUT: Action = Action::App(AppCall::Logout);
 
     /// `login` as `user`, with a token the app's backend mints.
@@ -498,12 +528,16 @@ impl Scenario {
     /// partition never repaired, a host never restarted, a slow link, a phone left off the
     /// network), a `heal` world step and the missing `network_on` steps follow at the last
     /// step's time, so eventually-invariants are judged on a healed world (SPEC §4: every
-    /// run ends with heal-and-settle). Apps are left as the scenario left them.
+    /// run ends with heal-and-settle). An app ever sent behind others or frozen is brought to
+    /// the front (a no-op if it is there, or not running); otherwise apps are left as the
+    /// scenario left them.
     pub fn with_heal(&self) -> Scenario {
         let mut s = self.clone();
         let Some(last) = self.steps.last().map(|st| st.at_ms) else { return s };
         let mut open: BTreeSet<String> = BTreeSet::new();
         let mut offline: Vec<&DeviceId> = Vec::new();
+        // Devices whose app was sent behind others or frozen: brought to the front at the end.
+        let mut behind: Vec<&DeviceId> = Vec::new();
         for step in &self.steps {
             match (&step.action, &step.device) {
                 (Action::World(WorldStep::Heal), _) => open.clear(),
@@ -522,6 +556,9 @@ impl Scenario {
                 }
                 (Action::Device(DeviceStep::NetworkOff), Some(d)) if !offline.contains(&d) => offline.push(d),
                 (Action::Device(DeviceStep::NetworkOn), Some(d)) => offline.retain(|o| *o != d),
+                (Action::Device(DeviceStep::Background | DeviceStep::Freeze), Some(d)) if !behind.contains(&d) => {
+                    behind.push(d)
+                }
                 _ => {}
             }
         }
@@ -530,6 +567,9 @@ impl Scenario {
         }
         for d in offline {
             s.steps.push(Step::on(last, d.clone(), Action::NETWORK_ON));
+        }
+        for d in behind {
+            s.steps.push(Step::on(last, d.clone(), Action::FOREGROUND));
         }
         s
     }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::rc::Rc;
-use zimsim_reference::client::{AppEvent, Notification};
+use zimsim_reference::client::{AppEvent, AppState, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
 use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::{PushId, Vendor};
@@ -177,18 +177,40 @@ pub enum Event {
     App {
         event: AppEvent,
     },
-    /// The OS received a vendor notification; `shown` when it was displayed as a system
-    /// notification (app not in the foreground), else it went to the running app.
+    /// The OS received a notification from `vendor` while the app was in state `app`;
+    /// `shown` when it put it in the tray (in place of `replaced`, one with the same collapse
+    /// identifier). Whether it also went to the app follows from the vendor and the state.
     Notification {
         id: String,
+        vendor: Vendor,
+        #[serde(default, skip_serializing_if = "is_not_running")]
+        app: AppState,
         shown: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaced: Option<String>,
         notification: Notification,
+    },
+    /// The running app went to the background, froze or came back to the foreground.
+    AppState {
+        state: AppState,
+    },
+    /// The user tapped the notification `id` in the tray.
+    NotificationTapped {
+        id: String,
+    },
+    /// The OS asked the user whether the app may show notifications.
+    PermissionPrompt {
+        granted: bool,
     },
     /// The device's OS registered with a vendor and holds this token.
     OsToken {
         vendor_host: String,
         token: String,
     },
+}
+
+fn is_not_running(state: &AppState) -> bool {
+    *state == AppState::NotRunning
 }
 
 /// Where shells send records and read the time. The simulation implements it over

@@ -261,6 +261,7 @@ pub async fn farm<C: Connector>(
             platform: spec.platform,
             app: relay.apps.bundle.clone(),
             push_services,
+            notifications_denied: spec.deny_notifications,
             sdk: sdk_config,
         };
         let (tx, rx) = mpsc::unbounded_channel();

@@ -123,6 +123,11 @@ fn an_sdk_that_ignores_the_push_config_violates_disabled_vendor_unused() {
 }
 
 #[test]
+fn an_sdk_that_raises_notification_arrived_for_fcm_violates_callback_per_vendor() {
+    assert_eq!(status_under("sdk-arrived-for-every-vendor", "callback-per-vendor"), Status::Violated);
+}
+
+#[test]
 fn a_relay_that_ignores_the_environment_is_caught_on_the_android_vendors_too() {
     // The android-vendors story has debug builds on a Xiaomi (FCM) and a vivo: each one's
     // token goes through release credentials, and each is named.

@@ -1,6 +1,7 @@
 //! Short scenarios aimed at one flow each, run over several seeds so that message timing
 //! varies: the flows must hold whatever the interleaving.
 
+mod app_states;
 mod defects;
 mod explore;
 mod faults;

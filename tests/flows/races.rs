@@ -28,8 +28,20 @@ fn token_races_login() -> Scenario {
             ..ScenarioConfig::default()
         },
         devices: vec![
-            DeviceSpec { id: "ios".into(), platform: Platform::Ios, brand: Default::default(), build: Build::Debug },
-            DeviceSpec { id: "web".into(), platform: Platform::Web, brand: Default::default(), build: Build::Release },
+            DeviceSpec {
+                id: "ios".into(),
+                platform: Platform::Ios,
+                brand: Default::default(),
+                build: Build::Debug,
+                deny_notifications: false,
+            },
+            DeviceSpec {
+                id: "web".into(),
+                platform: Platform::Web,
+                brand: Default::default(),
+                build: Build::Release,
+                deny_notifications: false,
+            },
         ],
         steps: vec![
             step(0, "ios", Action::LAUNCH_APP),

@@ -15,6 +15,8 @@
 //! - [`notification_settings`]: do-not-disturb is honoured; badges add up.
 //! - [`push_rules`]: a user's offline-push rule silences the platforms it names.
 //! - [`dead_tokens`]: a token its vendor revoked is unbound; a live one never is.
+//! - [`notifications`]: one notification per message on a device; the documented ZPNs
+//!   callback for each vendor and app state.
 
 pub mod dead_tokens;
 pub mod debug_pushid_isolation;
@@ -23,6 +25,7 @@ pub mod exactly_once_delivery;
 pub mod logout_clears_pushid;
 pub mod no_cross_user_leak;
 pub mod notification_settings;
+pub mod notifications;
 pub mod offline_push_notified;
 pub mod ordering;
 pub mod ownership;
@@ -103,6 +106,8 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(push_rules::PushRuleRespected),
         Box::new(dead_tokens::DeadTokenUnbound),
         Box::new(dead_tokens::LiveTokenRetained),
+        Box::new(notifications::AtMostOneNotification),
+        Box::new(notifications::CallbackPerVendor),
     ]
 }
 
@@ -113,13 +118,16 @@ pub fn check_all(trace: &[Record]) -> Vec<Verdict> {
 
 /// When each device could not reach the ZIM server, from the faults the trace records: the
 /// server crashed (until its bounce or the heal), the phones' link to it partitioned or
-/// slowed (until the repair or the heal), or the device's own network off. Checkers that
-/// give an SDK time to reach the server count only the time it could.
+/// slowed (until the repair or the heal), the device's own network off, or its app frozen
+/// (it runs no code). Checkers that give an SDK time to reach the server count only the
+/// time it could.
 #[derive(Debug, Default)]
 pub(crate) struct Outages {
     /// Outages of every device, and of single devices: `[start, end)`, `end` `None` while open.
     all: Vec<(Millis, Option<Millis>)>,
     of: std::collections::BTreeMap<zimsim_reference::ids::DeviceId, Vec<(Millis, Option<Millis>)>>,
+    /// When each device's app was frozen (apart from `of`: the two may overlap).
+    frozen: std::collections::BTreeMap<zimsim_reference::ids::DeviceId, Vec<(Millis, Option<Millis>)>>,
 }
 
 impl Outages {
@@ -144,7 +152,18 @@ impl Outages {
         // Global faults can overlap: count them, and keep one interval while any is on.
         let mut on: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for r in trace {
-            let Event::Step { action } = &r.event else { continue };
+            let action = match (&r.event, r.src.device()) {
+                (Event::Step { action }, _) => action,
+                (Event::AppState { state: zimsim_reference::client::AppState::Frozen }, Some(d)) => {
+                    open(o.frozen.entry(d.clone()).or_default(), r.t);
+                    continue;
+                }
+                (Event::AppState { .. } | Event::AppKilled | Event::AppUninstalled, Some(d)) => {
+                    close(o.frozen.entry(d.clone()).or_default(), r.t);
+                    continue;
+                }
+                _ => continue,
+            };
             match (action, r.src.device()) {
                 (Action::World(w), None) => {
                     let key = match w {
@@ -194,6 +213,7 @@ impl Outages {
     ) -> Option<Millis> {
         let mut cuts: Vec<(Millis, Option<Millis>)> = self.all.clone();
         cuts.extend(self.of.get(device).into_iter().flatten().copied());
+        cuts.extend(self.frozen.get(device).into_iter().flatten().copied());
         cuts.sort();
         let (mut t, mut left) = (from, grace);
         for (start, end) in cuts {

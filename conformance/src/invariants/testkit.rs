@@ -4,7 +4,7 @@
 //! everything a device saw.
 
 use super::{Status, Verdict, Violation};
-use zimsim_reference::client::{AppEvent, ConnectionEvent, ConnectionState, Notification, Via};
+use zimsim_reference::client::{AppEvent, AppState, ConnectionEvent, ConnectionState, Notification, Via};
 use zimsim_reference::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
 use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
@@ -131,7 +131,10 @@ pub(crate) fn received(user: &str, id: u64, from: &str, via: Via) -> Event {
 pub(crate) fn notification(to_user: &str, id: u64) -> Event {
     Event::Notification {
         id: format!("n{id}"),
+        vendor: Vendor::Apns,
+        app: AppState::NotRunning,
         shown: true,
+        replaced: None,
         notification: Notification {
             title: "New message".into(),
             content: format!("message {id}"),

@@ -76,6 +76,27 @@ impl Brand {
     }
 }
 
+/// Where the app's process stands, as the phone's OS sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppState {
+    /// Not running: never launched, killed or uninstalled.
+    #[default]
+    NotRunning,
+    Foreground,
+    /// Running behind other apps: its code runs and its connections stay up.
+    Background,
+    /// Suspended by the OS: no code runs and nobody reads its sockets, so its heartbeats
+    /// stop and the ZIM server drops the session after its presence timeout.
+    Frozen,
+}
+
+impl AppState {
+    pub fn is_running(self) -> bool {
+        self != AppState::NotRunning
+    }
+}
+
 /// `ZPNsIOSEnvironment`: which APNs environment the PushID is labelled with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +196,13 @@ pub enum AppCall {
         #[serde(default)]
         ios_environment: IosEnvironment,
     },
+    /// `unregisterPush`: the install stops receiving offline pushes. The SDK unbinds its
+    /// PushID at the server (when a session is up) and has the OS delete its vendor token,
+    /// so a binding the server still holds meets the vendor's dead-token answer.
+    UnregisterPush,
+    /// `applyNotificationPermission` (iOS): the OS asks the user once whether the app may
+    /// show notifications; later calls do nothing.
+    ApplyNotificationPermission,
     /// `login(userID, {token})`. A scenario may leave `token` out: the app's backend then
     /// mints a valid one just before the call, so an SDK always receives one.
     Login {
@@ -266,6 +294,8 @@ impl AppCall {
         "set_push_config",
         "enable_debug",
         "register_push",
+        "unregister_push",
+        "apply_notification_permission",
         "login",
         "logout",
         "renew_token",
@@ -340,6 +370,12 @@ pub enum SdkInput {
         vendor: Vendor,
         payload: serde_json::Value,
     },
+    /// The user tapped a notification the OS showed for this app (the app was launched or
+    /// brought to the foreground for it): the OS hands over the payload it carried.
+    NotificationTapped {
+        vendor: Vendor,
+        payload: serde_json::Value,
+    },
     /// Time passed; the SDK's timer (see [`Core::poll_timeout`]) may be due.
     Tick,
 }
@@ -359,6 +395,12 @@ pub enum SdkOutput {
     RequestVendorToken {
         vendor: Vendor,
     },
+    /// Ask the OS to delete this app's token at `vendor` (the vendor revokes it).
+    DeleteVendorToken {
+        vendor: Vendor,
+    },
+    /// Ask the OS to prompt the user for the notification permission (once per install).
+    RequestNotificationPermission,
     Event {
         event: AppEvent,
     },
@@ -487,8 +529,18 @@ pub enum AppEvent {
         code: u32,
         message: String,
     },
-    /// ZPNs `notificationArrived` (the app was running when the vendor delivered).
+    /// ZPNs `notificationArrived`: the OS handed the running app a notification (APNs in
+    /// the foreground, Mi while the app runs).
     NotificationArrived {
+        notification: Notification,
+    },
+    /// ZPNs `throughMessageReceived`: a pass-through (data) message reached the running app
+    /// (FCM in the foreground).
+    ThroughMessageReceived {
+        notification: Notification,
+    },
+    /// ZPNs `notificationClicked`: the user tapped one of the app's notifications.
+    NotificationClicked {
         notification: Notification,
     },
 }

@@ -89,6 +89,8 @@ pub struct ReferenceSdk {
     push_id: Option<PushId>,
     /// The PushID the server was last given in this session (by `Login` or `BindPush`).
     server_push_id: Option<PushId>,
+    /// `unregisterPush` was called with no session up: the next session unbinds.
+    unbind_pending: bool,
     outputs: VecDeque<SdkOutput>,
 }
 
@@ -121,6 +123,7 @@ impl ReferenceSdk {
             ios_environment: IosEnvironment::Automatic,
             push_id: None,
             server_push_id: None,
+            unbind_pending: false,
             outputs: VecDeque::new(),
         };
         // A logout the last run could not finish comes before anything else in this one.
@@ -209,6 +212,8 @@ impl ReferenceSdk {
             AppCall::SetPushConfig { config } => self.zpns = config,
             AppCall::EnableDebug { debug } => self.debug = debug,
             AppCall::RegisterPush { ios_environment } => self.register_push(ios_environment),
+            AppCall::UnregisterPush => self.unregister_push(),
+            AppCall::ApplyNotificationPermission => self.outputs.push_back(SdkOutput::RequestNotificationPermission),
             AppCall::Login { user, token } => match &self.zim {
                 Zim::LoggedOut => {
                     // No token: the server refuses the login (6000103), as ZIM would.
@@ -389,6 +394,9 @@ impl ReferenceSdk {
         // The token may have arrived after the Login frame left: bind it now.
         if self.push_id.is_some() && self.push_id != self.server_push_id {
             self.bind_push();
+        }
+        if std::mem::take(&mut self.unbind_pending) {
+            self.unbind_push();
         }
         self.start_sync(&user);
     }
@@ -602,6 +610,7 @@ impl Core for ReferenceSdk {
                 self.emit(AppEvent::Registered { error_code: 1, push_id: None, message: reason })
             }
             SdkInput::Notification { vendor, payload } => self.on_notification(vendor, &payload),
+            SdkInput::NotificationTapped { vendor, payload } => self.on_notification_tapped(vendor, &payload),
             SdkInput::Tick => self.on_tick(now),
         }
     }

@@ -31,6 +31,7 @@ pub mod mi;
 pub mod oppo;
 pub mod vivo;
 
+use crate::client::AppState;
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::{ConnId, DeviceId};
@@ -218,6 +219,10 @@ pub struct DeviceNotification {
     /// one. Unlike `id`, which the provider may choose, it is unique per vendor.
     #[serde(default)]
     pub delivery: u64,
+    /// The provider's collapse identifier (APNs `apns-collapse-id`): the phone shows a
+    /// notification with the same one in place of the one already in its tray.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collapse_id: Option<String>,
 }
 
 /// Facts a vendor establishes, for the trace and the checkers.
@@ -601,6 +606,59 @@ pub fn decode(vendor: Vendor, payload: &serde_json::Value) -> Option<Notificatio
         Vendor::Oppo => oppo::decode::decode(payload),
         Vendor::Vivo => vivo::decode::decode(payload),
     }
+}
+
+/// What a phone's OS does with a notification `vendor` delivers for an app in `state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Presentation {
+    /// The OS shows it in the notification tray (if the app may show notifications).
+    pub display: bool,
+    /// The OS hands the payload to the running app's SDK, which raises [`arrival`].
+    pub to_app: bool,
+}
+
+/// The phone's handling of a delivered notification, by vendor and app state (ZEGO's table
+/// of which vendor raises which ZPNs callback, with the vendors' own rules; docs/vendors.md):
+/// - APNs: an app in the foreground gets it (`willPresent`) and nothing is shown; otherwise
+///   iOS shows it and the app hears nothing until a tap.
+/// - FCM (notification + data): the same, through `onMessageReceived`.
+/// - Mi: MiPush shows its notification messages itself in every state, and tells an app
+///   whose process runs (foreground or background).
+/// - HMS, OPPO, vivo: the system shows them; the app hears of one only when it is tapped.
+///
+/// A frozen app runs no code, so it is never handed anything.
+pub fn presentation(vendor: Vendor, state: AppState) -> Presentation {
+    let (display, to_app) = match (vendor, state) {
+        (Vendor::Apns | Vendor::Fcm, AppState::Foreground) => (false, true),
+        (Vendor::Mi, AppState::Foreground | AppState::Background) => (true, true),
+        _ => (true, false),
+    };
+    Presentation { display, to_app }
+}
+
+/// The ZPNs callback a notification handed to the running app raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    NotificationArrived,
+    ThroughMessageReceived,
+}
+
+/// Which callback `vendor`'s hand-over raises: `notificationArrived` for APNs and Mi,
+/// `throughMessageReceived` for FCM; HMS, OPPO and vivo hand nothing over (ZEGO documents
+/// no arrival callback for them).
+pub fn arrival(vendor: Vendor) -> Option<Arrival> {
+    match vendor {
+        Vendor::Apns | Vendor::Mi => Some(Arrival::NotificationArrived),
+        Vendor::Fcm => Some(Arrival::ThroughMessageReceived),
+        Vendor::Hms | Vendor::Oppo | Vendor::Vivo => None,
+    }
+}
+
+/// Whether a tap's `notificationClicked` carries the payload: vivo hands its custom fields
+/// to the launched activity, not to the click callback (ZEGO: payload through `ZPNsMessage`
+/// for every vendor but vivo).
+pub fn click_carries_payload(vendor: Vendor) -> bool {
+    vendor != Vendor::Vivo
 }
 
 /// How the relay must treat `vendor`'s answer to a send, by that vendor's contract.

@@ -183,6 +183,8 @@ pub enum UnbindReason {
     Replaced,
     /// The vendor said the token is dead (uninstall, expiry, refresh); the relay reported it.
     DeadToken,
+    /// The app called `unregisterPush`.
+    Unregister,
 }
 
 /// Why a session ended.
@@ -464,6 +466,12 @@ impl ZimServer {
                 self.bindings.bind(user, &at.device, platform, push_id, stale, &mut self.out);
                 self.out.frame(conn, ServerFrame::BindOk { req });
             }
+            ClientFrame::UnbindPush { req } => {
+                for push_id in self.bindings.of_device(user, &at.device) {
+                    self.bindings.unbind(&push_id, UnbindReason::Unregister, &mut self.out);
+                }
+                self.out.frame(conn, ServerFrame::BindOk { req });
+            }
             ClientFrame::Send { req, message } => self.send(conn, req, &at, message, now),
             ClientFrame::CreateGroup { req, group_id, members, .. } => {
                 self.create_group(conn, req, user, group_id, members)
@@ -533,6 +541,7 @@ fn request_id(frame: &ClientFrame) -> Option<u64> {
         ClientFrame::Login { req, .. }
         | ClientFrame::Logout { req }
         | ClientFrame::BindPush { req, .. }
+        | ClientFrame::UnbindPush { req }
         | ClientFrame::RenewToken { req, .. }
         | ClientFrame::CreateGroup { req, .. }
         | ClientFrame::JoinGroup { req, .. }

@@ -68,7 +68,13 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     let mut sent = 0;
     for (n, (d, ops)) in draw.devices.iter().enumerate() {
         let id = format!("d{n}-{}-{}", platform_name(d.platform, d.brand), build_name(d.build));
-        devices.push(DeviceSpec { id: id.as_str().into(), platform: d.platform, brand: d.brand, build: d.build });
+        devices.push(DeviceSpec {
+            id: id.as_str().into(),
+            platform: d.platform,
+            brand: d.brand,
+            build: d.build,
+            deny_notifications: false,
+        });
         let mut track = Track::default();
         let mut at = 100 + 10 * n as u64;
         let mut push = |at: u64, action: Action, track: &mut Track| {
@@ -255,6 +261,22 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     push(at, Action::KILL_APP, &mut track);
                 }
                 Op::RefreshPushToken => push(at, Action::REFRESH_PUSH_TOKEN, &mut track),
+                Op::Behind { for_ms, freeze, tap } => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(at, Action::BACKGROUND, &mut track);
+                    if freeze {
+                        push(at + 100, Action::FREEZE, &mut track);
+                    }
+                    at += for_ms;
+                    if tap {
+                        push(at, Action::TAP_NOTIFICATION, &mut track);
+                    }
+                    push(at, Action::FOREGROUND, &mut track); // nothing to do after a tap
+                }
+                Op::Unregister => {
+                    ready(d, &mut at, &mut track, home, &mut push);
+                    push(at, Action::UNREGISTER_PUSH, &mut track);
+                }
                 Op::DeleteApp => {
                     // Its user gives up on the app: nothing more happens on this phone.
                     push(at, Action::UNINSTALL_APP, &mut track);

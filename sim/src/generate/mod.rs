@@ -254,6 +254,16 @@ pub enum Op {
     },
     /// The vendor rotates the install's push token.
     RefreshPushToken,
+    /// The user leaves the app for another for `for_ms` (longer than the presence timeout
+    /// when the app freezes, as iOS makes it and `freeze` does anywhere), then comes back
+    /// to it, by tapping its newest notification when `tap`.
+    Behind {
+        for_ms: u64,
+        freeze: bool,
+        tap: bool,
+    },
+    /// `unregisterPush`: no offline pushes until the app registers again.
+    Unregister,
     /// Delete the app, without logging out, and never install it again: the device's
     /// last op.
     DeleteApp,
@@ -347,6 +357,8 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         2 => Just(Op::RenewToken),
         1 => (16_000u64..24_000).prop_map(|for_ms| Op::Reinstall { for_ms }),
         1 => Just(Op::RefreshPushToken),
+        2 => (16_000u64..24_000, any::<bool>(), any::<bool>()).prop_map(|(for_ms, freeze, tap)| Op::Behind { for_ms, freeze, tap }),
+        1 => Just(Op::Unregister),
         1 => Just(Op::DeleteApp),
         4 => (0..GROUPS, prop::bool::weighted(0.8)).prop_map(|(group, push)| Op::GroupSend { group, push }),
         1 => (0..GROUPS).prop_map(|group| Op::JoinGroup { group }),

@@ -60,7 +60,7 @@ fn generation_covers_every_kind_of_op_over_a_few_seeds() {
             }
         }
     }
-    assert_eq!(seen.len(), 27, "every Op variant is drawn");
+    assert_eq!(seen.len(), 29, "every Op variant is drawn");
     assert_eq!(policies.len(), 2, "both login policies are drawn: {policies:?}");
 }
 

@@ -42,6 +42,28 @@ pub(super) struct LocalStore {
     /// install serves one user).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) last_login: Option<UserId>,
+    /// The messages the app was last told of by a notification callback, oldest first (at
+    /// most [`NOTIFIED_KEPT`]): a vendor's redelivery or a relay's retry raises none again.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub(super) notified: VecDeque<MessageId>,
+}
+
+/// How many notified message IDs the store keeps: duplicates arrive within a relay's retry
+/// deadline or a vendor's redelivery, long before this many newer notifications.
+pub(super) const NOTIFIED_KEPT: usize = 256;
+
+impl LocalStore {
+    /// Records that the app was told of `id`; false if it already was.
+    pub(super) fn notify_once(&mut self, id: MessageId) -> bool {
+        if self.notified.contains(&id) {
+            return false;
+        }
+        if self.notified.len() == NOTIFIED_KEPT {
+            self.notified.pop_front();
+        }
+        self.notified.push_back(id);
+        true
+    }
 }
 
 /// The session a pending logout must end; its token gets the session needed to say so.

@@ -3,11 +3,13 @@
 //! notifications reach the app.
 
 use super::*;
+use crate::push_services::{self, Arrival};
 
 impl ReferenceSdk {
     /// `registerPush`: ask the OS for a token from this install's vendor.
     pub(super) fn register_push(&mut self, ios_environment: IosEnvironment) {
         self.ios_environment = ios_environment;
+        self.unbind_pending = false;
         match self.vendor() {
             Some(vendor) => self.outputs.push_back(SdkOutput::RequestVendorToken { vendor }),
             None => self.emit(AppEvent::Registered {
@@ -46,6 +48,24 @@ impl ReferenceSdk {
         }
     }
 
+    /// `unregisterPush`: forget the PushID, have the OS delete the vendor token, and unbind
+    /// at the server now if a session is up, else as soon as one is.
+    pub(super) fn unregister_push(&mut self) {
+        if let Some(push_id) = self.push_id.take() {
+            self.outputs.push_back(SdkOutput::DeleteVendorToken { vendor: push_id.vendor });
+        }
+        match self.zim {
+            Zim::LoggedIn { .. } if self.connected => self.unbind_push(),
+            _ => self.unbind_pending = true,
+        }
+    }
+
+    pub(super) fn unbind_push(&mut self) {
+        let req = self.req();
+        self.server_push_id = None;
+        self.send(ClientFrame::UnbindPush { req });
+    }
+
     pub(super) fn bind_push(&mut self) {
         let Some(push_id) = self.push_id.clone() else { return };
         let req = self.req();
@@ -68,16 +88,41 @@ impl ReferenceSdk {
         }
     }
 
-    /// Reads the vendor's payload and hands the running app the notification, only for the
-    /// user logged in here (or whose login is under way): with nobody logged in, or another
-    /// user, it would show one account's message to whoever holds the phone (one install
-    /// serves one user). A payload the vendor's decoder cannot read is dropped.
+    /// A notification the OS handed the running app: the vendor's callback
+    /// (`notificationArrived` or `throughMessageReceived`, by [`push_services::arrival`]),
+    /// once per message however often it is delivered.
     pub(super) fn on_notification(&mut self, vendor: Vendor, payload: &serde_json::Value) {
-        let Some(notification) = crate::push_services::decode(vendor, payload) else { return };
-        let Some(here) = self.user().or_else(|| self.store.last_login.clone()) else { return };
-        if notification.to_user.as_ref().is_some_and(|to| *to != here) {
+        let Some(notification) = self.read_notification(vendor, payload) else { return };
+        let Some(arrival) = push_services::arrival(vendor) else { return };
+        if notification.message_id.is_some_and(|id| !self.store.notify_once(id)) {
             return;
         }
-        self.emit(AppEvent::NotificationArrived { notification });
+        self.emit(match arrival {
+            Arrival::NotificationArrived => AppEvent::NotificationArrived { notification },
+            Arrival::ThroughMessageReceived => AppEvent::ThroughMessageReceived { notification },
+        });
+    }
+
+    /// A tap on one of the app's notifications: `notificationClicked`, without the payload
+    /// where the vendor keeps it from the callback (vivo).
+    pub(super) fn on_notification_tapped(&mut self, vendor: Vendor, payload: &serde_json::Value) {
+        let Some(mut notification) = self.read_notification(vendor, payload) else { return };
+        if !push_services::click_carries_payload(vendor) {
+            notification.payload.clear();
+        }
+        self.emit(AppEvent::NotificationClicked { notification });
+    }
+
+    /// Reads the vendor's payload, for the user logged in here (or whose login is under
+    /// way, or who last logged in) only: another user's notification would show one
+    /// account's message to whoever holds the phone (one install serves one user). A
+    /// payload the vendor's decoder cannot read is dropped.
+    fn read_notification(&self, vendor: Vendor, payload: &serde_json::Value) -> Option<Notification> {
+        let notification = push_services::decode(vendor, payload)?;
+        let here = self.user().or_else(|| self.store.last_login.clone())?;
+        if notification.to_user.as_ref().is_some_and(|to| *to != here) {
+            return None;
+        }
+        Some(notification)
     }
 }

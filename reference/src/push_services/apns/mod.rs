@@ -294,7 +294,8 @@ impl Apns {
                 uuid_from(self.env, self.next_id - 1)
             }
         };
-        Ok(DeviceNotification { id, app: issued.app.clone(), payload, delivery: 0 })
+        let collapse_id = req.get("apns-collapse-id").map(str::to_owned);
+        Ok(DeviceNotification { id, app: issued.app.clone(), payload, delivery: 0, collapse_id })
     }
 }
 

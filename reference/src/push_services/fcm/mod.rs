@@ -384,6 +384,7 @@ impl Fcm {
                 app: issued.app.clone(),
                 payload: Value::Object(message.clone()),
                 delivery: 0,
+                collapse_id: None,
             };
             // `android.ttl` bounds how long it is held (0: now or never; without it, the
             // longest FCM allows); `android.collapse_key` replaces a held one with the same key.

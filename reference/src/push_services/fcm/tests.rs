@@ -156,6 +156,7 @@ fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
                     app: APP.into(),
                     payload: body["message"].clone(),
                     delivery: 1,
+                    collapse_id: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {

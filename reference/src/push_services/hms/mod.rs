@@ -293,6 +293,7 @@ impl Hms {
                     app: issued.app,
                     payload: Value::Object(delivered.clone()),
                     delivery: 0,
+                    collapse_id: None,
                 };
                 self.dir.deliver(&issued.device, n, now, super::Keep::default());
             }

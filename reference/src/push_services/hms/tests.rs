@@ -185,7 +185,8 @@ fn a_valid_send_answers_80000000_and_delivers_the_message_without_tokens() {
                     id,
                     app: APP.into(),
                     payload: delivered,
-                    delivery: 1
+                    delivery: 1,
+                    collapse_id: None
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {

@@ -237,8 +237,13 @@ impl Mi {
             "extra": extras,
         });
         for issued in &targets {
-            let n =
-                DeviceNotification { id: id.clone(), app: issued.app.clone(), payload: payload.clone(), delivery: 0 };
+            let n = DeviceNotification {
+                id: id.clone(),
+                app: issued.app.clone(),
+                payload: payload.clone(),
+                delivery: 0,
+                collapse_id: None,
+            };
             self.dir.deliver(&issued.device, n, now, super::Keep::default());
         }
         Ok((id, targets.len()))

@@ -151,7 +151,13 @@ fn a_valid_send_answers_ok_and_delivers_a_mipush_message() {
             VendorOutput::Event(VendorEvent::Notified { device: "phone".into(), id: id.clone(), stored: false }),
             VendorOutput::ToDevice {
                 channel: CHANNEL,
-                frame: VendorToDevice::Notification(DeviceNotification { id, app: APP.into(), payload, delivery: 1 }),
+                frame: VendorToDevice::Notification(DeviceNotification {
+                    id,
+                    app: APP.into(),
+                    payload,
+                    delivery: 1,
+                    collapse_id: None
+                }),
             },
             VendorOutput::Event(VendorEvent::Request {
                 env: Some(Environment::Development),

@@ -259,7 +259,7 @@ impl Oppo {
             self.by_app_message_id.insert(key, message_id.clone());
         }
         let payload = Value::Object(notification.clone());
-        let n = DeviceNotification { id: message_id.clone(), app, payload, delivery: 0 };
+        let n = DeviceNotification { id: message_id.clone(), app, payload, delivery: 0, collapse_id: None };
         self.dir.deliver(&device, n, now, super::Keep::default());
         Ok(json!({"messageId": message_id}))
     }

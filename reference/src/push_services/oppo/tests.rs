@@ -253,6 +253,7 @@ fn a_valid_unicast_returns_a_message_id_and_delivers_the_notification_object() {
                     app: APP.into(),
                     payload: m["notification"].clone(),
                     delivery: 1,
+                    collapse_id: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {

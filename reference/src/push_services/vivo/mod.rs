@@ -324,7 +324,13 @@ impl Vivo {
         self.requests.insert(key, task_id.clone());
         let payload: Map<String, Value> =
             DELIVERED.iter().filter_map(|k| body.get(*k).map(|v| ((*k).to_owned(), v.clone()))).collect();
-        let n = DeviceNotification { id: task_id.clone(), app: app_name, payload: Value::Object(payload), delivery: 0 };
+        let n = DeviceNotification {
+            id: task_id.clone(),
+            app: app_name,
+            payload: Value::Object(payload),
+            delivery: 0,
+            collapse_id: None,
+        };
         self.dir.deliver(&device, n, now, super::Keep::default());
         Ok(Map::from_iter([("taskId".to_owned(), json!(task_id))]))
     }

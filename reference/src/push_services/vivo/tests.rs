@@ -302,6 +302,7 @@ fn a_valid_send_returns_a_task_id_and_delivers_the_shown_fields_and_the_custom_m
                         "clientCustomMap": {"payload": "p"},
                     }),
                     delivery: 1,
+                    collapse_id: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {

@@ -240,3 +240,82 @@ fn the_reference_factory_names_itself_reference_and_launches_with_the_local_data
     let mut sdk = factory.launch(ios_debug(), Some(killed_right_after_logout()));
     assert_eq!(sdk.poll_output(), Some(SdkOutput::Connect), "the local data was handed over");
 }
+
+/// `n` as FCM (`vendor` Fcm) or vivo delivers it.
+fn android_delivery(vendor: Vendor, n: &Notification) -> serde_json::Value {
+    let SdkInput::Notification { payload: apns, .. } = apns_delivery(n) else { unreachable!() };
+    let zim = apns["zim"].to_string();
+    match vendor {
+        Vendor::Fcm => serde_json::json!({
+            "notification": {"title": n.title, "body": n.content},
+            "data": {"payload": n.payload, "zim": zim},
+        }),
+        _ => serde_json::json!({
+            "title": n.title, "content": n.content, "clientCustomMap": {"payload": n.payload, "zim": zim},
+        }),
+    }
+}
+
+#[test]
+fn each_vendor_raises_its_own_callback_once_per_message() {
+    let mut sdk = logged_in(SdkConfig::new("pixel".into(), Platform::Android, Build::Release));
+    let n = note_for_alice();
+    let fcm = SdkInput::Notification { vendor: Vendor::Fcm, payload: android_delivery(Vendor::Fcm, &n) };
+    assert_eq!(
+        feed(&mut sdk, 0, fcm.clone()),
+        vec![ev(AppEvent::ThroughMessageReceived { notification: n.clone() })],
+        "FCM raises throughMessageReceived, never notificationArrived"
+    );
+    assert_eq!(feed(&mut sdk, 1, fcm), vec![], "a redelivery of the same message raises nothing");
+    // HMS, OPPO and vivo hand nothing to the app; were a payload to reach the SDK, it says nothing.
+    let vivo = SdkInput::Notification { vendor: Vendor::Vivo, payload: android_delivery(Vendor::Vivo, &n) };
+    let mut other = logged_in(SdkConfig::new("vivo".into(), Platform::Android, Build::Release));
+    assert_eq!(feed(&mut other, 0, vivo), vec![]);
+    // The IDs it was told of survive a kill: a retry after a restart raises nothing either.
+    let mut first = logged_in(ios_debug());
+    assert_eq!(feed(&mut first, 0, apns_delivery(&n)).len(), 1);
+    let mut relaunched = ReferenceSdk::new(ios_debug(), Some(first.persisted()));
+    assert_eq!(feed(&mut relaunched, 0, apns_delivery(&n)), vec![]);
+}
+
+#[test]
+fn a_tap_raises_notification_clicked_with_what_it_said_but_vivo_keeps_the_payload_back() {
+    let n = note_for_alice();
+    let mut sdk = logged_in(ios_debug());
+    let SdkInput::Notification { payload, .. } = apns_delivery(&n) else { unreachable!() };
+    let tap = SdkInput::NotificationTapped { vendor: Vendor::Apns, payload };
+    assert_eq!(feed(&mut sdk, 0, tap), vec![ev(AppEvent::NotificationClicked { notification: n.clone() })]);
+    // A tap on a notification already announced still clicks: it is the user's act.
+    let mut vivo = logged_in(SdkConfig::new("vivo".into(), Platform::Android, Build::Release));
+    let tap = SdkInput::NotificationTapped { vendor: Vendor::Vivo, payload: android_delivery(Vendor::Vivo, &n) };
+    let without = Notification { payload: String::new(), ..n.clone() };
+    assert_eq!(feed(&mut vivo, 0, tap), vec![ev(AppEvent::NotificationClicked { notification: without })]);
+    // Another user's notification is not opened for whoever holds the phone.
+    let mut nobody = ReferenceSdk::new(ios_debug(), None);
+    let SdkInput::Notification { payload, .. } = apns_delivery(&n) else { unreachable!() };
+    assert_eq!(feed(&mut nobody, 0, SdkInput::NotificationTapped { vendor: Vendor::Apns, payload }), vec![]);
+}
+
+#[test]
+fn unregister_push_deletes_the_token_and_unbinds_now_or_in_the_next_session() {
+    let mut sdk = logged_in(ios_debug());
+    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    assert_eq!(
+        app(&mut sdk, 2, AppCall::UnregisterPush),
+        vec![SdkOutput::DeleteVendorToken { vendor: Vendor::Apns }, out(ClientFrame::UnbindPush { req: 4 })]
+    );
+    // Offline: the token goes at once, the unbinding with the next session.
+    let mut offline = ReferenceSdk::new(ios_debug(), None);
+    app(&mut offline, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    feed(&mut offline, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    assert_eq!(
+        app(&mut offline, 1, AppCall::UnregisterPush),
+        vec![SdkOutput::DeleteVendorToken { vendor: Vendor::Apns }]
+    );
+    app(&mut offline, 2, login_command());
+    feed(&mut offline, 2, SdkInput::Connected);
+    let o = server(&mut offline, 3, ServerFrame::LoginOk { req: 1 });
+    assert!(o.contains(&out(ClientFrame::UnbindPush { req: 2 })), "{o:?}");
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::BindPush { .. } })), "{o:?}");
+}
