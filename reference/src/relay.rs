@@ -7,10 +7,10 @@
 //! environment ([`PushApps`]): the sandbox or production provider token, the debug or
 //! release FCM project, HMS / Xiaomi / OPPO / vivo app.
 //!
-//! HMS, OPPO and vivo sends carry an access token from the vendor's token endpoint. The
-//! relay fetches one per vendor and environment when the first push needs it, holds the
-//! pushes that wait for it, reuses it until [`AUTH_REFRESH_FRACTION`] of its lifetime has
-//! passed, and drops it when a send is refused for it (a re-auth verdict).
+//! FCM, HMS, OPPO and vivo sends carry an access token from the vendor's token endpoint.
+//! The relay fetches one per vendor and environment when the first push needs it, holds
+//! the pushes that wait for it, reuses it until [`AUTH_REFRESH_FRACTION`] of its lifetime
+//! has passed, and drops it when a send is refused for it (a re-auth verdict).
 //!
 //! Each vendor's `contract` builds the request and sorts the answer into a [`Verdict`];
 //! the relay owns what to do about each class (the retry rule lives here only):
@@ -241,6 +241,15 @@ struct Session {
     waiting: Vec<u64>,
 }
 
+/// What a send needs of the relay's credentials before it goes out.
+#[derive(Debug)]
+enum SendAccess {
+    /// It goes now, with this bearer (`None`: the vendor takes none).
+    Ready(Option<String>),
+    /// It waits for its vendor's access token to be fetched.
+    NotYet,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
     Retry(u64),
@@ -322,19 +331,13 @@ impl Relay {
             let Some(call) = self.ready.pop_front() else { break };
             let Some(c) = self.calls.get(&call) else { continue };
             let (vendor, env) = (c.push.push_id.vendor, c.push.push_id.env);
-            if vendor == Vendor::Apns {
-                self.provider_token(now); // mints one if due
-            }
-            let access = match crate::push_services::takes_access_token(vendor) {
-                false => self.provider_token.as_ref().filter(|_| vendor == Vendor::Apns).map(|(t, _)| t.clone()),
-                true => match self.access_token(vendor, env, now) {
-                    Some(token) => Some(token),
-                    None => {
-                        self.sessions.entry((vendor, env)).or_default().waiting.push(call);
-                        self.fetch_token(vendor, env, now);
-                        continue;
-                    }
-                },
+            let access = match self.send_access(vendor, env, now) {
+                SendAccess::Ready(access) => access,
+                SendAccess::NotYet => {
+                    self.sessions.entry((vendor, env)).or_default().waiting.push(call);
+                    self.fetch_token(vendor, env, now);
+                    continue;
+                }
             };
             let c = &self.calls[&call];
             let request = self.request(c, access.as_deref());
@@ -364,10 +367,22 @@ impl Relay {
         }
     }
 
-    /// The access token for `vendor` in `env`, if the relay holds one still fresh.
-    fn access_token(&self, vendor: Vendor, env: Environment, now: Millis) -> Option<String> {
-        let (token, until) = self.sessions.get(&(vendor, env))?.token.as_ref()?;
-        (now < *until).then(|| token.clone())
+    /// What a send to `vendor` in `env` goes out with now: the APNs provider token (minted
+    /// if due), the access token the relay holds still fresh for a vendor that takes one,
+    /// or nothing (Xiaomi signs with its app secret); not yet, while that access token is
+    /// still to be fetched.
+    fn send_access(&mut self, vendor: Vendor, env: Environment, now: Millis) -> SendAccess {
+        if vendor == Vendor::Apns {
+            return SendAccess::Ready(Some(self.provider_token(now)));
+        }
+        if !crate::push_services::takes_access_token(vendor) {
+            return SendAccess::Ready(None);
+        }
+        let session = self.sessions.get(&(vendor, env));
+        match session.and_then(|s| s.token.as_ref()).filter(|(_, until)| now < *until) {
+            Some((token, _)) => SendAccess::Ready(Some(token.clone())),
+            None => SendAccess::NotYet,
+        }
     }
 
     /// Asks `vendor`'s token endpoint for a token for `env`, unless a request is under way.

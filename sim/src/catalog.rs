@@ -141,22 +141,23 @@ impl ScenarioBuilder {
     /// Launches the app, enables FCM on Android, registers for push and logs `user` in.
     pub fn sign_in(self, at_ms: u64, device: &str, user: &str) -> Self {
         let android = self.platform(device) != Some(Platform::Ios);
-        let mut b = self.at(at_ms, device, Action::LAUNCH_APP);
-        if android {
-            b = b.at(at_ms, device, fcm());
-        }
-        b.at(at_ms + 100, device, register()).at(at_ms + 500, device, login(user))
+        self.sign_in_after(at_ms, device, user, android.then(fcm))
     }
 
     /// Like [`ScenarioBuilder::sign_in`] on an Android phone, with the push config
     /// `config` and the debug flag of the device's build.
     pub fn sign_in_with(self, at_ms: u64, device: &str, user: &str, config: ZpnsConfig) -> Self {
         let debug = self.scenario.devices.iter().any(|d| d.id == DeviceId::from(device) && d.build == Build::Debug);
-        self.at(at_ms, device, Action::LAUNCH_APP)
-            .at(at_ms, device, Action::set_push_config(config))
-            .at(at_ms, device, Action::enable_debug(debug))
-            .at(at_ms + 100, device, register())
-            .at(at_ms + 500, device, login(user))
+        let setup = [Action::set_push_config(config), Action::enable_debug(debug)];
+        self.sign_in_after(at_ms, device, user, setup)
+    }
+
+    /// At `at_ms`, `device` launches the app and takes the `setup` steps; it registers for
+    /// push 100 ms later and logs `user` in 500 ms later.
+    fn sign_in_after(self, at_ms: u64, device: &str, user: &str, setup: impl IntoIterator<Item = Action>) -> Self {
+        let b = self.at(at_ms, device, Action::LAUNCH_APP);
+        let b = setup.into_iter().fold(b, |b, action| b.at(at_ms, device, action));
+        b.at(at_ms + 100, device, register()).at(at_ms + 500, device, login(user))
     }
 
     pub fn build(mut self) -> Scenario {
@@ -698,5 +699,38 @@ mod tests {
             assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s, "{name} round-trips");
         }
         assert_eq!(builtin("no-such-scenario"), None);
+    }
+
+    #[test]
+    fn sign_in_enables_fcm_on_android_only_and_sign_in_with_sets_the_config_and_debug_flag() {
+        let steps = |device: &str, actions: Vec<(u64, Action)>| -> Vec<Step> {
+            actions.into_iter().map(|(at, a)| Step::on(at, device, a)).collect()
+        };
+        let config = ZpnsConfig { enable_hw_push: true, ..ZpnsConfig::default() };
+        let s = ScenarioBuilder::new("s")
+            .device("ios", Platform::Ios, Build::Debug)
+            .device("android", Platform::Android, Build::Release)
+            .android("huawei", Brand::Huawei, Build::Debug)
+            .sign_in(100, "ios", "alice")
+            .sign_in(200, "android", "bob")
+            .sign_in_with(300, "huawei", "carol", config)
+            .build();
+        let mut want = steps("ios", vec![(100, Action::LAUNCH_APP), (200, register()), (600, login("alice"))]);
+        want.extend(steps(
+            "android",
+            vec![(200, Action::LAUNCH_APP), (200, fcm()), (300, register()), (700, login("bob"))],
+        ));
+        want.extend(steps(
+            "huawei",
+            vec![
+                (300, Action::LAUNCH_APP),
+                (300, Action::set_push_config(config)),
+                (300, Action::enable_debug(true)),
+                (400, register()),
+                (800, login("carol")),
+            ],
+        ));
+        want.sort_by_key(|s| s.at_ms);
+        assert_eq!(s.steps, want);
     }
 }

@@ -20,6 +20,7 @@ use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::rc::Rc;
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
@@ -211,6 +212,38 @@ impl Live {
         Phone::open(self.devices, device).await
     }
 
+    /// The tokens of the app a table sends to: on the phone, for the release build and for
+    /// the debug one (each asks under its own [`PushApps::project`]); and one of the release
+    /// build that a second phone uninstalled ([`Live::revoked`]).
+    async fn tokens(&mut self) -> Tokens {
+        let apps = apps();
+        let project = |env| apps.project(self.host.vendor, env);
+        let (release, debug) = (project(Environment::Production), project(Environment::Development));
+        let token = self.phone.token(&apps.bundle, release).await;
+        let debug_token = self.phone.token(&apps.bundle, debug).await;
+        let (uninstalled, _) = self.revoked(&apps.bundle, release).await;
+        Tokens { token, debug_token, uninstalled }
+    }
+
+    /// A token of `app` (built against `project`) that a second phone got and then
+    /// uninstalled, with the fake's clock in Unix ms just before and just after the
+    /// uninstall: the revocation time lies between.
+    async fn revoked(&self, app: &str, project: Option<&str>) -> (String, RangeInclusive<u64>) {
+        let mut second = self.phone("phone-2").await;
+        let token = second.token(app, project).await;
+        let before = self.now_unix_ms();
+        second.uninstall(app, project).await;
+        (token, before..=self.now_unix_ms())
+    }
+
+    /// The access token the `env` app gets from the vendor's token endpoint, signing in as
+    /// the relay does.
+    async fn sign_in(&self, env: Environment) -> String {
+        let vendor = self.host.vendor;
+        let request = apps().auth_request(vendor, env, self.now_unix_ms()).expect("the vendor has a token endpoint");
+        push_services::auth_answer(vendor, &self.send(request).await).expect("an access token").0
+    }
+
     /// What the world's `vendor_fail` step feeds the fake: its next `count` sends fail.
     fn fail(&self, status: u16, count: u32, retry_after_s: Option<u64>) {
         let input = VendorInput::Fail { status, count, retry_after_s };
@@ -256,12 +289,12 @@ impl Live {
 
     /// Sends `request` once per row, each time after the fake was told to fail its next
     /// send with the row's status and `Retry-After: 7`. The vendor's error shape is the
-    /// row's body; a `Retry` verdict must carry the 7 s.
-    async fn injected(&self, request: &HttpRequest, rows: Vec<(u16, Value, Option<Class>)>) {
+    /// row's body; every answer must be retried, after the 7 s.
+    async fn injected(&self, request: &HttpRequest, rows: impl IntoIterator<Item = (u16, Value)>) {
         let mut wrong = Vec::new();
-        for (status, body, verdict) in rows {
+        for (status, body) in rows {
             self.fail(status, 1, Some(7));
-            let c = case(format!("injected {status}"), request.clone(), status, body, verdict);
+            let c = case(format!("injected {status}"), request.clone(), status, body, Class::Retry);
             let resp = self.send(request.clone()).await;
             wrong.extend(self.mismatch(&c, &resp));
             if resp.get("retry-after") != Some("7") {
@@ -276,6 +309,23 @@ impl Live {
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
+}
+
+/// The tokens of [`Live::tokens`].
+struct Tokens {
+    /// The app's token for the release credentials.
+    token: String,
+    /// The same install's token for the debug credentials.
+    debug_token: String,
+    /// A revoked token for the release credentials.
+    uninstalled: String,
+}
+
+/// The [`Live::injected`] rows of the Android vendors whose fakes fail with a bare status
+/// (as a proxy would): 503, 500 and 429 without a body, which each of their contracts
+/// retries.
+fn bare_failures() -> [(u16, Value); 3] {
+    [503, 500, 429].map(|status| (status, Value::Null))
 }
 
 /// A push from alice to bob's `token` at `vendor`, as ZIM hands it to the relay.
@@ -328,6 +378,11 @@ fn form(pairs: &[(&str, &str)]) -> Vec<u8> {
         s.append_pair(k, v);
     }
     s.finish().into_bytes()
+}
+
+/// A form POST of `pairs` to `path`.
+fn form_post(path: &str, pairs: &[(&str, &str)]) -> HttpRequest {
+    HttpRequest::post(path, form(pairs)).header("content-type", "application/x-www-form-urlencoded")
 }
 
 /// `req` with its form body edited by `f`.

@@ -682,11 +682,33 @@ pub fn takes_access_token(vendor: Vendor) -> bool {
 /// there is none (see [`apps::PushApps::auth_request`] for who has one).
 pub fn auth_answer(vendor: Vendor, resp: &HttpResponse) -> Result<(String, u64), String> {
     match vendor {
-        Vendor::Fcm => fcm::contract::auth_answer(resp),
-        Vendor::Hms => hms::contract::auth_answer(resp),
+        Vendor::Fcm | Vendor::Hms => oauth_answer(resp),
         Vendor::Oppo => oppo::contract::auth_answer(resp),
         Vendor::Vivo => vivo::contract::auth_answer(resp),
         Vendor::Apns | Vendor::Mi => Err(format!("{vendor} has no token endpoint")),
+    }
+}
+
+/// The access token and its lifetime in ms out of an OAuth 2.0 token-endpoint answer (FCM's
+/// and HMS's: `access_token` and `expires_in`, RFC 6749 §5.1), or why there is none: the
+/// RFC 6749 §5.2 error as `error: error_description`, as Google's auth libraries report it
+/// (an `error` that is no string, like HMS's numeric ones, in its JSON form).
+pub fn oauth_answer(resp: &HttpResponse) -> Result<(String, u64), String> {
+    use serde_json::Value;
+    let body = resp.body_json();
+    let token = body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let lifetime_s = body.get("expires_in").and_then(Value::as_u64);
+    match (resp.is_success(), token, lifetime_s) {
+        (true, Some(token), Some(s)) => Ok((token.to_owned(), s * 1000)),
+        _ => {
+            let error = body.get("error").map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned));
+            let description = body.get("error_description").and_then(Value::as_str);
+            Err(match (error, description) {
+                (Some(e), Some(d)) => format!("{e}: {d}"),
+                (Some(e), None) => e,
+                _ => format!("HTTP {} without an access token", resp.status),
+            })
+        }
     }
 }
 

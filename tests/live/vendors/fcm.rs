@@ -1,13 +1,14 @@
 //! FCM over HTTP: the OAuth token endpoint's refusals and every send error docs/vendors.md
 //! lists, in Google's envelopes.
 
-use super::Class::{DeadToken, Delivered, Failed, Reauth, Retry};
-use super::{apps, case, edit_json, form, header, jwt, path, push, serve};
+use super::Class::{DeadToken, Delivered, Failed, Reauth};
+use super::{apps, case, edit_json, form_post, header, jwt, path, push, serve, Tokens};
 use crate::block_on;
 use serde_json::{json, Value};
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::push_services::fcm::account::TEST_KEYS;
 use zimsim_reference::push_services::fcm::{contract, ServiceAccount};
+use zimsim_reference::push_services::oauth_answer;
 use zimsim_reference::pushid::{Environment, Vendor};
 use zimsim_reference::topology::FCM;
 
@@ -15,7 +16,7 @@ use zimsim_reference::topology::FCM;
 fn token_request(grant_type: &str, assertion: Option<&str>) -> HttpRequest {
     let mut pairs = vec![("grant_type", grant_type)];
     pairs.extend(assertion.map(|a| ("assertion", a)));
-    HttpRequest::post(contract::TOKEN_PATH, form(&pairs)).header("content-type", "application/x-www-form-urlencoded")
+    form_post(contract::TOKEN_PATH, &pairs)
 }
 
 /// An RS256 assertion of `claims`, signed with the PKCS#8 key `pem`.
@@ -57,11 +58,7 @@ fn fcm_answers_its_token_endpoint_and_every_send_error_over_http() {
         let apps = apps();
         let release = apps.fcm.production.as_str();
         let mut live = serve(FCM, apps.fake(FCM, 2)).await;
-        let token = live.phone.token(&apps.bundle, Some(release)).await;
-        let debug_token = live.phone.token(&apps.bundle, Some(&apps.fcm.development)).await;
-        let mut second = live.phone("phone-2").await;
-        let uninstalled = second.token(&apps.bundle, Some(release)).await;
-        second.uninstall(&apps.bundle, Some(release)).await;
+        let Tokens { token, debug_token, uninstalled } = live.tokens().await;
 
         let account = apps.fcm_account(Environment::Production);
         let now_s = live.now_unix_s();
@@ -181,8 +178,8 @@ fn fcm_answers_its_token_endpoint_and_every_send_error_over_http() {
             let d = r.body_json()["error_description"].as_str().map(str::to_owned).unwrap_or_default();
             assert!(d.starts_with(short_lived), "fcm token row {i}: {d}");
         }
-        let access = contract::auth_answer(&answers[0]).expect("an access token").0;
-        let debug_access = contract::auth_answer(&answers[1]).expect("an access token").0;
+        let access = oauth_answer(&answers[0]).expect("an access token").0;
+        let debug_access = oauth_answer(&answers[1]).expect("an access token").0;
         assert!(access.starts_with("ya29.") && debug_access != access);
 
         let to = |token: &str| {
@@ -285,10 +282,10 @@ fn fcm_answers_its_token_endpoint_and_every_send_error_over_http() {
 
         live.injected(
             &ok,
-            vec![
-                (429, error("RESOURCE_EXHAUSTED", Some("QUOTA_EXCEEDED")), Some(Retry)),
-                (500, error("INTERNAL", Some("INTERNAL")), Some(Retry)),
-                (503, error("UNAVAILABLE", Some("UNAVAILABLE")), Some(Retry)),
+            [
+                (429, error("RESOURCE_EXHAUSTED", Some("QUOTA_EXCEEDED"))),
+                (500, error("INTERNAL", Some("INTERNAL"))),
+                (503, error("UNAVAILABLE", Some("UNAVAILABLE"))),
             ],
         )
         .await;

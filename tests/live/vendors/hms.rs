@@ -1,17 +1,18 @@
 //! HMS Push Kit over HTTP: the OAuth endpoint's refusals and every send code
 //! docs/vendors.md lists.
 
-use super::Class::{DeadToken, Delivered, Failed, Reauth, Retry};
-use super::{apps, body, case, edit_json, form, header, push, serve};
+use super::Class::{DeadToken, Delivered, Failed, Reauth};
+use super::{apps, bare_failures, body, case, edit_json, form_post, header, push, serve, Tokens};
 use crate::block_on;
 use serde_json::{json, Value};
 use zimsim_reference::http::HttpRequest;
 use zimsim_reference::push_services::hms::contract::{self, code};
+use zimsim_reference::push_services::oauth_answer;
 use zimsim_reference::pushid::{Environment, Vendor};
 use zimsim_reference::topology::HMS;
 
 fn oauth(pairs: &[(&str, &str)]) -> HttpRequest {
-    HttpRequest::post(contract::OAUTH_PATH, form(pairs)).header("content-type", "application/x-www-form-urlencoded")
+    form_post(contract::OAUTH_PATH, pairs)
 }
 
 #[test]
@@ -20,11 +21,7 @@ fn hms_answers_its_oauth_endpoint_and_every_send_code_over_http() {
         let apps = apps();
         let (release, debug) = (&apps.hms.production, &apps.hms.development);
         let mut live = serve(HMS, apps.fake(HMS, 3)).await;
-        let token = live.phone.token(&apps.bundle, Some(&release.id)).await;
-        let debug_token = live.phone.token(&apps.bundle, Some(&debug.id)).await;
-        let mut second = live.phone("phone-2").await;
-        let uninstalled = second.token(&apps.bundle, Some(&release.id)).await;
-        second.uninstall(&apps.bundle, Some(&release.id)).await;
+        let Tokens { token, debug_token, uninstalled } = live.tokens().await;
 
         let refused = |error: &str| json!({ "error": error });
         let grant = |id: &str, secret: &str| {
@@ -70,8 +67,8 @@ fn hms_answers_its_oauth_endpoint_and_every_send_code_over_http() {
                 case("no grant_type", oauth(&[("client_id", &release.id)]), 400, refused("invalid_request"), None),
             ])
             .await;
-        let access = contract::auth_answer(&answers[0]).expect("an access token").0;
-        let debug_access = contract::auth_answer(&answers[1]).expect("an access token").0;
+        let access = oauth_answer(&answers[0]).expect("an access token").0;
+        let debug_access = oauth_answer(&answers[1]).expect("an access token").0;
 
         let to = |token: &str| {
             let push = push(Vendor::Hms, token, 1);
@@ -183,9 +180,7 @@ fn hms_answers_its_oauth_endpoint_and_every_send_code_over_http() {
         );
 
         // The bare status: HMS's contract retries 5xx (503 is its flow control) and 429.
-        let rows =
-            vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, Some(Retry))];
-        live.injected(&ok, rows).await;
+        live.injected(&ok, bare_failures()).await;
 
         // An access token works for 3600 s after it was issued.
         live.advance(3_600_000);

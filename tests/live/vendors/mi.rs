@@ -1,9 +1,9 @@
 //! Xiaomi MiPush over HTTP: every code docs/vendors.md lists, each in an HTTP 200.
 
-use super::Class::{DeadToken, Delivered, Failed, Retry};
-use super::{apps, case, edit_form, header, push, serve, set_field};
+use super::Class::{DeadToken, Delivered, Failed};
+use super::{apps, bare_failures, case, edit_form, header, push, serve, set_field, Tokens};
 use crate::block_on;
-use serde_json::{json, Value};
+use serde_json::json;
 use zimsim_reference::push_services::mi::contract::{self, code};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::topology::MI;
@@ -12,13 +12,9 @@ use zimsim_reference::topology::MI;
 fn mi_answers_every_code_over_http() {
     block_on(async {
         let apps = apps();
-        let (release, debug) = (&apps.mi.production, &apps.mi.development);
+        let release = &apps.mi.production;
         let mut live = serve(MI, apps.fake(MI, 4)).await;
-        let token = live.phone.token(&apps.bundle, Some(&release.id)).await;
-        let debug_token = live.phone.token(&apps.bundle, Some(&debug.id)).await;
-        let mut second = live.phone("phone-2").await;
-        let uninstalled = second.token(&apps.bundle, Some(&release.id)).await;
-        second.uninstall(&apps.bundle, Some(&release.id)).await;
+        let Tokens { token, debug_token, uninstalled } = live.tokens().await;
 
         let to = |token: &str| {
             let push = push(Vendor::Mi, token, 1);
@@ -103,9 +99,6 @@ fn mi_answers_every_code_over_http() {
         ])
         .await;
 
-        // A bare 5xx or 429 (a proxy's, or the injected fault's): retried.
-        let rows =
-            vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, Some(Retry))];
-        live.injected(&ok, rows).await;
+        live.injected(&ok, bare_failures()).await;
     });
 }

@@ -1,8 +1,8 @@
 //! OPPO Push over HTTP: the auth call's codes and every unicast code docs/vendors.md
 //! lists, each in an HTTP 200.
 
-use super::Class::{DeadToken, Delivered, Failed, Reauth, Retry};
-use super::{apps, case, edit_form, form, method, path, push, serve, set_field, Live};
+use super::Class::{DeadToken, Delivered, Failed, Reauth};
+use super::{apps, bare_failures, case, edit_form, form_post, method, path, push, serve, set_field, Tokens};
 use crate::block_on;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use zimsim_reference::pushid::{Environment, Vendor};
 use zimsim_reference::topology::OPPO;
 
 fn auth(pairs: &[(&str, &str)]) -> HttpRequest {
-    HttpRequest::post(contract::AUTH_PATH, form(pairs)).header("content-type", "application/x-www-form-urlencoded")
+    form_post(contract::AUTH_PATH, pairs)
 }
 
 /// `req` with the JSON of its `message` field edited by `f`.
@@ -27,23 +27,13 @@ fn message(req: &HttpRequest, f: fn(&mut Value)) -> HttpRequest {
     })
 }
 
-/// The auth token the `env` app gets, signing in as the relay does.
-async fn sign_in(live: &Live, env: Environment) -> String {
-    let request = apps().auth_request(Vendor::Oppo, env, live.now_unix_ms()).expect("OPPO signs in");
-    contract::auth_answer(&live.send(request).await).expect("an auth token").0
-}
-
 #[test]
 fn oppo_answers_its_auth_call_and_every_unicast_code_over_http() {
     block_on(async {
         let apps = apps();
         let (release, debug) = (&apps.oppo.production, &apps.oppo.development);
         let mut live = serve(OPPO, apps.fake(OPPO, 5)).await;
-        let token = live.phone.token(&apps.bundle, Some(&release.key)).await;
-        let debug_token = live.phone.token(&apps.bundle, Some(&debug.key)).await;
-        let mut second = live.phone("phone-2").await;
-        let uninstalled = second.token(&apps.bundle, Some(&release.key)).await;
-        second.uninstall(&apps.bundle, Some(&release.key)).await;
+        let Tokens { token, debug_token, uninstalled } = live.tokens().await;
 
         let code = |c: i64| json!({ "code": c });
         let now = live.now_unix_ms();
@@ -203,10 +193,7 @@ fn oppo_answers_its_auth_call_and_every_unicast_code_over_http() {
         let id = |i: usize| answers[i].body_json()["data"]["messageId"].as_str().map(str::to_owned);
         assert!(id(0).is_some() && id(0) == id(1), "a repeated app_message_id gets the first messageId");
 
-        // A bare 5xx or 429 (a proxy's, or the injected fault's): retried.
-        let rows =
-            vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, Some(Retry))];
-        live.injected(&to(&token, 5), rows).await;
+        live.injected(&to(&token, 5), bare_failures()).await;
 
         // An auth token works for 24 hours.
         live.advance(contract::TOKEN_LIFETIME_MS);
@@ -226,7 +213,7 @@ fn oppo_answers_33_over_http_once_the_daily_quota_is_used() {
                 .with_daily_quota(1);
         let mut live = serve(OPPO, Box::new(fake)).await;
         let token = live.phone.token(&apps.bundle, Some(&release.key)).await;
-        let access = sign_in(&live, Environment::Production).await;
+        let access = live.sign_in(Environment::Production).await;
         let to = |id: u64| {
             let push = push(Vendor::Oppo, &token, id);
             contract::request(&contract::Send { push: &push, auth_token: &access, ttl_s: 60 })

@@ -1,8 +1,8 @@
 //! vivo Push over HTTP: the auth call's results, its rate limit, and every send result
 //! docs/vendors.md lists.
 
-use super::Class::{DeadToken, Delivered, Failed, Reauth, Retry};
-use super::{apps, body, case, edit_json, header, method, path, push, serve, Live};
+use super::Class::{DeadToken, Delivered, Failed, Reauth};
+use super::{apps, bare_failures, body, case, edit_json, header, method, path, push, serve, Tokens};
 use crate::block_on;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -16,10 +16,18 @@ fn auth(body: Value) -> HttpRequest {
     HttpRequest::post(contract::AUTH_PATH, body.to_string().into_bytes()).header("content-type", "application/json")
 }
 
-/// The auth token the `env` app gets, signing in as the relay does.
-async fn sign_in(live: &Live, env: Environment) -> String {
-    let request = apps().auth_request(Vendor::Vivo, env, live.now_unix_ms()).expect("vivo signs in");
-    contract::auth_answer(&live.send(request).await).expect("an auth token").0
+/// The relay's send of push 1 to `token` of the release app, with `access`, as request
+/// `request_id`.
+fn send(token: &str, access: &str, request_id: &str) -> HttpRequest {
+    let push = push(Vendor::Vivo, token, 1);
+    let app_id = &apps().vivo.production.id;
+    contract::request(&contract::Send {
+        push: &push,
+        app_id,
+        auth_token: access,
+        request_id: request_id.into(),
+        ttl_s: 60,
+    })
 }
 
 fn answer(c: i64) -> Value {
@@ -30,13 +38,9 @@ fn answer(c: i64) -> Value {
 fn vivo_answers_its_auth_call_and_every_send_result_over_http() {
     block_on(async {
         let apps = apps();
-        let (release, debug) = (&apps.vivo.production, &apps.vivo.development);
+        let release = &apps.vivo.production;
         let mut live = serve(VIVO, apps.fake(VIVO, 7)).await;
-        let token = live.phone.token(&apps.bundle, Some(&release.id)).await;
-        let debug_token = live.phone.token(&apps.bundle, Some(&debug.id)).await;
-        let mut second = live.phone("phone-2").await;
-        let uninstalled = second.token(&apps.bundle, Some(&release.id)).await;
-        second.uninstall(&apps.bundle, Some(&release.id)).await;
+        let Tokens { token, debug_token, uninstalled } = live.tokens().await;
 
         let now = live.now_unix_ms();
         let id: u64 = release.id.parse().expect("a numeric app ID");
@@ -87,7 +91,7 @@ fn vivo_answers_its_auth_call_and_every_send_result_over_http() {
             ])
             .await;
         let access = contract::auth_answer(&answers[0]).expect("an auth token").0;
-        let debug_access = sign_in(&live, Environment::Development).await;
+        let debug_access = live.sign_in(Environment::Development).await;
 
         // Ten auth calls in a second pass; the eleventh is refused. The fake's clock is held
         // still, so all of them fall in one second however slow the machine.
@@ -104,17 +108,7 @@ fn vivo_answers_its_auth_call_and_every_send_result_over_http() {
         want.push(Some(result::AUTH_RATE_LIMITED));
         assert_eq!(results, want, "vivo auth: ten calls a second, then 10207");
 
-        let to = |token: &str, request_id: &str| {
-            let push = push(Vendor::Vivo, token, 1);
-            let send = contract::Send {
-                push: &push,
-                app_id: &release.id,
-                auth_token: &access,
-                request_id: request_id.into(),
-                ttl_s: 60,
-            };
-            contract::request(&send)
-        };
+        let to = |token: &str, request_id: &str| send(token, &access, request_id);
         let ok = to(&token, "r1");
         let dead = |s: u64, token: &str| json!({"result": result::INVALID_USER, "invalidUser": {"status": s, "userid": token}});
         let answers = live
@@ -160,83 +154,35 @@ fn vivo_answers_its_auth_call_and_every_send_result_over_http() {
         // Field checks come after the replay check: each row has its own requestId.
         let fresh = to(&token, "r4");
         let field = |f: fn(&mut Value)| edit_json(&fresh, f);
+        let invalid = |name: &str, f: fn(&mut Value), r: i64| case(name, field(f), 200, answer(r), Failed);
+        let dead_row = |name: &str, token: &str, request_id: &str, s: u64| {
+            case(name, to(token, request_id), 200, dead(s, token), DeadToken)
+        };
         live.run(vec![
-            case(
-                "notifyType 9",
-                field(|b| b["notifyType"] = json!(9)),
-                200,
-                answer(result::INVALID_NOTIFY_TYPE),
-                Failed,
-            ),
-            case(
-                "a title of 41 units",
-                field(|b| b["title"] = json!("t".repeat(41))),
-                200,
-                answer(result::INVALID_TITLE),
-                Failed,
-            ),
-            case(
-                "a title of 21 CJK characters",
-                field(|b| b["title"] = json!("字".repeat(21))),
-                200,
-                answer(result::INVALID_TITLE),
-                Failed,
-            ),
-            case("an empty content", field(|b| b["content"] = json!("")), 200, answer(result::INVALID_CONTENT), Failed),
-            case(
-                "a content of 101 units",
-                field(|b| b["content"] = json!("c".repeat(101))),
-                200,
-                answer(result::INVALID_CONTENT),
-                Failed,
-            ),
-            case("timeToLive 59", field(|b| b["timeToLive"] = json!(59)), 200, answer(result::INVALID_TTL), Failed),
-            case(
-                "skipType 2 without a URL",
-                field(|b| b["skipType"] = json!(2)),
-                200,
-                answer(result::INVALID_SKIP),
-                Failed,
-            ),
-            case(
+            invalid("notifyType 9", |b| b["notifyType"] = json!(9), result::INVALID_NOTIFY_TYPE),
+            invalid("a title of 41 units", |b| b["title"] = json!("t".repeat(41)), result::INVALID_TITLE),
+            invalid("a title of 21 CJK characters", |b| b["title"] = json!("字".repeat(21)), result::INVALID_TITLE),
+            invalid("an empty content", |b| b["content"] = json!(""), result::INVALID_CONTENT),
+            invalid("a content of 101 units", |b| b["content"] = json!("c".repeat(101)), result::INVALID_CONTENT),
+            invalid("timeToLive 59", |b| b["timeToLive"] = json!(59), result::INVALID_TTL),
+            invalid("skipType 2 without a URL", |b| b["skipType"] = json!(2), result::INVALID_SKIP),
+            invalid(
                 "11 custom pairs",
-                field(|b| {
+                |b| {
                     b["clientCustomMap"] =
                         json!((0..11).map(|i| (format!("k{i}"), json!("v"))).collect::<serde_json::Map<_, _>>())
-                }),
-                200,
-                answer(result::INVALID_CUSTOM_MAP),
-                Failed,
+                },
+                result::INVALID_CUSTOM_MAP,
             ),
-            case(
+            invalid(
                 "custom pairs over 1024 characters",
-                field(|b| b["clientCustomMap"] = json!({"k": "v".repeat(1024)})),
-                200,
-                answer(result::INVALID_CUSTOM_MAP),
-                Failed,
+                |b| b["clientCustomMap"] = json!({"k": "v".repeat(1024)}),
+                result::INVALID_CUSTOM_MAP,
             ),
-            case("pushMode 2", field(|b| b["pushMode"] = json!(2)), 200, answer(result::INVALID_PUSH_MODE), Failed),
-            case(
-                "an unknown regId",
-                to("12345678901234567890123", "r5"),
-                200,
-                dead(status::NO_SUCH_USER, "12345678901234567890123"),
-                DeadToken,
-            ),
-            case(
-                "the debug app's regId",
-                to(&debug_token, "r6"),
-                200,
-                dead(status::NO_SUCH_USER, &debug_token),
-                DeadToken,
-            ),
-            case(
-                "an uninstalled app's regId",
-                to(&uninstalled, "r7"),
-                200,
-                dead(status::UNSUBSCRIBED, &uninstalled),
-                DeadToken,
-            ),
+            invalid("pushMode 2", |b| b["pushMode"] = json!(2), result::INVALID_PUSH_MODE),
+            dead_row("an unknown regId", "12345678901234567890123", "r5", status::NO_SUCH_USER),
+            dead_row("the debug app's regId", &debug_token, "r6", status::NO_SUCH_USER),
+            dead_row("an uninstalled app's regId", &uninstalled, "r7", status::UNSUBSCRIBED),
             case(
                 "a test push to a device not registered for tests",
                 field(|b| b["pushMode"] = json!(1)),
@@ -248,10 +194,7 @@ fn vivo_answers_its_auth_call_and_every_send_result_over_http() {
         ])
         .await;
 
-        // A bare 5xx or 429 (a proxy's, or the injected fault's): retried.
-        let rows =
-            vec![(503, Value::Null, Some(Retry)), (500, Value::Null, Some(Retry)), (429, Value::Null, Some(Retry))];
-        live.injected(&to(&token, "r8"), rows).await;
+        live.injected(&to(&token, "r8"), bare_failures()).await;
 
         // An authToken works for one day.
         live.advance(contract::TOKEN_LIFETIME_MS);
@@ -271,18 +214,8 @@ fn vivo_answers_10070_over_http_once_the_daily_quota_is_used() {
         let fake = Vivo::new(BTreeMap::from([(release.id.clone(), entry)]), 8).with_daily_quota(1);
         let mut live = serve(VIVO, Box::new(fake)).await;
         let token = live.phone.token(&apps.bundle, Some(&release.id)).await;
-        let access = sign_in(&live, Environment::Production).await;
-        let to = |request_id: &str| {
-            let push = push(Vendor::Vivo, &token, 1);
-            let send = contract::Send {
-                push: &push,
-                app_id: &release.id,
-                auth_token: &access,
-                request_id: request_id.into(),
-                ttl_s: 60,
-            };
-            contract::request(&send)
-        };
+        let access = live.sign_in(Environment::Production).await;
+        let to = |request_id: &str| send(&token, &access, request_id);
         live.run(vec![
             case("the day's first send", to("q1"), 200, answer(result::SUCCESS), Delivered),
             case("the day's second send", to("q2"), 200, answer(result::DAILY_QUOTA), Failed),

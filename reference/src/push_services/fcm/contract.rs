@@ -1,6 +1,7 @@
 //! FCM HTTP v1 as the relay uses it: the OAuth 2.0 access-token request of a service
 //! account (the JWT-bearer grant, RFC 7523, as Google's auth libraries send it), the
-//! `messages:send` request for one push, and what each answer means.
+//! `messages:send` request for one push, and what each answer means (the token endpoint's
+//! is OAuth's, read by [`crate::push_services::oauth_answer`] as HMS's is).
 //!
 //! Sources: developers.google.com/identity/protocols/oauth2/service-account ("Preparing to
 //! make an authorized API call"), firebase.google.com/docs/cloud-messaging/auth-server, and
@@ -78,26 +79,6 @@ pub fn auth_request(account: &ServiceAccount, now_unix_s: u64) -> HttpRequest {
         .append_pair("assertion", &account.assertion(now_unix_s))
         .finish();
     HttpRequest::post(TOKEN_PATH, form.into_bytes()).header("content-type", "application/x-www-form-urlencoded")
-}
-
-/// The access token and its lifetime in ms out of a token-endpoint answer, or why there is
-/// none (`error: error_description`, as Google's auth libraries report it).
-pub fn auth_answer(resp: &HttpResponse) -> Result<(String, u64), String> {
-    let body = resp.body_json();
-    let token = body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let lifetime_s = body.get("expires_in").and_then(Value::as_u64);
-    match (resp.is_success(), token, lifetime_s) {
-        (true, Some(token), Some(s)) => Ok((token.to_owned(), s * 1000)),
-        _ => {
-            let error = body.get("error").and_then(Value::as_str);
-            let description = body.get("error_description").and_then(Value::as_str);
-            Err(match (error, description) {
-                (Some(e), Some(d)) => format!("{e}: {d}"),
-                (Some(e), None) => e.to_owned(),
-                _ => format!("HTTP {} without an access token", resp.status),
-            })
-        }
-    }
 }
 
 /// The size FCM's 4096-byte limit applies to: the message without its target (the token,

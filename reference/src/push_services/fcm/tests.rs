@@ -3,7 +3,7 @@
 use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
-use crate::push_services::{drain, token_in};
+use crate::push_services::{drain, oauth_answer, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 
 const APP: &str = "im.zego.zimsim.demo";
@@ -393,7 +393,7 @@ fn fcm_with_accounts() -> (Fcm, String) {
 fn access_token(f: &mut Fcm, account: &ServiceAccount, now: Millis) -> String {
     let resp = f.call(&contract::auth_request(account, now.unix_s(crate::time::SIM_EPOCH_UNIX_MS) as u64), now);
     drain(f);
-    contract::auth_answer(&resp).expect("an access token").0
+    oauth_answer(&resp).expect("an access token").0
 }
 
 fn send_as(project: &str, bearer: &str, token: &str) -> HttpRequest {
@@ -478,7 +478,7 @@ fn an_access_token_from_the_endpoint_lets_a_send_through_until_its_3599_seconds_
             reason: None
         })]
     );
-    let (bearer, lifetime_ms) = contract::auth_answer(&resp).expect("an access token");
+    let (bearer, lifetime_ms) = oauth_answer(&resp).expect("an access token");
     assert!(bearer.starts_with("ya29."), "{bearer}");
     assert_eq!(lifetime_ms, 3_599_000);
 
@@ -620,7 +620,7 @@ fn the_token_endpoint_refuses_another_audience_a_scope_without_fcm_and_bad_times
         at(0),
     );
     assert_eq!(
-        contract::auth_answer(&resp),
+        oauth_answer(&resp),
         Err("invalid_grant: Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. \
              Check your iat and exp values and use a clock with skew to account for clock differences between systems."
             .into())

@@ -1,5 +1,6 @@
 //! HMS Push Kit as the relay uses it: the OAuth client-credentials request, the
-//! `messages:send` request for one push, and what each answer means. The fake in the parent
+//! `messages:send` request for one push, and what each answer means (the OAuth endpoint's
+//! is read by [`crate::push_services::oauth_answer`], as FCM's is). The fake in the parent
 //! module checks the same rules and answers with the same codes.
 //!
 //! Sources: send API https://developer.huawei.com/consumer/en/doc/HMSCore-References/https-send-api-0000001050986197/ ,
@@ -94,26 +95,6 @@ pub fn auth_request(app_id: &str, secret: &str) -> HttpRequest {
         .append_pair("client_secret", secret)
         .finish();
     HttpRequest::post(OAUTH_PATH, form.into_bytes()).header("content-type", "application/x-www-form-urlencoded")
-}
-
-/// The access token and its lifetime in ms out of a token-endpoint answer, or why there
-/// is none.
-pub fn auth_answer(resp: &HttpResponse) -> Result<(String, u64), String> {
-    let body = resp.body_json();
-    let token = body.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let lifetime_s = body.get("expires_in").and_then(Value::as_u64);
-    match (resp.is_success(), token, lifetime_s) {
-        (true, Some(token), Some(s)) => Ok((token.to_owned(), s * 1000)),
-        _ => {
-            let error = body.get("error").map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned));
-            let description = body.get("error_description").and_then(Value::as_str);
-            Err(match (error, description) {
-                (Some(e), Some(d)) => format!("{e}: {d}"),
-                (Some(e), None) => e,
-                _ => format!("HTTP {} without an access token", resp.status),
-            })
-        }
-    }
 }
 
 /// The size the 4096-byte limit applies to: the message without its tokens.

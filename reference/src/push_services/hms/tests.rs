@@ -3,7 +3,7 @@
 use super::contract::{self, code, Send};
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, token_in};
+use crate::push_services::{drain, oauth_answer, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -48,7 +48,7 @@ fn hms_with_device() -> (Hms, String, String) {
 fn access(h: &mut Hms, app_id: &str, secret: &str, now: Millis) -> String {
     let resp = h.call(&contract::auth_request(app_id, secret), now);
     drain(h);
-    contract::auth_answer(&resp).expect("an access token").0
+    oauth_answer(&resp).expect("an access token").0
 }
 
 fn message(tokens: &[&str]) -> Value {
@@ -126,7 +126,7 @@ fn the_oauth_endpoint_issues_hour_long_bearer_tokens() {
     let body = resp.body_json();
     assert_eq!(resp.status, 200);
     assert_eq!((body["expires_in"].clone(), body["token_type"].clone()), (json!(3600), json!("Bearer")));
-    let (token, lifetime_ms) = contract::auth_answer(&resp).expect("a token");
+    let (token, lifetime_ms) = oauth_answer(&resp).expect("a token");
     assert_eq!((body["access_token"].as_str(), lifetime_ms), (Some(token.as_str()), HOUR_MS));
     assert_eq!(
         drain(&mut h),
@@ -137,7 +137,7 @@ fn the_oauth_endpoint_issues_hour_long_bearer_tokens() {
             reason: None
         })]
     );
-    let again = contract::auth_answer(&h.call(&contract::auth_request(DEBUG, DEBUG_SECRET), Millis(0)));
+    let again = oauth_answer(&h.call(&contract::auth_request(DEBUG, DEBUG_SECRET), Millis(0)));
     assert_ne!(again.expect("a token").0, token, "every grant is a new token");
 }
 
@@ -157,9 +157,22 @@ fn the_oauth_endpoint_refuses_a_wrong_secret_an_unknown_client_and_a_bad_form() 
         let body = resp.body_json();
         assert_eq!((resp.status, body["error"].as_str()), (status, Some(error)), "{body}");
         assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
-        let reason = contract::auth_answer(&resp).expect_err("no token");
+        let reason = oauth_answer(&resp).expect_err("no token");
         assert!(reason.starts_with(error), "{reason}");
     }
+}
+
+#[test]
+fn the_oauth_answer_names_a_numeric_error_with_its_description_and_else_the_status() {
+    let numeric = HttpResponse::json(400, &json!({"error": 1101, "error_description": "invalid client"}));
+    assert_eq!(oauth_answer(&numeric), Err("1101: invalid client".into()));
+    assert_eq!(
+        oauth_answer(&HttpResponse::json(401, &json!({"error": "invalid_client"}))),
+        Err("invalid_client".into())
+    );
+    let no_lifetime = HttpResponse::json(200, &json!({"access_token": "t"}));
+    assert_eq!(oauth_answer(&no_lifetime), Err("HTTP 200 without an access token".into()));
+    assert_eq!(oauth_answer(&HttpResponse::new(503)), Err("HTTP 503 without an access token".into()));
 }
 
 #[test]
