@@ -431,7 +431,7 @@ impl Core for DeadTokenFlaw {
 
     fn handle(&mut self, now: Millis, input: RelayInput) {
         match &input {
-            RelayInput::VendorResponse { call, response }
+            RelayInput::VendorResponse { call, response, .. }
                 if self.on_5xx && (response.status >= 500 || response.status == 429) =>
             {
                 if let Some(push_id) = self.calls.get(call) {

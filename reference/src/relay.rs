@@ -17,12 +17,19 @@
 //!
 //! - delivered: done;
 //! - dead token: done, and the PushID is reported to ZIM ([`DeadToken`]), which unbinds it;
-//! - retry (5xx, 429, flow control, no answer) and re-auth: again after an exponential
+//! - retry (5xx, 429, flow control, no answer, no answer within [`REQUEST_TIMEOUT_MS`])
+//!   and re-auth: again after an exponential
 //!   backoff with seeded jitter, at least the vendor's `Retry-After`, at most
 //!   [`MAX_ATTEMPTS`] times and never past [`RETRY_DEADLINE_MS`] after the first try; the
 //!   retry is the same request, so its idempotency key (`apns-id`, vivo's `requestId`) is
 //!   the same and a vendor that did deliver does not deliver twice;
 //! - failed (payload, topic, parameters, credentials): done, and the binding is kept.
+//!
+//! A try the vendor has not answered within [`REQUEST_TIMEOUT_MS`] is given up
+//! ([`RelayOutput::TimedOut`]): its slot is freed, the retry rule applies, and its answer,
+//! if it comes after all, is ignored (the vendor may have delivered it: the retry's key is
+//! what keeps that from showing twice). Answers name their try, so a late one is told
+//! from the answer to the retry.
 //!
 //! At most [`MAX_IN_FLIGHT`] vendor requests are outstanding; the rest wait their turn.
 //! The relay keeps the [`Core`] contract, which is the seam the built-in mutants plug into.
@@ -127,14 +134,16 @@ pub enum RelayInput {
     /// An HTTP request to the relay's API: the ZIM server's hand-over
     /// (`POST /v1/push`, a [`PushBatch`]).
     Api(ApiRequest),
-    /// The vendor answered call `call`.
+    /// The vendor answered try `attempt` of call `call`.
     VendorResponse {
         call: u64,
+        attempt: u32,
         response: HttpResponse,
     },
-    /// The vendor could not be reached for call `call`.
+    /// The vendor could not be reached for try `attempt` of call `call`.
     VendorUnreachable {
         call: u64,
+        attempt: u32,
     },
     /// The ZIM server answered report `id` (`ok`: with a 2xx).
     ZimAnswered {
@@ -170,6 +179,18 @@ pub enum RelayOutput {
     Auth { id: u64, host: String, request: HttpRequest },
     /// An access-token request ended (for the trace).
     Authorized(AuthOutcome),
+    /// A try got no answer within [`REQUEST_TIMEOUT_MS`] and was given up (for the trace
+    /// and stats); the retry rule decides what follows.
+    TimedOut(TimedOut),
+}
+
+/// A vendor try the relay gave up waiting for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedOut {
+    pub call: u64,
+    pub attempt: u32,
+    pub push_id: PushId,
+    pub message_id: MessageId,
 }
 
 /// How one access-token request ended.
@@ -228,6 +249,8 @@ struct Call {
     key: String,
     attempt: u32,
     first_at: Millis,
+    /// While try `attempt` is with the vendor: when the relay stops waiting for it.
+    deadline: Option<Millis>,
 }
 
 /// The relay's access token at one vendor for one environment.
@@ -254,11 +277,17 @@ enum SendAccess {
 enum Timer {
     Retry(u64),
     Report(u64),
+    /// The deadline of the try of call `.0` that is with the vendor.
+    Answer(u64),
 }
 
 /// How long the relay remembers a push it accepted, to answer a retry of it without a
 /// second vendor call.
 pub const DEDUP_WINDOW_MS: u64 = 10 * 60 * 1000;
+/// How long the relay waits for a vendor's answer to one try (reference policy, docs/
+/// policies.md). Past it the try counts as failed with a retry verdict: the answer is
+/// lost, though the vendor may have delivered.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 /// Tries per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// No retry is made later than this after the first try: a notification that late is
@@ -341,6 +370,10 @@ impl Relay {
             };
             let c = &self.calls[&call];
             let request = self.request(c, access.as_deref());
+            let deadline = now.plus(REQUEST_TIMEOUT_MS);
+            self.timers.insert((deadline, Timer::Answer(call)));
+            let c = self.calls.get_mut(&call).expect("looked up above");
+            c.deadline = Some(deadline);
             self.in_flight += 1;
             self.outputs.push_back(RelayOutput::Call(VendorCall {
                 call,
@@ -437,12 +470,23 @@ impl Relay {
         self.pump(now);
     }
 
-    /// A call's try ended with `verdict` (`None`: no answer).
-    fn on_answer(&mut self, now: Millis, call: u64, status: u16, verdict: Option<Verdict>) {
-        if !self.calls.contains_key(&call) {
-            return; // a late answer to a call already finished
-        }
+    /// Whether try `attempt` of `call` is with the vendor; if so it is no longer (its
+    /// deadline is dropped and its slot freed). An answer to a try that is not (a call
+    /// already finished, a try already given up) is late and changes nothing.
+    fn take_try(&mut self, call: u64, attempt: u32) -> bool {
+        let Some(c) = self.calls.get_mut(&call) else { return false };
+        let Some(deadline) = c.deadline.filter(|_| c.attempt == attempt) else { return false };
+        c.deadline = None;
+        self.timers.remove(&(deadline, Timer::Answer(call)));
         self.in_flight = self.in_flight.saturating_sub(1);
+        true
+    }
+
+    /// Try `attempt` of `call` ended with `verdict` (`None`: no answer).
+    fn on_answer(&mut self, now: Millis, call: u64, attempt: u32, status: u16, verdict: Option<Verdict>) {
+        if !self.take_try(call, attempt) {
+            return; // a late answer: the call finished, or this try was given up
+        }
         let result = match verdict {
             Some(Verdict::Delivered) => PushResult::Accepted,
             Some(Verdict::DeadToken { reason }) => {
@@ -578,12 +622,12 @@ impl Core for Relay {
                 };
                 self.outputs.push_back(RelayOutput::Respond(ApiResponse { id, response }));
             }
-            RelayInput::VendorResponse { call, response } => {
+            RelayInput::VendorResponse { call, attempt, response } => {
                 let vendor = self.calls.get(&call).map(|c| c.push.push_id.vendor);
                 let verdict = vendor.map(|v| crate::push_services::verdict(v, &response));
-                self.on_answer(now, call, response.status, verdict);
+                self.on_answer(now, call, attempt, response.status, verdict);
             }
-            RelayInput::VendorUnreachable { call } => self.on_answer(now, call, 0, None),
+            RelayInput::VendorUnreachable { call, attempt } => self.on_answer(now, call, attempt, 0, None),
             RelayInput::AuthAnswered { id, response } => self.on_auth(now, id, response),
             RelayInput::ZimAnswered { id, ok } => {
                 if ok {
@@ -603,6 +647,7 @@ impl Core for Relay {
                     self.timers.pop_first();
                     match timer {
                         Timer::Retry(call) => self.ready.push_back(call),
+                        Timer::Answer(call) => self.give_up(now, call),
                         Timer::Report(id) => {
                             if let Some((report, _)) = self.reports.get(&id) {
                                 let request = report.to_http();
@@ -639,9 +684,23 @@ impl Relay {
             Vendor::Vivo => format!("zpns-{}-{call}", self.config.boot),
             _ => format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
         };
-        self.calls.insert(call, Call { push: req, host, key, attempt: 1, first_at: now });
+        self.calls.insert(call, Call { push: req, host, key, attempt: 1, first_at: now, deadline: None });
         self.ready.push_back(call);
         self.pump(now);
+    }
+
+    /// The try of `call` with the vendor is past its deadline: it counts as a failed try
+    /// with a retry verdict, and its answer, should it come, as late.
+    fn give_up(&mut self, now: Millis, call: u64) {
+        let Some(c) = self.calls.get(&call) else { return };
+        let (attempt, push_id, message_id) = (c.attempt, c.push.push_id.clone(), c.push.message_id);
+        if !self.take_try(call, attempt) {
+            return;
+        }
+        self.outputs.push_back(RelayOutput::TimedOut(TimedOut { call, attempt, push_id, message_id }));
+        if !self.retry(now, call, None) {
+            self.finish(call, PushResult::Unreachable);
+        }
     }
 
     fn finish(&mut self, call: u64, result: PushResult) {

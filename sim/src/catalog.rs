@@ -40,6 +40,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
          whose user denied notifications; taps open the app; carol unregisters",
     ),
     (
+        "slow-vendor",
+        "vivo answers alice's push 12 s late; the relay gives up at 10 s and retries: erin's locked vivo shows it once",
+    ),
+    (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
     ),
@@ -64,6 +68,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "dead-tokens" => dead_tokens(),
         "android-vendors" => android_vendors(),
         "app-states" => app_states(),
+        "slow-vendor" => slow_vendor(),
         _ => return None,
     })
 }
@@ -424,7 +429,13 @@ fn dead_tokens() -> Scenario {
         .at(65_000, "dan-phone", Action::KILL_APP)
         .world(
             100_000,
-            WorldStep::VendorFail { host: topology::FCM.name.into(), status: 503, count: 2, retry_after_s: Some(2) },
+            WorldStep::VendorFail {
+                host: topology::FCM.name.into(),
+                status: Some(503),
+                count: 2,
+                retry_after_s: Some(2),
+                slow_ms: None,
+            },
         )
         .at(101_000, "alice-phone", to_team("fcm is flaky"))
         .build()
@@ -470,7 +481,13 @@ fn android_vendors() -> Scenario {
     b = b
         .world(
             50_000,
-            WorldStep::VendorFail { host: topology::HMS.name.into(), status: 503, count: 1, retry_after_s: None },
+            WorldStep::VendorFail {
+                host: topology::HMS.name.into(),
+                status: Some(503),
+                count: 1,
+                retry_after_s: None,
+                slow_ms: None,
+            },
         )
         .at(51_000, "alice-phone", send("bob", "hms had a bad second"));
     for (device, user, _, _, config) in phones {
@@ -548,6 +565,32 @@ pub fn app_states() -> Scenario {
         .at(150_000, "carol-pixel", Action::LAUNCH_APP)
         .at(150_500, "carol-pixel", login("carol"));
     b.build()
+/// erin's vivo (release, vivo push only) is locked when alice writes to her, and vivo is
+/// slow: it delivers the notification at once but its answer reaches the relay 12 s later.
+/// The relay gives the try up after 10 s (`REQUEST_TIMEOUT_MS`) and retries with the same
+/// `requestId`, which vivo answers as the send it already made: erin's phone shows the
+/// message once. erin opens the app later and reads it.
+fn slow_vendor() -> Scenario {
+    let vivo = ZpnsConfig { enable_vivo_push: true, ..ZpnsConfig::default() };
+    ScenarioBuilder::new("slow-vendor")
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .android("erin-vivo", Brand::Vivo, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in_with(100, "erin-vivo", "erin", vivo)
+        .at(3_000, "erin-vivo", Action::KILL_APP)
+        .world(
+            40_000,
+            WorldStep::VendorFail {
+                host: topology::VIVO.name.into(),
+                status: None,
+                count: 1,
+                retry_after_s: None,
+                slow_ms: Some(12_000),
+            },
+        )
+        .at(40_500, "alice-phone", send("erin", "are you there?"))
+        .sign_in_with(70_000, "erin-vivo", "erin", vivo)
+        .build()
 }
 
 /// bob reads alice's "hello" on his phone, then logs in on his tablet: the phone is kicked

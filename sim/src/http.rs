@@ -191,7 +191,12 @@ impl<C: Connector> HttpClient<C> {
     /// Sends one request; any failure (connect, I/O, timeout) is an `io::Error`, after
     /// which the next request opens a new connection.
     pub async fn send(&self, req: HttpRequest) -> io::Result<HttpResponse> {
-        match tokio::time::timeout(self.timeout, self.try_send(req)).await {
+        self.send_within(req, self.timeout).await
+    }
+
+    /// [`HttpClient::send`], waiting `timeout` for the answer instead of the client's own.
+    pub async fn send_within(&self, req: HttpRequest, timeout: Duration) -> io::Result<HttpResponse> {
+        match tokio::time::timeout(timeout, self.try_send(req)).await {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(e)) => {
                 *self.conn.lock().await = None;

@@ -13,6 +13,8 @@ use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
 /// The longest run a scenario may ask for: one simulated day. (turmoil steps every
 /// simulated millisecond, so a scenario much longer than this would effectively hang.)
 pub const MAX_SCENARIO_MS: u64 = 86_400_000;
+/// The latest a `vendor_fail` step may make a vendor's answers (ten minutes).
+pub const MAX_SLOW_MS: u64 = 600_000;
 
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -246,14 +248,19 @@ pub enum WorldStep {
     },
     /// A vendor's provider API fails: the next `count` sends to vendor host `host` get
     /// HTTP `status` (with `Retry-After: retry_after_s` when given), in the vendor's own
-    /// error shape, or until `heal`. Token endpoints and device channels keep working. It
-    /// ends by itself, so a run does not add a `heal` for it.
+    /// error shape, or until `heal`; with `slow_ms`, their answers come that late (without
+    /// a `status` the sends are carried out as usual, only the answer is late). Token
+    /// endpoints and device channels keep working. It ends by itself, so a run does not
+    /// add a `heal` for it.
     VendorFail {
         host: String,
-        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
         count: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_s: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        slow_ms: Option<u64>,
     },
     /// Repair every partition, restart every crashed host, restore every latency and end
     /// every vendor failure.
@@ -475,12 +482,23 @@ impl Scenario {
                         WorldStep::Crash { host } | WorldStep::Bounce { host } if topology::is_farm(host) => {
                             return Err(bad_target("the device farm cannot crash; kill apps or turn networks off"))
                         }
-                        WorldStep::VendorFail { host, status, .. } => {
+                        WorldStep::VendorFail { host, status, retry_after_s, slow_ms, .. } => {
                             if !topology::VENDORS.iter().any(|v| v.name == host) {
                                 return Err(bad_target("vendor_fail names a vendor host"));
                             }
-                            if !(400..=599).contains(status) {
+                            if status.is_some_and(|s| !(400..=599).contains(&s)) {
                                 return Err(bad_target("vendor_fail takes an HTTP error status (400 to 599)"));
+                            }
+                            if status.is_none() && slow_ms.is_none() {
+                                return Err(bad_target("vendor_fail needs a `status`, a `slow_ms` or both"));
+                            }
+                            if status.is_none() && retry_after_s.is_some() {
+                                return Err(bad_target("vendor_fail sends `retry_after_s` only with a `status`"));
+                            }
+                            if slow_ms.is_some_and(|ms| ms == 0 || ms > MAX_SLOW_MS) {
+                                return Err(bad_target(&format!(
+                                    "vendor_fail takes `slow_ms` from 1 to {MAX_SLOW_MS} (ten minutes)"
+                                )));
                             }
                         }
                         _ => {}

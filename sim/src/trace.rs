@@ -12,7 +12,7 @@ use zimsim_reference::client::{AppEvent, AppState, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
 use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::pushid::{PushId, Vendor};
-use zimsim_reference::relay::{AuthOutcome, PushOutcome, PushResult, VendorCall};
+use zimsim_reference::relay::{AuthOutcome, PushOutcome, PushResult, TimedOut, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
 use zimsim_reference::{topology, Millis};
@@ -145,6 +145,10 @@ pub enum Event {
     /// The relay's access-token request to a vendor ended.
     RelayAuth {
         outcome: AuthOutcome,
+    },
+    /// The relay gave up waiting for a vendor's answer to one try.
+    VendorTimeout {
+        timeout: TimedOut,
     },
 
     // --- vendors ---
@@ -374,6 +378,9 @@ pub struct VendorStats {
     pub requests: u64,
     /// Of those, retries of an earlier request.
     pub retries: u64,
+    /// Tries the relay gave up waiting for (each then retried, or the call unreachable).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeouts: u64,
     /// Calls the vendor accepted.
     pub delivered: u64,
     /// Calls that found the token dead (each one reported to ZIM).
@@ -399,6 +406,7 @@ impl Stats {
                     v.requests += 1;
                     v.retries += u64::from(call.attempt > 1);
                 }
+                Event::VendorTimeout { timeout } => s.vendors.entry(timeout.push_id.vendor).or_default().timeouts += 1,
                 Event::VendorOutcome { outcome } => {
                     s.vendor_errors += u64::from(outcome.result != PushResult::Accepted);
                     let v = s.vendors.entry(outcome.push_id.vendor).or_default();
@@ -417,4 +425,8 @@ impl Stats {
         }
         s
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

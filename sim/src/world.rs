@@ -364,13 +364,19 @@ impl Faults {
                 sim.set_link_latency(a.as_str(), b.as_str(), Duration::from_millis(ms));
                 self.slowed.insert(pair(&a, &b));
             }
-            WorldStep::VendorFail { host, status, count, retry_after_s } => {
-                fail(&self.vendors, &host, VendorInput::Fail { status, count, retry_after_s });
+            WorldStep::VendorFail { host, status, count, retry_after_s, slow_ms } => {
+                if let Some(status) = status {
+                    fail(&self.vendors, &host, VendorInput::Fail { status, count, retry_after_s });
+                }
+                if let Some(ms) = slow_ms {
+                    fail(&self.vendors, &host, VendorInput::Slow { ms, count });
+                }
                 self.failing.insert(host);
             }
             WorldStep::Heal => {
                 for host in std::mem::take(&mut self.failing) {
                     fail(&self.vendors, &host, VendorInput::Fail { status: 503, count: 0, retry_after_s: None });
+                    fail(&self.vendors, &host, VendorInput::Slow { ms: 0, count: 0 });
                 }
                 for (a, b) in std::mem::take(&mut self.held) {
                     sim.release(a.as_str(), b.as_str());

@@ -70,6 +70,14 @@ pub enum VendorInput {
         count: u32,
         retry_after_s: Option<u64>,
     },
+    /// The next `count` sends are answered `ms` late: the vendor carries each out at once
+    /// (a notification goes to the device, an injected failure is decided) but holds its
+    /// HTTP answer back, as a vendor behind an overloaded front end does. `count` 0 ends
+    /// it. Combined with [`VendorInput::Fail`], the failures are the slow answers.
+    Slow {
+        ms: u64,
+        count: u32,
+    },
     Tick,
 }
 
@@ -97,6 +105,7 @@ pub trait VendorApi {
     where
         Self: Sized;
     fn directory(&mut self) -> &mut Directory;
+    fn directory_ref(&self) -> &Directory;
 }
 
 impl<V: VendorApi> Core for V {
@@ -106,7 +115,8 @@ impl<V: VendorApi> Core for V {
     fn handle(&mut self, now: Millis, input: VendorInput) {
         match input {
             VendorInput::Api(ApiRequest { id, request }) => {
-                let failing = self.is_send(&request).then(|| self.directory().failing.take()).flatten();
+                let send = self.is_send(&request);
+                let failing = send.then(|| self.directory().failing.take()).flatten();
                 let response = match failing {
                     Some(f) => {
                         if f.count > 1 {
@@ -123,11 +133,19 @@ impl<V: VendorApi> Core for V {
                     }
                     None => self.answer(&request, now),
                 };
-                self.directory().outputs.push_back(VendorOutput::Respond(ApiResponse { id, response }));
+                let dir = self.directory();
+                match send.then(|| dir.slow.take()).flatten() {
+                    Some((ms, count)) => {
+                        dir.slow = (count > 1).then_some((ms, count - 1));
+                        dir.held.insert((now.plus(ms), id), response);
+                    }
+                    None => dir.outputs.push_back(VendorOutput::Respond(ApiResponse { id, response })),
+                }
             }
             VendorInput::Fail { status, count, retry_after_s } => {
                 self.directory().failing = (count > 0).then_some(Failing { status, count, retry_after_s });
             }
+            VendorInput::Slow { ms, count } => self.directory().slow = (count > 0).then_some((ms, count)),
             VendorInput::ChannelOpen { channel } => self.directory().on_channel_open(channel),
             VendorInput::ChannelFrame { channel, frame } => {
                 let env = match &frame {
@@ -140,7 +158,16 @@ impl<V: VendorApi> Core for V {
             }
             VendorInput::ChannelClose { channel } => self.directory().on_channel_close(channel),
             VendorInput::Restart => self.directory().restart(),
-            VendorInput::Tick => {}
+            VendorInput::Tick => {
+                let dir = self.directory();
+                while let Some(entry) = dir.held.first_entry() {
+                    if entry.key().0 > now {
+                        break;
+                    }
+                    let ((_, id), response) = entry.remove_entry();
+                    dir.outputs.push_back(VendorOutput::Respond(ApiResponse { id, response }));
+                }
+            }
         }
     }
 
@@ -148,8 +175,9 @@ impl<V: VendorApi> Core for V {
         self.directory().outputs.pop_front()
     }
 
+    /// When the first answer held back by [`VendorInput::Slow`] is due.
     fn poll_timeout(&self) -> Option<Millis> {
-        None // expiry of stored notifications arrives with the push-path issue
+        self.directory_ref().held.keys().next().map(|(due, _)| *due)
     }
 }
 
@@ -316,6 +344,10 @@ pub struct Failing {
 #[derive(Debug)]
 pub struct Directory {
     failing: Option<Failing>,
+    /// Slow answers in force ([`VendorInput::Slow`]): how late, and for how many sends.
+    slow: Option<(u64, u32)>,
+    /// Answers held back by a slow fault, by (due time, request ID).
+    held: BTreeMap<(Millis, u64), HttpResponse>,
     rng: ChaCha8Rng,
     policy: StorePolicy,
     /// token -> (device, app, project)
@@ -348,6 +380,8 @@ impl Directory {
     pub fn new(seed: u64, policy: StorePolicy) -> Directory {
         Directory {
             failing: None,
+            slow: None,
+            held: BTreeMap::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             policy,
             tokens: BTreeMap::new(),
@@ -389,8 +423,10 @@ impl Directory {
         }
     }
 
-    /// Every channel is gone at once (the front end restarted).
+    /// Every channel is gone at once (the front end restarted), and with the process the
+    /// answers it was holding back: their connections are gone too.
     pub fn restart(&mut self) {
+        self.held.clear();
         let channels: Vec<ConnId> = self.channels.keys().copied().collect();
         for channel in channels {
             self.on_channel_close(channel);
@@ -671,6 +707,13 @@ pub fn verdict(vendor: Vendor, resp: &HttpResponse) -> Verdict {
         Vendor::Oppo => oppo::contract::verdict(resp),
         Vendor::Vivo => vivo::contract::verdict(resp),
     }
+}
+
+/// Whether `vendor`'s fake delivers a send once however often it is retried, by a key the
+/// relay sends: vivo's `requestId`, OPPO's `app_message_id`. APNs (`apns-id` is only a
+/// name for the notification), FCM, HMS and Xiaomi deliver every accepted send.
+pub fn dedups_retries(vendor: Vendor) -> bool {
+    matches!(vendor, Vendor::Oppo | Vendor::Vivo)
 }
 
 /// Whether `vendor`'s send API takes an access token from its token endpoint.

@@ -100,14 +100,19 @@ fn the_provider_token_is_reminted_after_40_minutes_and_after_apns_calls_it_expir
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!(bearer_at(&mut r, 1, 0).1, Some(provider_token(EPOCH_S)));
-    assert_eq!(bearer_at(&mut r, 2, PROVIDER_TOKEN_REMINT_S - 1).1, Some(provider_token(EPOCH_S)));
+    for (m, at) in [(1, 0), (2, PROVIDER_TOKEN_REMINT_S - 1)] {
+        let (call, bearer) = bearer_at(&mut r, m, at);
+        assert_eq!(bearer, Some(provider_token(EPOCH_S)));
+        let response = HttpResponse::new(200);
+        r.handle(Millis(at * 1000 + 1), RelayInput::VendorResponse { call, attempt: 1, response });
+        drain(&mut r);
+    }
     let at = PROVIDER_TOKEN_REMINT_S;
     let (call, bearer) = bearer_at(&mut r, 3, at);
     assert_eq!(bearer, Some(provider_token(EPOCH_S + at)));
     // APNs calls it expired: the retry carries a token minted then.
     let expired = HttpResponse::json(403, &serde_json::json!({"reason": "ExpiredProviderToken"}));
-    r.handle(Millis(at * 1000 + 5), RelayInput::VendorResponse { call, response: expired });
+    r.handle(Millis(at * 1000 + 5), RelayInput::VendorResponse { call, attempt: 1, response: expired });
     let due = r.poll_timeout().expect("a retry");
     r.handle(due, RelayInput::Tick);
     let Some(RelayOutput::Call(retry)) = r.poll_output() else { panic!("the retry") };
@@ -206,7 +211,10 @@ fn a_2xx_vendor_response_is_accepted() {
     let mut r = Relay::new(RelayConfig::default());
     let push_id = PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN);
     let c = call_for(&mut r, push_id.clone(), Millis(0));
-    r.handle(Millis(1), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
+    r.handle(
+        Millis(1),
+        RelayInput::VendorResponse { call: c.call, attempt: c.attempt, response: HttpResponse::new(200) },
+    );
     assert_eq!(
         outcome(&mut r),
         PushOutcome { call: 1, attempts: 1, push_id, message_id: MessageId(42), result: PushResult::Accepted }
@@ -216,7 +224,7 @@ fn a_2xx_vendor_response_is_accepted() {
 const APNS: fn() -> PushId = || PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN);
 
 fn answer(r: &mut Relay, now: u64, call: &VendorCall, response: HttpResponse) -> Vec<RelayOutput> {
-    r.handle(Millis(now), RelayInput::VendorResponse { call: call.call, response });
+    r.handle(Millis(now), RelayInput::VendorResponse { call: call.call, attempt: call.attempt, response });
     drain(r)
 }
 
@@ -334,12 +342,12 @@ fn an_unreachable_vendor_is_tried_max_attempts_times_and_later_answers_are_ignor
     let mut r = Relay::new(RelayConfig::default());
     let mut c = call_for(&mut r, APNS(), Millis(0));
     for attempt in 2..=MAX_ATTEMPTS {
-        r.handle(Millis(0), RelayInput::VendorUnreachable { call: c.call });
+        r.handle(Millis(0), RelayInput::VendorUnreachable { call: c.call, attempt: c.attempt });
         assert_eq!(drain(&mut r), vec![]);
         c = fire(&mut r).1;
         assert_eq!(c.attempt, attempt);
     }
-    r.handle(Millis(40_000), RelayInput::VendorUnreachable { call: c.call });
+    r.handle(Millis(40_000), RelayInput::VendorUnreachable { call: c.call, attempt: c.attempt });
     assert_eq!(
         outcome(&mut r),
         PushOutcome {
@@ -350,7 +358,10 @@ fn an_unreachable_vendor_is_tried_max_attempts_times_and_later_answers_are_ignor
             result: PushResult::Unreachable
         }
     );
-    r.handle(Millis(40_001), RelayInput::VendorResponse { call: c.call, response: HttpResponse::new(200) });
+    r.handle(
+        Millis(40_001),
+        RelayInput::VendorResponse { call: c.call, attempt: c.attempt, response: HttpResponse::new(200) },
+    );
     assert_eq!(drain(&mut r), vec![]);
 }
 
@@ -399,8 +410,8 @@ fn the_same_seed_gives_the_same_retry_times() {
 #[test]
 fn answers_for_unknown_calls_are_ignored() {
     let mut r = Relay::new(RelayConfig::default());
-    r.handle(Millis(0), RelayInput::VendorResponse { call: 7, response: HttpResponse::new(200) });
-    r.handle(Millis(0), RelayInput::VendorUnreachable { call: 8 });
+    r.handle(Millis(0), RelayInput::VendorResponse { call: 7, attempt: 1, response: HttpResponse::new(200) });
+    r.handle(Millis(0), RelayInput::VendorUnreachable { call: 8, attempt: 1 });
     assert_eq!(drain(&mut r), vec![]);
 }
 
@@ -434,7 +445,7 @@ fn the_relays_apns_requests_are_accepted_by_the_fake_apns_of_their_environment()
         let c = call_for(&mut r, PushId::new(Vendor::Apns, env, token), Millis(0));
         let resp = apns.call(&c.request, Millis(0));
         assert_eq!((resp.status, resp.get("apns-id")), (200, c.request.get("apns-id")), "{env}");
-        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
+        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, attempt: c.attempt, response: resp.clone() });
         assert_eq!(outcome(&mut r).result, PushResult::Accepted);
     }
 }
@@ -462,7 +473,7 @@ fn the_relays_fcm_requests_are_accepted_by_the_fake_fcm_under_the_right_project(
         let c = c.expect("the send");
         let resp = fcm.call(&c.request, Millis(0));
         assert_eq!(resp.status, 200, "{project}: {:?}", resp.body_json());
-        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, response: resp.clone() });
+        r.handle(Millis(0), RelayInput::VendorResponse { call: c.call, attempt: c.attempt, response: resp.clone() });
         assert_eq!(outcome(&mut r).result, PushResult::Accepted);
     }
 }
@@ -555,4 +566,5 @@ fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
     }
 }
 
+mod timeout;
 mod vendors;

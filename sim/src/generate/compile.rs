@@ -2,6 +2,8 @@
 //! heal-and-settle that ends every world.
 
 use super::*;
+use zimsim_reference::push_services;
+use zimsim_reference::relay::REQUEST_TIMEOUT_MS;
 use zimsim_reference::wire::{NotificationStatus, OfflinePushRule};
 
 /// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
@@ -341,7 +343,21 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
             Fault::VendorFail { vendor, status, count, retry_after_s } => {
                 let Some(host) = vendors.get(vendor % vendors.len().max(1)) else { continue };
                 let host = host.name.to_owned();
-                steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s }));
+                let (status, slow_ms) = (Some(status), None);
+                steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s, slow_ms }));
+            }
+            Fault::VendorSlow { vendor, count, ms } => {
+                let Some(host) = vendors.get(vendor % vendors.len().max(1)) else { continue };
+                // Past the relay's timeout only where a retry is delivered once: elsewhere
+                // the vendor delivers both tries, and the phones do not yet replace a shown
+                // notification by its collapse ID (docs/scenarios.md).
+                let ms = match push_services::dedups_retries(host.vendor) {
+                    true => ms,
+                    false => ms.min(REQUEST_TIMEOUT_MS - 1_000),
+                };
+                let (host, retry_after_s) = (host.name.to_owned(), None);
+                let step = WorldStep::VendorFail { host, status: None, count, retry_after_s, slow_ms: Some(ms) };
+                steps.push(Step::world(at, step));
             }
             Fault::NetworkOff { device, for_ms } => {
                 let Some(spec) = devices.get(device % devices.len().max(1)) else { continue };

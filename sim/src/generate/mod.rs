@@ -145,6 +145,8 @@ pub enum Fault {
     /// A vendor's send API fails `count` times with `status` (a 5xx or 429), with a
     /// `Retry-After` or not.
     VendorFail { vendor: usize, status: u16, count: u32, retry_after_s: Option<u64> },
+    /// A vendor answers its next `count` sends `ms` late (it carries them out at once).
+    VendorSlow { vendor: usize, count: u32, ms: u64 },
 }
 
 /// The links a partition or a slow link may hit: phones to the server and to the vendors,
@@ -184,6 +186,8 @@ fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
             prop::option::of(1u64..5)
         )
             .prop_map(|(vendor, status, count, retry_after_s)| Fault::VendorFail { vendor, status, count, retry_after_s }),
+        1 => (0..topology::VENDORS.len(), 1u32..3, 1_000u64..15_000)
+            .prop_map(|(vendor, count, ms)| Fault::VendorSlow { vendor, count, ms }),
     ]
 }
 

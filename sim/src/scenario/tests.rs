@@ -25,13 +25,60 @@ fn bad_scenarios_name_the_problem() {
     assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("one simulated day")));
     for (host, status, why) in [("zim", 503, "names a vendor host"), ("fcm", 200, "an HTTP error status")] {
         let mut s = Scenario::canonical();
-        let fail = WorldStep::VendorFail { host: host.into(), status, count: 1, retry_after_s: None };
+        let fail = WorldStep::VendorFail {
+            host: host.into(),
+            status: Some(status),
+            count: 1,
+            retry_after_s: None,
+            slow_ms: None,
+        };
         s.steps.push(Step::world(s.steps.last().unwrap().at_ms, fail));
         assert!(
             matches!(s.validate(), Err(ScenarioError::BadTarget { why: w, .. }) if w.contains(why)),
             "{host} {status}"
         );
     }
+}
+
+#[test]
+fn a_vendor_fail_step_without_slow_ms_reads_and_writes_as_before() {
+    let json = r#"{"at_ms":5,"do":"vendor_fail","host":"fcm","status":503,"count":2,"retry_after_s":2}"#;
+    let step: Step = serde_json::from_str(json).expect("reads");
+    assert_eq!(serde_json::to_string(&step).unwrap(), json);
+    let slow = r#"{"at_ms":5,"do":"vendor_fail","host":"vivo","count":1,"slow_ms":12000}"#;
+    let step: Step = serde_json::from_str(slow).expect("reads");
+    let Action::World(WorldStep::VendorFail { status: None, slow_ms: Some(12_000), .. }) = &step.action else {
+        panic!("{step:?}")
+    };
+    assert_eq!(serde_json::to_string(&step).unwrap(), slow);
+}
+
+#[test]
+fn a_vendor_fail_step_needs_a_status_or_a_slow_answer_of_sane_length() {
+    let cases = [
+        (None, None, None, "needs a `status`, a `slow_ms` or both"),
+        (None, Some(3), Some(1_000), "`retry_after_s` only with a `status`"),
+        (None, None, Some(0), "`slow_ms` from 1 to 600000"),
+        (Some(503), None, Some(MAX_SLOW_MS + 1), "`slow_ms` from 1 to 600000"),
+    ];
+    for (status, retry_after_s, slow_ms, why) in cases {
+        let mut s = Scenario::canonical();
+        let fail = WorldStep::VendorFail { host: "fcm".into(), status, count: 1, retry_after_s, slow_ms };
+        s.steps.push(Step::world(s.steps.last().unwrap().at_ms, fail));
+        let err = s.validate().unwrap_err();
+        assert!(matches!(&err, ScenarioError::BadTarget { why: w, .. } if w.contains(why)), "{err}");
+        assert_eq!(err.to_string().lines().count(), 1);
+    }
+    let mut s = Scenario::canonical();
+    let fail = WorldStep::VendorFail {
+        host: "fcm".into(),
+        status: Some(503),
+        count: 1,
+        retry_after_s: None,
+        slow_ms: Some(9_000),
+    };
+    s.steps.push(Step::world(s.steps.last().unwrap().at_ms, fail));
+    assert_eq!(s.validate(), Ok(()));
 }
 
 mod strictness {

@@ -9,13 +9,18 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
 use std::rc::Rc;
+use std::time::Duration;
 use tokio::sync::Notify;
 use zimsim_reference::core::ApiRequest;
 use zimsim_reference::http::HttpRequest;
-use zimsim_reference::relay::{DynRelay, RelayInput, RelayOutput};
+use zimsim_reference::relay::{DynRelay, RelayInput, RelayOutput, REQUEST_TIMEOUT_MS};
 use zimsim_reference::topology;
 
 const SRC: Source = Source::Host(topology::ZPNS.host);
+
+/// How long after the core's own request timeout the HTTP client stops waiting for a
+/// vendor's answer, so a hung request does not hold its task for ever.
+const CALL_BACKSTOP_MS: u64 = 5_000;
 
 struct Shell<C: Connector> {
     core: RefCell<DynRelay>,
@@ -94,6 +99,7 @@ fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input
                 });
             }
             Some(RelayOutput::Authorized(outcome)) => shell.env.record(SRC, Event::RelayAuth { outcome }),
+            Some(RelayOutput::TimedOut(timeout)) => shell.env.record(SRC, Event::VendorTimeout { timeout }),
             Some(RelayOutput::Auth { id, host, request }) => {
                 let client = vendor_client(shell, &host);
                 let shell = shell.clone();
@@ -106,10 +112,14 @@ fn feed<C: Connector>(shell: &Rc<Shell<C>>, now: zimsim_reference::Millis, input
                 shell.env.record(SRC, Event::VendorCall { call: call.clone() });
                 let client = vendor_client(shell, &call.host);
                 let shell = shell.clone();
+                // The core gives a try up at its own deadline; the client's is only a backstop
+                // (past it, the core has long stopped waiting and ignores the answer).
+                let (id, attempt) = (call.call, call.attempt);
+                let backstop = Duration::from_millis(REQUEST_TIMEOUT_MS + CALL_BACKSTOP_MS);
                 tokio::task::spawn_local(async move {
-                    let input = match client.send(call.request).await {
-                        Ok(response) => RelayInput::VendorResponse { call: call.call, response },
-                        Err(_) => RelayInput::VendorUnreachable { call: call.call },
+                    let input = match client.send_within(call.request, backstop).await {
+                        Ok(response) => RelayInput::VendorResponse { call: id, attempt, response },
+                        Err(_) => RelayInput::VendorUnreachable { call: id, attempt },
                     };
                     feed(&shell, shell.env.now(), input);
                 });

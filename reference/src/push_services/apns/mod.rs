@@ -430,6 +430,9 @@ impl VendorApi for Apns {
     fn directory(&mut self) -> &mut Directory {
         &mut self.dir
     }
+    fn directory_ref(&self) -> &Directory {
+        &self.dir
+    }
 }
 
 #[cfg(test)]

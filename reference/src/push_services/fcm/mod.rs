@@ -465,6 +465,9 @@ impl VendorApi for Fcm {
     fn directory(&mut self) -> &mut Directory {
         &mut self.dir
     }
+    fn directory_ref(&self) -> &Directory {
+        &self.dir
+    }
 }
 
 #[cfg(test)]

@@ -422,6 +422,9 @@ impl VendorApi for Hms {
     fn directory(&mut self) -> &mut Directory {
         &mut self.dir
     }
+    fn directory_ref(&self) -> &Directory {
+        &self.dir
+    }
 }
 
 #[cfg(test)]

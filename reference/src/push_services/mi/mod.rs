@@ -287,6 +287,9 @@ impl VendorApi for Mi {
     fn directory(&mut self) -> &mut Directory {
         &mut self.dir
     }
+    fn directory_ref(&self) -> &Directory {
+        &self.dir
+    }
 }
 
 #[cfg(test)]

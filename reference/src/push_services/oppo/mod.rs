@@ -360,6 +360,9 @@ impl VendorApi for Oppo {
     fn directory(&mut self) -> &mut Directory {
         &mut self.dir
     }
+    fn directory_ref(&self) -> &Directory {
+        &self.dir
+    }
 }
 
 #[cfg(test)]

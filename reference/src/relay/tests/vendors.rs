@@ -9,7 +9,7 @@ use crate::topology;
 const ANDROID: [Vendor; 4] = [Vendor::Hms, Vendor::Mi, Vendor::Oppo, Vendor::Vivo];
 
 /// The fake of `vendor`, with a device that took a token for the `env` build's app.
-fn fake_with_token(vendor: Vendor, env: Environment) -> (DynVendor, String) {
+pub(super) fn fake_with_token(vendor: Vendor, env: Environment) -> (DynVendor, String) {
     let apps = PushApps::default();
     let mut fake = apps.fake(topology::vendor_host(vendor, env), 5);
     fake.handle(Millis(0), VendorInput::ChannelOpen { channel: ConnId(1) });
@@ -33,7 +33,7 @@ fn ask_and_keep(fake: &mut DynVendor, req: &HttpRequest, now: Millis, rest: &mut
     response.expect("the fake answers at once")
 }
 
-fn ask(fake: &mut DynVendor, req: &HttpRequest, now: Millis) -> HttpResponse {
+pub(super) fn ask(fake: &mut DynVendor, req: &HttpRequest, now: Millis) -> HttpResponse {
     ask_and_keep(fake, req, now, &mut Vec::new())
 }
 
@@ -49,7 +49,7 @@ fn settle_and_keep(r: &mut Relay, fake: &mut DynVendor, now: Millis, rest: &mut 
             }
             RelayOutput::Call(c) => {
                 let response = ask_and_keep(fake, &c.request, now, rest);
-                r.handle(now, RelayInput::VendorResponse { call: c.call, response });
+                r.handle(now, RelayInput::VendorResponse { call: c.call, attempt: c.attempt, response });
             }
             RelayOutput::Outcome(o) => outcomes.push(o),
             _ => {}
@@ -187,7 +187,7 @@ fn a_send_refused_for_its_access_token_is_retried_with_a_fresh_one() {
         .expect("a call");
     let refused = ask(&mut fake, &call.request, Millis(0));
     assert!(matches!(crate::push_services::verdict(vendor, &refused), Verdict::Reauth { .. }), "{refused:?}");
-    r.handle(Millis(0), RelayInput::VendorResponse { call: call.call, response: refused });
+    r.handle(Millis(0), RelayInput::VendorResponse { call: call.call, attempt: call.attempt, response: refused });
     assert_eq!(drain(&mut r), vec![], "nothing until the backoff is over");
     let due = r.poll_timeout().expect("a retry is due");
     r.handle(due, RelayInput::Tick);
@@ -241,7 +241,10 @@ fn every_try_of_a_vivo_push_carries_the_same_request_id() {
         .find_map(|o| if let RelayOutput::Call(c) = o { Some(c) } else { None })
         .expect("a call");
     assert_eq!(body(&first)["requestId"], "zpns-2-1");
-    r.handle(Millis(0), RelayInput::VendorResponse { call: first.call, response: HttpResponse::new(503) });
+    r.handle(
+        Millis(0),
+        RelayInput::VendorResponse { call: first.call, attempt: first.attempt, response: HttpResponse::new(503) },
+    );
     let due = r.poll_timeout().expect("a retry");
     r.handle(due, RelayInput::Tick);
     let Some(RelayOutput::Call(second)) = r.poll_output() else { panic!("the retry") };
