@@ -6,3 +6,4 @@ mod defects;
 mod explore;
 mod faults;
 mod races;
+mod slow;
