@@ -256,30 +256,23 @@ pub fn all() -> Vec<Mutant> {
                           PushID, so one bad minute at a vendor silences its users for good",
             install: |p| p.relay = Rc::new(|c| Box::new(DeadTokenFlaw::new(Relay::new(c), DeadTokenFlaw::ON_5XX))),
         },
+        Mutant {
+            name: "relay-retries-without-idempotency-key",
+            part: "relay",
+            breaks: "at-most-one-notification",
+            scenario: "slow-vendor",
+            faults: FaultMix::Light,
+            description: "the relay mints a new idempotency key (apns-id, vivo requestId) for every retry, so a \
+                          vendor that delivered a try whose answer was lost delivers the retry too, and the \
+                          phone shows the message twice",
+            install: |p| p.relay = Rc::new(|c| Box::new(FreshKeyOnRetry(Relay::new(c)))),
+        },
     ]
-}
-
-/// Mutants whose invariant is not written yet: `zimsim run --mutant` and the tests play
-/// them, but they stay out of [`all`] (whose every entry must name an existing invariant
-/// and be caught by exploration) until it is. TODO(issue 8): move each into [`all`] when
-/// the invariant it names lands.
-pub fn awaiting_invariant() -> Vec<Mutant> {
-    vec![Mutant {
-        name: "relay-retries-without-idempotency-key",
-        part: "relay",
-        breaks: "at-most-one-notification",
-        scenario: "slow-vendor",
-        faults: FaultMix::Light,
-        description: "the relay mints a new idempotency key (apns-id, vivo requestId) for every retry, so a \
-                      vendor that delivered a try whose answer was lost delivers the retry too, and the phone \
-                      shows the message twice",
-        install: |p| p.relay = Rc::new(|c| Box::new(FreshKeyOnRetry(Relay::new(c)))),
-    }]
 }
 
 /// The mutant called `name`.
 pub fn find(name: &str) -> Option<Mutant> {
-    all().into_iter().chain(awaiting_invariant()).find(|m| m.name == name)
+    all().into_iter().find(|m| m.name == name)
 }
 
 /// An SDK factory that launches the reference SDK with one flaw.

@@ -565,6 +565,8 @@ pub fn app_states() -> Scenario {
         .at(150_000, "carol-pixel", Action::LAUNCH_APP)
         .at(150_500, "carol-pixel", login("carol"));
     b.build()
+}
+
 /// erin's vivo (release, vivo push only) is locked when alice writes to her, and vivo is
 /// slow: it delivers the notification at once but its answer reaches the relay 12 s later.
 /// The relay gives the try up after 10 s (`REQUEST_TIMEOUT_MS`) and retries with the same

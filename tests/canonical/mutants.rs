@@ -144,8 +144,6 @@ fn a_relay_that_ignores_the_environment_is_caught_on_the_android_vendors_too() {
 }
 
 #[test]
-#[ignore = "TODO(issue 8): at-most-one-notification is not written yet; when it lands, move the mutant from \
-            mutants::awaiting_invariant() into mutants::all() and drop this ignore"]
 fn a_relay_that_retries_without_its_idempotency_key_violates_at_most_one_notification() {
     assert_eq!(status_under("relay-retries-without-idempotency-key", "at-most-one-notification"), Status::Violated);
 }

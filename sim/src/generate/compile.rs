@@ -347,7 +347,11 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 steps.push(Step::world(at, WorldStep::VendorFail { host, status, count, retry_after_s, slow_ms }));
             }
             Fault::VendorSlow { vendor, count, ms } => {
-                let Some(host) = vendors.get(vendor % vendors.len().max(1)) else { continue };
+                // A vendor that dedups retried sends when the world has one: only there may
+                // an answer come after the relay's timeout (see below).
+                let dedup: Vec<_> = vendors.iter().filter(|v| push_services::dedups_retries(v.vendor)).collect();
+                let pool: Vec<_> = if dedup.is_empty() { vendors.iter().collect() } else { dedup };
+                let Some(host) = pool.get(vendor % pool.len().max(1)) else { continue };
                 // Past the relay's timeout only where a retry is delivered once: elsewhere
                 // the vendor delivers both tries, and the phones do not yet replace a shown
                 // notification by its collapse ID (docs/scenarios.md).

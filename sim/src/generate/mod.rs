@@ -186,7 +186,7 @@ fn fault(mix: FaultMix, devices: usize) -> impl Strategy<Value = Fault> {
             prop::option::of(1u64..5)
         )
             .prop_map(|(vendor, status, count, retry_after_s)| Fault::VendorFail { vendor, status, count, retry_after_s }),
-        1 => (0..topology::VENDORS.len(), 1u32..3, 1_000u64..15_000)
+        2 => (0..topology::VENDORS.len(), 1u32..4, 4_000u64..20_000)
             .prop_map(|(vendor, count, ms)| Fault::VendorSlow { vendor, count, ms }),
     ]
 }
@@ -372,7 +372,7 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         4 => (1_000u64..10_000, prop::bool::weighted(0.5)).prop_map(|(stay_ms, drop)| Op::RoomVisit { stay_ms, drop }),
         1 => (0..users).prop_map(|to| Op::Command { to }),
         1 => (0..users, 1u8..=3).prop_map(|(to, priority)| Op::Custom { to, priority }),
-        3 => (0..users, prop::bool::weighted(0.8), any::<bool>()).prop_map(|(with, on, group)| Op::Mute { with, on, group }),
+        4 => (0..users, prop::bool::weighted(0.8), any::<bool>()).prop_map(|(with, on, group)| Op::Mute { with, on, group }),
         2 => (0u8..10).prop_map(|badge| Op::SetBadge { badge }),
         2 => (0u8..8, 0u8..8).prop_map(|(online, silenced)| Op::PushRule { online, silenced }),
     ]
