@@ -103,4 +103,6 @@ pub enum PushIdError {
     UnknownEnvironment(String),
     #[error("PushID has an empty vendor token")]
     EmptyToken,
+    #[error("PushID marks a VoIP token of {0:?}, but only apns issues VoIP tokens")]
+    VoipNotApns(String),
 }

@@ -146,7 +146,8 @@ pub enum ClientFrame {
         req: u64,
     },
     Heartbeat,
-    /// Bind a PushID that became available after login.
+    /// Bind a PushID that became available after login, or the install's VoIP PushID
+    /// (`zp1.apns.voip.…`), which the server keeps beside its alert PushID.
     BindPush {
         req: u64,
         push_id: PushId,

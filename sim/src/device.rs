@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use zimsim_reference::client::{AppState, ClientSdk, Notification, SdkConfig, SdkFactory, SdkInput, SdkOutput};
 use zimsim_reference::ids::DeviceId;
 use zimsim_reference::push_services::{self, DeviceNotification, DeviceToVendor, VendorToDevice};
-use zimsim_reference::pushid::Vendor;
+use zimsim_reference::pushid::{TokenKind, Vendor};
 use zimsim_reference::topology::{self, Endpoint, VendorHost};
 use zimsim_reference::wire::{ClientFrame, Platform, ServerFrame};
 
@@ -122,11 +122,12 @@ struct Device<C: Connector> {
     disk: Option<serde_json::Value>,
     /// The OS's channel to each of its push services (`None` while down).
     channels: BTreeMap<Vendor, (PushService, Option<Link<DeviceToVendor>>)>,
-    /// Token requests not yet answered (resent if the channel reconnects), and whether
-    /// each asks for a new token (a refresh) rather than the current one.
-    token_requests: Vec<(u64, Vendor, bool)>,
-    /// The vendors that issued the app a token.
-    tokens: BTreeSet<Vendor>,
+    /// Token requests not yet answered (resent if the channel reconnects), the kind of
+    /// token each asks for (alert, or iOS's PushKit VoIP token), and whether each asks for
+    /// a new token (a refresh) rather than the current one.
+    token_requests: Vec<(u64, Vendor, TokenKind, bool)>,
+    /// The vendors that issued the app a token, and of which kind.
+    tokens: BTreeSet<(Vendor, TokenKind)>,
     /// Vendors not yet told of an uninstall (told when their channel is up).
     revoke_pending: BTreeSet<Vendor>,
     /// Vendor deliveries the OS has handled: a notification redelivered after a broken
@@ -240,17 +241,18 @@ impl<C: Connector> Device<C> {
                 self.tray.clear();
                 self.permission_asked = false;
                 self.token_requests.clear();
-                self.revoke_pending.extend(std::mem::take(&mut self.tokens));
+                // One revocation per vendor takes every kind of the app's tokens there.
+                self.revoke_pending.extend(std::mem::take(&mut self.tokens).into_iter().map(|(v, _)| v));
                 self.tell_revoke();
                 self.record(Event::AppUninstalled);
             }
             Action::Device(DeviceStep::RefreshPushToken) => {
-                // Each vendor that gave the app a token replaces it.
-                for vendor in self.tokens.clone() {
+                // Each vendor that gave the app a token replaces it (a VoIP token too).
+                for (vendor, kind) in self.tokens.clone() {
                     let req = self.next_req;
                     self.next_req += 1;
-                    self.token_requests.push((req, vendor, true));
-                    self.to_vendor(vendor, self.token_request(req, vendor, true));
+                    self.token_requests.push((req, vendor, kind, true));
+                    self.to_vendor(vendor, self.token_request(req, vendor, kind, true));
                 }
             }
             Action::Device(DeviceStep::NetworkOff) => {
@@ -345,8 +347,8 @@ impl<C: Connector> Device<C> {
                 }
                 // A revocation goes first: a token asked for since must be a new one.
                 self.tell_revoke();
-                for (req, _, refresh) in self.token_requests.iter().filter(|(_, v, _)| *v == vendor) {
-                    let _ = tx.send(self.token_request(*req, vendor, *refresh));
+                for (req, _, kind, refresh) in self.token_requests.iter().filter(|(_, v, _, _)| *v == vendor) {
+                    let _ = tx.send(self.token_request(*req, vendor, *kind, *refresh));
                 }
             }
             IoEvent::Suspend(spell) => {
@@ -382,15 +384,21 @@ impl<C: Connector> Device<C> {
     fn on_vendor_frame(&mut self, vendor: Vendor, frame: VendorToDevice) {
         match frame {
             VendorToDevice::Token { req, token } => {
-                let Some(vendor) = self.take_token_request(req) else { return };
-                self.tokens.insert(vendor);
+                let Some((vendor, kind)) = self.take_token_request(req) else { return };
+                self.tokens.insert((vendor, kind));
                 let vendor_host = self.channels[&vendor].0.host.name.to_owned();
-                self.record(Event::OsToken { vendor_host, token: token.clone() });
-                self.feed(SdkInput::VendorToken { vendor, token });
+                self.record(Event::OsToken { vendor_host, token: token.clone(), token_kind: kind });
+                match kind {
+                    TokenKind::Alert => self.feed(SdkInput::VendorToken { vendor, token }),
+                    TokenKind::Voip => self.feed(SdkInput::VoipToken { token }),
+                }
             }
             VendorToDevice::TokenError { req, reason } => {
-                let Some(vendor) = self.take_token_request(req) else { return };
-                self.feed(SdkInput::VendorTokenFailed { vendor, reason });
+                let Some((vendor, kind)) = self.take_token_request(req) else { return };
+                match kind {
+                    TokenKind::Alert => self.feed(SdkInput::VendorTokenFailed { vendor, reason }),
+                    TokenKind::Voip => self.feed(SdkInput::VoipTokenFailed { reason }),
+                }
             }
             VendorToDevice::DeletedMessages { app } => {
                 let vendor_host = self.channels[&vendor].0.host.name.to_owned();
@@ -405,10 +413,11 @@ impl<C: Connector> Device<C> {
         }
     }
 
-    /// Removes the pending token request `req`, returning the vendor it was for.
-    fn take_token_request(&mut self, req: u64) -> Option<Vendor> {
-        let i = self.token_requests.iter().position(|(r, _, _)| *r == req)?;
-        Some(self.token_requests.remove(i).1)
+    /// Removes the pending token request `req`, returning the vendor and kind it was for.
+    fn take_token_request(&mut self, req: u64) -> Option<(Vendor, TokenKind)> {
+        let i = self.token_requests.iter().position(|(r, _, _, _)| *r == req)?;
+        let (_, vendor, kind, _) = self.token_requests.remove(i);
+        Some((vendor, kind))
     }
 
     /// Tells the vendors of an uninstall, each once its channel can carry it.
@@ -503,12 +512,14 @@ impl<C: Connector> Device<C> {
         }
     }
 
-    fn token_request(&self, req: u64, vendor: Vendor, refresh: bool) -> DeviceToVendor {
+    fn token_request(&self, req: u64, vendor: Vendor, kind: TokenKind, refresh: bool) -> DeviceToVendor {
         let app = self.setup.app.clone();
         let project = self.channels.get(&vendor).and_then(|(s, _)| s.project.clone());
-        match refresh {
-            true => DeviceToVendor::RefreshToken { req, app, project },
-            false => DeviceToVendor::RequestToken { req, app, project },
+        match (kind, refresh) {
+            (TokenKind::Alert, true) => DeviceToVendor::RefreshToken { req, app, project },
+            (TokenKind::Alert, false) => DeviceToVendor::RequestToken { req, app, project },
+            (TokenKind::Voip, true) => DeviceToVendor::RefreshVoipToken { req, app },
+            (TokenKind::Voip, false) => DeviceToVendor::RequestVoipToken { req, app },
         }
     }
 
@@ -567,7 +578,10 @@ impl<C: Connector> Device<C> {
                 }
             }
             SdkOutput::DeleteVendorToken { vendor } => {
-                if self.tokens.remove(&vendor) {
+                // The vendor revokes every token of the install (alert and VoIP alike).
+                let held = self.tokens.len();
+                self.tokens.retain(|(v, _)| *v != vendor);
+                if self.tokens.len() < held {
                     self.revoke_pending.insert(vendor);
                     self.tell_revoke();
                 }
@@ -586,8 +600,20 @@ impl<C: Connector> Device<C> {
                 }
                 let req = self.next_req;
                 self.next_req += 1;
-                self.token_requests.push((req, vendor, false));
-                self.to_vendor(vendor, self.token_request(req, vendor, false));
+                self.token_requests.push((req, vendor, TokenKind::Alert, false));
+                self.to_vendor(vendor, self.token_request(req, vendor, TokenKind::Alert, false));
+            }
+            SdkOutput::RequestVoipToken => {
+                // PushKit: an iPhone's OS asks APNs, over the channel it already keeps.
+                let vendor = Vendor::Apns;
+                if self.setup.platform != Platform::Ios || !self.channels.contains_key(&vendor) {
+                    let reason = "this device has no PushKit (VoIP pushes are iOS only)".into();
+                    return self.feed(SdkInput::VoipTokenFailed { reason });
+                }
+                let req = self.next_req;
+                self.next_req += 1;
+                self.token_requests.push((req, vendor, TokenKind::Voip, false));
+                self.to_vendor(vendor, self.token_request(req, vendor, TokenKind::Voip, false));
             }
         }
     }

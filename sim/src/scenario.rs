@@ -355,7 +355,13 @@ impl Action {
 
     /// `registerPush` with the given iOS environment.
     pub fn register_push(ios_environment: IosEnvironment) -> Action {
-        Action::App(AppCall::RegisterPush { ios_environment })
+        Action::App(AppCall::RegisterPush { ios_environment, enable_ios_voip: false })
+    }
+
+    /// `registerPush` with the given iOS environment and `enableIOSVoIP`: an iPhone's app
+    /// also gets a VoIP token and binds its VoIP PushID.
+    pub fn register_push_with_voip(ios_environment: IosEnvironment) -> Action {
+        Action::App(AppCall::RegisterPush { ios_environment, enable_ios_voip: true })
     }
 
     /// `setPushConfig` with these vendor channels enabled.

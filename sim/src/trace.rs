@@ -11,7 +11,7 @@ use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, AppState, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
 use zimsim_reference::push_services::VendorEvent;
-use zimsim_reference::pushid::{PushId, Vendor};
+use zimsim_reference::pushid::{PushId, TokenKind, Vendor};
 use zimsim_reference::relay::{AuthOutcome, PushOutcome, PushResult, TimedOut, VendorCall};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
@@ -210,6 +210,10 @@ pub enum Event {
     OsToken {
         vendor_host: String,
         token: String,
+        /// A VoIP (PushKit) token; left out for an alert token. (Not `kind`: that names
+        /// the record's variant.)
+        #[serde(default, skip_serializing_if = "TokenKind::is_alert")]
+        token_kind: TokenKind,
     },
 }
 

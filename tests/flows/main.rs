@@ -7,3 +7,4 @@ mod explore;
 mod faults;
 mod races;
 mod slow;
+mod voip;

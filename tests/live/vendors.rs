@@ -132,13 +132,24 @@ impl Phone {
     /// The token of `app` (built against `project`) on this phone.
     async fn token(&mut self, app: &str, project: Option<&str>) -> String {
         let req = self.next_req;
+        self.ask(DeviceToVendor::RequestToken { req, app: app.into(), project: project.map(str::to_owned) }).await
+    }
+
+    /// The VoIP (PushKit) token of `app` on this phone (APNs only).
+    async fn voip_token(&mut self, app: &str) -> String {
+        let req = self.next_req;
+        self.ask(DeviceToVendor::RequestVoipToken { req, app: app.into() }).await
+    }
+
+    /// Sends the token request `ask` (numbered `next_req`) and waits for its token.
+    async fn ask(&mut self, ask: DeviceToVendor) -> String {
+        let req = self.next_req;
         self.next_req += 1;
-        let ask = DeviceToVendor::RequestToken { req, app: app.into(), project: project.map(str::to_owned) };
         write_frame(&mut self.write, &ask).await.expect("token request");
         loop {
             match self.frames.read::<VendorToDevice>().await.expect("a frame") {
                 Some(VendorToDevice::Token { req: r, token }) if r == req => return token,
-                Some(VendorToDevice::TokenError { reason, .. }) => panic!("no token for {app}: {reason}"),
+                Some(VendorToDevice::TokenError { reason, .. }) => panic!("no token for {ask:?}: {reason}"),
                 Some(_) => continue,
                 None => panic!("the vendor closed the device channel"),
             }

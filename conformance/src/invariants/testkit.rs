@@ -209,6 +209,7 @@ pub(crate) fn token_issued(device: &str, token: &str, env: Environment) -> Event
             app: "im.zego.zimsim.demo".into(),
             token: token.into(),
             env,
+            kind: Default::default(),
         },
     }
 }

@@ -192,9 +192,14 @@ pub enum AppCall {
     EnableDebug {
         debug: bool,
     },
+    /// `registerPush(iOSEnvironment, enableIOSVoIP)`. With `enable_ios_voip` on an iPhone
+    /// the SDK also asks for the app's PushKit (VoIP) token and binds its VoIP PushID
+    /// beside the alert one (iOS native: `setVoipToken`); elsewhere the flag does nothing.
     RegisterPush {
         #[serde(default)]
         ios_environment: IosEnvironment,
+        #[serde(default, skip_serializing_if = "is_false")]
+        enable_ios_voip: bool,
     },
     /// `unregisterPush`: the install stops receiving offline pushes. The SDK unbinds its
     /// PushID at the server (when a session is up) and has the OS delete its vendor token,
@@ -274,6 +279,10 @@ pub enum AppCall {
     UpdateOfflinePushRule {
         rule: OfflinePushRule,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_peer(t: &ConversationType) -> bool {
@@ -363,6 +372,13 @@ pub enum SdkInput {
         vendor: Vendor,
         reason: String,
     },
+    /// The OS answered [`SdkOutput::RequestVoipToken`] (PushKit's token, from APNs).
+    VoipToken {
+        token: String,
+    },
+    VoipTokenFailed {
+        reason: String,
+    },
     /// A vendor delivered a notification while the app runs: the OS hands the SDK the
     /// vendor's payload as it came (APNs `userInfo`, an FCM `RemoteMessage`, ...), and the
     /// SDK's integration of that vendor reads it.
@@ -401,6 +417,8 @@ pub enum SdkOutput {
     },
     /// Ask the OS to prompt the user for the notification permission (once per install).
     RequestNotificationPermission,
+    /// Ask the OS for this app's VoIP token (iOS PushKit), which is not its alert token.
+    RequestVoipToken,
     Event {
         event: AppEvent,
     },

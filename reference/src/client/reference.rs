@@ -91,6 +91,12 @@ pub struct ReferenceSdk {
     server_push_id: Option<PushId>,
     /// `unregisterPush` was called with no session up: the next session unbinds.
     unbind_pending: bool,
+    /// The app asked for VoIP pushes (`registerPush` with `enableIOSVoIP`, on iOS).
+    ios_voip: bool,
+    /// The install's VoIP PushID, once PushKit gave a token: bound beside `push_id`.
+    voip_push_id: Option<PushId>,
+    /// The VoIP PushID the server was last given in this session (by `BindPush`).
+    server_voip_push_id: Option<PushId>,
     outputs: VecDeque<SdkOutput>,
 }
 
@@ -124,6 +130,9 @@ impl ReferenceSdk {
             push_id: None,
             server_push_id: None,
             unbind_pending: false,
+            ios_voip: false,
+            voip_push_id: None,
+            server_voip_push_id: None,
             outputs: VecDeque::new(),
         };
         // A logout the last run could not finish comes before anything else in this one.
@@ -179,6 +188,7 @@ impl ReferenceSdk {
         self.reply_deadline = None;
         self.sync_req = None;
         self.server_push_id = None;
+        self.server_voip_push_id = None;
         self.fail_in_flight();
     }
 
@@ -211,7 +221,9 @@ impl ReferenceSdk {
         match call {
             AppCall::SetPushConfig { config } => self.zpns = config,
             AppCall::EnableDebug { debug } => self.debug = debug,
-            AppCall::RegisterPush { ios_environment } => self.register_push(ios_environment),
+            AppCall::RegisterPush { ios_environment, enable_ios_voip } => {
+                self.register_push(ios_environment, enable_ios_voip)
+            }
             AppCall::UnregisterPush => self.unregister_push(),
             AppCall::ApplyNotificationPermission => self.outputs.push_back(SdkOutput::RequestNotificationPermission),
             AppCall::Login { user, token } => match &self.zim {
@@ -394,6 +406,9 @@ impl ReferenceSdk {
         // The token may have arrived after the Login frame left: bind it now.
         if self.push_id.is_some() && self.push_id != self.server_push_id {
             self.bind_push();
+        }
+        if self.voip_push_id.is_some() && self.voip_push_id != self.server_voip_push_id {
+            self.bind_voip_push();
         }
         if std::mem::take(&mut self.unbind_pending) {
             self.unbind_push();
@@ -609,6 +624,12 @@ impl Core for ReferenceSdk {
             SdkInput::VendorTokenFailed { reason, .. } => {
                 self.emit(AppEvent::Registered { error_code: 1, push_id: None, message: reason })
             }
+            SdkInput::VoipToken { token } => self.on_voip_token(token),
+            SdkInput::VoipTokenFailed { reason } => self.emit(AppEvent::Registered {
+                error_code: 1,
+                push_id: None,
+                message: format!("no VoIP token: {reason}"),
+            }),
             SdkInput::Notification { vendor, payload } => self.on_notification(vendor, &payload),
             SdkInput::NotificationTapped { vendor, payload } => self.on_notification_tapped(vendor, &payload),
             SdkInput::Tick => self.on_tick(now),

@@ -35,7 +35,7 @@ use crate::client::AppState;
 use crate::core::{ApiRequest, ApiResponse, Core};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::ids::{ConnId, DeviceId};
-use crate::pushid::{Environment, Vendor};
+use crate::pushid::{Environment, TokenKind, Vendor};
 use crate::time::Millis;
 use crate::wire::Notification;
 use rand::{Rng, SeedableRng};
@@ -100,6 +100,10 @@ pub trait VendorApi {
     /// project, an Android vendor's app ID; APNs serves one environment per instance), or
     /// why no token can be issued for it.
     fn token_env(&self, project: Option<&str>) -> Result<Environment, String>;
+    /// Whether the vendor issues VoIP (PushKit) tokens besides alert tokens: APNs alone.
+    fn issues_voip_tokens(&self) -> bool {
+        false
+    }
     /// Draws a new device token in the vendor's format.
     fn new_token(rng: &mut ChaCha8Rng) -> String
     where
@@ -152,6 +156,12 @@ impl<V: VendorApi> Core for V {
                     DeviceToVendor::RequestToken { project, .. } | DeviceToVendor::RefreshToken { project, .. } => {
                         Some(self.token_env(project.as_deref()))
                     }
+                    DeviceToVendor::RequestVoipToken { .. } | DeviceToVendor::RefreshVoipToken { .. } => {
+                        Some(match self.issues_voip_tokens() {
+                            true => self.token_env(None),
+                            false => Err("this push service issues no VoIP tokens".into()),
+                        })
+                    }
                     _ => None,
                 };
                 self.directory().on_channel_frame(now, channel, frame, env, Self::new_token);
@@ -202,8 +212,14 @@ pub enum DeviceToVendor {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         project: Option<String>,
     },
-    /// The app was uninstalled (or unregistered from the vendor): its token is revoked,
-    /// and the provider API answers the vendor's dead-token error for it from now on.
+    /// A VoIP token for `app` (iOS PushKit's `PKPushRegistry`): a token of its own, apart
+    /// from the app's alert token, that APNs takes only for `voip` pushes.
+    RequestVoipToken { req: u64, app: String },
+    /// The OS replaces the app's VoIP token: the old one is revoked, a new one issued.
+    RefreshVoipToken { req: u64, app: String },
+    /// The app was uninstalled (or unregistered from the vendor): its tokens (alert and
+    /// VoIP) are revoked, and the provider API answers the vendor's dead-token error for
+    /// them from now on.
     Revoke {
         app: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +279,9 @@ pub enum VendorEvent {
         token: String,
         /// The environment whose credentials can reach this token.
         env: Environment,
+        /// A VoIP token (left out for an alert token).
+        #[serde(default, skip_serializing_if = "TokenKind::is_alert")]
+        kind: TokenKind,
     },
     /// The token stopped working for good (uninstall, refresh): sends to it now get the
     /// vendor's dead-token answer.
@@ -352,8 +371,9 @@ pub struct Directory {
     policy: StorePolicy,
     /// token -> (device, app, project)
     tokens: BTreeMap<String, IssuedToken>,
-    /// (device, app, project) -> token: the same install asking again gets the same token.
-    by_install: BTreeMap<(DeviceId, String, Option<String>), String>,
+    /// (device, app, project, kind) -> token: the same install asking again for the same
+    /// kind gets the same token.
+    by_install: BTreeMap<InstallKey, String>,
     channels: BTreeMap<ConnId, Option<DeviceId>>,
     online: BTreeMap<DeviceId, ConnId>,
     /// Notifications sent on a channel and not yet acknowledged by the device.
@@ -365,12 +385,17 @@ pub struct Directory {
     outputs: VecDeque<VendorOutput>,
 }
 
+/// An install's token of one kind at a vendor: device, app, project, token kind.
+type InstallKey = (DeviceId, String, Option<String>, TokenKind);
+
 /// Who a token was issued to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedToken {
     pub device: DeviceId,
     pub app: String,
     pub project: Option<String>,
+    /// An alert token, or a VoIP token (APNs takes it only on the `<app>.voip` topic).
+    pub kind: TokenKind,
     /// When the token stopped working (uninstall, refresh), if it has.
     pub revoked_at: Option<Millis>,
 }
@@ -445,7 +470,7 @@ impl Directory {
         new_token: fn(&mut ChaCha8Rng) -> String,
     ) {
         let device = self.channels.get(&channel).cloned().flatten();
-        let refresh = matches!(frame, DeviceToVendor::RefreshToken { .. });
+        let refresh = matches!(frame, DeviceToVendor::RefreshToken { .. } | DeviceToVendor::RefreshVoipToken { .. });
         match frame {
             DeviceToVendor::Hello { device } => {
                 self.channels.insert(channel, Some(device.clone()));
@@ -471,43 +496,64 @@ impl Directory {
                 }
             }
             DeviceToVendor::RequestToken { req, app, project } | DeviceToVendor::RefreshToken { req, app, project } => {
-                let Some(device) = device else {
-                    let reason = "send hello before requesting a token".into();
-                    return self.send_to_device(channel, VendorToDevice::TokenError { req, reason });
-                };
-                let env = match env.unwrap_or_else(|| Err("no token rules".into())) {
-                    Ok(env) => env,
-                    Err(reason) => return self.send_to_device(channel, VendorToDevice::TokenError { req, reason }),
-                };
-                let key = (device.clone(), app.clone(), project.clone());
-                if refresh {
-                    self.revoke(now, &key);
-                }
-                let token = match self.by_install.get(&key) {
-                    Some(t) => t.clone(),
-                    None => {
-                        let token = new_token(&mut self.rng);
-                        self.by_install.insert(key, token.clone());
-                        let issued =
-                            IssuedToken { device: device.clone(), app: app.clone(), project, revoked_at: None };
-                        self.tokens.insert(token.clone(), issued);
-                        self.event(VendorEvent::TokenIssued { device, app, token: token.clone(), env });
-                        token
-                    }
-                };
-                self.send_to_device(channel, VendorToDevice::Token { req, token });
+                self.issue(now, channel, device, (req, app, project, TokenKind::Alert), refresh, env, new_token);
+            }
+            DeviceToVendor::RequestVoipToken { req, app } | DeviceToVendor::RefreshVoipToken { req, app } => {
+                self.issue(now, channel, device, (req, app, None, TokenKind::Voip), refresh, env, new_token);
             }
             DeviceToVendor::Revoke { app, project } => {
                 if let Some(device) = device {
-                    self.revoke(now, &(device, app, project));
+                    // Both kinds go with the app; the alert token first, as before VoIP.
+                    for kind in [TokenKind::Alert, TokenKind::Voip] {
+                        self.revoke(now, &(device.clone(), app.clone(), project.clone(), kind));
+                    }
                 }
             }
         }
     }
 
+    /// Answers a token request (`refresh`: replace the current token) of `kind` from
+    /// `device` on `channel`: the install's current token of that kind, or a new one.
+    #[allow(clippy::too_many_arguments)]
+    fn issue(
+        &mut self,
+        now: Millis,
+        channel: ConnId,
+        device: Option<DeviceId>,
+        (req, app, project, kind): (u64, String, Option<String>, TokenKind),
+        refresh: bool,
+        env: Option<Result<Environment, String>>,
+        new_token: fn(&mut ChaCha8Rng) -> String,
+    ) {
+        let Some(device) = device else {
+            let reason = "send hello before requesting a token".into();
+            return self.send_to_device(channel, VendorToDevice::TokenError { req, reason });
+        };
+        let env = match env.unwrap_or_else(|| Err("no token rules".into())) {
+            Ok(env) => env,
+            Err(reason) => return self.send_to_device(channel, VendorToDevice::TokenError { req, reason }),
+        };
+        let key = (device.clone(), app.clone(), project.clone(), kind);
+        if refresh {
+            self.revoke(now, &key);
+        }
+        let token = match self.by_install.get(&key) {
+            Some(t) => t.clone(),
+            None => {
+                let token = new_token(&mut self.rng);
+                self.by_install.insert(key, token.clone());
+                let issued = IssuedToken { device: device.clone(), app: app.clone(), project, kind, revoked_at: None };
+                self.tokens.insert(token.clone(), issued);
+                self.event(VendorEvent::TokenIssued { device, app, token: token.clone(), env, kind });
+                token
+            }
+        };
+        self.send_to_device(channel, VendorToDevice::Token { req, token });
+    }
+
     /// Revokes the token of an install, if it has one: later sends to it get the vendor's
     /// dead-token answer, and the install's next request draws a new token.
-    fn revoke(&mut self, now: Millis, key: &(DeviceId, String, Option<String>)) {
+    fn revoke(&mut self, now: Millis, key: &InstallKey) {
         let Some(token) = self.by_install.remove(key) else { return };
         if let Some(issued) = self.tokens.get_mut(&token) {
             issued.revoked_at = Some(now);

@@ -1,8 +1,9 @@
 //! User <-> PushID bindings: who a push for a user goes to.
 //!
 //! Reference policy: a PushID has at most one owner. Binding it to a new user unbinds the
-//! previous one, and an install has one current PushID, so binding a newer one from the
-//! same install replaces the older.
+//! previous one, and an install has one current PushID of each kind (its alert PushID and,
+//! on iOS with VoIP, its VoIP PushID), so binding a newer one of a kind from the same
+//! install replaces the older of that kind only.
 
 use super::{remove_indexed, Outbox, ServerEvent, UnbindReason};
 use crate::ids::{DeviceId, UserId};
@@ -69,7 +70,7 @@ impl Bindings {
     }
 
     /// Binds `push_id` to `user` on `device`, taking it from any previous owner; the
-    /// install's older PushIDs for this user are unbound. (`stale_index` is a deliberate
+    /// install's older PushIDs of the same kind for this user are unbound. (`stale_index` is a deliberate
     /// defect for a mutant: the previous owner keeps routing to it, silently.)
     pub(super) fn bind(
         &mut self,
@@ -94,7 +95,7 @@ impl Bindings {
                 self.unbind(&push_id, UnbindReason::UserSwitch, out);
             }
         }
-        for old in self.of_device(user, device) {
+        for old in self.of_device(user, device).into_iter().filter(|old| old.kind == push_id.kind) {
             self.unbind(&old, UnbindReason::Replaced, out);
         }
         self.by_push_id.insert(push_id.clone(), binding);

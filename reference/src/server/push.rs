@@ -36,7 +36,11 @@ impl ZimServer {
     /// its sender, never for a conversation the user set to do-not-disturb, never to a
     /// platform the user's offline-push rule silences while they are online elsewhere.
     /// With `enable_badge`, each install's badge grows by the increment and the push
-    /// carries the new count.
+    /// carries the new count (kept per PushID).
+    ///
+    /// One push per install: to its alert PushID; for a push config with `voip`, to its
+    /// VoIP PushID when it bound one, else to its alert PushID (reference policy: an alert
+    /// rather than nothing). A VoIP PushID gets nothing but VoIP pushes.
     pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig, installs: Installs) {
         let defects = &self.config.defects;
         if &message.from == user && !defects.push_the_sender {
@@ -64,8 +68,19 @@ impl ZimServer {
             };
             reachable && !silenced.contains(&platform)
         };
-        let push_ids: Vec<PushId> =
-            self.bindings.installs_of(user).filter(|(_, d, pf)| wanted(d, *pf)).map(|(p, _, _)| p.clone()).collect();
+        let bound: Vec<(&PushId, &DeviceId)> =
+            self.bindings.installs_of(user).filter(|(_, d, pf)| wanted(d, *pf)).map(|(p, d, _)| (p, d)).collect();
+        let wants_voip = push.voip.is_some();
+        let has_voip = |device: &DeviceId| bound.iter().any(|(p, d)| p.is_voip() && *d == device);
+        let push_ids: Vec<PushId> = bound
+            .iter()
+            .filter(|(p, d)| match (wants_voip, p.is_voip()) {
+                (true, true) => true,
+                (true, false) => !has_voip(d),
+                (false, voip) => !voip,
+            })
+            .map(|(p, _)| (*p).clone())
+            .collect();
         for push_id in push_ids {
             let badge = push.enable_badge.then(|| {
                 let forget = self.config.defects.badge_forgets_count;

@@ -22,6 +22,7 @@ fn apns_answers_success_and_every_reason_over_http2() {
         let mut live = serve(APNS_PRODUCTION, apps.fake(APNS_PRODUCTION, 1)).await;
         let token = live.phone.token(bundle, None).await;
         let other_app = live.phone.token("im.zego.other", None).await;
+        let voip_token = live.phone.voip_token(bundle).await;
         let mut sandbox = serve(APNS_SANDBOX, apps.fake(APNS_SANDBOX, 0)).await;
         let sandbox_token = sandbox.phone.token(bundle, None).await;
         let (uninstalled, revocation) = live.revoked(bundle, None).await;
@@ -42,7 +43,11 @@ fn apns_answers_success_and_every_reason_over_http2() {
         let bearer = |jwt: &str| header(&ok, "authorization", Some(&format!("bearer {jwt}")));
         let reason = |r: &str| json!({ "reason": r });
         let (team, kid) = (apps.apns_key.team_id.as_str(), apps.apns_key.key_id.as_str());
-        let voip = header(&header(&ok, "apns-push-type", Some("voip")), "apns-topic", Some(&format!("{bundle}.voip")));
+        let voip_of = |req: &zimsim_reference::http::HttpRequest| {
+            header(&header(req, "apns-push-type", Some("voip")), "apns-topic", Some(&format!("{bundle}.voip")))
+        };
+        let voip = voip_of(&to(&voip_token, 6));
+        let voip_to_alert = voip_of(&ok);
 
         let answers = live
             .run(vec![
@@ -160,6 +165,15 @@ fn apns_answers_success_and_every_reason_over_http2() {
                 case("4096 bytes", body(&ok, payload_of(4096)), 200, Value::Null, Delivered),
                 case("voip, 5121 bytes", body(&voip, payload_of(5121)), 413, reason("PayloadTooLarge"), Failed),
                 case("voip, 5120 bytes", body(&voip, payload_of(5120)), 200, Value::Null, Delivered),
+                case("voip to an alert token", voip_to_alert, 400, reason("DeviceTokenNotForTopic"), DeadToken),
+                case("alert to a VoIP token", to(&voip_token, 7), 400, reason("DeviceTokenNotForTopic"), DeadToken),
+                case(
+                    "voip on the bare bundle ID",
+                    header(&voip, "apns-topic", Some(bundle)),
+                    400,
+                    reason("BadTopic"),
+                    Failed,
+                ),
                 case("a body without aps", body(&ok, r#"{"alert":"hi"}"#), 400, reason("BadPayload"), Failed),
                 case("a body that is no object", body(&ok, "[1]"), 400, reason("BadPayload"), Failed),
                 case("an unknown token", to(&"0f".repeat(32), 2), 400, reason("BadDeviceToken"), DeadToken),

@@ -1,13 +1,16 @@
 //! The ZPNs half of the SDK: which vendor and environment an install registers with,
-//! the PushID built from the OS token (and bound to the logged-in user), and which
-//! notifications reach the app.
+//! the PushID built from the OS token (and bound to the logged-in user), the VoIP PushID
+//! built from PushKit's token on an iPhone whose app enabled VoIP (bound beside it), and
+//! which notifications reach the app.
 
 use super::*;
 use crate::push_services::{self, Arrival};
 
 impl ReferenceSdk {
-    /// `registerPush`: ask the OS for a token from this install's vendor.
-    pub(super) fn register_push(&mut self, ios_environment: IosEnvironment) {
+    /// `registerPush`: ask the OS for a token from this install's vendor, and on an
+    /// iPhone with `enable_ios_voip` for its VoIP token too. VoIP stays on for the rest of
+    /// this launch once asked for (turning it off again is not modelled).
+    pub(super) fn register_push(&mut self, ios_environment: IosEnvironment, enable_ios_voip: bool) {
         self.ios_environment = ios_environment;
         self.unbind_pending = false;
         match self.vendor() {
@@ -17,6 +20,10 @@ impl ReferenceSdk {
                 push_id: None,
                 message: "no push vendor enabled for this platform (see setPushConfig)".into(),
             }),
+        }
+        if enable_ios_voip && self.config.platform == Platform::Ios {
+            self.ios_voip = true;
+            self.outputs.push_back(SdkOutput::RequestVoipToken);
         }
     }
 
@@ -54,6 +61,8 @@ impl ReferenceSdk {
         if let Some(push_id) = self.push_id.take() {
             self.outputs.push_back(SdkOutput::DeleteVendorToken { vendor: push_id.vendor });
         }
+        // The VoIP PushID goes with it (the server unbinds every PushID of the install).
+        (self.ios_voip, self.voip_push_id) = (false, None);
         match self.zim {
             Zim::LoggedIn { .. } if self.connected => self.unbind_push(),
             _ => self.unbind_pending = true,
@@ -62,7 +71,7 @@ impl ReferenceSdk {
 
     pub(super) fn unbind_push(&mut self) {
         let req = self.req();
-        self.server_push_id = None;
+        (self.server_push_id, self.server_voip_push_id) = (None, None);
         self.send(ClientFrame::UnbindPush { req });
     }
 
@@ -71,6 +80,28 @@ impl ReferenceSdk {
         let req = self.req();
         self.server_push_id = Some(push_id.clone());
         self.send(ClientFrame::BindPush { req, push_id });
+    }
+
+    pub(super) fn bind_voip_push(&mut self) {
+        let Some(push_id) = self.voip_push_id.clone() else { return };
+        let req = self.req();
+        self.server_voip_push_id = Some(push_id.clone());
+        self.send(ClientFrame::BindPush { req, push_id });
+    }
+
+    /// PushKit's token, as `setVoipToken` hands it over: the VoIP PushID, reported to the
+    /// app as registered and bound beside the alert PushID (a `bind_push` of a VoIP PushID;
+    /// the server keeps one of each kind per install). Ignored unless the app enabled VoIP.
+    pub(super) fn on_voip_token(&mut self, token: String) {
+        if !self.ios_voip {
+            return;
+        }
+        let push_id = PushId::voip(self.environment(), token);
+        self.voip_push_id = Some(push_id.clone());
+        self.emit(AppEvent::Registered { error_code: 0, push_id: Some(push_id), message: String::new() });
+        if matches!(self.zim, Zim::LoggedIn { .. }) && self.voip_push_id != self.server_voip_push_id {
+            self.bind_voip_push();
+        }
     }
 
     /// A token from the OS: an answer to `registerPush`, or a rotation the OS announces

@@ -3,8 +3,10 @@
 //!
 //! Mapping of a ZIM push (reference policy, docs/vendors.md): `aps.alert` carries title and
 //! content, `aps.badge` the badge, the top-level `payload` key the sender's payload and
-//! `zim` the [`ZimExtras`]. A push with a VoIP config goes out as push-type `voip` on the
-//! `<bundle>.voip` topic.
+//! `zim` the [`ZimExtras`]. The PushID's kind decides the push type: one naming a VoIP
+//! token goes out as push-type `voip` on the `<bundle>.voip` topic, any other as `alert`
+//! on the bundle ID. (The ZIM server picks the VoIP PushID for a push config with `voip`
+//! when the install bound one; otherwise the push falls back to the alert token.)
 
 use super::jwt::ProviderKey;
 use super::Reason;
@@ -17,6 +19,8 @@ use serde_json::json;
 pub const MAX_PAYLOAD: usize = 4096;
 /// Payload limit for `apns-push-type: voip`.
 pub const MAX_VOIP_PAYLOAD: usize = 5120;
+/// What a `voip` push appends to the bundle ID to make its `apns-topic`.
+pub const VOIP_TOPIC_SUFFIX: &str = ".voip";
 
 /// A provider token is refused as expired once its `iat` is more than this long ago.
 pub const PROVIDER_TOKEN_LIFETIME_S: u64 = 3600;
@@ -53,7 +57,7 @@ pub const PUSH_TYPES: [&str; 11] = [
 #[derive(Clone, Debug)]
 pub struct Send<'a> {
     pub push: &'a PushRequest,
-    /// The bundle ID (`apns-topic`; `.voip` is appended for VoIP pushes).
+    /// The bundle ID (`apns-topic`; `.voip` is appended for a push to a VoIP token).
     pub topic: &'a str,
     /// The provider token (JWT) of the push's environment.
     pub provider_token: &'a str,
@@ -66,7 +70,7 @@ pub struct Send<'a> {
 /// The provider API request for one push.
 pub fn request(send: &Send<'_>) -> HttpRequest {
     let req = send.push;
-    let voip = req.push.voip.is_some();
+    let voip = req.push_id.is_voip();
     let mut aps = json!({
         "alert": {"title": req.push.title, "body": req.push.content},
         "sound": "default",
@@ -77,7 +81,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
     }
     let body = json!({"aps": aps, "zim": ZimExtras::of(req).to_json(), "payload": req.push.payload});
     let (push_type, topic) =
-        if voip { ("voip", format!("{}.voip", send.topic)) } else { ("alert", send.topic.to_owned()) };
+        if voip { ("voip", format!("{}{VOIP_TOPIC_SUFFIX}", send.topic)) } else { ("alert", send.topic.to_owned()) };
     HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
         .header("authorization", format!("bearer {}", send.provider_token))
         .header("apns-push-type", push_type)

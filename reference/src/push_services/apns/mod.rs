@@ -8,6 +8,12 @@
 //! the token: the environment, the topic, and whether it was revoked (`410 Unregistered`
 //! with the revocation time in ms, which clients such as PyAPNs2 read on every 410).
 //!
+//! VoIP: the directory issues an app two kinds of token, alert and VoIP (PushKit). A `voip`
+//! push must name the `<bundle>.voip` topic and only a `voip` push may (`400 BadTopic`,
+//! *policy*: Apple requires the suffix but names no reason for its absence); an alert token
+//! belongs to the topic `<bundle>` and a VoIP token to `<bundle>.voip`, so either one sent
+//! on the other's topic gets `400 DeviceTokenNotForTopic`.
+//!
 //! Provider authorization against the keys given to [`Apns::new`]: the
 //! bearer must be an ES256 JWT of a registered key, whose `iss` is that key's team, at
 //! most an hour old, and a new one per key at most every 20 minutes (developer.apple.com,
@@ -23,12 +29,12 @@ pub mod jwt;
 
 use super::{random_string, DeviceNotification, Directory, Keep, StorePolicy, VendorApi, VendorEvent};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::pushid::Environment;
+use crate::pushid::{Environment, TokenKind};
 use crate::time::{Millis, SIM_EPOCH_UNIX_MS};
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use contract::{MAX_PAYLOAD, MAX_VOIP_PAYLOAD, PUSH_TYPES};
+pub use contract::{MAX_PAYLOAD, MAX_VOIP_PAYLOAD, PUSH_TYPES, VOIP_TOPIC_SUFFIX};
 pub use contract::{PROVIDER_TOKEN_LIFETIME_S, PROVIDER_TOKEN_MAX_SKEW_S, PROVIDER_TOKEN_REFRESH_S};
 pub use jwt::{ProviderKey, ProviderPublicKey};
 
@@ -41,6 +47,9 @@ pub enum Reason {
     BadExpirationDate,
     BadMessageId,
     BadPriority,
+    /// The topic does not fit the push type: `voip` without the `.voip` suffix, or the
+    /// suffix on another push type.
+    BadTopic,
     /// Not one of Apple's: the body is not a JSON object with `aps` (docs/vendors.md).
     BadPayload,
     DeviceTokenNotForTopic,
@@ -65,12 +74,13 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 25] = [
+    pub const ALL: [Reason; 26] = [
         Reason::BadCollapseId,
         Reason::BadDeviceToken,
         Reason::BadExpirationDate,
         Reason::BadMessageId,
         Reason::BadPriority,
+        Reason::BadTopic,
         Reason::BadPayload,
         Reason::DeviceTokenNotForTopic,
         Reason::DuplicateHeaders,
@@ -117,6 +127,7 @@ impl Reason {
             BadExpirationDate => "BadExpirationDate",
             BadMessageId => "BadMessageId",
             BadPriority => "BadPriority",
+            BadTopic => "BadTopic",
             BadPayload => "BadPayload",
             DeviceTokenNotForTopic => "DeviceTokenNotForTopic",
             DuplicateHeaders => "DuplicateHeaders",
@@ -253,6 +264,9 @@ impl Apns {
         let Some(topic) = req.get("apns-topic") else {
             return Err(MissingTopic.into());
         };
+        if (push_type == "voip") != topic.ends_with(VOIP_TOPIC_SUFFIX) {
+            return Err(BadTopic.into());
+        }
         let priority = req.get("apns-priority").unwrap_or("10");
         if !["10", "5", "1"].contains(&priority) || (push_type == "background" && priority == "10") {
             return Err(BadPriority.into());
@@ -281,7 +295,13 @@ impl Apns {
             // Unknown here: malformed, or issued by the other environment.
             return Err(BadDeviceToken.into());
         };
-        if issued.app != topic.trim_end_matches(".voip") {
+        // Each token serves one topic: the bundle ID for an alert token, the bundle ID
+        // with `.voip` for a VoIP token.
+        let token_topic = match issued.kind {
+            TokenKind::Alert => issued.app.clone(),
+            TokenKind::Voip => format!("{}{VOIP_TOPIC_SUFFIX}", issued.app),
+        };
+        if topic != token_topic {
             return Err(DeviceTokenNotForTopic.into());
         }
         if let Some(at) = issued.revoked_at {
@@ -421,6 +441,10 @@ impl VendorApi for Apns {
 
     fn token_env(&self, _project: Option<&str>) -> Result<Environment, String> {
         Ok(self.env)
+    }
+
+    fn issues_voip_tokens(&self) -> bool {
+        true
     }
 
     fn new_token(rng: &mut ChaCha8Rng) -> String {

@@ -21,6 +21,16 @@ fn ask_token(a: &mut Apns, channel: ConnId, req: u64, app: &str) -> Vec<VendorOu
     drain(a)
 }
 
+fn ask_voip_token(a: &mut Apns, channel: ConnId, req: u64, app: &str) -> Vec<VendorOutput> {
+    a.on_channel_frame(channel, DeviceToVendor::RequestVoipToken { req, app: app.into() });
+    drain(a)
+}
+
+/// `req` made a VoIP push: push type `voip` on the `.voip` topic.
+fn voip(req: HttpRequest) -> HttpRequest {
+    with(with(req, "apns-push-type", "voip"), "apns-topic", &format!("{TOPIC}.voip"))
+}
+
 /// A sandbox APNs with device "phone" connected on `CHANNEL` and holding a token for `TOPIC`.
 fn sandbox_with_device() -> (Apns, String) {
     let mut a = Apns::unchecked(Environment::Development, 1);
@@ -94,6 +104,7 @@ fn a_device_gets_a_64_hex_character_token_over_its_channel() {
                 app: TOPIC.into(),
                 token: token.clone(),
                 env: Environment::Production,
+                kind: TokenKind::Alert,
             }),
             VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 7, token } },
         ]
@@ -282,8 +293,9 @@ fn an_alert_body_over_4096_bytes_gets_413_payload_too_large() {
 
 #[test]
 fn a_voip_body_may_reach_5120_bytes_but_not_more() {
-    let (mut a, token) = sandbox_with_device();
-    let voip = with(with(request(&token), "apns-push-type", "voip"), "apns-topic", &format!("{TOPIC}.voip"));
+    let (mut a, _) = sandbox_with_device();
+    let token = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    let voip = voip(request(&token));
     assert_eq!(a.call(&HttpRequest { body: body_of_len(5120), ..voip.clone() }, Millis(0)).status, 200);
     drain(&mut a);
     assert_rejected(&mut a, &HttpRequest { body: body_of_len(5121), ..voip }, 413, "PayloadTooLarge");
@@ -314,6 +326,115 @@ fn a_token_issued_for_another_app_gets_400_device_token_not_for_topic() {
     let (mut a, _) = sandbox_with_device();
     let other = token_in(&ask_token(&mut a, CHANNEL, 2, "com.example.other"));
     assert_rejected(&mut a, &request(&other), 400, "DeviceTokenNotForTopic");
+}
+
+#[test]
+fn an_app_gets_a_voip_token_apart_from_its_alert_token_and_the_same_one_when_it_asks_again() {
+    let (mut a, alert) = sandbox_with_device();
+    let out = ask_voip_token(&mut a, CHANNEL, 2, TOPIC);
+    let voip = token_in(&out);
+    assert_ne!(voip, alert);
+    assert_eq!(voip.len(), 64, "a VoIP token has the alert token's form");
+    assert_eq!(
+        out[0],
+        VendorOutput::Event(VendorEvent::TokenIssued {
+            device: "phone".into(),
+            app: TOPIC.into(),
+            token: voip.clone(),
+            env: Environment::Development,
+            kind: TokenKind::Voip,
+        })
+    );
+    assert_eq!(a.directory().token(&voip).map(|t| t.kind), Some(TokenKind::Voip));
+    assert_eq!(token_in(&ask_voip_token(&mut a, CHANNEL, 3, TOPIC)), voip);
+    assert_eq!(token_in(&ask_token(&mut a, CHANNEL, 4, TOPIC)), alert, "the alert token is untouched");
+}
+
+#[test]
+fn a_voip_push_to_the_voip_token_on_the_voip_topic_is_delivered() {
+    let (mut a, _) = sandbox_with_device();
+    let token = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    let resp = a.call(&voip(request(&token)), Millis(0));
+    assert_eq!(resp.status, 200, "{resp:?}");
+    let delivered = drain(&mut a)
+        .into_iter()
+        .any(|o| matches!(o, VendorOutput::ToDevice { frame: VendorToDevice::Notification(n), .. } if n.app == TOPIC));
+    assert!(delivered, "the phone gets the VoIP push");
+}
+
+#[test]
+fn a_voip_push_to_the_alert_token_gets_400_device_token_not_for_topic() {
+    let (mut a, alert) = sandbox_with_device();
+    assert_rejected(&mut a, &voip(request(&alert)), 400, "DeviceTokenNotForTopic");
+}
+
+#[test]
+fn an_alert_push_to_the_voip_token_gets_400_device_token_not_for_topic() {
+    let (mut a, _) = sandbox_with_device();
+    let token = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    assert_rejected(&mut a, &request(&token), 400, "DeviceTokenNotForTopic");
+}
+
+#[test]
+fn a_voip_token_of_another_app_gets_400_device_token_not_for_topic() {
+    let (mut a, _) = sandbox_with_device();
+    let other = token_in(&ask_voip_token(&mut a, CHANNEL, 2, "com.example.other"));
+    assert_rejected(&mut a, &voip(request(&other)), 400, "DeviceTokenNotForTopic");
+}
+
+#[test]
+fn a_push_type_and_topic_that_disagree_about_voip_get_400_bad_topic_whatever_the_token() {
+    let (mut a, alert) = sandbox_with_device();
+    let token = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    for t in [&alert, &token] {
+        // `voip` on the bare bundle ID, and `alert` on the `.voip` topic.
+        assert_rejected(&mut a, &with(request(t), "apns-push-type", "voip"), 400, "BadTopic");
+        assert_rejected(&mut a, &with(request(t), "apns-topic", &format!("{TOPIC}.voip")), 400, "BadTopic");
+    }
+    assert_eq!(
+        super::contract::verdict(&HttpResponse::json(400, &json!({"reason": "BadTopic"}))),
+        crate::push_services::Verdict::Failed { reason: "BadTopic".into() },
+        "a topic error is the request's fault: the binding stays"
+    );
+}
+
+#[test]
+fn uninstalling_revokes_the_voip_token_too_and_a_voip_push_to_it_gets_410_unregistered() {
+    let (mut a, alert) = sandbox_with_device();
+    let token = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    a.handle(
+        Millis(5_000),
+        VendorInput::ChannelFrame {
+            channel: CHANNEL,
+            frame: DeviceToVendor::Revoke { app: TOPIC.into(), project: None },
+        },
+    );
+    let revoked: Vec<String> = drain(&mut a)
+        .into_iter()
+        .filter_map(|o| match o {
+            VendorOutput::Event(VendorEvent::TokenRevoked { token, .. }) => Some(token),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(revoked, vec![alert, token.clone()], "the alert token first, then the VoIP token");
+    let resp = a.call(&voip(request(&token)), Millis(6_000));
+    assert_eq!(resp.status, 410);
+    assert_eq!(
+        super::contract::verdict(&resp),
+        crate::push_services::Verdict::DeadToken { reason: "Unregistered".into() }
+    );
+}
+
+#[test]
+fn refreshing_the_voip_token_revokes_only_it() {
+    let (mut a, alert) = sandbox_with_device();
+    let old = token_in(&ask_voip_token(&mut a, CHANNEL, 2, TOPIC));
+    a.on_channel_frame(CHANNEL, DeviceToVendor::RefreshVoipToken { req: 3, app: TOPIC.into() });
+    let fresh = token_in(&drain(&mut a));
+    assert_ne!(fresh, old);
+    assert_eq!(a.call(&voip(request(&old)), Millis(0)).status, 410);
+    assert_eq!(a.call(&voip(request(&fresh)), Millis(0)).status, 200);
+    assert_eq!(a.call(&request(&alert), Millis(0)).status, 200, "the alert token still works");
 }
 
 #[test]

@@ -29,6 +29,20 @@ fn ask_token(f: &mut Fcm, req: u64, project: Option<&str>) -> Vec<VendorOutput> 
     drain(f)
 }
 
+#[test]
+fn a_voip_token_request_is_refused_because_only_apns_issues_voip_tokens() {
+    let mut f = fcm();
+    hello(&mut f, CHANNEL, "phone");
+    f.on_channel_frame(CHANNEL, DeviceToVendor::RequestVoipToken { req: 1, app: APP.into() });
+    assert_eq!(
+        drain(&mut f),
+        vec![VendorOutput::ToDevice {
+            channel: CHANNEL,
+            frame: VendorToDevice::TokenError { req: 1, reason: "this push service issues no VoIP tokens".into() },
+        }]
+    );
+}
+
 /// FCM with device "phone" connected on `CHANNEL` and holding a token from the debug project.
 fn fcm_with_device() -> (Fcm, String) {
     let mut f = fcm();
@@ -114,6 +128,7 @@ fn token_issuing_needs_a_known_sender_project() {
                 app: APP.into(),
                 token: token.clone(),
                 env: Environment::Production,
+                kind: crate::pushid::TokenKind::Alert,
             }),
             VendorOutput::ToDevice { channel: CHANNEL, frame: VendorToDevice::Token { req: 3, token: token.clone() } },
         ]

@@ -182,3 +182,58 @@ fn a_malformed_dead_token_report_gets_400_and_unbinds_nothing() {
     assert!(out.iter().any(|o| matches!(o, ServerOutput::Respond(r) if r.id == 3 && r.response.status == 400)));
     assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))));
 }
+
+/// bob logs in with an alert PushID, binds his VoIP PushID on the same session, and his
+/// session times out; alice is online.
+fn bob_timed_out_with_voip() -> (ZimServer, PushId, PushId) {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let (alert, voip) = (apns_id("bob-token"), PushId::voip(Environment::Production, "bob-voip"));
+    login(&mut s, BOB, "bob", "bob-phone", Some(alert.clone()), Millis(0));
+    s.on_frame(BOB, ClientFrame::BindPush { req: 2, push_id: voip.clone() }, Millis(0));
+    let out = drain(&mut s);
+    assert!(out.contains(&event(ServerEvent::Bound { user: "bob".into(), push_id: voip.clone() })), "{out:?}");
+    assert!(!out.iter().any(|o| matches!(o, ServerOutput::Event(ServerEvent::Unbound { .. }))), "both kinds stay");
+    login(&mut s, ALICE, "alice", "alice-phone", None, Millis(20_000));
+    s.tick(Millis(30_000));
+    drain(&mut s);
+    (s, alert, voip)
+}
+
+fn call_config() -> PushConfig {
+    let voip = crate::wire::VoipConfig { handle_type: 1, handle_value: "alice".into(), has_video: false };
+    PushConfig { voip: Some(voip), ..push_config() }
+}
+
+#[test]
+fn a_push_with_a_voip_config_goes_to_the_installs_voip_push_id_and_any_other_to_its_alert_push_id() {
+    let (mut s, alert, voip) = bob_timed_out_with_voip();
+    send(&mut s, ALICE, 5, "bob", "ring ring", Some(call_config()), Millis(31_000));
+    let to: Vec<PushId> = pushes(&drain(&mut s)).into_iter().map(|p| p.push_id).collect();
+    assert_eq!(to, vec![voip]);
+    send(&mut s, ALICE, 6, "bob", "hello", Some(push_config()), Millis(32_000));
+    let to: Vec<PushId> = pushes(&drain(&mut s)).into_iter().map(|p| p.push_id).collect();
+    assert_eq!(to, vec![alert]);
+}
+
+#[test]
+fn a_voip_push_falls_back_to_the_alert_push_id_once_the_voip_token_is_dead_and_only_it_is_unbound() {
+    let (mut s, alert, voip) = bob_timed_out_with_voip();
+    let report = DeadToken { push_id: voip.clone(), reason: "Unregistered".into() };
+    step(&mut s, Millis(31_000), ServerInput::Api(crate::core::ApiRequest { id: 1, request: report.to_http() }));
+    assert_eq!(s.binding(&voip), None);
+    assert_eq!(s.binding(&alert), Some(&"bob".into()));
+    send(&mut s, ALICE, 5, "bob", "ring ring", Some(call_config()), Millis(32_000));
+    let to: Vec<PushId> = pushes(&drain(&mut s)).into_iter().map(|p| p.push_id).collect();
+    assert_eq!(to, vec![alert], "no VoIP token: the call goes out as an alert");
+}
+
+#[test]
+fn a_logout_unbinds_both_the_alert_and_the_voip_push_id() {
+    let mut s = ZimServer::new(ServerConfig::default());
+    let (alert, voip) = (apns_id("bob-token"), PushId::voip(Environment::Production, "bob-voip"));
+    login(&mut s, BOB, "bob", "bob-phone", Some(alert.clone()), Millis(0));
+    s.on_frame(BOB, ClientFrame::BindPush { req: 2, push_id: voip.clone() }, Millis(0));
+    s.on_frame(BOB, ClientFrame::Logout { req: 3 }, Millis(1_000));
+    drain(&mut s);
+    assert_eq!((s.binding(&alert), s.binding(&voip)), (None, None));
+}

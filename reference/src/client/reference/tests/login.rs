@@ -41,7 +41,7 @@ fn a_login_ok_for_another_request_is_ignored() {
 #[test]
 fn the_login_frame_carries_the_registered_push_id() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
     app(&mut sdk, 1, login_command());
     let o = feed(&mut sdk, 2, SdkInput::Connected);

@@ -59,7 +59,7 @@ fn a_gap_keeps_the_sync_cursor_at_the_contiguous_position() {
 fn register_push_on_ios_labels_a_debug_build_with_automatic_environment_development() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
     assert_eq!(
-        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false }),
         vec![SdkOutput::RequestVendorToken { vendor: Vendor::Apns }]
     );
     assert_eq!(

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn register_push_on_ios_with_production_environment_labels_production_even_in_debug() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Production });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Production, enable_ios_voip: false });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() });
     assert_eq!(
         o,
@@ -20,7 +20,7 @@ fn register_push_on_ios_with_production_environment_labels_production_even_in_de
 #[test]
 fn register_push_on_an_ios_release_build_with_automatic_environment_labels_production() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { push_id: Some(p), .. } }] if p.env == Environment::Production),
@@ -31,7 +31,8 @@ fn register_push_on_an_ios_release_build_with_automatic_environment_labels_produ
 #[test]
 fn register_push_on_android_without_enable_fcm_push_fails_without_asking_the_os() {
     let mut sdk = ReferenceSdk::new(SdkConfig::new("pixel".into(), Platform::Android, Build::Debug), None);
-    let o = app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    let o =
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     assert!(
         matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { error_code: 1, push_id: None, .. } }]),
         "{o:?}"
@@ -45,7 +46,7 @@ fn register_push_on_android_with_enable_debug_labels_the_push_id_development() {
     assert_eq!(app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm }), vec![]);
     assert_eq!(app(&mut sdk, 0, AppCall::EnableDebug { debug: true }), vec![]);
     assert_eq!(
-        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic }),
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false }),
         vec![SdkOutput::RequestVendorToken { vendor: Vendor::Fcm }]
     );
     assert_eq!(
@@ -64,7 +65,7 @@ fn register_push_on_android_without_enable_debug_labels_the_push_id_production_e
     let fcm = ZpnsConfig { enable_fcm_push: true, ..ZpnsConfig::default() };
     app(&mut sdk, 0, AppCall::SetPushConfig { config: fcm });
     // The iOS environment setting has no effect on Android.
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Development });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Development, enable_ios_voip: false });
     let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Fcm, token: "t".into() });
     assert_eq!(
         o,
@@ -86,7 +87,7 @@ fn a_vendor_token_failure_is_reported_as_registered_with_an_error() {
 #[test]
 fn a_vendor_token_arriving_after_login_is_bound_with_bind_push() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     let p = PushId::new(Vendor::Apns, Environment::Development, "ab12");
     assert_eq!(
         feed(&mut sdk, 2, SdkInput::VendorToken { vendor: Vendor::Apns, token: "ab12".into() }),
@@ -158,7 +159,7 @@ fn ios_push_id(token: &str) -> PushId {
 #[test]
 fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     app(&mut sdk, 0, login_command());
     let o = feed(&mut sdk, 1, SdkInput::Connected);
     assert!(matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: None, .. } }]), "{o:?}");
@@ -172,7 +173,7 @@ fn a_push_id_that_arrives_while_the_login_is_in_flight_is_bound_after_login_ok()
 #[test]
 fn a_push_id_already_sent_with_login_is_not_bound_twice() {
     let mut sdk = ReferenceSdk::new(ios_debug(), None);
-    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
     app(&mut sdk, 0, login_command());
     feed(&mut sdk, 1, SdkInput::Connected);
@@ -206,7 +207,7 @@ fn an_explicit_ios_environment_overrides_the_build() {
         (Build::Release, IosEnvironment::Automatic, Environment::Production),
     ] {
         let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, build), None);
-        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen, enable_ios_voip: false });
         let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
         let expected_id = PushId::new(Vendor::Apns, expected, "t");
         assert!(
@@ -223,7 +224,7 @@ fn on_ios_an_explicit_environment_wins_over_the_android_debug_flag() {
     {
         let mut sdk = ReferenceSdk::new(SdkConfig::new("phone".into(), Platform::Ios, Build::Release), None);
         app(&mut sdk, 0, AppCall::EnableDebug { debug: chosen == IosEnvironment::Production });
-        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen });
+        app(&mut sdk, 0, AppCall::RegisterPush { ios_environment: chosen, enable_ios_voip: false });
         let o = feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t".into() });
         let expected_id = PushId::new(Vendor::Apns, expected, "t");
         assert!(
@@ -299,7 +300,7 @@ fn a_tap_raises_notification_clicked_with_what_it_said_but_vivo_keeps_the_payloa
 #[test]
 fn unregister_push_deletes_the_token_and_unbinds_now_or_in_the_next_session() {
     let mut sdk = logged_in(ios_debug());
-    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut sdk, 1, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     feed(&mut sdk, 1, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
     assert_eq!(
         app(&mut sdk, 2, AppCall::UnregisterPush),
@@ -307,7 +308,7 @@ fn unregister_push_deletes_the_token_and_unbinds_now_or_in_the_next_session() {
     );
     // Offline: the token goes at once, the unbinding with the next session.
     let mut offline = ReferenceSdk::new(ios_debug(), None);
-    app(&mut offline, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic });
+    app(&mut offline, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
     feed(&mut offline, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
     assert_eq!(
         app(&mut offline, 1, AppCall::UnregisterPush),
@@ -318,4 +319,71 @@ fn unregister_push_deletes_the_token_and_unbinds_now_or_in_the_next_session() {
     let o = server(&mut offline, 3, ServerFrame::LoginOk { req: 1 });
     assert!(o.contains(&out(ClientFrame::UnbindPush { req: 2 })), "{o:?}");
     assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::BindPush { .. } })), "{o:?}");
+}
+
+fn register_with_voip() -> AppCall {
+    AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: true }
+}
+
+#[test]
+fn register_push_with_ios_voip_asks_for_the_alert_and_the_voip_token_and_binds_both_after_login_ok() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    let o = app(&mut sdk, 0, register_with_voip());
+    assert_eq!(o, vec![SdkOutput::RequestVendorToken { vendor: Vendor::Apns }, SdkOutput::RequestVoipToken]);
+    feed(&mut sdk, 0, SdkInput::VendorToken { vendor: Vendor::Apns, token: "t1".into() });
+    let voip = PushId::voip(Environment::Development, "v1");
+    let o = feed(&mut sdk, 0, SdkInput::VoipToken { token: "v1".into() });
+    assert_eq!(
+        o,
+        vec![ev(AppEvent::Registered { error_code: 0, push_id: Some(voip.clone()), message: String::new() })]
+    );
+    app(&mut sdk, 0, login_command());
+    let o = feed(&mut sdk, 1, SdkInput::Connected);
+    // The login carries the alert PushID; the VoIP PushID follows once the session is up.
+    assert!(
+        matches!(&o[..], [SdkOutput::Send { frame: ClientFrame::Login { push_id: Some(p), .. } }] if *p == ios_push_id("t1")),
+        "{o:?}"
+    );
+    let o = server(&mut sdk, 2, ServerFrame::LoginOk { req: 1 });
+    let binds: Vec<&SdkOutput> =
+        o.iter().filter(|x| matches!(x, SdkOutput::Send { frame: ClientFrame::BindPush { .. } })).collect();
+    assert_eq!(binds, vec![&out(ClientFrame::BindPush { req: 2, push_id: voip.clone() })], "{o:?}");
+    // A new VoIP token (the OS refreshed it) is bound at once; the same one is not bound again.
+    let o = feed(&mut sdk, 3, SdkInput::VoipToken { token: "v2".into() });
+    assert!(o.contains(&out(ClientFrame::BindPush { req: 4, push_id: PushId::voip(Environment::Development, "v2") })));
+    let o = feed(&mut sdk, 4, SdkInput::VoipToken { token: "v2".into() });
+    assert!(!o.iter().any(|x| matches!(x, SdkOutput::Send { .. })), "{o:?}");
+}
+
+#[test]
+fn register_push_with_ios_voip_asks_for_no_voip_token_off_ios_and_ignores_one_it_did_not_ask_for() {
+    let android = SdkConfig::new("phone".into(), Platform::Android, Build::Release);
+    let mut sdk = ReferenceSdk::new(android, None);
+    app(&mut sdk, 0, AppCall::SetPushConfig { config: ZpnsConfig::all() });
+    let o = app(&mut sdk, 0, register_with_voip());
+    assert_eq!(o, vec![SdkOutput::RequestVendorToken { vendor: Vendor::Fcm }]);
+    let mut ios = ReferenceSdk::new(ios_debug(), None);
+    app(&mut ios, 0, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
+    assert_eq!(feed(&mut ios, 0, SdkInput::VoipToken { token: "v1".into() }), vec![]);
+}
+
+#[test]
+fn a_voip_token_the_os_cannot_give_is_reported_as_a_failed_registration() {
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, register_with_voip());
+    let o = feed(&mut sdk, 0, SdkInput::VoipTokenFailed { reason: "no PushKit".into() });
+    assert!(
+        matches!(&o[..], [SdkOutput::Event { event: AppEvent::Registered { error_code: 1, push_id: None, message } }] if message.contains("VoIP")),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn register_push_without_ios_voip_reads_as_before_in_a_scenario() {
+    let call = AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false };
+    assert_eq!(serde_json::to_string(&call).unwrap(), r#"{"do":"register_push","ios_environment":"automatic"}"#);
+    let old: AppCall = serde_json::from_str(r#"{"do":"register_push"}"#).unwrap();
+    assert_eq!(old, AppCall::RegisterPush { ios_environment: IosEnvironment::Automatic, enable_ios_voip: false });
+    let voip: AppCall = serde_json::from_str(r#"{"do":"register_push","enable_ios_voip":true}"#).unwrap();
+    assert_eq!(voip, register_with_voip());
 }
