@@ -265,7 +265,21 @@ pub fn all() -> Vec<Mutant> {
             description: "the relay mints a new idempotency key (apns-id, vivo requestId) for every retry, so a \
                           vendor that delivered a try whose answer was lost delivers the retry too, and the \
                           phone shows the message twice",
-            install: |p| p.relay = Rc::new(|c| Box::new(FreshKeyOnRetry(Relay::new(c)))),
+            install: |p| {
+                p.relay = Rc::new(|c| Box::new(RewriteCalls { relay: Relay::new(c), rewrite: fresh_key_on_retry }))
+            },
+        },
+        Mutant {
+            name: "relay-without-replace-keys",
+            part: "relay",
+            breaks: "at-most-one-notification",
+            scenario: "slow-vendor",
+            faults: FaultMix::Light,
+            description: "the relay sends no replace key (apns-collapse-id, FCM and HMS tag, Xiaomi notify_id), \
+                          so when a vendor delivers a retried send again the phone shows the message twice",
+            install: |p| {
+                p.relay = Rc::new(|c| Box::new(RewriteCalls { relay: Relay::new(c), rewrite: strip_replace_keys }))
+            },
         },
     ]
 }
@@ -479,48 +493,24 @@ impl Core for DeadTokenFlaw {
     }
 }
 
-/// The reference relay, but every retry goes out under a fresh idempotency key: a new
-/// `apns-id` for APNs, a new `requestId` for vivo. The vendor cannot tell the retry from a
-/// new send, so one whose earlier try it carried out (the answer lost or late) delivers
-/// again.
-struct FreshKeyOnRetry(Relay);
-
-impl FreshKeyOnRetry {
-    fn rekey(call: &mut VendorCall) {
-        let (n, attempt) = (call.call, call.attempt);
-        let request = &mut call.request;
-        match call.push_id.vendor {
-            Vendor::Apns => {
-                let fresh = format!("{:08x}-0000-4000-9000-{n:012x}", 0x3100_0000 + attempt);
-                for (name, value) in &mut request.headers {
-                    if name.eq_ignore_ascii_case("apns-id") {
-                        *value = fresh.clone();
-                    }
-                }
-            }
-            Vendor::Vivo => {
-                if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body) {
-                    body["requestId"] = serde_json::json!(format!("retry-{n}-{attempt}"));
-                    request.body = body.to_string().into_bytes();
-                }
-            }
-            _ => {}
-        }
-    }
+/// The reference relay with each vendor call it makes rewritten on the way out.
+struct RewriteCalls {
+    relay: Relay,
+    rewrite: fn(&mut VendorCall),
 }
 
-impl Core for FreshKeyOnRetry {
+impl Core for RewriteCalls {
     type Input = RelayInput;
     type Output = RelayOutput;
 
     fn handle(&mut self, now: Millis, input: RelayInput) {
-        self.0.handle(now, input);
+        self.relay.handle(now, input);
     }
 
     fn poll_output(&mut self) -> Option<RelayOutput> {
-        match self.0.poll_output()? {
-            RelayOutput::Call(mut call) if call.attempt > 1 => {
-                Self::rekey(&mut call);
+        match self.relay.poll_output()? {
+            RelayOutput::Call(mut call) => {
+                (self.rewrite)(&mut call);
                 Some(RelayOutput::Call(call))
             }
             other => Some(other),
@@ -528,6 +518,57 @@ impl Core for FreshKeyOnRetry {
     }
 
     fn poll_timeout(&self) -> Option<Millis> {
-        self.0.poll_timeout()
+        self.relay.poll_timeout()
+    }
+}
+
+/// Every retry goes out under a fresh idempotency key: a new `apns-id` for APNs, a new
+/// `requestId` for vivo. The vendor cannot tell the retry from a new send, so one whose
+/// earlier try it carried out (the answer lost or late) delivers again.
+fn fresh_key_on_retry(call: &mut VendorCall) {
+    let (n, attempt) = (call.call, call.attempt);
+    if attempt == 1 {
+        return;
+    }
+    let request = &mut call.request;
+    match call.push_id.vendor {
+        Vendor::Apns => {
+            let fresh = format!("{:08x}-0000-4000-9000-{n:012x}", 0x3100_0000 + attempt);
+            for (name, value) in &mut request.headers {
+                if name.eq_ignore_ascii_case("apns-id") {
+                    *value = fresh.clone();
+                }
+            }
+        }
+        Vendor::Vivo => {
+            if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body) {
+                body["requestId"] = serde_json::json!(format!("retry-{n}-{attempt}"));
+                request.body = body.to_string().into_bytes();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// No replace key: no `apns-collapse-id`, no FCM or HMS `android.notification.tag`, no
+/// Xiaomi `notify_id`. A second delivery of the same push is then a second notification.
+fn strip_replace_keys(call: &mut VendorCall) {
+    let request = &mut call.request;
+    match call.push_id.vendor {
+        Vendor::Apns => request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("apns-collapse-id")),
+        Vendor::Fcm | Vendor::Hms => {
+            if let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&request.body) {
+                if let Some(n) = body.pointer_mut("/message/android/notification").and_then(|n| n.as_object_mut()) {
+                    n.remove("tag");
+                }
+                request.body = body.to_string().into_bytes();
+            }
+        }
+        Vendor::Mi => {
+            let form = form_urlencoded::parse(&request.body).filter(|(k, _)| k != "notify_id");
+            let form = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+            request.body = form.into_bytes();
+        }
+        Vendor::Oppo | Vendor::Vivo => {}
     }
 }

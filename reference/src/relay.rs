@@ -227,6 +227,8 @@ pub struct Relay {
     /// The APNs signing key, and the provider token minted with it with its `iat` (s).
     apns_key: apns::ProviderKey,
     provider_token: Option<(String, u64)>,
+    /// APNs refused the last provider token as expired: mint the next one off the grid.
+    provider_token_refused: bool,
     /// Access-token requests under way.
     auths: BTreeMap<u64, (Vendor, Environment)>,
     next_auth: u64,
@@ -302,7 +304,9 @@ pub const MAX_IN_FLIGHT: usize = 64;
 /// never goes out with one about to expire.
 pub const AUTH_REFRESH_FRACTION: (u64, u64) = (9, 10);
 /// A new APNs provider token is minted when the current one is this old: inside Apple's
-/// window (at most one new token per 20 minutes, each valid for an hour).
+/// window (at most one new token per 20 minutes, each valid for an hour). Tokens are minted
+/// on this grid of Unix time (`iat` a multiple of it), so a relay that restarts mints the
+/// very token it had, not a new one APNs would refuse as a second update within 20 minutes.
 pub const PROVIDER_TOKEN_REMINT_S: u64 = 40 * 60;
 
 impl Relay {
@@ -320,6 +324,7 @@ impl Relay {
             sessions: BTreeMap::new(),
             apns_key,
             provider_token: None,
+            provider_token_refused: false,
             auths: BTreeMap::new(),
             next_auth: 1,
             accepted: VecDeque::new(),
@@ -387,14 +392,20 @@ impl Relay {
     }
 
     /// The APNs provider token to send with now: the current one, or a new one once the
-    /// current one is [`PROVIDER_TOKEN_REMINT_S`] old.
+    /// current one is [`PROVIDER_TOKEN_REMINT_S`] old, issued at the last grid point. After
+    /// APNs called the grid token expired (its clock is ahead of ours) the new one is
+    /// issued now instead.
     fn provider_token(&mut self, now: Millis) -> String {
         let now_s = (self.config.epoch_unix_ms + now.0) / 1000;
         match &self.provider_token {
             Some((token, iat)) if now_s < iat + PROVIDER_TOKEN_REMINT_S => token.clone(),
             _ => {
-                let token = apns::contract::provider_token(&self.apns_key, now_s);
-                self.provider_token = Some((token.clone(), now_s));
+                let iat = match std::mem::take(&mut self.provider_token_refused) {
+                    true => now_s,
+                    false => now_s - now_s % PROVIDER_TOKEN_REMINT_S,
+                };
+                let token = apns::contract::provider_token(&self.apns_key, iat);
+                self.provider_token = Some((token.clone(), iat));
                 token
             }
         }
@@ -522,6 +533,7 @@ impl Relay {
         let id = &self.calls[&call].push.push_id;
         if id.vendor == Vendor::Apns {
             self.provider_token = None;
+            self.provider_token_refused = true;
         }
         if let Some(session) = self.sessions.get_mut(&(id.vendor, id.env)) {
             session.token = None;

@@ -41,7 +41,13 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     (
         "slow-vendor",
-        "vivo answers alice's push 12 s late; the relay gives up at 10 s and retries: erin's locked vivo shows it once",
+        "vivo, then FCM, answer alice's push 12 s late; the relay gives up at 10 s and retries: erin's locked vivo \
+         and frank's locked Pixel each show it once",
+    ),
+    (
+        "push-expiry",
+        "pushes live 60 s: six locked phones off the network for two minutes get only the newer message, but \
+         OPPO keeps both for its one-hour minimum",
     ),
     (
         "multi-device",
@@ -69,6 +75,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "android-vendors" => android_vendors(),
         "app-states" => app_states(),
         "slow-vendor" => slow_vendor(),
+        "push-expiry" => push_expiry(),
         _ => return None,
     })
 }
@@ -453,13 +460,6 @@ fn dead_tokens() -> Scenario {
 /// the channel above. HMS then fails once with 503: alice's second message to bob is
 /// retried and arrives once. Everyone opens the app again and reads both messages.
 fn android_vendors() -> Scenario {
-    let only = |flags: &[Vendor]| ZpnsConfig {
-        enable_fcm_push: flags.contains(&Vendor::Fcm),
-        enable_hw_push: flags.contains(&Vendor::Hms),
-        enable_mi_push: flags.contains(&Vendor::Mi),
-        enable_oppo_push: flags.contains(&Vendor::Oppo),
-        enable_vivo_push: flags.contains(&Vendor::Vivo),
-    };
     let phones: [(&str, &str, Brand, Build, ZpnsConfig); 5] = [
         ("bob-huawei", "bob", Brand::Huawei, Build::Release, only(&[Vendor::Hms, Vendor::Fcm])),
         ("carol-xiaomi", "carol", Brand::Xiaomi, Build::Debug, only(&[Vendor::Fcm])),
@@ -492,6 +492,59 @@ fn android_vendors() -> Scenario {
         .at(51_000, "alice-phone", send("bob", "hms had a bad second"));
     for (device, user, _, _, config) in phones {
         b = b.sign_in_with(70_000, device, user, config);
+    }
+    b.build()
+}
+
+/// The push config that enables exactly the Android vendors in `flags`.
+fn only(flags: &[Vendor]) -> ZpnsConfig {
+    ZpnsConfig {
+        enable_fcm_push: flags.contains(&Vendor::Fcm),
+        enable_hw_push: flags.contains(&Vendor::Hms),
+        enable_mi_push: flags.contains(&Vendor::Mi),
+        enable_oppo_push: flags.contains(&Vendor::Oppo),
+        enable_vivo_push: flags.contains(&Vendor::Vivo),
+    }
+}
+
+/// The relay asks every vendor to hold a notification for 60 s (`push_ttl_s`). Six phones,
+/// one per push service, are locked (app killed) and lose their network at 4 s. alice writes
+/// to each at 30 s ("first") and at 120 s ("second"); the phones come back at 150 s:
+/// - APNs, FCM, HMS, MiPush and vivo let "first" expire (`dropped`, `expired`) and show
+///   "second" (APNs holds only the newest per app anyway);
+/// - OPPO holds a notification for at least an hour, whatever the sender asks, and shows both.
+///
+/// Everyone then opens the app and reads both messages through the sync.
+fn push_expiry() -> Scenario {
+    let android: [(&str, &str, Brand, Vendor); 5] = [
+        ("carol-pixel", "carol", Brand::Google, Vendor::Fcm),
+        ("dan-huawei", "dan", Brand::Huawei, Vendor::Hms),
+        ("erin-xiaomi", "erin", Brand::Xiaomi, Vendor::Mi),
+        ("frank-oppo", "frank", Brand::Oppo, Vendor::Oppo),
+        ("grace-vivo", "grace", Brand::Vivo, Vendor::Vivo),
+    ];
+    let mut b = ScenarioBuilder::new("push-expiry")
+        .config(ScenarioConfig { push_ttl_s: 60, ..ScenarioConfig::default() })
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-iphone", Platform::Ios, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in(100, "bob-iphone", "bob");
+    for (device, user, brand, vendor) in android {
+        b = b.android(device, brand, Build::Release).sign_in_with(100, device, user, only(&[vendor]));
+    }
+    let phones = std::iter::once(("bob-iphone", "bob", None)).chain(android.map(|(d, u, _, v)| (d, u, Some(v))));
+    for (n, (device, user, vendor)) in phones.enumerate() {
+        let n = n as u64;
+        b = b
+            .at(3_000, device, Action::KILL_APP)
+            .at(4_000, device, Action::NETWORK_OFF)
+            .at(30_000 + 200 * n, "alice-phone", send(user, &format!("first for {user}")))
+            .at(120_000 + 200 * n, "alice-phone", send(user, &format!("second for {user}")))
+            .at(150_000, device, Action::NETWORK_ON);
+        b = match vendor {
+            None => b.sign_in(160_000, device, user),
+            Some(v) => b.sign_in_with(160_000, device, user, only(&[v])),
+        };
     }
     b.build()
 }
@@ -571,15 +624,20 @@ pub fn app_states() -> Scenario {
 /// slow: it delivers the notification at once but its answer reaches the relay 12 s later.
 /// The relay gives the try up after 10 s (`REQUEST_TIMEOUT_MS`) and retries with the same
 /// `requestId`, which vivo answers as the send it already made: erin's phone shows the
-/// message once. erin opens the app later and reads it.
+/// message once. Then FCM is as slow for frank's locked Pixel; FCM has no idempotency key
+/// and delivers the retry too, but under the same `tag` (the message ID), so the phone
+/// shows it in place of the first: one notification. Both open the app later and read.
 fn slow_vendor() -> Scenario {
-    let vivo = ZpnsConfig { enable_vivo_push: true, ..ZpnsConfig::default() };
+    let (vivo, fcm) = (only(&[Vendor::Vivo]), only(&[Vendor::Fcm]));
     ScenarioBuilder::new("slow-vendor")
         .device("alice-phone", Platform::Ios, Build::Debug)
         .android("erin-vivo", Brand::Vivo, Build::Release)
+        .android("frank-pixel", Brand::Google, Build::Release)
         .sign_in(100, "alice-phone", "alice")
         .sign_in_with(100, "erin-vivo", "erin", vivo)
+        .sign_in_with(100, "frank-pixel", "frank", fcm)
         .at(3_000, "erin-vivo", Action::KILL_APP)
+        .at(3_000, "frank-pixel", Action::KILL_APP)
         .world(
             40_000,
             WorldStep::VendorFail {
@@ -591,7 +649,19 @@ fn slow_vendor() -> Scenario {
             },
         )
         .at(40_500, "alice-phone", send("erin", "are you there?"))
-        .sign_in_with(70_000, "erin-vivo", "erin", vivo)
+        .world(
+            60_000,
+            WorldStep::VendorFail {
+                host: topology::FCM.name.into(),
+                status: None,
+                count: 1,
+                retry_after_s: None,
+                slow_ms: Some(12_000),
+            },
+        )
+        .at(60_500, "alice-phone", send("frank", "running late"))
+        .sign_in_with(90_000, "erin-vivo", "erin", vivo)
+        .sign_in_with(90_000, "frank-pixel", "frank", fcm)
         .build()
 }
 

@@ -101,7 +101,7 @@ struct Shown {
     id: String,
     vendor: Vendor,
     payload: serde_json::Value,
-    collapse_id: Option<String>,
+    replace_key: Option<String>,
 }
 
 /// A connection cut off by the network going away: nobody reads or writes it, and it
@@ -447,14 +447,14 @@ impl<C: Connector> Device<C> {
         let shown = how.display && !self.setup.notifications_denied;
         let mut replaced = None;
         if shown {
-            let same = |s: &Shown| s.vendor == vendor && s.collapse_id.is_some() && s.collapse_id == n.collapse_id;
+            let same = |s: &Shown| s.vendor == vendor && s.replace_key.is_some() && s.replace_key == n.replace_key;
             if let Some(i) = self.tray.iter().position(same) {
                 replaced = self.tray.remove(i).map(|s| s.id);
             }
             if self.tray.len() == TRAY_LIMIT {
                 self.tray.pop_front();
             }
-            let entry = Shown { id: n.id.clone(), vendor, payload: n.payload.clone(), collapse_id: n.collapse_id };
+            let entry = Shown { id: n.id.clone(), vendor, payload: n.payload.clone(), replace_key: n.replace_key };
             self.tray.push_back(entry);
         }
         self.record(Event::Notification { id: n.id, vendor, app, shown, replaced, notification });

@@ -47,6 +47,9 @@ pub struct ScenarioConfig {
     pub token_lifetime_ms: u64,
     /// The ZIM server's login policy: single-device (ZIM's default) or multi-device.
     pub login_policy: LoginPolicy,
+    /// How long the relay asks vendors to hold a notification for a phone they cannot
+    /// reach (APNs `apns-expiration`, each Android vendor's TTL, within its own bounds).
+    pub push_ttl_s: u64,
 }
 
 impl Default for ScenarioConfig {
@@ -60,6 +63,7 @@ impl Default for ScenarioConfig {
             tick_ms: 1,
             token_lifetime_ms: 24 * 3600 * 1000,
             login_policy: LoginPolicy::SingleDevice,
+            push_ttl_s: 86_400,
         }
     }
 }

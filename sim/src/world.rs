@@ -112,8 +112,12 @@ pub fn run_observed(
         ..ServerConfig::default()
     };
     (parts.tune_server)(&mut server_config);
-    let relay_config =
-        RelayConfig { epoch_unix_ms: EPOCH_UNIX_S * 1000, seed: sub_seed(seed, "zpns"), ..RelayConfig::default() };
+    let relay_config = RelayConfig {
+        epoch_unix_ms: EPOCH_UNIX_S * 1000,
+        seed: sub_seed(seed, "zpns"),
+        ttl_s: cfg.push_ttl_s,
+        ..RelayConfig::default()
+    };
 
     {
         let (env, core) = (env.clone(), Rc::new(RefCell::new(ZimServer::new(server_config.clone()))));

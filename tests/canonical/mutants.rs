@@ -147,3 +147,8 @@ fn a_relay_that_ignores_the_environment_is_caught_on_the_android_vendors_too() {
 fn a_relay_that_retries_without_its_idempotency_key_violates_at_most_one_notification() {
     assert_eq!(status_under("relay-retries-without-idempotency-key", "at-most-one-notification"), Status::Violated);
 }
+
+#[test]
+fn a_relay_without_replace_keys_violates_at_most_one_notification() {
+    assert_eq!(status_under("relay-without-replace-keys", "at-most-one-notification"), Status::Violated);
+}

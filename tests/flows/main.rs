@@ -3,6 +3,7 @@
 
 mod app_states;
 mod defects;
+mod expiry;
 mod explore;
 mod faults;
 mod races;

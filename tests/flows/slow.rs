@@ -12,11 +12,18 @@ const SEEDS: std::ops::Range<u64> = 1..4;
 
 /// Notifications erin's vivo showed, by message ID.
 fn shown(trace: &[Record]) -> Vec<u64> {
+    shown_on(trace, "erin-vivo").into_iter().map(|(_, message, _)| message).collect()
+}
+
+/// (notification ID, message ID, the notification it replaced) of each one `device` showed.
+fn shown_on(trace: &[Record], device: &str) -> Vec<(String, u64, Option<String>)> {
     trace
         .iter()
-        .filter(|r| r.src == "erin-vivo")
+        .filter(|r| r.src == device)
         .filter_map(|r| match &r.event {
-            Event::Notification { shown: true, notification, .. } => Some(notification.message_id?.0),
+            Event::Notification { id, shown: true, notification, replaced, .. } => {
+                Some((id.clone(), notification.message_id?.0, replaced.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -59,7 +66,9 @@ fn a_slow_vivo_answer_is_retried_under_the_same_request_id_and_the_phone_shows_t
             .trace
             .iter()
             .filter_map(|r| match &r.event {
-                Event::VendorOutcome { outcome } => Some((outcome.attempts, outcome.result.clone())),
+                Event::VendorOutcome { outcome } if outcome.push_id.vendor == Vendor::Vivo => {
+                    Some((outcome.attempts, outcome.result.clone()))
+                }
                 _ => None,
             })
             .collect();
@@ -83,5 +92,37 @@ fn a_relay_that_retries_without_its_idempotency_key_makes_the_phone_show_the_mes
         let shown = shown(&out.trace);
         assert_eq!(shown.len(), 2, "seed {seed}: {shown:?}");
         assert_eq!(shown[0], shown[1], "seed {seed}: one message, two notifications");
+    }
+}
+
+#[test]
+fn a_slow_fcm_answer_is_retried_and_the_second_delivery_takes_the_first_ones_place_by_its_tag() {
+    let scenario = catalog::builtin("slow-vendor").expect("built in");
+    for seed in SEEDS {
+        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
+        assert!(report.passed(), "seed {seed}: {}", report.to_human());
+        // FCM has no idempotency key: it carried out both tries.
+        let shown = shown_on(&out.trace, "frank-pixel");
+        let [(first, message, None), (_, again, Some(replaced))] = shown.as_slice() else {
+            panic!("seed {seed}: two deliveries, the second in place of the first: {shown:?}")
+        };
+        assert_eq!((again, replaced), (message, first), "seed {seed}");
+        let stats = Stats::of(&out.trace).vendors[&Vendor::Fcm].clone();
+        assert_eq!((stats.requests, stats.retries, stats.timeouts), (2, 1, 1), "seed {seed}");
+    }
+}
+
+#[test]
+fn a_relay_without_replace_keys_makes_the_pixel_show_the_retried_message_twice() {
+    let m = mutants::find("relay-without-replace-keys").expect("mutant exists");
+    let scenario = catalog::builtin(m.scenario).expect("the showcase is built in");
+    for seed in SEEDS {
+        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, Some(&m)).expect("run completes");
+        let shown = shown_on(&out.trace, "frank-pixel");
+        assert!(
+            matches!(shown.as_slice(), [(_, a, None), (_, b, None)] if a == b),
+            "seed {seed}: one message, two notifications side by side: {shown:?}"
+        );
+        assert!(!report.passed(), "seed {seed}: at-most-one-notification catches it");
     }
 }

@@ -166,8 +166,8 @@ impl<V: VendorApi> Core for V {
                 };
                 self.directory().on_channel_frame(now, channel, frame, env, Self::new_token);
             }
-            VendorInput::ChannelClose { channel } => self.directory().on_channel_close(channel),
-            VendorInput::Restart => self.directory().restart(),
+            VendorInput::ChannelClose { channel } => self.directory().on_channel_close(now, channel),
+            VendorInput::Restart => self.directory().restart(now),
             VendorInput::Tick => {
                 let dir = self.directory();
                 while let Some(entry) = dir.held.first_entry() {
@@ -263,10 +263,13 @@ pub struct DeviceNotification {
     /// one. Unlike `id`, which the provider may choose, it is unique per vendor.
     #[serde(default)]
     pub delivery: u64,
-    /// The provider's collapse identifier (APNs `apns-collapse-id`): the phone shows a
-    /// notification with the same one in place of the one already in its tray.
+    /// The key a shown notification is replaced by: the phone shows a notification with the
+    /// same key in place of the one already in its tray. APNs `apns-collapse-id`, FCM and HMS
+    /// `android.notification.tag`, Mi `notify_id` (absent means 0: Xiaomi shows one
+    /// notification at a time unless the sender numbers them); OPPO and vivo carry none here
+    /// (they deliver a retried send once instead, see [`dedups_retries`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collapse_id: Option<String>,
+    pub replace_key: Option<String>,
 }
 
 /// Facts a vendor establishes, for the trace and the checkers.
@@ -327,6 +330,13 @@ pub struct Keep {
     pub collapse_key: Option<String>,
 }
 
+impl Keep {
+    /// Held for `ms` from `now` (0: delivered now or never), replacing nothing.
+    pub fn for_ms(now: Millis, ms: u64) -> Keep {
+        Keep { until: Some(now.plus(ms)), collapse_key: None }
+    }
+}
+
 /// What the shell must do after feeding a vendor core.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VendorOutput {
@@ -376,8 +386,9 @@ pub struct Directory {
     by_install: BTreeMap<InstallKey, String>,
     channels: BTreeMap<ConnId, Option<DeviceId>>,
     online: BTreeMap<DeviceId, ConnId>,
-    /// Notifications sent on a channel and not yet acknowledged by the device.
-    unacked: BTreeMap<ConnId, Vec<DeviceNotification>>,
+    /// Notifications sent on a channel and not yet acknowledged by the device, with how
+    /// long they may be held.
+    unacked: BTreeMap<ConnId, Vec<(DeviceNotification, Keep)>>,
     next_delivery: u64,
     stored: BTreeMap<DeviceId, VecDeque<(DeviceNotification, Keep)>>,
     /// (device, app) whose stored notifications were discarded, to tell at its next hello.
@@ -434,27 +445,33 @@ impl Directory {
     }
 
     /// A channel closed: what it carried without an acknowledgement goes to the device's
-    /// other channel if it has one, else back into storage (the vendor handed it on: its
-    /// lifetime no longer applies).
-    pub fn on_channel_close(&mut self, channel: ConnId) {
+    /// other channel if it has one, else back into storage. Until the device acknowledges
+    /// it, a notification keeps its lifetime: one sent into a dead connection expires as if
+    /// it had been stored (reference policy, docs/vendors.md).
+    pub fn on_channel_close(&mut self, now: Millis, channel: ConnId) {
         let unacked = self.unacked.remove(&channel).unwrap_or_default();
         if let Some(Some(device)) = self.channels.remove(&channel) {
             if self.online.get(&device) == Some(&channel) {
                 self.online.remove(&device);
             }
-            for n in unacked {
-                self.deliver(&device, n, Millis::ZERO, Keep::default());
+            for (n, keep) in unacked {
+                if keep.until.is_some_and(|until| until <= now) {
+                    let reason = DropReason::Expired;
+                    self.event(VendorEvent::Dropped { device: device.clone(), id: n.id, reason });
+                    continue;
+                }
+                self.deliver(&device, n, now, keep);
             }
         }
     }
 
     /// Every channel is gone at once (the front end restarted), and with the process the
     /// answers it was holding back: their connections are gone too.
-    pub fn restart(&mut self) {
+    pub fn restart(&mut self, now: Millis) {
         self.held.clear();
         let channels: Vec<ConnId> = self.channels.keys().copied().collect();
         for channel in channels {
-            self.on_channel_close(channel);
+            self.on_channel_close(now, channel);
         }
         self.outputs.retain(|o| matches!(o, VendorOutput::Event(_) | VendorOutput::Respond(_)));
     }
@@ -487,12 +504,12 @@ impl Directory {
                         self.event(VendorEvent::Dropped { device: device.clone(), id: n.id, reason });
                         continue;
                     }
-                    self.send_notification(channel, n);
+                    self.send_notification(channel, n, keep);
                 }
             }
             DeviceToVendor::Ack { delivery } => {
                 if let Some(pending) = self.unacked.get_mut(&channel) {
-                    pending.retain(|n| n.delivery != delivery);
+                    pending.retain(|(n, _)| n.delivery != delivery);
                 }
             }
             DeviceToVendor::RequestToken { req, app, project } | DeviceToVendor::RefreshToken { req, app, project } => {
@@ -570,7 +587,7 @@ impl Directory {
         }
         if let Some(&channel) = self.online.get(device) {
             self.event(VendorEvent::Notified { device: device.clone(), id: n.id.clone(), stored: false });
-            return self.send_notification(channel, n);
+            return self.send_notification(channel, n, keep);
         }
         if keep.until.is_some_and(|until| until <= now) {
             let reason = DropReason::NotStored;
@@ -626,8 +643,8 @@ impl Directory {
         }
     }
 
-    fn send_notification(&mut self, channel: ConnId, n: DeviceNotification) {
-        self.unacked.entry(channel).or_default().push(n.clone());
+    fn send_notification(&mut self, channel: ConnId, n: DeviceNotification, keep: Keep) {
+        self.unacked.entry(channel).or_default().push((n.clone(), keep));
         self.send_to_device(channel, VendorToDevice::Notification(n));
     }
 
@@ -852,6 +869,31 @@ pub(crate) fn random_string(rng: &mut ChaCha8Rng, alphabet: &[u8], n: usize) -> 
 #[cfg(test)]
 pub(crate) fn drain<V: VendorApi>(vendor: &mut V) -> Vec<VendorOutput> {
     std::iter::from_fn(|| vendor.poll_output()).collect()
+}
+
+/// The notifications a device was sent among `outputs` (tests).
+#[cfg(test)]
+pub(crate) fn delivered(outputs: Vec<VendorOutput>) -> Vec<DeviceNotification> {
+    outputs
+        .into_iter()
+        .filter_map(|o| match o {
+            VendorOutput::ToDevice { frame: VendorToDevice::Notification(n), .. } => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What `device` is sent when it opens `channel` and says hello at `now` (tests).
+#[cfg(test)]
+pub(crate) fn reconnect<V: VendorApi>(
+    vendor: &mut V,
+    channel: ConnId,
+    device: &str,
+    now: Millis,
+) -> Vec<DeviceNotification> {
+    vendor.handle(now, VendorInput::ChannelOpen { channel });
+    vendor.handle(now, VendorInput::ChannelFrame { channel, frame: DeviceToVendor::Hello { device: device.into() } });
+    delivered(drain(vendor))
 }
 
 /// The token a device was sent among `outputs` (tests).

@@ -87,6 +87,22 @@ fn an_apns_production_push_id_goes_to_production_with_the_same_provider_token() 
 }
 
 #[test]
+fn a_restarted_relay_mints_the_provider_token_it_had_so_apns_sees_no_second_update() {
+    // The first relay mints at 10 min, on the grid point of 0; its successor, started at
+    // 30 min, mints the same token, where a token issued then would be APNs's second
+    // update within 20 minutes (429 TooManyProviderTokenUpdates).
+    assert_eq!(EPOCH_S % PROVIDER_TOKEN_REMINT_S, 0, "the simulation starts on a grid point");
+    let bearer = |boot: u64, at_s: u64| {
+        let mut r = Relay::new(RelayConfig { boot, ..RelayConfig::default() });
+        let c = call_for(&mut r, PushId::new(Vendor::Apns, Environment::Production, APNS_TOKEN), Millis(at_s * 1000));
+        c.request.get("authorization").map(str::to_owned)
+    };
+    assert_eq!(bearer(0, 600), Some(provider_token(EPOCH_S)));
+    assert_eq!(bearer(1, 1_800), Some(provider_token(EPOCH_S)));
+    assert_eq!(bearer(2, PROVIDER_TOKEN_REMINT_S + 60), Some(provider_token(EPOCH_S + PROVIDER_TOKEN_REMINT_S)));
+}
+
+#[test]
 fn the_provider_token_is_reminted_after_40_minutes_and_after_apns_calls_it_expired() {
     let mut r = Relay::new(RelayConfig::default());
     let apns = |m| PushRequest {
@@ -198,7 +214,7 @@ fn an_fcm_body_targets_the_token_with_string_only_data() {
                     "payload": "{\"room\":7}",
                     "zim": "{\"conv\":{\"a\":\"alice\",\"b\":\"bob\",\"type\":\"peer\"},\"from\":\"alice\",\"message_id\":42,\"to\":\"bob\"}",
                 },
-                "android": {"priority": "HIGH", "ttl": "86400s"},
+                "android": {"priority": "HIGH", "ttl": "86400s", "notification": {"tag": "m42"}},
             }
         })
     );

@@ -22,6 +22,7 @@ fn config(mix: FaultMix, draw: &Draw) -> ScenarioConfig {
         min_latency_ms: 60,
         max_latency_ms: 120,
         tick_ms: 60,
+        push_ttl_s: draw.push_ttl_s,
     }
 }
 
@@ -286,11 +287,18 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 }
                 // Away: the app is killed; Reinstall: deleted, so it comes back empty and its
                 // user logs in again.
-                Op::Away { for_ms } | Op::Reinstall { for_ms } => {
+                Op::Away { for_ms, .. } | Op::Reinstall { for_ms } => {
                     let gone =
                         if matches!(op, Op::Reinstall { .. }) { Action::UNINSTALL_APP } else { Action::KILL_APP };
+                    let unreachable = matches!(op, Op::Away { unreachable: true, .. });
                     push(at, gone, &mut track);
+                    if unreachable {
+                        push(at + 100, Action::NETWORK_OFF, &mut track);
+                    }
                     at += for_ms;
+                    if unreachable {
+                        push(at - 100, Action::NETWORK_ON, &mut track);
+                    }
                     push(at, Action::LAUNCH_APP, &mut track);
                     for action in setup(d) {
                         push(at, action, &mut track);
@@ -353,8 +361,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 let pool: Vec<_> = if dedup.is_empty() { vendors.iter().collect() } else { dedup };
                 let Some(host) = pool.get(vendor % pool.len().max(1)) else { continue };
                 // Past the relay's timeout only where a retry is delivered once: elsewhere
-                // the vendor delivers both tries, and the phones do not yet replace a shown
-                // notification by its collapse ID (docs/scenarios.md).
+                // the vendor delivers both tries. The second replaces the first in the tray
+                // (same collapse ID, tag or notify_id), but one tapped away in between shows
+                // again, a duplicate no relay can prevent there (docs/scenarios.md).
                 let ms = match push_services::dedups_retries(host.vendor) {
                     true => ms,
                     false => ms.min(REQUEST_TIMEOUT_MS - 1_000),

@@ -246,8 +246,11 @@ pub enum Op {
     LogoutThenKill,
     /// Put the phone away: the app is killed for `for_ms` (longer than the presence
     /// timeout, so what others send meanwhile is pushed), then relaunched and logged in.
+    /// `unreachable`: the phone is out of coverage meanwhile too, so the vendors hold its
+    /// pushes (and let them expire in short-lived-push worlds).
     Away {
         for_ms: u64,
+        unreachable: bool,
     },
     /// `renewToken` with a fresh token from the app's backend.
     RenewToken,
@@ -357,7 +360,8 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         1 => user.clone().prop_map(|user| Op::QuickLoginLogout { user }),
         1 => (user, 1u64..400).prop_map(|(user, after_ms)| Op::KillAfterLogin { user, after_ms }),
         1 => Just(Op::LogoutThenKill),
-        2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms }),
+        2 => (16_000u64..24_000).prop_map(|for_ms| Op::Away { for_ms, unreachable: false }),
+        1 => (20_000u64..40_000).prop_map(|for_ms| Op::Away { for_ms, unreachable: true }),
         2 => Just(Op::RenewToken),
         1 => (16_000u64..24_000).prop_map(|for_ms| Op::Reinstall { for_ms }),
         1 => Just(Op::RefreshPushToken),
@@ -416,6 +420,9 @@ pub struct Draw {
     /// The app's backend's REST sends: the pause before each, its recipients (user
     /// indices) and whether it asks for an offline push.
     pub backend: Vec<(u64, Vec<usize>, bool)>,
+    /// How long vendors may hold a push (`push_ttl_s`): a day, or in some worlds short
+    /// enough that a push to a phone off the network expires before it is back.
+    pub push_ttl_s: u64,
 }
 
 /// The strategy of a profile's raw choices under a fault mix.
@@ -434,13 +441,15 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let policy = prop_oneof![3 => Just(LoginPolicy::SingleDevice), 2 => Just(LoginPolicy::MULTI_DEVICE)];
     let send = (2_000u64..15_000, prop::collection::vec(0..users, 1..=2), prop::bool::weighted(0.7));
     let backend = prop::collection::vec(send, 0..4);
-    (devices, faults, lifetime, policy, backend).prop_map(
-        move |(devices, faults, token_lifetime_ms, login_policy, backend)| Draw {
+    let push_ttl = prop_oneof![1 => Just(DAY_MS / 1000), 1 => 2u64..12];
+    (devices, faults, lifetime, policy, backend, push_ttl).prop_map(
+        move |(devices, faults, token_lifetime_ms, login_policy, backend, push_ttl_s)| Draw {
             devices,
             faults: if mix == FaultMix::None { Vec::new() } else { faults },
             token_lifetime_ms,
             login_policy,
             backend,
+            push_ttl_s,
         },
     )
 }

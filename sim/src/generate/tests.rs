@@ -82,8 +82,11 @@ fn shrinking_keeps_a_failing_world_failing_and_makes_it_smaller() {
 fn fault_mixes_draw_faults_that_all_end_by_the_heal() {
     let world_steps =
         |s: &Scenario| s.steps.iter().filter(|st| matches!(st.action, Action::World(_) | Action::NETWORK_OFF)).count();
+    // A phone off the network is a fault, or part of putting it away out of coverage (an op,
+    // drawn in every mix): without faults, only the world's own steps count.
+    let own_steps = |s: &Scenario| s.steps.iter().filter(|st| matches!(st.action, Action::World(_))).count();
     for seed in 0..20 {
-        assert_eq!(world_steps(&generate(seed, Profile::Default, FaultMix::None)), 1, "seed {seed}: the heal alone");
+        assert_eq!(own_steps(&generate(seed, Profile::Default, FaultMix::None)), 1, "seed {seed}: the heal alone");
         for mix in [FaultMix::Light, FaultMix::Heavy] {
             let s = generate(seed, Profile::Default, mix);
             assert!(world_steps(&s) >= 2, "seed {seed} {mix:?}: a fault and the heal");

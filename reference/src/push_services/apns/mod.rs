@@ -314,8 +314,8 @@ impl Apns {
                 uuid_from(self.env, self.next_id - 1)
             }
         };
-        let collapse_id = req.get("apns-collapse-id").map(str::to_owned);
-        Ok(DeviceNotification { id, app: issued.app.clone(), payload, delivery: 0, collapse_id })
+        let replace_key = req.get("apns-collapse-id").map(str::to_owned);
+        Ok(DeviceNotification { id, app: issued.app.clone(), payload, delivery: 0, replace_key })
     }
 }
 

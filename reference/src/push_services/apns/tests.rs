@@ -175,7 +175,7 @@ fn a_valid_request_delivers_a_notification_to_the_connected_device() {
                     app: TOPIC.into(),
                     payload: serde_json::from_str(BODY).expect("json"),
                     delivery: 1,
-                    collapse_id: Some("m1".into()),
+                    replace_key: Some("m1".into()),
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {

@@ -9,7 +9,8 @@
 //!
 //! Mapping of a ZIM push (reference policy, docs/vendors.md): `notification` carries title
 //! and content; `data` (string values only) carries `payload` and the [`ZimExtras`] as one
-//! JSON string under `zim`; `android.notification.notification_count` the badge.
+//! JSON string under `zim`; `android.notification.notification_count` the badge, and
+//! `android.notification.tag` the message ID (one notification per message on the phone).
 
 use super::account::ServiceAccount;
 use crate::http::{HttpRequest, HttpResponse};
@@ -54,10 +55,13 @@ pub struct Send<'a> {
 /// The `messages:send` request for one push.
 pub fn request(send: &Send<'_>) -> HttpRequest {
     let req = send.push;
-    let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s)});
+    // The tag names the notification after its message, so a second delivery of the same
+    // push (a retry after a lost answer) replaces the first in the tray.
+    let mut notification = json!({"tag": req.message_id.to_string()});
     if let Some(badge) = req.badge {
-        android["notification"] = json!({"notification_count": badge});
+        notification["notification_count"] = json!(badge);
     }
+    let android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s), "notification": notification});
     let body = json!({
         "message": {
             "token": req.push_id.token,

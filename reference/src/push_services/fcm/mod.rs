@@ -355,6 +355,9 @@ impl Fcm {
                 return Err(invalid("Invalid value at 'message.android.ttl'"));
             }
         }
+        if message.get("android").and_then(|a| a.pointer("/notification/tag")).is_some_and(|t| !t.is_string()) {
+            return Err(invalid("Invalid value at 'message.android.notification.tag' (TYPE_STRING)"));
+        }
         if contract::payload_len(message) > MAX_PAYLOAD {
             return Err(invalid("Message is too big"));
         }
@@ -379,12 +382,18 @@ impl Fcm {
         self.next_id += 1;
         if !validate_only {
             let device = issued.device.clone();
+            // `android.notification.tag` replaces a shown notification with the same tag.
+            let tag = message
+                .get("android")
+                .and_then(|a| a.pointer("/notification/tag"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             let n = DeviceNotification {
                 id: name.clone(),
                 app: issued.app.clone(),
                 payload: Value::Object(message.clone()),
                 delivery: 0,
-                collapse_id: None,
+                replace_key: tag,
             };
             // `android.ttl` bounds how long it is held (0: now or never; without it, the
             // longest FCM allows); `android.collapse_key` replaces a held one with the same key.

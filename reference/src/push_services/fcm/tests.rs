@@ -171,7 +171,7 @@ fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
                     app: APP.into(),
                     payload: body["message"].clone(),
                     delivery: 1,
-                    collapse_id: None,
+                    replace_key: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -763,4 +763,23 @@ fn past_100_stored_messages_all_are_discarded_and_the_phone_is_told_when_it_come
     // Told once; what comes after is kept again.
     assert_eq!(send_at(&mut f, &message(&token), Millis(20)), 200);
     assert_eq!(shown(&drain(&mut f)).len(), 1);
+}
+
+#[test]
+fn a_message_sent_into_a_dead_channel_keeps_its_ttl_until_the_phone_acknowledges_it() {
+    use crate::push_services::{reconnect, DropReason, VendorInput};
+    for (closed_at, back_at, kept) in [(30_000, 50_000, 1), (30_000, 61_000, 0), (70_000, 80_000, 0)] {
+        let (mut f, token) = fcm_with_device();
+        // Online: sent on the channel at once, never acknowledged.
+        assert_eq!(send_at(&mut f, &with_android(&token, json!({"ttl": "60s"})), Millis(1_000)), 200);
+        assert_eq!(shown(&drain(&mut f)).len(), 1);
+        f.handle(Millis(closed_at), VendorInput::ChannelClose { channel: CHANNEL });
+        let closed = drain(&mut f);
+        let expired = closed
+            .iter()
+            .any(|o| matches!(o, VendorOutput::Event(VendorEvent::Dropped { reason: DropReason::Expired, .. })));
+        assert_eq!(expired, closed_at >= 61_000, "closed at {closed_at}: {closed:?}");
+        let back = reconnect(&mut f, ConnId(2), "phone", Millis(back_at));
+        assert_eq!(back.len(), kept, "closed at {closed_at}, back at {back_at}");
+    }
 }

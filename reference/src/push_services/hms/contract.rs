@@ -8,7 +8,7 @@
 //! OAuth https://developer.huawei.com/consumer/en/doc/doccenter-references/api/payment-api-common-get-app-token/ .
 //!
 //! Mapping of a ZIM push (reference policy): `android.notification` carries title, content,
-//! a `click_action` and the badge (`badge.set_num`); the message `data` string is a JSON
+//! a `click_action`, the badge (`badge.set_num`) and the message ID as its `tag`; the message `data` string is a JSON
 //! object `{"payload": <sender payload>, "zim": <ZimExtras>}`. One token per request, so
 //! every answer is about that one token.
 
@@ -30,6 +30,10 @@ pub const MAX_STORED: usize = 100;
 /// The intent action the reference app's chat activity filters on: `click_action` type 1
 /// opens that page, where type 3 would only start the launcher activity.
 pub const CLICK_ACTION: &str = "im.zego.zpns.action.OPEN_NOTIFICATION";
+/// How long Push Kit caches a message for an offline device when `android.ttl` is absent
+/// (one day), and the longest `android.ttl` it honours (15 days).
+pub const DEFAULT_TTL_S: u64 = 86_400;
+pub const MAX_TTL_S: u64 = 15 * 86_400;
 /// HMS badge numbers range over 0..=99.
 pub const MAX_BADGE: u32 = 99;
 
@@ -70,6 +74,8 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         "title": req.push.title,
         "body": req.push.content,
         "click_action": {"type": 1, "action": CLICK_ACTION},
+        // One notification per message on the phone: a retried delivery replaces the first.
+        "tag": req.message_id.to_string(),
     });
     if let Some(badge) = req.badge {
         notification["badge"] = json!({"set_num": badge.min(MAX_BADGE)});

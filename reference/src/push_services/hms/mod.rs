@@ -286,6 +286,18 @@ impl Hms {
             // What the device gets: the message without the other devices' tokens.
             let mut delivered = message.clone();
             delivered.remove("token");
+            // Cached for `android.ttl` (a day without it, 15 days at most); a shown
+            // notification with the same `android.notification.tag` is replaced.
+            let ttl_s = message
+                .get("android")
+                .and_then(|a| a.get("ttl"))
+                .and_then(contract::ttl_seconds)
+                .map_or(contract::DEFAULT_TTL_S as f64, |t| t.min(contract::MAX_TTL_S as f64));
+            let tag = message
+                .get("android")
+                .and_then(|a| a.pointer("/notification/tag"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             for (i, token) in valid.iter().enumerate() {
                 let issued = self.dir.token(token).expect("partitioned as issued").clone();
                 let n = DeviceNotification {
@@ -293,9 +305,9 @@ impl Hms {
                     app: issued.app,
                     payload: Value::Object(delivered.clone()),
                     delivery: 0,
-                    collapse_id: None,
+                    replace_key: tag.clone(),
                 };
-                self.dir.deliver(&issued.device, n, now, super::Keep::default());
+                self.dir.deliver(&issued.device, n, now, super::Keep::for_ms(now, (ttl_s * 1000.0) as u64));
             }
         }
         if illegal.is_empty() {
@@ -339,6 +351,9 @@ fn check_structure(message: &Map<String, Value>) -> Result<(), Reason> {
     let body = notification.get("body").or_else(|| message.get("notification").and_then(|n| n.get("body")));
     if title.is_none() || body.is_none() {
         return bad("a notification message needs a title and a body");
+    }
+    if !is(notification.get("tag"), Value::is_string) {
+        return bad("android.notification.tag must be a string");
     }
     let Some(click) = notification.get("click_action") else {
         return bad("android.notification.click_action is mandatory");

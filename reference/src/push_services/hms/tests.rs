@@ -3,7 +3,7 @@
 use super::contract::{self, code, Send};
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, oauth_answer, token_in};
+use crate::push_services::{delivered, drain, oauth_answer, reconnect, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -199,7 +199,7 @@ fn a_valid_send_answers_80000000_and_delivers_the_message_without_tokens() {
                     app: APP.into(),
                     payload: delivered,
                     delivery: 1,
-                    collapse_id: None
+                    replace_key: None
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -496,11 +496,46 @@ fn the_contract_request_has_huaweis_shape() {
     assert_eq!(
         body["message"]["android"]["notification"],
         json!({"title": "Alice", "body": "hello bob", "badge": {"set_num": 3},
-            "click_action": {"type": 1, "action": contract::CLICK_ACTION}})
+            "click_action": {"type": 1, "action": contract::CLICK_ACTION}, "tag": "m42"})
     );
     let data: Value = serde_json::from_str(body["message"]["data"].as_str().expect("a string")).expect("JSON");
     assert_eq!(data["payload"], "{\"room\":7}");
     assert_eq!(data["zim"]["message_id"], 42);
     let auth = contract::auth_request(RELEASE, "s&=x");
     assert_eq!(auth.body, b"grant_type=client_credentials&client_id=100000002&client_secret=s%26%3Dx");
+}
+
+#[test]
+fn a_stored_message_lives_for_its_android_ttl_and_a_day_without_one() {
+    for (ttl, back_at, kept) in
+        [(Some("60s"), 59_999, 1), (Some("60s"), 60_000, 0), (None, 86_399_999, 1), (None, 86_400_000, 0)]
+    {
+        let (mut h, token, bearer) = hms_with_device();
+        h.on_channel_close(CHANNEL);
+        let mut body = message(&[&token]);
+        match ttl {
+            Some(ttl) => body["message"]["android"]["ttl"] = json!(ttl),
+            None => drop(body["message"]["android"].as_object_mut().map(|a| a.remove("ttl"))),
+        }
+        assert_eq!(h.call(&send_request(DEBUG, &bearer, &body), Millis(0)).body_json()["code"], code::SUCCESS);
+        drain(&mut h);
+        assert_eq!(
+            reconnect(&mut h, ConnId(2), "phone", Millis(back_at)).len(),
+            kept,
+            "ttl {ttl:?}, back at {back_at}"
+        );
+    }
+}
+
+#[test]
+fn the_notification_tag_is_the_replace_key_and_must_be_a_string() {
+    let (mut h, token, bearer) = hms_with_device();
+    let mut body = message(&[&token]);
+    body["message"]["android"]["notification"]["tag"] = json!("m7");
+    assert_eq!(h.call(&send_request(DEBUG, &bearer, &body), Millis(0)).body_json()["code"], code::SUCCESS);
+    let shown = delivered(drain(&mut h));
+    assert_eq!(shown.iter().map(|n| n.replace_key.as_deref()).collect::<Vec<_>>(), [Some("m7")]);
+    body["message"]["android"]["notification"]["tag"] = json!(7);
+    let msg = assert_rejected(&mut h, &send_request(DEBUG, &bearer, &body), code::BAD_STRUCTURE);
+    assert!(msg.contains("tag"), "{msg}");
 }

@@ -9,7 +9,8 @@
 //! content, cut to Xiaomi's limits (a long chat message still gets a notification instead of
 //! a 65009 refusal); the form's `payload` is the sender payload; `extra.zim` the
 //! [`ZimExtras`] as a JSON string; `extra.badge` the badge. MiPush has no badge field (MIUI
-//! counts notifications), so the badge rides as a custom extra the SDK reads.
+//! counts notifications), so the badge rides as a custom extra the SDK reads; `notify_id`
+//! numbers the notification after its message (see [`notify_id`]).
 
 use crate::http::{HttpRequest, HttpResponse};
 use crate::push_services::{first_chars, retry_after_ms, Verdict};
@@ -25,6 +26,8 @@ pub const MAX_DESCRIPTION_CHARS: usize = 127;
 /// At most 10 custom `extra.*` pairs, each value at most 1024 characters.
 pub const MAX_EXTRAS: usize = 10;
 pub const MAX_EXTRA_CHARS: usize = 1024;
+/// Largest `notify_id`: it is a non-negative 32-bit integer.
+pub const MAX_NOTIFY_ID: u64 = i32::MAX as u64;
 /// Notifications the fake keeps per offline device (reference policy, see the fake).
 pub const MAX_STORED: usize = 100;
 /// `extra.*` keys Xiaomi defines itself; they do not count against [`MAX_EXTRAS`].
@@ -80,6 +83,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         .append_pair("pass_through", "0")
         .append_pair("notify_type", "-1")
         .append_pair("time_to_live", &ttl_ms.to_string())
+        .append_pair("notify_id", &notify_id(req.message_id.0).to_string())
         .append_pair("extra.zim", &ZimExtras::of(req).to_json_string());
     if let Some(badge) = req.badge {
         form.append_pair("extra.badge", &badge.to_string());
@@ -87,6 +91,13 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
     HttpRequest::post(SEND_PATH, form.finish().into_bytes())
         .header("authorization", format!("key={}", send.app_secret))
         .header("content-type", "application/x-www-form-urlencoded;charset=UTF-8")
+}
+
+/// The `notify_id` of a message: MIUI shows one notification per `notify_id` (without one,
+/// all share 0 and each replaces the last), so numbering them by message ID shows every
+/// message once, a retried delivery in place of the first.
+pub fn notify_id(message_id: u64) -> u64 {
+    message_id % (MAX_NOTIFY_ID + 1)
 }
 
 /// How the relay must treat an answer (codes from pId=1560). 20301 "No valid targets!" on a

@@ -194,11 +194,16 @@ impl Mi {
         if !notify_type.parse::<i64>().is_ok_and(|t| (-1..=7).contains(&t)) {
             return invalid("notify_type must be -1 or a combination of 1, 2 and 4");
         }
-        if let Some(ttl) = get("time_to_live") {
-            if !ttl.parse::<u64>().is_ok_and(|t| (1..=MAX_TTL_MS).contains(&t)) {
-                return invalid("time_to_live must be 1 ms to two weeks");
-            }
-        }
+        let ttl_ms = match get("time_to_live").map(str::parse::<u64>) {
+            None => MAX_TTL_MS,
+            Some(Ok(t)) if (1..=MAX_TTL_MS).contains(&t) => t,
+            Some(_) => return invalid("time_to_live must be 1 ms to two weeks"),
+        };
+        let notify_id = match get("notify_id").map(str::parse::<u64>) {
+            None => 0,
+            Some(Ok(n)) if n <= contract::MAX_NOTIFY_ID => n,
+            Some(_) => return invalid("notify_id must be an integer from 0 to 2147483647"),
+        };
         if title.chars().count() > MAX_TITLE_CHARS {
             return Err(Reason::ContentTooLong("title"));
         }
@@ -234,6 +239,7 @@ impl Mi {
             "payload": get("payload").unwrap_or_default(),
             "pass_through": pass_through,
             "notify_type": notify_type.parse::<i64>().unwrap_or(-1),
+            "notify_id": notify_id,
             "extra": extras,
         });
         for issued in &targets {
@@ -242,9 +248,10 @@ impl Mi {
                 app: issued.app.clone(),
                 payload: payload.clone(),
                 delivery: 0,
-                collapse_id: None,
+                // MIUI shows one notification per `notify_id`.
+                replace_key: Some(notify_id.to_string()),
             };
-            self.dir.deliver(&issued.device, n, now, super::Keep::default());
+            self.dir.deliver(&issued.device, n, now, super::Keep::for_ms(now, ttl_ms));
         }
         Ok((id, targets.len()))
     }

@@ -3,7 +3,7 @@
 use super::contract::{self, code, Send};
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, token_in};
+use crate::push_services::{delivered, drain, reconnect, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -143,7 +143,7 @@ fn a_valid_send_answers_ok_and_delivers_a_mipush_message() {
     );
     let payload = json!({
         "message_id": id, "title": "Alice", "description": "hi", "payload": "p&q=1", "pass_through": 0,
-        "notify_type": -1, "extra": {"zim": "{}", "badge": "2"},
+        "notify_type": -1, "notify_id": 0, "extra": {"zim": "{}", "badge": "2"},
     });
     assert_eq!(
         drain(&mut m),
@@ -156,7 +156,7 @@ fn a_valid_send_answers_ok_and_delivers_a_mipush_message() {
                     app: APP.into(),
                     payload,
                     delivery: 1,
-                    collapse_id: None
+                    replace_key: Some("0".into())
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -388,4 +388,49 @@ fn the_verdict_sorts_every_answer() {
     for (resp, expected) in cases {
         assert_eq!(contract::verdict(&resp), expected, "{resp:?}");
     }
+}
+
+#[test]
+fn a_stored_message_lives_for_its_time_to_live_and_two_weeks_without_one() {
+    let two_weeks = contract::MAX_TTL_MS;
+    for (ttl, back_at, kept) in
+        [(Some("60000"), 59_999, 1), (Some("60000"), 60_000, 0), (None, two_weeks - 1, 1), (None, two_weeks, 0)]
+    {
+        let (mut m, regid) = mi_with_device();
+        m.on_channel_close(CHANNEL);
+        let form = match ttl {
+            Some(ttl) => with(fields(&regid), "time_to_live", ttl),
+            None => without(fields(&regid), "time_to_live"),
+        };
+        assert_ok(&mut m, &send_request(DEBUG_SECRET, &form));
+        assert_eq!(
+            reconnect(&mut m, ConnId(2), "phone", Millis(back_at)).len(),
+            kept,
+            "ttl {ttl:?}, back at {back_at}"
+        );
+    }
+}
+
+#[test]
+fn notify_id_is_the_replace_key_0_without_one_and_must_be_a_31_bit_integer() {
+    let (mut m, regid) = mi_with_device();
+    for (notify_id, key) in [(None, "0"), (Some("42"), "42"), (Some("2147483647"), "2147483647")] {
+        let form = match notify_id {
+            Some(id) => with(fields(&regid), "notify_id", id),
+            None => fields(&regid),
+        };
+        assert_eq!(m.call(&send_request(DEBUG_SECRET, &form), Millis(0)).body_json()["code"], 0);
+        let shown = delivered(drain(&mut m));
+        assert_eq!(shown.iter().map(|n| n.replace_key.as_deref()).collect::<Vec<_>>(), [Some(key)]);
+    }
+    for bad in ["-1", "2147483648", "x"] {
+        let reason = assert_rejected(
+            &mut m,
+            &send_request(DEBUG_SECRET, &with(fields(&regid), "notify_id", bad)),
+            code::INVALID_PARAMETER,
+        );
+        assert!(reason.contains("notify_id"), "{reason}");
+    }
+    assert_eq!(contract::notify_id(42), 42);
+    assert_eq!(contract::notify_id(contract::MAX_NOTIFY_ID + 5), 4);
 }

@@ -37,6 +37,9 @@ pub const MAX_LONG_CONTENT: usize = 128;
 pub const MAX_ACTION_PARAMETERS: usize = 4000;
 /// Longest offline lifetime; OPPO takes a longer `off_line_ttl` as this one, it does not refuse it.
 pub const MAX_OFFLINE_TTL_S: u64 = 10 * 86_400;
+/// Shortest offline lifetime (an hour), which is also the default without `off_line_ttl`;
+/// a shorter one is taken as this one.
+pub const MIN_OFFLINE_TTL_S: u64 = 3_600;
 
 /// The `code` of an answer. Public codes are OPPO's return-code table; business codes
 /// (10000-20000) are per API.

@@ -34,7 +34,10 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-pub use contract::{MAX_ACTION_PARAMETERS, MAX_CONTENT, MAX_LONG_CONTENT, MAX_OFFLINE_TTL_S, MAX_SUB_TITLE, MAX_TITLE};
+pub use contract::{
+    MAX_ACTION_PARAMETERS, MAX_CONTENT, MAX_LONG_CONTENT, MAX_OFFLINE_TTL_S, MAX_SUB_TITLE, MAX_TITLE,
+    MIN_OFFLINE_TTL_S,
+};
 
 /// Notifications kept per offline device. Reference policy: OPPO documents offline caching
 /// for `off_line_ttl` but no count; FCM's 100 is used.
@@ -258,9 +261,18 @@ impl Oppo {
         if let Some(key) = replay {
             self.by_app_message_id.insert(key, message_id.clone());
         }
+        // Held for `off_line_ttl` (an hour to 10 days), or not at all when `off_line` is false.
+        let ttl_s = match notification.get("off_line").and_then(Value::as_bool) {
+            Some(false) => 0,
+            _ => notification
+                .get("off_line_ttl")
+                .and_then(Value::as_u64)
+                .unwrap_or(MIN_OFFLINE_TTL_S)
+                .clamp(MIN_OFFLINE_TTL_S, MAX_OFFLINE_TTL_S),
+        };
         let payload = Value::Object(notification.clone());
-        let n = DeviceNotification { id: message_id.clone(), app, payload, delivery: 0, collapse_id: None };
-        self.dir.deliver(&device, n, now, super::Keep::default());
+        let n = DeviceNotification { id: message_id.clone(), app, payload, delivery: 0, replace_key: None };
+        self.dir.deliver(&device, n, now, super::Keep::for_ms(now, ttl_s * 1000));
         Ok(json!({"messageId": message_id}))
     }
 }
@@ -328,7 +340,7 @@ fn check_notification(n: &Map<String, Value>) -> Result<(), Reason> {
     if n.get("off_line").is_some_and(|v| !v.is_boolean()) {
         return Err(invalid("notification.off_line must be a boolean"));
     }
-    number("off_line_ttl")?; // over 10 days is taken as 10 days, not refused
+    number("off_line_ttl")?; // taken within an hour and 10 days, not refused
     string("channel_id", usize::MAX)?;
     string("app_message_id", usize::MAX)?;
     Ok(())

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, token_in};
+use crate::push_services::{drain, reconnect, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -253,7 +253,7 @@ fn a_valid_unicast_returns_a_message_id_and_delivers_the_notification_object() {
                     app: APP.into(),
                     payload: m["notification"].clone(),
                     delivery: 1,
-                    collapse_id: None,
+                    replace_key: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -557,4 +557,31 @@ fn verdict_reads_the_fakes_own_answers() {
     let mut bad = message(&reg_id);
     bad["target_type"] = json!(5);
     assert!(matches!(verdict(&o.call(&unicast(&token, &bad), T0)), Verdict::Failed { .. }));
+}
+
+#[test]
+fn a_stored_message_lives_for_its_off_line_ttl_within_an_hour_and_10_days_and_not_at_all_if_not_off_line() {
+    const HOUR: u64 = 3_600_000;
+    let cases: [(Value, u64, usize); 8] = [
+        (json!({"off_line_ttl": 7_200}), 2 * HOUR - 1, 1),
+        (json!({"off_line_ttl": 7_200}), 2 * HOUR, 0),
+        (json!({"off_line_ttl": 60}), HOUR - 1, 1),
+        (json!({"off_line_ttl": 60}), HOUR, 0),
+        (json!({"off_line_ttl": 30 * 86_400}), 240 * HOUR - 1, 1),
+        (json!({"off_line_ttl": 30 * 86_400}), 240 * HOUR, 0),
+        (json!({}), HOUR, 0),
+        (json!({"off_line": false}), 1, 0),
+    ];
+    for (fields, back_after_ms, kept) in cases {
+        let (mut o, reg_id, token) = oppo_with_device();
+        o.on_channel_close(CHANNEL);
+        let mut body = message(&reg_id);
+        let n = body["notification"].as_object_mut().expect("notification");
+        n.remove("off_line_ttl");
+        n.extend(fields.as_object().expect("fields").clone());
+        assert_eq!(o.call(&unicast(&token, &body), T0).body_json()["code"], json!(0));
+        drain(&mut o);
+        let back = reconnect(&mut o, ConnId(2), "phone", T0.plus(back_after_ms));
+        assert_eq!(back.len(), kept, "{fields}, back after {back_after_ms} ms");
+    }
 }

@@ -31,8 +31,10 @@ pub const REG_ID_LEN: usize = 23;
 /// Width limits: a Latin character counts one, a CJK character two, an emoji one.
 pub const MAX_TITLE: usize = 40;
 pub const MAX_CONTENT: usize = 100;
+/// `timeToLive`: 60 s to 7 days, a day when absent.
 pub const MIN_TTL_S: u64 = 60;
 pub const MAX_TTL_S: u64 = 7 * 86_400;
+pub const DEFAULT_TTL_S: u64 = 86_400;
 pub const MAX_CUSTOM_PAIRS: usize = 10;
 /// Characters of all keys and values of `clientCustomMap` together.
 pub const MAX_CUSTOM_CHARS: usize = 1024;

@@ -329,9 +329,11 @@ impl Vivo {
             app: app_name,
             payload: Value::Object(payload),
             delivery: 0,
-            collapse_id: None,
+            replace_key: None,
         };
-        self.dir.deliver(&device, n, now, super::Keep::default());
+        // Held for `timeToLive` (checked to lie within 60 s and 7 days), a day without it.
+        let ttl_s = body.get("timeToLive").and_then(Value::as_u64).unwrap_or(contract::DEFAULT_TTL_S);
+        self.dir.deliver(&device, n, now, super::Keep::for_ms(now, ttl_s * 1000));
         Ok(Map::from_iter([("taskId".to_owned(), json!(task_id))]))
     }
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, token_in};
+use crate::push_services::{delivered, drain, reconnect, token_in};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -121,16 +121,6 @@ fn push_request(reg_id: &str) -> PushRequest {
         push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
         badge: Some(2),
     }
-}
-
-fn delivered(outputs: Vec<VendorOutput>) -> Vec<DeviceNotification> {
-    outputs
-        .into_iter()
-        .filter_map(|o| match o {
-            VendorOutput::ToDevice { frame: VendorToDevice::Notification(n), .. } => Some(n),
-            _ => None,
-        })
-        .collect()
 }
 
 // --- tokens --------------------------------------------------------------------------------
@@ -302,7 +292,7 @@ fn a_valid_send_returns_a_task_id_and_delivers_the_shown_fields_and_the_custom_m
                         "clientCustomMap": {"payload": "p"},
                     }),
                     delivery: 1,
-                    collapse_id: None,
+                    replace_key: None,
                 }),
             },
             VendorOutput::Event(VendorEvent::Request {
@@ -611,5 +601,24 @@ trait BodyJson {
 impl BodyJson for HttpRequest {
     fn body_json_for_test(&self) -> Value {
         serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+#[test]
+fn a_stored_message_lives_for_its_time_to_live_and_a_day_without_one() {
+    for (ttl, back_after_ms, kept) in
+        [(Some(60), 59_999, 1), (Some(60), 60_000, 0), (None, 86_399_999, 1), (None, 86_400_000, 0)]
+    {
+        let (mut v, reg_id, token) = vivo_with_device();
+        v.on_channel_close(CHANNEL);
+        let mut body = message(&reg_id, "r1");
+        match ttl {
+            Some(ttl) => body["timeToLive"] = json!(ttl),
+            None => drop(body.as_object_mut().map(|b| b.remove("timeToLive"))),
+        }
+        assert_eq!(v.call(&send(&token, &body), T0).body_json()["result"], json!(0));
+        drain(&mut v);
+        let back = reconnect(&mut v, ConnId(2), "phone", T0.plus(back_after_ms));
+        assert_eq!(back.len(), kept, "ttl {ttl:?}, back after {back_after_ms} ms");
     }
 }

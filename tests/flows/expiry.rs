@@ -1,0 +1,66 @@
+//! Pushes that outlive their lifetime: what six locked phones off the network show when
+//! they come back, and that their users still read every message.
+
+use zimsim_reference::client::AppEvent;
+use zimsim_reference::push_services::{DropReason, VendorEvent};
+use zimsim_sim::catalog;
+use zimsim_sim::trace::{Event, Record};
+
+const SEEDS: std::ops::Range<u64> = 1..4;
+
+/// (device, user, what its tray shows after the two minutes away).
+const PHONES: [(&str, &str, &[&str]); 6] = [
+    ("bob-iphone", "bob", &["second for bob"]),
+    ("carol-pixel", "carol", &["second for carol"]),
+    ("dan-huawei", "dan", &["second for dan"]),
+    ("erin-xiaomi", "erin", &["second for erin"]),
+    ("frank-oppo", "frank", &["first for frank", "second for frank"]),
+    ("grace-vivo", "grace", &["second for grace"]),
+];
+
+#[test]
+fn a_push_older_than_its_ttl_is_dropped_by_the_vendor_and_read_through_the_sync_instead() {
+    let scenario = catalog::builtin("push-expiry").expect("built in");
+    for seed in SEEDS {
+        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
+        assert!(report.passed(), "seed {seed}: {}", report.to_human());
+        let trace: &[Record] = &out.trace;
+        for (device, user, expected) in PHONES {
+            let shown: Vec<&str> = trace
+                .iter()
+                .filter(|r| r.src == device)
+                .filter_map(|r| match &r.event {
+                    Event::Notification { shown: true, notification, .. } => Some(notification.content.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(shown, expected, "seed {seed}: {device}'s tray");
+            // Back in the app, the user reads both messages, each once.
+            let mut read: Vec<String> = trace
+                .iter()
+                .filter(|r| r.src == device)
+                .filter_map(|r| match &r.event {
+                    Event::App { event: AppEvent::MessageReceived { message, .. } } => {
+                        serde_json::to_value(&message.body).ok()?["text"].as_str().map(str::to_owned)
+                    }
+                    _ => None,
+                })
+                .collect();
+            read.sort();
+            assert_eq!(read, [format!("first for {user}"), format!("second for {user}")], "seed {seed}: {device}");
+        }
+        // Each vendor but OPPO says why "first" never showed.
+        let mut expired: Vec<&str> = trace
+            .iter()
+            .filter_map(|r| match &r.event {
+                Event::Vendor { event: VendorEvent::Dropped { device, reason: DropReason::Expired, .. } } => {
+                    Some(device.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        expired.sort();
+        let expected: Vec<&str> = PHONES.iter().map(|p| p.0).filter(|d| *d != "frank-oppo").collect();
+        assert_eq!(expired, expected, "seed {seed}");
+    }
+}
