@@ -2,7 +2,8 @@
 //! app heard (ZEGO's callback per vendor and state), and what a tap opened, checked over
 //! several seeds on the built-in `app-states` scenario.
 
-use zimsim_reference::client::{AppEvent, AppState, Via};
+use crate::phone::texts_on;
+use zimsim_reference::client::{AppEvent, AppState};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::{ServerEvent, UnbindReason};
 use zimsim_sim::catalog;
@@ -36,20 +37,6 @@ fn story(trace: &[Record], device: &str) -> Vec<String> {
         .collect()
 }
 
-/// The texts `device`'s app surfaced, each once.
-fn read(trace: &[Record], device: &str) -> Vec<String> {
-    trace
-        .iter()
-        .filter(|r| r.src == device)
-        .filter_map(|r| match &r.event {
-            Event::App { event: AppEvent::MessageReceived { message, via: Via::Online | Via::Sync, .. } } => {
-                Some(serde_json::to_value(&message.body).ok()?["text"].as_str()?.to_owned())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn each_phone_shows_and_tells_its_app_what_its_vendor_does_in_each_app_state() {
     let scenario = catalog::builtin("app-states").expect("built in");
@@ -71,7 +58,7 @@ fn each_phone_shows_and_tells_its_app_what_its_vendor_does_in_each_app_state() {
             ],
             "seed {seed}"
         );
-        assert_eq!(read(&trace, "bob-iphone"), ["bob, frozen", "bob, offline in front"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "bob-iphone"), ["bob, frozen", "bob, offline in front"], "seed {seed}");
 
         // carol's Pixel in front: FCM hands the app the message (`throughMessageReceived`)
         // and shows nothing. After `unregisterPush`, her next message is not pushed at all.
@@ -80,7 +67,7 @@ fn each_phone_shows_and_tells_its_app_what_its_vendor_does_in_each_app_state() {
             ["foreground silent: carol, offline in front", "through: carol, offline in front"],
             "seed {seed}"
         );
-        assert_eq!(read(&trace, "carol-pixel"), ["carol, offline in front", "carol, unregistered"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "carol-pixel"), ["carol, offline in front", "carol, unregistered"], "seed {seed}");
 
         // dan's Xiaomi: MiPush shows the message and tells the app running behind others;
         // frozen, the app hears nothing.
@@ -93,11 +80,11 @@ fn each_phone_shows_and_tells_its_app_what_its_vendor_does_in_each_app_state() {
             ],
             "seed {seed}"
         );
-        assert_eq!(read(&trace, "dan-xiaomi"), ["dan, in the background", "dan, frozen"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "dan-xiaomi"), ["dan, in the background", "dan, frozen"], "seed {seed}");
 
         // erin said no: APNs delivered, the phone showed nothing, and she reads it in the app.
         assert_eq!(story(&trace, "erin-iphone"), ["not_running silent: erin, who said no"], "seed {seed}");
-        assert_eq!(read(&trace, "erin-iphone"), ["erin, who said no"], "seed {seed}");
+        assert_eq!(texts_on(&trace, "erin-iphone"), ["erin, who said no"], "seed {seed}");
 
         // The permission prompts: bob allowed, erin did not.
         let prompts: Vec<(&str, bool)> = trace

@@ -2,6 +2,7 @@
 //! lost logout, false alarm, self-send, oversize, kicked-out logout), each judged from the
 //! phone's side (what it shows, to whom, when) as well as by the invariants.
 
+use crate::phone::app_events;
 use zimsim_conformance::invariants::Status;
 use zimsim_reference::client::{AppEvent, Build, ConnectionState};
 use zimsim_reference::error::ZimErrorCode;
@@ -37,13 +38,6 @@ fn notifications_for(trace: &[Record], device: &str, user: &str) -> Vec<(u64, u6
             _ => None,
         })
         .collect()
-}
-
-fn app_events<'t>(trace: &'t [Record], device: &'t str) -> impl Iterator<Item = (u64, &'t AppEvent)> + 't {
-    trace.iter().filter(move |r| r.src == device).filter_map(|r| match &r.event {
-        Event::App { event } => Some((r.t.0, event)),
-        _ => None,
-    })
 }
 
 fn verdict(scenario: &Scenario, seed: u64, invariant: &str) -> Status {

@@ -1,7 +1,7 @@
 //! Pushes that outlive their lifetime: what six locked phones off the network show when
 //! they come back, and that their users still read every message.
 
-use zimsim_reference::client::AppEvent;
+use crate::phone::{shown_log, texts_on};
 use zimsim_reference::push_services::{DropReason, VendorEvent};
 use zimsim_sim::catalog;
 use zimsim_sim::trace::{Event, Record};
@@ -26,26 +26,10 @@ fn a_push_older_than_its_ttl_is_dropped_by_the_vendor_and_read_through_the_sync_
         assert!(report.passed(), "seed {seed}: {}", report.to_human());
         let trace: &[Record] = &out.trace;
         for (device, user, expected) in PHONES {
-            let shown: Vec<&str> = trace
-                .iter()
-                .filter(|r| r.src == device)
-                .filter_map(|r| match &r.event {
-                    Event::Notification { shown: true, notification, .. } => Some(notification.content.as_str()),
-                    _ => None,
-                })
-                .collect();
+            let shown: Vec<String> = shown_log(trace, device).into_iter().map(|s| s.content).collect();
             assert_eq!(shown, expected, "seed {seed}: {device}'s tray");
             // Back in the app, the user reads both messages, each once.
-            let mut read: Vec<String> = trace
-                .iter()
-                .filter(|r| r.src == device)
-                .filter_map(|r| match &r.event {
-                    Event::App { event: AppEvent::MessageReceived { message, .. } } => {
-                        serde_json::to_value(&message.body).ok()?["text"].as_str().map(str::to_owned)
-                    }
-                    _ => None,
-                })
-                .collect();
+            let mut read = texts_on(trace, device);
             read.sort();
             assert_eq!(read, [format!("first for {user}"), format!("second for {user}")], "seed {seed}: {device}");
         }

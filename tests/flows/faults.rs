@@ -1,6 +1,7 @@
 //! Faults seen from the phone: what a user sees when their phone loses its network or the
 //! ZIM server crashes, checked over several seeds on the built-in fault scenarios.
 
+use crate::phone::{app_events, notifications, notifications_on, texts_on};
 use zimsim_reference::client::{AppEvent, ConnectionEvent, Via};
 use zimsim_reference::server::{ServerEvent, SessionEnd};
 use zimsim_reference::topology;
@@ -123,14 +124,6 @@ fn messages_sent_while_reconnecting_after_server_restarts_all_arrive() {
     }
 }
 
-/// (time, event) of every app event a device's app saw.
-fn app_events<'a>(trace: &'a [Record], device: &'a str) -> impl Iterator<Item = (u64, &'a AppEvent)> + 'a {
-    trace.iter().filter(move |r| r.src == device).filter_map(|r| match &r.event {
-        Event::App { event } => Some((r.t.0, event)),
-        _ => None,
-    })
-}
-
 #[test]
 fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches_up_once() {
     use zimsim_reference::client::{ConnectionEvent, ConnectionState};
@@ -177,17 +170,6 @@ fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches
 }
 
 /// The texts `device`'s app surfaced, in order.
-fn texts_on(trace: &[Record], device: &str) -> Vec<String> {
-    app_events(trace, device)
-        .filter_map(|(_, e)| match e {
-            AppEvent::MessageReceived { message, .. } => {
-                serde_json::to_value(&message.body).ok()?["text"].as_str().map(str::to_owned)
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_group_reaches_every_member_once_pushes_only_the_locked_phone_and_a_room_stays_live_only() {
     for (seed, trace) in runs("group-chat") {
@@ -267,16 +249,7 @@ fn a_muted_chat_stays_silent_and_badges_add_up_on_the_phone() {
 #[test]
 fn under_multi_device_login_a_push_rule_keeps_the_phone_quiet_while_the_user_is_on_the_web() {
     for (seed, trace) in runs("multi-device") {
-        let shown = |device: &str| -> Vec<String> {
-            trace
-                .iter()
-                .filter(|r| r.src == device)
-                .filter_map(|r| match &r.event {
-                    Event::Notification { notification, .. } => Some(notification.content.clone()),
-                    _ => None,
-                })
-                .collect()
-        };
+        let shown = |device: &str| notifications_on(&trace, device);
         assert_eq!(shown("bob-phone"), ["while you are away"], "seed {seed}: silenced while bob was on the web");
         assert_eq!(shown("bob-tablet"), ["while you are on the web", "while you are away"], "seed {seed}");
         assert_eq!(shown("bob-web"), ["while you are away"], "seed {seed}: the browser was online for the first");
@@ -313,17 +286,6 @@ fn a_backend_s_message_reaches_the_online_app_and_the_locked_phone_once_each() {
     }
 }
 
-/// Every notification the phones' OSes received: (device, content), in trace order.
-fn notifications(trace: &[Record]) -> Vec<(&str, String)> {
-    trace
-        .iter()
-        .filter_map(|r| match &r.event {
-            Event::Notification { notification, .. } => Some((r.src.as_str(), notification.content.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_carol_and_dan_once_each() {
     use zimsim_reference::relay::PushResult;
@@ -332,10 +294,7 @@ fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_caro
         // What each phone shows: bob's phone has no app, so nothing; carol every message; dan
         // the first (his old token still worked), not the second (it went to the token that
         // had just rotated), and the third once, after FCM's two failures.
-        let shown = notifications(&trace);
-        let on = |device: &str| -> Vec<String> {
-            shown.iter().filter(|(d, _)| *d == device).map(|(_, c)| c.clone()).collect()
-        };
+        let on = |device: &str| notifications_on(&trace, device);
         assert_eq!(on("bob-phone"), Vec::<String>::new(), "seed {seed}");
         assert_eq!(on("carol-phone"), ["bob's phone is gone", "dan's token changed", "fcm is flaky"], "seed {seed}");
         assert_eq!(on("dan-phone"), ["bob's phone is gone", "fcm is flaky"], "seed {seed}");
@@ -371,10 +330,7 @@ fn each_android_phone_is_pushed_through_the_channel_its_maker_and_push_config_pi
     use zimsim_reference::relay::PushResult;
     for (seed, trace) in runs("android-vendors") {
         // What each locked phone shows, once each, and what its app reads when opened.
-        let shown = notifications(&trace);
-        let on = |device: &str| -> Vec<String> {
-            shown.iter().filter(|(d, _)| *d == device).map(|(_, c)| c.clone()).collect()
-        };
+        let on = |device: &str| notifications_on(&trace, device);
         assert_eq!(on("bob-huawei"), ["hi bob", "hms had a bad second"], "seed {seed}");
         assert_eq!(texts_on(&trace, "bob-huawei"), ["hi bob", "hms had a bad second"], "seed {seed}");
         for user in ["carol", "dan", "erin", "frank"] {

@@ -6,6 +6,7 @@ mod defects;
 mod expiry;
 mod explore;
 mod faults;
+mod phone;
 mod races;
 mod slow;
 mod voip;

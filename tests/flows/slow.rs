@@ -2,6 +2,7 @@
 //! retries under the same idempotency key, so the phone shows the message once; a relay
 //! that mints a new key for the retry makes it show twice.
 
+use crate::phone::{shown, shown_log};
 use zimsim_conformance::mutants;
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::relay::{PushResult, REQUEST_TIMEOUT_MS};
@@ -9,25 +10,6 @@ use zimsim_sim::catalog;
 use zimsim_sim::trace::{Event, Record, Stats};
 
 const SEEDS: std::ops::Range<u64> = 1..4;
-
-/// Notifications erin's vivo showed, by message ID.
-fn shown(trace: &[Record]) -> Vec<u64> {
-    shown_on(trace, "erin-vivo").into_iter().map(|(_, message, _)| message).collect()
-}
-
-/// (notification ID, message ID, the notification it replaced) of each one `device` showed.
-fn shown_on(trace: &[Record], device: &str) -> Vec<(String, u64, Option<String>)> {
-    trace
-        .iter()
-        .filter(|r| r.src == device)
-        .filter_map(|r| match &r.event {
-            Event::Notification { id, shown: true, notification, replaced, .. } => {
-                Some((id.clone(), notification.message_id?.0, replaced.clone()))
-            }
-            _ => None,
-        })
-        .collect()
-}
 
 /// (attempt, requestId) of every vivo request the relay made.
 fn vivo_tries(trace: &[Record]) -> Vec<(u32, String)> {
@@ -73,7 +55,7 @@ fn a_slow_vivo_answer_is_retried_under_the_same_request_id_and_the_phone_shows_t
             })
             .collect();
         assert_eq!(outcomes, [(2, PushResult::Accepted)], "seed {seed}: one outcome, the late answer ignored");
-        let shown = shown(&out.trace);
+        let shown = shown(&out.trace, "erin-vivo");
         assert_eq!(shown.len(), 1, "seed {seed}: {shown:?}");
         let stats = Stats::of(&out.trace).vendors[&Vendor::Vivo].clone();
         assert_eq!((stats.requests, stats.retries, stats.timeouts, stats.delivered), (2, 1, 1, 1), "seed {seed}");
@@ -89,7 +71,7 @@ fn a_relay_that_retries_without_its_idempotency_key_makes_the_phone_show_the_mes
         let tries = vivo_tries(&out.trace);
         assert_eq!(tries.len(), 2, "seed {seed}: {tries:?}");
         assert_ne!(tries[0].1, tries[1].1, "seed {seed}: the mutant's retry has a new requestId");
-        let shown = shown(&out.trace);
+        let shown = shown(&out.trace, "erin-vivo");
         assert_eq!(shown.len(), 2, "seed {seed}: {shown:?}");
         assert_eq!(shown[0], shown[1], "seed {seed}: one message, two notifications");
     }
@@ -102,7 +84,8 @@ fn a_slow_fcm_answer_is_retried_and_the_second_delivery_takes_the_first_ones_pla
         let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
         assert!(report.passed(), "seed {seed}: {}", report.to_human());
         // FCM has no idempotency key: it carried out both tries.
-        let shown = shown_on(&out.trace, "frank-pixel");
+        let shown: Vec<_> =
+            shown_log(&out.trace, "frank-pixel").into_iter().map(|s| (s.id, s.message, s.replaced)).collect();
         let [(first, message, None), (_, again, Some(replaced))] = shown.as_slice() else {
             panic!("seed {seed}: two deliveries, the second in place of the first: {shown:?}")
         };
@@ -118,7 +101,8 @@ fn a_relay_without_replace_keys_makes_the_pixel_show_the_retried_message_twice()
     let scenario = catalog::builtin(m.scenario).expect("the showcase is built in");
     for seed in SEEDS {
         let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, Some(&m)).expect("run completes");
-        let shown = shown_on(&out.trace, "frank-pixel");
+        let shown: Vec<_> =
+            shown_log(&out.trace, "frank-pixel").into_iter().map(|s| (s.id, s.message, s.replaced)).collect();
         assert!(
             matches!(shown.as_slice(), [(_, a, None), (_, b, None)] if a == b),
             "seed {seed}: one message, two notifications side by side: {shown:?}"

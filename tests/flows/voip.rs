@@ -4,6 +4,7 @@
 //! through the alert token; once the app is deleted, both tokens are found dead and
 //! unbound.
 
+use crate::phone::shown;
 use zimsim_reference::client::{AppEvent, Build, IosEnvironment};
 use zimsim_reference::pushid::{Environment, PushId, TokenKind, Vendor};
 use zimsim_reference::relay::PushResult;
@@ -90,14 +91,6 @@ fn apns_calls(trace: &[Record], id: u64) -> Vec<(PushId, String, String, Option<
         .collect()
 }
 
-/// Whether alice's phone showed a notification for message `id`.
-fn shown_on_alice(trace: &[Record], id: u64) -> bool {
-    trace.iter().filter(|r| r.src == ALICE).any(|r| {
-        matches!(&r.event, Event::Notification { shown: true, notification, .. }
-            if notification.message_id.is_some_and(|m| m.0 == id))
-    })
-}
-
 #[test]
 fn a_call_invitation_reaches_a_killed_iphone_through_its_voip_token_and_a_chat_message_through_its_alert_token() {
     let scenario = voip_call();
@@ -125,7 +118,7 @@ fn a_call_invitation_reaches_a_killed_iphone_through_its_voip_token_and_a_chat_m
             vec![(voip_id.clone(), "voip".into(), format!("{bundle}.voip"), Some(200))],
             "seed {seed}: the call invitation goes to the VoIP token only"
         );
-        assert!(shown_on_alice(trace, call), "seed {seed}: the killed phone got the call");
+        assert!(shown(trace, ALICE).contains(&call), "seed {seed}: the killed phone got the call");
 
         let text = message_id(trace, "are you there?");
         assert_eq!(
@@ -133,7 +126,7 @@ fn a_call_invitation_reaches_a_killed_iphone_through_its_voip_token_and_a_chat_m
             vec![(alert_id.clone(), "alert".into(), bundle.to_owned(), Some(200))],
             "seed {seed}: a chat message goes to the alert token only"
         );
-        assert!(shown_on_alice(trace, text), "seed {seed}: the killed phone showed the message");
+        assert!(shown(trace, ALICE).contains(&text), "seed {seed}: the killed phone showed the message");
 
         // After the app is deleted, APNs answers 410 for each token, and each is unbound.
         let late_call = message_id(trace, "call 2");
@@ -179,5 +172,5 @@ fn a_call_invitation_to_an_iphone_that_bound_no_voip_token_falls_back_to_an_aler
             if !p.is_voip() && push_type == "alert" && topic == "im.zego.zimsim.demo"),
         "{calls:?}"
     );
-    assert!(shown_on_alice(trace, id));
+    assert!(shown(trace, ALICE).contains(&id));
 }
