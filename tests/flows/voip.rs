@@ -174,3 +174,41 @@ fn a_call_invitation_to_an_iphone_that_bound_no_voip_token_falls_back_to_an_aler
     );
     assert!(shown(trace, ALICE).contains(&id));
 }
+
+#[test]
+fn generated_worlds_call_iphones_through_their_voip_tokens_and_the_phones_show_the_calls() {
+    use zimsim_sim::generate::{generate, FaultMix, Profile};
+    // (worlds with a call shown, calls shown) over the seeds.
+    let (mut worlds, mut calls) = (0, 0);
+    for seed in 0..60 {
+        let scenario = generate(seed, Profile::Default, FaultMix::None);
+        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
+        assert!(report.passed(), "seed {seed}: {}", report.to_human());
+        let trace = &out.trace;
+        // Which phone holds each VoIP token.
+        let holder = |token: &str| {
+            trace.iter().find_map(|r| match &r.event {
+                Event::OsToken { token: t, token_kind: TokenKind::Voip, .. } if t == token => Some(r.src.as_str()),
+                _ => None,
+            })
+        };
+        // (phone, message) of each call a phone showed.
+        let mut shown_here = std::collections::BTreeSet::new();
+        for r in trace {
+            let Event::VendorCall { call } = &r.event else { continue };
+            if !call.push_id.is_voip() {
+                continue;
+            }
+            // Sent as a VoIP push: APNs's `voip` push type on the `.voip` topic.
+            assert_eq!(call.request.get("apns-push-type"), Some("voip"), "seed {seed}");
+            assert!(call.request.get("apns-topic").is_some_and(|t| t.ends_with(".voip")), "seed {seed}");
+            let device = holder(&call.push_id.token).expect("a phone holds the token");
+            if shown(trace, device).contains(&call.message_id.0) {
+                shown_here.insert((device, call.message_id.0));
+            }
+        }
+        worlds += usize::from(!shown_here.is_empty());
+        calls += shown_here.len();
+    }
+    assert!(worlds >= 3 && calls >= 4, "{calls} calls shown in {worlds} worlds");
+}

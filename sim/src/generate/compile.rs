@@ -4,7 +4,7 @@
 use super::*;
 use zimsim_reference::push_services;
 use zimsim_reference::relay::REQUEST_TIMEOUT_MS;
-use zimsim_reference::wire::{NotificationStatus, OfflinePushRule};
+use zimsim_reference::wire::{NotificationStatus, OfflinePushRule, VoipConfig};
 
 /// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
 /// a small fraction of a 1 ms one (docs/benchmarks.md has the measurements); presence times
@@ -103,24 +103,22 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         for (gap, op) in ops {
             at += gap;
             match *op {
-                Op::Send { to, push: with_push } => {
+                Op::Send { to, push: with_push, voip } => {
                     let me = ready(d, &mut at, &mut track, home, &mut push);
                     let to = other(to, me);
                     sent += 1;
                     let text = format!("m{sent} from {id}");
-                    push(
-                        at,
-                        Action::send(user(to), text.clone(), with_push.then(|| push_config(&text, sent))),
-                        &mut track,
-                    );
+                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me))));
+                    push(at, Action::send(user(to), text.clone(), config), &mut track);
                 }
-                Op::GroupSend { group, push: with_push } => {
-                    ready(d, &mut at, &mut track, home, &mut push);
+                Op::GroupSend { group, push: with_push, voip } => {
+                    let me = ready(d, &mut at, &mut track, home, &mut push);
                     sent += 1;
                     let text = format!("m{sent} from {id} to {}", group_id(group));
+                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me))));
                     let message = Outgoing {
                         conv_type: ConversationType::Group,
-                        ..Outgoing::text(group_id(group), text.clone(), with_push.then(|| push_config(&text, sent)))
+                        ..Outgoing::text(group_id(group), text.clone(), config)
                     };
                     push(at, Action::send_message(message), &mut track);
                 }
@@ -162,7 +160,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     let mut say = |at: u64| {
                         sent += 1;
                         let text = format!("m{sent} from {id} in {room_id}");
-                        let config = Some(push_config(&text, sent));
+                        let config = Some(push_config(&text, sent, None));
                         let message =
                             Outgoing { conv_type: ConversationType::Room, ..Outgoing::text(room_id, text, config) };
                         (at, Action::send_message(message))
@@ -226,7 +224,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                         sub_type: 7,
                         searched_content: String::new(),
                     };
-                    let config = Some(push_config(&format!("m{sent} from {id}"), sent));
+                    let config = Some(push_config(&format!("m{sent} from {id}"), sent, None));
                     let message = Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).0, "", config) };
                     push(at, Action::send_message(message), &mut track);
                 }
@@ -476,9 +474,11 @@ fn other(to: usize, me: usize) -> usize {
     }
 }
 
-/// A push config; every other one sets the badge (+1 or +2).
-fn push_config(text: &str, n: usize) -> PushConfig {
-    let push = PushConfig::new("New message", text, format!("p{n}"));
+/// A push config; every other one sets the badge (+1 or +2). With a `caller` it is a call
+/// invitation's: it has a VoIP config (a video call one time in three).
+fn push_config(text: &str, n: usize, caller: Option<UserId>) -> PushConfig {
+    let voip = caller.map(|c| VoipConfig { handle_type: 1, handle_value: c.0, has_video: n % 3 == 0 });
+    let push = PushConfig { voip, ..PushConfig::new("New message", text, format!("p{n}")) };
     match n % 2 {
         0 => PushConfig { enable_badge: true, badge_increment: (n % 4 / 2 + 1) as u32, ..push },
         _ => push,
@@ -502,7 +502,7 @@ fn register(d: &DeviceDraw) -> Action {
         (true, Build::Debug) => IosEnvironment::Development,
         (true, Build::Release) => IosEnvironment::Production,
     };
-    Action::register_push(ios_environment)
+    Action::App(AppCall::RegisterPush { ios_environment, enable_ios_voip: d.ios_voip })
 }
 
 /// The device's kind in its ID: the platform, or an Android phone's maker.

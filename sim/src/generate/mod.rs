@@ -1,6 +1,6 @@
 //! Generated worlds: proptest strategies that draw a whole [`Scenario`] (devices, builds,
-//! vendor flags, users and each device's story of launches, kills, logins, logouts, user
-//! switches and sends) from one seed, and shrink a failing one to a smaller scenario that
+//! vendor flags, iOS VoIP, users and each device's story of launches, kills, logins,
+//! logouts, user switches and sends, call invitations among them) from one seed, and shrink a failing one to a smaller scenario that
 //! still fails. A generated world is a plain scenario document: it can be saved, read,
 //! edited and replayed like a hand-written one.
 //!
@@ -204,6 +204,10 @@ pub struct DeviceDraw {
     /// iOS: whether the app names its environment explicitly (always the build's own:
     /// a mislabelled build is the app's bug, not one zimsim looks for).
     pub explicit_ios_environment: bool,
+    /// iOS: whether the app registers with `enableIOSVoIP`, so its PushKit token is bound
+    /// beside its alert token and call invitations to it go out as VoIP pushes (always
+    /// false elsewhere, and the value it shrinks to).
+    pub ios_voip: bool,
     /// Index of the user who first logs in here.
     pub home_user: usize,
 }
@@ -211,10 +215,12 @@ pub struct DeviceDraw {
 /// One thing a device's user does, after a pause.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    /// A message to user `to`, with an offline push config or not.
+    /// A message to user `to`, with an offline push config or not; with `voip` (only with
+    /// `push`) the config is a call invitation's, with a VoIP config.
     Send {
         to: usize,
         push: bool,
+        voip: bool,
     },
     Kill,
     Launch,
@@ -274,10 +280,12 @@ pub enum Op {
     /// Delete the app, without logging out, and never install it again: the device's
     /// last op.
     DeleteApp,
-    /// A message to group `group`, with a push config or not.
+    /// A message to group `group`, with a push config or not, a call invitation's with
+    /// `voip` (as in [`Op::Send`]).
     GroupSend {
         group: usize,
         push: bool,
+        voip: bool,
     },
     JoinGroup {
         group: usize,
@@ -346,10 +354,16 @@ fn group_id(i: usize) -> String {
     format!("g{}", i % GROUPS)
 }
 
+/// How often a send with a push config is a call invitation (a VoIP config), and how often
+/// an iPhone's app registers for VoIP pushes. Drawn as booleans, so both shrink to no VoIP.
+const VOIP_SENDS: f64 = 0.4;
+const VOIP_IPHONES: f64 = 0.6;
+
 fn op(users: usize) -> impl Strategy<Value = Op> {
     let user = 0..users;
     prop_oneof![
-        8 => (0..users, prop::bool::weighted(0.8)).prop_map(|(to, push)| Op::Send { to, push }),
+        8 => (0..users, prop::bool::weighted(0.8), prop::bool::weighted(VOIP_SENDS))
+            .prop_map(|(to, push, voip)| Op::Send { to, push, voip: push && voip }),
         3 => Just(Op::Kill),
         2 => Just(Op::Launch),
         1 => Just(Op::Register),
@@ -368,7 +382,8 @@ fn op(users: usize) -> impl Strategy<Value = Op> {
         2 => (16_000u64..24_000, any::<bool>(), any::<bool>()).prop_map(|(for_ms, freeze, tap)| Op::Behind { for_ms, freeze, tap }),
         1 => Just(Op::Unregister),
         1 => Just(Op::DeleteApp),
-        4 => (0..GROUPS, prop::bool::weighted(0.8)).prop_map(|(group, push)| Op::GroupSend { group, push }),
+        4 => (0..GROUPS, prop::bool::weighted(0.8), prop::bool::weighted(VOIP_SENDS))
+            .prop_map(|(group, push, voip)| Op::GroupSend { group, push, voip: push && voip }),
         1 => (0..GROUPS).prop_map(|group| Op::JoinGroup { group }),
         1 => (0..GROUPS).prop_map(|group| Op::LeaveGroup { group }),
         1 => (0..GROUPS, 0..users).prop_map(|(group, with)| Op::CreateGroup { group, with }),
@@ -390,8 +405,9 @@ fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
     // must make no difference on a phone without them).
     let flags =
         (prop::bool::weighted(0.9), prop::bool::weighted(0.8), prop::collection::vec(prop::bool::weighted(0.3), 4));
-    (platform, brand, build, flags, any::<bool>(), 0..users).prop_map(
-        |(platform, brand, build, (fcm, own, others), explicit_ios_environment, home_user)| {
+    let ios = (any::<bool>(), prop::bool::weighted(VOIP_IPHONES));
+    (platform, brand, build, flags, ios, 0..users).prop_map(
+        |(platform, brand, build, (fcm, own, others), (explicit_ios_environment, voip), home_user)| {
             let brand = if platform == Platform::Android { brand } else { Brand::Google };
             let on = |vendor: Vendor, i: usize| if brand.vendor() == Some(vendor) { own } else { others[i] };
             let zpns = ZpnsConfig {
@@ -401,7 +417,8 @@ fn device(users: usize) -> impl Strategy<Value = DeviceDraw> {
                 enable_oppo_push: on(Vendor::Oppo, 2),
                 enable_vivo_push: on(Vendor::Vivo, 3),
             };
-            DeviceDraw { platform, brand, build, zpns, explicit_ios_environment, home_user }
+            let ios_voip = voip && platform == Platform::Ios;
+            DeviceDraw { platform, brand, build, zpns, explicit_ios_environment, ios_voip, home_user }
         },
     )
 }

@@ -109,3 +109,45 @@ fn fault_mixes_draw_faults_that_all_end_by_the_heal() {
     assert!(!crashes_zim(FaultMix::Light), "light faults spare the ZIM server");
     assert!(crashes_zim(FaultMix::Heavy));
 }
+
+#[test]
+fn some_iphones_register_for_voip_and_some_sends_are_call_invitations() {
+    let (mut voip_iphones, mut calls) = (0, 0);
+    for seed in 0..10 {
+        let s = generate(seed, Profile::Default, FaultMix::None);
+        for st in &s.steps {
+            let device = s.devices.iter().find(|d| st.device.as_ref() == Some(&d.id));
+            match &st.action {
+                Action::App(AppCall::RegisterPush { enable_ios_voip: true, .. }) => {
+                    let platform = device.map(|d| d.platform);
+                    assert_eq!(platform, Some(Platform::Ios), "seed {seed}: VoIP on iPhones only");
+                    voip_iphones += 1;
+                }
+                Action::App(AppCall::Send { push: Some(push), .. }) if push.voip.is_some() => calls += 1,
+                _ => {}
+            }
+        }
+    }
+    assert!(voip_iphones > 0 && calls > 0, "{voip_iphones} VoIP registrations, {calls} call invitations");
+}
+
+#[test]
+fn a_fully_shrunk_world_has_no_voip() {
+    // Accepting every simplification walks the value tree to its simplest world.
+    let seed = (0..50)
+        .find(|&s| {
+            let draw = tree(s, Profile::Default, FaultMix::None).unwrap().current();
+            let calls = draw.devices.iter().flat_map(|(_, ops)| ops).any(|(_, op)| is_call(op));
+            calls && draw.devices.iter().any(|(d, _)| d.ios_voip)
+        })
+        .expect("a world with VoIP iPhones and call invitations");
+    let mut tree = tree(seed, Profile::Default, FaultMix::None).unwrap();
+    while tree.simplify() {}
+    let draw = tree.current();
+    assert!(draw.devices.iter().all(|(d, _)| !d.ios_voip), "{draw:?}");
+    assert!(!draw.devices.iter().flat_map(|(_, ops)| ops).any(|(_, op)| is_call(op)), "{draw:?}");
+}
+
+fn is_call(op: &Op) -> bool {
+    matches!(op, Op::Send { voip: true, .. } | Op::GroupSend { voip: true, .. })
+}
