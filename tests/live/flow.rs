@@ -62,7 +62,7 @@ async fn run_live(scenario: Scenario) -> Vec<Record> {
 fn the_offline_push_flow_works_on_real_loopback_sockets_and_keeps_every_invariant() {
     let trace = block_on(run_live(scenario()));
 
-    let absent = zimsim_tests::VACUOUS_IN_CANONICAL;
+    let absent = zimsim_conformance::invariants::VACUOUS_IN_CANONICAL;
     for v in check_all(&trace) {
         let expected = if absent.contains(&v.name.as_str()) { Status::Vacuous } else { Status::Held };
         assert_eq!(v.status, expected, "{} on real sockets: {:#?}", v.name, v.violations);
