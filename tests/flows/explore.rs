@@ -61,15 +61,16 @@ fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_viol
     const NOT_HUNTED: &[&str] = &["relay-retries-without-idempotency-key", "relay-without-replace-keys"];
     for m in mutants::all().into_iter().filter(|m| !NOT_HUNTED.contains(&m.name)) {
         let dir = std::env::temp_dir().join(format!("zimsim-explore-{}-{}", m.name, std::process::id()));
-        // Hunted 16 seeds at a time, up to 64: a mutant that needs a rare coincidence (a
-        // muted chat written to while its user is away, a fault during a push) may need more.
-        let report = (0..4u64)
+        // Hunted 16 seeds at a time, up to 128: a mutant that needs a rare coincidence (a
+        // muted chat written to while its user is away, a push rule silencing a platform the
+        // user is away on, a fault during a push) may need several chunks.
+        let report = (0..8u64)
             .map(|chunk| {
                 let seeds = chunk * 16..(chunk + 1) * 16;
                 explore_with(seeds, m.faults, Some(m), &dir).run(&mut |_, _| {}).expect("explores")
             })
             .find(|report| report.exit_code() == 1);
-        let Some(report) = report else { panic!("{} went unnoticed over 64 seeds", m.name) };
+        let Some(report) = report else { panic!("{} went unnoticed over 128 seeds", m.name) };
         let failure = &report.failures[0];
         assert!(failure.invariants.iter().any(|i| i == m.breaks), "{}: {:?}", m.name, failure.invariants);
         let text = std::fs::read_to_string(&failure.scenario_file).expect("the scenario was saved");

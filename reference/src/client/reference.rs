@@ -48,6 +48,10 @@ enum Zim {
     },
 }
 
+/// The longest wait for an answer, as a multiple of `pong_timeout_ms` (reference policy:
+/// 5 s doubling to 20 s gets a login through a link of up to about 10 s each way).
+pub const MAX_REPLY_TIMEOUT_FACTOR: u64 = 4;
+
 /// The reference client SDK.
 #[derive(Debug)]
 pub struct ReferenceSdk {
@@ -69,6 +73,10 @@ pub struct ReferenceSdk {
     heartbeat_at: Option<Millis>,
     /// An answer (`Pong` or `LoginOk`) is due by then, or the link counts as dead.
     reply_deadline: Option<Millis>,
+    /// How long an answer may take: `pong_timeout_ms`, doubled after each answer that did
+    /// not come (up to [`MAX_REPLY_TIMEOUT_FACTOR`] times it), so a link slower than the
+    /// timeout still gets a login through; back to `pong_timeout_ms` on an answer.
+    reply_timeout_ms: u64,
     sync_req: Option<u64>,
     /// Sends awaiting `SendOk` (by `toConversationID`): each ends as `MessageSent` or
     /// `SendFailed`, never silently.
@@ -106,6 +114,7 @@ impl ReferenceSdk {
         // and nothing is lost, only re-downloaded.
         let store: LocalStore = persisted.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
         let mut sdk = ReferenceSdk {
+            reply_timeout_ms: config.pong_timeout_ms,
             config,
             store,
             zim: Zim::LoggedOut,
@@ -350,7 +359,7 @@ impl ReferenceSdk {
             push_id,
         });
         self.zim = Zim::Connecting { user, token, login_req: Some(req), resumed, server_may_know: true };
-        self.reply_deadline = Some(now.plus(self.config.pong_timeout_ms));
+        self.reply_deadline = Some(now.plus(self.reply_timeout_ms));
     }
 
     fn on_disconnected(&mut self, now: Millis) {
@@ -390,6 +399,7 @@ impl ReferenceSdk {
         self.reconnect_attempt = 0;
         self.login_deadline = None;
         self.reply_deadline = None;
+        self.reply_timeout_ms = self.config.pong_timeout_ms;
         self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
         self.zim = Zim::LoggedIn { user: user.clone(), token };
         if self.logging_out() {
@@ -430,7 +440,10 @@ impl ReferenceSdk {
                     }
                 }
             }
-            ServerFrame::Pong => self.reply_deadline = None,
+            ServerFrame::Pong => {
+                self.reply_deadline = None;
+                self.reply_timeout_ms = self.config.pong_timeout_ms;
+            }
             ServerFrame::BindOk { .. } => {}
             ServerFrame::SendOk { req, message } => {
                 if self.sends.remove(&req).is_some() {
@@ -583,7 +596,10 @@ impl ReferenceSdk {
             }
         }
         if self.reply_deadline.is_some_and(|d| now >= d) {
-            // The link is dead even though no close was seen (half-open): drop it.
+            // The link is dead even though no close was seen (half-open), or slower than
+            // the timeout: drop it, and wait longer on the next one.
+            let max = self.config.pong_timeout_ms * MAX_REPLY_TIMEOUT_FACTOR;
+            self.reply_timeout_ms = (self.reply_timeout_ms * 2).min(max);
             self.drop_link(true);
             return self.on_disconnected(now);
         }
@@ -594,7 +610,7 @@ impl ReferenceSdk {
             self.send(ClientFrame::Heartbeat);
             self.heartbeat_at = Some(now.plus(self.config.heartbeat_interval_ms));
             if self.reply_deadline.is_none() {
-                self.reply_deadline = Some(now.plus(self.config.pong_timeout_ms));
+                self.reply_deadline = Some(now.plus(self.reply_timeout_ms));
             }
         }
     }

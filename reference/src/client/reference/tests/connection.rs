@@ -59,3 +59,46 @@ fn persisted_state_lets_a_relaunched_sdk_skip_known_messages_and_sync_from_its_c
         vec![out(ClientFrame::Ack { id: MessageId(1) })]
     );
 }
+
+#[test]
+fn a_link_slower_than_the_pong_timeout_gets_a_longer_wait_on_each_try_until_the_login_answer_comes() {
+    // Each way takes 3 s: a login answer comes 6 s after the login, past the 5 s timeout.
+    let mut sdk = ReferenceSdk::new(ios_debug(), None);
+    app(&mut sdk, 0, login_command());
+    feed(&mut sdk, 0, SdkInput::Connected);
+    assert_eq!(sdk.poll_timeout(), Some(Millis(5_000)), "the first try waits the pong timeout");
+    let dropped = tick(&mut sdk, 5_000);
+    assert_eq!(dropped.first(), Some(&SdkOutput::Close), "{dropped:?}");
+    // The reconnect's login waits twice as long, and its answer makes it.
+    let at = sdk.poll_timeout().expect("a reconnect").0;
+    assert!(tick(&mut sdk, at).contains(&SdkOutput::Connect), "reconnects");
+    let login = feed(&mut sdk, at, SdkInput::Connected);
+    let Some(SdkOutput::Send { frame: ClientFrame::Login { req, .. } }) = login.last().cloned() else {
+        panic!("a login: {login:?}")
+    };
+    assert_eq!(tick(&mut sdk, at + 5_000), vec![], "still waiting where the first try gave up");
+    let answered = server(&mut sdk, at + 6_000, ServerFrame::LoginOk { req });
+    assert!(answered.contains(&ev(AppEvent::LoggedIn { user: "alice".into() })), "{answered:?}");
+    // An answer brings the wait back to the pong timeout.
+    let beat = at + 6_000 + 10_000;
+    assert_eq!(tick(&mut sdk, beat), vec![out(ClientFrame::Heartbeat)]);
+    assert_eq!(sdk.poll_timeout(), Some(Millis(beat + 5_000)));
+}
+
+#[test]
+fn the_wait_for_an_answer_doubles_up_to_four_times_the_pong_timeout() {
+    // Logged in, the link goes silent: the heartbeat's pong never comes, nor any login's
+    // answer on the reconnects after it.
+    let mut sdk = logged_in(ios_debug());
+    tick(&mut sdk, 10_000);
+    let (mut waits, mut now) = (Vec::new(), 10_000);
+    for _ in 0..5 {
+        let deadline = sdk.poll_timeout().expect("a deadline").0;
+        waits.push(deadline - now);
+        tick(&mut sdk, deadline);
+        now = sdk.poll_timeout().expect("a reconnect").0;
+        tick(&mut sdk, now);
+        feed(&mut sdk, now, SdkInput::Connected);
+    }
+    assert_eq!(waits, [5_000, 10_000, 20_000, 20_000, 20_000]);
+}
