@@ -281,6 +281,22 @@ pub fn all() -> Vec<Mutant> {
                 p.relay = Rc::new(|c| Box::new(RewriteCalls { relay: Relay::new(c), rewrite: strip_replace_keys }))
             },
         },
+        Mutant {
+            name: "relay-ignores-push-resources",
+            part: "relay",
+            breaks: "offline-push-notified",
+            scenario: "data-messages",
+            faults: FaultMix::None,
+            description: "the relay maps every push with the default strategy, whatever resourcesID it names: a \
+                          push the console makes an FCM data message goes out as a notification, and the phone \
+                          shows what was meant for the app alone",
+            install: |p| {
+                p.relay = Rc::new(|mut c| {
+                    c.apps.resources.clear();
+                    Box::new(Relay::new(c))
+                })
+            },
+        },
     ]
 }
 

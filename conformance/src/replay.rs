@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use zimsim_reference::client::{AppEvent, AppState};
 use zimsim_reference::ids::ConnId;
-use zimsim_reference::push_services::{self, VendorEvent};
+use zimsim_reference::push_services::{self, MessageKind, VendorEvent};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::{ClientFrame, ServerFrame};
@@ -133,8 +133,8 @@ pub fn mermaid(report: &RunReport, trace: &[Record]) -> String {
                 let what = if *stored { "stored" } else { "notify" };
                 Some(format!("{src}-->>{}: {t} {what}", lane(device.as_str())))
             }
-            Event::Notification { vendor, app, shown, notification, .. } => {
-                let how = handling(*vendor, *app, *shown);
+            Event::Notification { vendor, app, message_kind: kind, shown, notification, .. } => {
+                let how = handling(*vendor, *app, *kind, *shown);
                 let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
                 let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();
                 Some(format!("Note over {src}: {t} notification {m} for {to} {how}"))
@@ -336,10 +336,10 @@ fn label(r: &Record) -> String {
         Event::Vendor { event } => tag(serde_json::to_value(event).unwrap_or_default(), "event"),
         Event::VendorCall { call } => format!("request {}", call.message_id),
         Event::VendorOutcome { outcome } => format!("{} {:?}", outcome.message_id, outcome.result),
-        Event::Notification { vendor, app, shown, notification, .. } => {
+        Event::Notification { vendor, app, message_kind: kind, shown, notification, .. } => {
             let m = notification.message_id.map(|m| m.to_string()).unwrap_or_default();
             let to = notification.to_user.as_ref().map(|u| u.to_string()).unwrap_or_default();
-            format!("notification {m} for {to} {}", handling(*vendor, *app, *shown))
+            format!("notification {m} for {to} {}", handling(*vendor, *app, *kind, *shown))
         }
         other => tag(serde_json::to_value(other).unwrap_or_default(), "kind"),
     }
@@ -359,12 +359,14 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// What became of a delivered notification: shown, handed to the app, or neither.
-fn handling(vendor: Vendor, app: AppState, shown: bool) -> &'static str {
-    match (shown, push_services::presentation(vendor, app).to_app) {
-        (true, true) => "shown and to the app",
-        (true, false) => "shown",
-        (false, true) => "to the app",
-        (false, false) => "not shown",
+/// What became of a delivered push: shown, handed to the app, or neither.
+fn handling(vendor: Vendor, app: AppState, kind: MessageKind, shown: bool) -> &'static str {
+    match (shown, push_services::presentation(vendor, app, kind).to_app, kind) {
+        (true, true, _) => "shown and to the app",
+        (true, false, _) => "shown",
+        (false, true, MessageKind::Data) => "data, to the app",
+        (false, true, _) => "to the app",
+        (false, false, MessageKind::Data) => "data, dropped",
+        (false, false, _) => "not shown",
     }
 }

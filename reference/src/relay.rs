@@ -571,6 +571,7 @@ impl Relay {
         let (push, env) = (&c.push, c.push.push_id.env);
         let (apps, ttl_s) = (&self.config.apps, self.config.ttl_s);
         let access = access.unwrap_or_default();
+        let resource = apps.resource(&push.push.resources_id);
         match push.push_id.vendor {
             Vendor::Apns => apns::contract::request(&apns::contract::Send {
                 push,
@@ -578,12 +579,14 @@ impl Relay {
                 provider_token: access,
                 apns_id: c.key.clone(),
                 expiration_unix_s: (self.config.epoch_unix_ms + c.first_at.0) / 1000 + ttl_s,
+                strategy: &resource.apns,
             }),
             Vendor::Fcm => fcm::contract::request(&fcm::contract::Send {
                 push,
                 project: apps.fcm.get(env),
                 access_token: access,
                 ttl_s,
+                strategy: &resource.fcm,
             }),
             Vendor::Hms => hms::contract::request(&hms::contract::Send {
                 push,

@@ -50,6 +50,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
          OPPO keeps both for its one-hour minimum",
     ),
     (
+        "data-messages",
+        "the console makes \"silent\" pushes FCM data messages: Pixels show nothing and their apps hear them, \
+         frozen, in the background or not at all; \"ring\" rings on its own channel; iOS and Xiaomi show both",
+    ),
+    (
         "multi-device",
         "bob is on his phone, tablet and the web at once; his push rule silences the phone while he is on the web",
     ),
@@ -76,6 +81,7 @@ pub fn builtin(name: &str) -> Option<Scenario> {
         "app-states" => app_states(),
         "slow-vendor" => slow_vendor(),
         "push-expiry" => push_expiry(),
+        "data-messages" => data_messages(),
         _ => return None,
     })
 }
@@ -545,6 +551,77 @@ fn push_expiry() -> Scenario {
             None => b.sign_in(160_000, device, user),
             Some(v) => b.sign_in_with(160_000, device, user, only(&[v])),
         };
+    }
+    b.build()
+}
+
+/// The `resourcesID` of [`data_messages`]' data-message resource.
+pub const SILENT: &str = "silent";
+/// The `resourcesID` of [`data_messages`]' resource with its own sound and channel.
+pub const RING: &str = "ring";
+
+/// ZEGO's console (`push_resources`) has two push resources: "silent" makes FCM pushes
+/// data messages, "ring" gives notifications their own sound (and on Android the "chat"
+/// channel). alice writes to everyone at 30 s, naming one of them:
+/// - carol's Pixel is frozen in the background ("silent"): nothing is shown; the app hears
+///   the data message (`throughMessageReceived`) when carol brings it to the front.
+/// - dan's Pixel is in the background, off the network ("silent"): FCM holds the data
+///   message and hands it to the running app when the phone is back; nothing is shown.
+/// - erin's Pixel has its app killed ("silent"): the OS drops the data message, as Android
+///   does for a stopped app; erin reads the message when she opens the app.
+/// - frank's Pixel has its app killed ("ring"): a notification on the "chat" channel.
+/// - bob's iPhone and grace's Xiaomi, apps killed ("silent"): the strategy is FCM's, so
+///   APNs and MiPush show notifications as ever.
+///
+/// Everyone opens the app by 60 s and reads the message through the sync.
+fn data_messages() -> Scenario {
+    use zimsim_reference::push_services::resources::{ApnsStrategy, FcmPushType, FcmStrategy, PushResource};
+    let ring = PushResource {
+        apns: ApnsStrategy { sound: Some("ring.caf".into()) },
+        fcm: FcmStrategy {
+            push_type: FcmPushType::Notification,
+            sound: Some("ring".into()),
+            channel_id: Some("chat".into()),
+        },
+    };
+    let resources = [(SILENT.to_owned(), PushResource::data_message()), (RING.to_owned(), ring)].into();
+    let to = |user: &str, resource: &str| {
+        let text = format!("for {user}");
+        let push = PushConfig { resources_id: resource.into(), ..PushConfig::new("New message", &text, "p") };
+        Action::send(user, text, Some(push))
+    };
+    let mi = only(&[Vendor::Mi]);
+    let mut b = ScenarioBuilder::new("data-messages")
+        .config(ScenarioConfig { push_resources: resources, ..ScenarioConfig::default() })
+        .device("alice-phone", Platform::Ios, Build::Debug)
+        .device("bob-iphone", Platform::Ios, Build::Release)
+        .android("carol-pixel", Brand::Google, Build::Release)
+        .android("dan-pixel", Brand::Google, Build::Release)
+        .android("erin-pixel", Brand::Google, Build::Release)
+        .android("frank-pixel", Brand::Google, Build::Release)
+        .android("grace-xiaomi", Brand::Xiaomi, Build::Release)
+        .sign_in(100, "alice-phone", "alice")
+        .sign_in_with(100, "grace-xiaomi", "grace", mi)
+        .at(3_000, "grace-xiaomi", Action::KILL_APP)
+        .at(30_000, "alice-phone", to("grace", SILENT))
+        .sign_in_with(60_000, "grace-xiaomi", "grace", mi);
+    for device in ["bob-iphone", "carol-pixel", "dan-pixel", "erin-pixel", "frank-pixel"] {
+        b = b.sign_in(100, device, device.split('-').next().unwrap_or_default());
+    }
+    b = b
+        .at(3_000, "carol-pixel", Action::BACKGROUND)
+        .at(3_000, "carol-pixel", Action::FREEZE)
+        .at(3_000, "dan-pixel", Action::BACKGROUND)
+        .at(3_000, "dan-pixel", Action::NETWORK_OFF)
+        .at(30_000, "alice-phone", to("carol", SILENT))
+        .at(30_200, "alice-phone", to("dan", SILENT))
+        .at(30_400, "alice-phone", to("erin", SILENT))
+        .at(30_600, "alice-phone", to("frank", RING))
+        .at(30_800, "alice-phone", to("bob", SILENT))
+        .at(45_000, "dan-pixel", Action::NETWORK_ON)
+        .at(50_000, "carol-pixel", Action::FOREGROUND);
+    for device in ["bob-iphone", "erin-pixel", "frank-pixel"] {
+        b = b.at(3_000, device, Action::KILL_APP).sign_in(60_000, device, device.split('-').next().unwrap_or_default());
     }
     b.build()
 }

@@ -443,7 +443,8 @@ impl<C: Connector> Device<C> {
         let notification = push_services::decode(vendor, &n.payload)
             .unwrap_or_else(|| Notification::new(String::new(), String::new(), String::new(), None, None));
         let app = self.app.as_ref().map_or(AppState::NotRunning, |a| a.state);
-        let how = push_services::presentation(vendor, app);
+        let kind = push_services::message_kind(vendor, &n.payload);
+        let how = push_services::presentation(vendor, app, kind);
         let shown = how.display && !self.setup.notifications_denied;
         let mut replaced = None;
         if shown {
@@ -457,7 +458,7 @@ impl<C: Connector> Device<C> {
             let entry = Shown { id: n.id.clone(), vendor, payload: n.payload.clone(), replace_key: n.replace_key };
             self.tray.push_back(entry);
         }
-        self.record(Event::Notification { id: n.id, vendor, app, shown, replaced, notification });
+        self.record(Event::Notification { id: n.id, vendor, app, message_kind: kind, shown, replaced, notification });
         if how.to_app {
             self.feed(SdkInput::Notification { vendor, payload: n.payload });
         }

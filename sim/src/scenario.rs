@@ -2,13 +2,14 @@
 //! validation, and the built-in canonical scenario. docs/scenarios.md describes the format.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::{AppCall, Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{validate_user_id, ConversationType, DeviceId, UserId};
+use zimsim_reference::push_services::resources::{PushResource, MAX_RESOURCES};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::topology::{self, VendorHost};
-use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
+use zimsim_reference::wire::{limits, Outgoing, Platform, PushConfig};
 
 /// The longest run a scenario may ask for: one simulated day. (turmoil steps every
 /// simulated millisecond, so a scenario much longer than this would effectively hang.)
@@ -50,6 +51,10 @@ pub struct ScenarioConfig {
     /// How long the relay asks vendors to hold a notification for a phone they cannot
     /// reach (APNs `apns-expiration`, each Android vendor's TTL, within its own bounds).
     pub push_ttl_s: u64,
+    /// The push resources of ZEGO's console, by `resourcesID`: what a push config naming
+    /// one gets at each vendor (an FCM data message, a sound, a channel).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub push_resources: BTreeMap<String, PushResource>,
 }
 
 impl Default for ScenarioConfig {
@@ -64,6 +69,7 @@ impl Default for ScenarioConfig {
             token_lifetime_ms: 24 * 3600 * 1000,
             login_policy: LoginPolicy::SingleDevice,
             push_ttl_s: 86_400,
+            push_resources: BTreeMap::new(),
         }
     }
 }
@@ -456,6 +462,19 @@ impl Scenario {
             return Err(ScenarioError::Config(
                 "heartbeat_timeout_ms must exceed a non-zero heartbeat_interval_ms".into(),
             ));
+        }
+        if c.push_resources.len() > MAX_RESOURCES {
+            let n = c.push_resources.len();
+            return Err(ScenarioError::Config(format!(
+                "{n} push_resources; the console keeps at most {MAX_RESOURCES}"
+            )));
+        }
+        let too_long = |id: &String| id.is_empty() || id.chars().count() > limits::RESOURCES_ID_MAX_CHARS;
+        if let Some(id) = c.push_resources.keys().find(|id| too_long(id)) {
+            return Err(ScenarioError::Config(format!(
+                "push_resources: resourcesID {id:?} must have 1 to {} characters",
+                limits::RESOURCES_ID_MAX_CHARS
+            )));
         }
         let mut ids = BTreeSet::new();
         let hosts = topology::hosts();

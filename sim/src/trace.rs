@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 use zimsim_reference::client::{AppEvent, AppState, Notification};
 use zimsim_reference::ids::{ConnId, DeviceId, MessageId};
-use zimsim_reference::push_services::VendorEvent;
+use zimsim_reference::push_services::resources::PushResource;
+use zimsim_reference::push_services::{MessageKind, VendorEvent};
 use zimsim_reference::pushid::{PushId, TokenKind, Vendor};
 use zimsim_reference::relay::{AuthOutcome, PushOutcome, PushResult, TimedOut, VendorCall};
 use zimsim_reference::server::ServerEvent;
@@ -181,18 +182,26 @@ pub enum Event {
     App {
         event: AppEvent,
     },
-    /// The OS received a notification from `vendor` while the app was in state `app`;
-    /// `shown` when it put it in the tray (in place of `replaced`, one with the same collapse
-    /// identifier). Whether it also went to the app follows from the vendor and the state.
+    /// The OS received a push from `vendor` while the app was in state `app`: a
+    /// notification, or with `message_kind: data` a data message for the app alone; `shown` when
+    /// the OS put it in the tray (in place of `replaced`, one with the same replace key).
+    /// Whether it also went to the app follows from the vendor, the state and the kind.
     Notification {
         id: String,
         vendor: Vendor,
         #[serde(default, skip_serializing_if = "is_not_running")]
         app: AppState,
+        #[serde(default, skip_serializing_if = "is_notification")]
+        message_kind: MessageKind,
         shown: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         replaced: Option<String>,
         notification: Notification,
+    },
+    /// The push resources ZEGO's console holds for the app (recorded at the start of a run
+    /// that configures any): what each `resourcesID` asks of each vendor.
+    PushResources {
+        resources: BTreeMap<String, PushResource>,
     },
     /// The running app went to the background, froze or came back to the foreground.
     AppState {
@@ -219,6 +228,10 @@ pub enum Event {
 
 fn is_not_running(state: &AppState) -> bool {
     *state == AppState::NotRunning
+}
+
+fn is_notification(kind: &MessageKind) -> bool {
+    *kind == MessageKind::Notification
 }
 
 /// Where shells send records and read the time. The simulation implements it over

@@ -112,12 +112,18 @@ pub fn run_observed(
         ..ServerConfig::default()
     };
     (parts.tune_server)(&mut server_config);
-    let relay_config = RelayConfig {
+    let mut relay_config = RelayConfig {
         epoch_unix_ms: EPOCH_UNIX_S * 1000,
         seed: sub_seed(seed, "zpns"),
         ttl_s: cfg.push_ttl_s,
         ..RelayConfig::default()
     };
+    relay_config.apps.resources = cfg.push_resources.clone();
+    if !cfg.push_resources.is_empty() {
+        // The console's table is part of the world a checker judges pushes by.
+        let resources = cfg.push_resources.clone();
+        env.record_at(Millis(0), Source::Host(topology::ZPNS.host), Event::PushResources { resources });
+    }
 
     {
         let (env, core) = (env.clone(), Rc::new(RefCell::new(ZimServer::new(server_config.clone()))));

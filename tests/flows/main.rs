@@ -2,6 +2,7 @@
 //! varies: the flows must hold whatever the interleaving.
 
 mod app_states;
+mod data;
 mod defects;
 mod expiry;
 mod explore;

@@ -139,7 +139,13 @@ mod tests {
 
     fn routed(id: u64, user: &str, p: &PushId, badge: Option<u32>) -> Event {
         Event::Server {
-            event: ServerEvent::PushRouted { id: MessageId(id), user: user.into(), push_id: p.clone(), badge },
+            event: ServerEvent::PushRouted {
+                id: MessageId(id),
+                user: user.into(),
+                push_id: p.clone(),
+                badge,
+                resources_id: String::new(),
+            },
         }
     }
 

@@ -9,8 +9,10 @@
 //!   `notificationArrived` for APNs in the foreground and for Mi while the app runs,
 //!   `throughMessageReceived` for FCM in the foreground, nothing from HMS, OPPO or vivo,
 //!   and `notificationClicked` for a tap, carrying what the notification said (vivo's without
-//!   its payload). Each arrival callback has a hand-over behind it and each tap its click;
-//!   a hand-over for the install's user raises its callback once per message, never twice.
+//!   its payload). An FCM data message raises `throughMessageReceived` in every state of a
+//!   running app (a frozen app's when it thaws; one killed first never hears it). Each
+//!   arrival callback has a hand-over behind it and each tap its click; a hand-over for the
+//!   install's user raises its callback once per message, never twice.
 //!
 //! The vendor table is restated here from ZEGO's documentation rather than taken from the
 //! reference's `push_services::presentation`, so that a wrong table there is caught.
@@ -19,6 +21,7 @@ use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::{AppCall, AppEvent, AppState, ConnectionEvent, Notification};
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
+use zimsim_reference::push_services::MessageKind;
 use zimsim_reference::pushid::Vendor;
 use zimsim_sim::scenario::Action;
 use zimsim_sim::trace::{Event, Record};
@@ -67,13 +70,16 @@ impl Invariant for AtMostOneNotification {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CallbackPerVendor;
 
-/// The callback ZEGO documents for a notification `vendor` delivers to an app in `state`
-/// (`None`: the app is not told).
-fn documented(vendor: Vendor, state: AppState) -> Option<&'static str> {
-    match (vendor, state) {
-        (Vendor::Apns, AppState::Foreground) => Some("notificationArrived"),
-        (Vendor::Mi, AppState::Foreground | AppState::Background) => Some("notificationArrived"),
-        (Vendor::Fcm, AppState::Foreground) => Some("throughMessageReceived"),
+/// The callback ZEGO documents for a push of `kind` `vendor` delivers to an app in
+/// `state` (`None`: the app is not told). A data message is only ever for the app: ZEGO's
+/// "only triggers relevant callbacks".
+fn documented(vendor: Vendor, state: AppState, kind: MessageKind) -> Option<&'static str> {
+    match (vendor, state, kind) {
+        (Vendor::Fcm, AppState::NotRunning, MessageKind::Data) => None,
+        (Vendor::Fcm, _, MessageKind::Data) => Some("throughMessageReceived"),
+        (Vendor::Apns, AppState::Foreground, _) => Some("notificationArrived"),
+        (Vendor::Mi, AppState::Foreground | AppState::Background, _) => Some("notificationArrived"),
+        (Vendor::Fcm, AppState::Foreground, _) => Some("throughMessageReceived"),
         _ => None,
     }
 }
@@ -83,7 +89,17 @@ struct Received<'t> {
     index: usize,
     vendor: Vendor,
     app: AppState,
+    kind: MessageKind,
     notification: &'t Notification,
+}
+
+/// A hand-over that must raise a callback.
+struct Owed {
+    message: MessageId,
+    callback: &'static str,
+    index: usize,
+    /// Handed to a frozen app that has not thawed since: it dies with the process.
+    while_frozen: bool,
 }
 
 /// One device's story so far.
@@ -91,8 +107,8 @@ struct Received<'t> {
 struct Phone<'t> {
     /// Every notification the OS received, by its ID.
     received: BTreeMap<&'t str, Received<'t>>,
-    /// Hand-overs that must raise a callback: (message, callback, trace index).
-    owed: Vec<(MessageId, &'static str, usize)>,
+    /// Hand-overs that must raise a callback.
+    owed: Vec<Owed>,
     /// Messages an arrival callback was raised for on this install.
     called: BTreeSet<MessageId>,
     /// Taps not yet answered by a click: the tapped notification's ID and the tap's index.
@@ -120,18 +136,26 @@ impl Invariant for CallbackPerVendor {
             match &r.event {
                 Event::AppUninstalled => {
                     let phone = phones.entry(device).or_default();
+                    phone.owed.retain(|o| !o.while_frozen);
                     phone.called.clear();
                     phone.user = None;
                 }
-                Event::Notification { id, vendor, app, notification, .. } => {
+                Event::AppKilled => phones.entry(device).or_default().owed.retain(|o| !o.while_frozen),
+                Event::AppState { state } if *state != AppState::Frozen => {
+                    phones.entry(device).or_default().owed.iter_mut().for_each(|o| o.while_frozen = false)
+                }
+                Event::Notification { id, vendor, app, message_kind: kind, notification, .. } => {
                     let phone = phones.entry(device).or_default();
-                    phone.received.insert(id, Received { index: i, vendor: *vendor, app: *app, notification });
-                    let (Some(callback), Some(message)) = (documented(*vendor, *app), notification.message_id) else {
+                    let received = Received { index: i, vendor: *vendor, app: *app, kind: *kind, notification };
+                    phone.received.insert(id, received);
+                    let (Some(callback), Some(message)) = (documented(*vendor, *app, *kind), notification.message_id)
+                    else {
                         continue;
                     };
                     let ours = phone.user.is_some() && notification.to_user == phone.user;
                     if ours && !phone.called.contains(&message) {
-                        phone.owed.push((message, callback, i));
+                        let while_frozen = *app == AppState::Frozen;
+                        phone.owed.push(Owed { message, callback, index: i, while_frozen });
                     }
                 }
                 Event::NotificationTapped { id } => phones.entry(device).or_default().taps.push((id, i)),
@@ -161,10 +185,10 @@ impl Invariant for CallbackPerVendor {
         }
         let end = trace.last().map(|r| r.t).unwrap_or_default();
         for (device, phone) in &phones {
-            for &(message, callback, at) in &phone.owed {
+            for Owed { message, callback, index, .. } in &phone.owed {
                 tally.check();
                 let detail = format!("{device} was handed {message} but never raised {callback}");
-                tally.violation(end, detail, &[at]);
+                tally.violation(end, detail, &[*index]);
             }
         }
         tally.verdict(self)
@@ -197,8 +221,8 @@ fn arrival(
     if !phone.called.insert(message) {
         return tally.violation(r.t, format!("{device} raised a second arrival callback for {message}"), &[i]);
     }
-    phone.owed.retain(|(m, _, _)| *m != message);
-    let expected = documented(handed.vendor, handed.app);
+    phone.owed.retain(|o| o.message != message);
+    let expected = documented(handed.vendor, handed.app, handed.kind);
     if expected != Some(raised) {
         let should = expected.unwrap_or("no callback");
         let state =
@@ -238,12 +262,30 @@ mod tests {
     use super::super::{Invariant, Status};
     use super::{AtMostOneNotification, CallbackPerVendor};
     use zimsim_reference::client::{AppEvent, AppState};
+    use zimsim_reference::push_services::MessageKind;
     use zimsim_reference::pushid::Vendor;
     use zimsim_sim::trace::{Event, Record};
 
     fn delivered(id: &str, vendor: Vendor, app: AppState, shown: bool, message: u64) -> Event {
         let Event::Notification { notification, .. } = notification("bob", message) else { unreachable!() };
-        Event::Notification { id: id.into(), vendor, app, shown, replaced: None, notification }
+        Event::Notification {
+            id: id.into(),
+            vendor,
+            app,
+            message_kind: MessageKind::Notification,
+            shown,
+            replaced: None,
+            notification,
+        }
+    }
+
+    /// An FCM data message about `message`, delivered while the app was in `app`.
+    fn data(id: &str, app: AppState, message: u64) -> Event {
+        let mut e = delivered(id, Vendor::Fcm, app, false, message);
+        if let Event::Notification { message_kind, .. } = &mut e {
+            *message_kind = MessageKind::Data;
+        }
+        e
     }
 
     fn replacing(id: &str, old: &str, message: u64) -> Event {
@@ -345,6 +387,46 @@ mod tests {
         let v = CallbackPerVendor.check(&trace);
         assert_eq!(v.status, Status::Violated, "{v:?}");
         assert!(v.violations[0].detail.contains("from fcm (foreground), which raises throughMessageReceived"), "{v:?}");
+    }
+
+    #[test]
+    fn a_data_message_raises_through_message_received_in_every_running_state() {
+        let thaw = Event::AppState { state: AppState::Foreground };
+        let trace = vec![
+            rec(1, "bob-phone", logged_in()),
+            rec(10, "bob-phone", data("n1", AppState::Background, 1)),
+            rec(10, "bob-phone", through(1)),
+            // A frozen app hears it when it thaws.
+            rec(20, "bob-phone", data("n2", AppState::Frozen, 2)),
+            rec(30, "bob-phone", thaw.clone()),
+            rec(30, "bob-phone", through(2)),
+            // A stopped app is not told.
+            rec(40, "bob-phone", data("n3", AppState::NotRunning, 3)),
+        ];
+        let v = CallbackPerVendor.check(&trace);
+        assert_eq!((v.status, v.checks), (Status::Held, 2), "{v:?}");
+        // Without the callback in the background, or after the thaw, it is owed.
+        let mut silent = trace.clone();
+        silent.remove(2);
+        assert!(CallbackPerVendor.check(&silent).violations[0].detail.contains("never raised throughMessageReceived"));
+        let mut after_thaw = trace.clone();
+        after_thaw.remove(5);
+        assert_eq!(status(&CallbackPerVendor, &after_thaw), Status::Violated);
+        // A frozen app killed before it thaws dies with the message unheard: nothing owed.
+        let mut killed = trace[..4].to_vec();
+        killed.push(rec(25, "bob-phone", Event::AppKilled));
+        assert_eq!(status(&CallbackPerVendor, &killed), Status::Held);
+        // ... but killed after the thaw without the callback, it was owed.
+        let mut late = trace[..5].to_vec();
+        late.push(rec(35, "bob-phone", Event::AppKilled));
+        assert_eq!(status(&CallbackPerVendor, &late), Status::Violated);
+        // notificationArrived for a data message is the wrong callback.
+        let wrong = vec![
+            rec(1, "bob-phone", logged_in()),
+            rec(10, "bob-phone", data("n1", AppState::Background, 1)),
+            rec(10, "bob-phone", notification_arrived("bob", 1)),
+        ];
+        assert_eq!(status(&CallbackPerVendor, &wrong), Status::Violated);
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! A push decided in the last [`IN_FLIGHT_MS`] of the run may still be on its way and is not
 //! judged.
 //!
+//! It must also arrive as what the console asked for: a push whose `resourcesID` names a
+//! strategy with FCM's data-message type (the `push_resources` record of the trace) reaches
+//! an FCM install as a data message, and any other as a notification.
+//!
 //! With `exactly-once-delivery` this is the mission's "every offline message reaches its
 //! recipient": the message by sync, and the notification while the app was away.
 
@@ -17,8 +21,9 @@ use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::client::AppEvent;
 use zimsim_reference::ids::{DeviceId, MessageId, UserId};
-use zimsim_reference::push_services::VendorEvent;
-use zimsim_reference::pushid::PushId;
+use zimsim_reference::push_services::resources::FcmPushType;
+use zimsim_reference::push_services::{MessageKind, VendorEvent};
+use zimsim_reference::pushid::{PushId, Vendor};
 use zimsim_reference::relay::PushResult;
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::topology;
@@ -43,7 +48,7 @@ impl Invariant for OfflinePushNotified {
     fn check(&self, trace: &[Record]) -> Verdict {
         let mut tally = Tally::new(trace);
         let mut registered_by: BTreeMap<&PushId, DeviceId> = BTreeMap::new();
-        let mut routed: Vec<(usize, MessageId, &UserId, &PushId)> = Vec::new();
+        let mut routed: Vec<(usize, MessageId, &UserId, &PushId, &str)> = Vec::new();
         // Pushes that cannot arrive, for a documented reason: (message, PushID).
         let mut excused: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
         // Per device, when its vendor replaced a stored notification (once per replacement).
@@ -52,16 +57,18 @@ impl Invariant for OfflinePushNotified {
         let mut crashes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut submitted: BTreeMap<(MessageId, &PushId), usize> = BTreeMap::new();
         let mut answered: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
-        // (install, message, user) that a notification reached.
-        let mut notified: BTreeSet<(DeviceId, MessageId, &UserId)> = BTreeSet::new();
+        // (install, message, user) that a notification reached, with the kinds it came as.
+        let mut notified: BTreeMap<(DeviceId, MessageId, &UserId), BTreeSet<MessageKind>> = BTreeMap::new();
+        // The console's FCM push type by resourcesID.
+        let mut fcm_types: BTreeMap<&str, FcmPushType> = BTreeMap::new();
 
         for (i, r) in trace.iter().enumerate() {
             match &r.event {
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
                     registered_by.insert(p, device_of(r));
                 }
-                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, .. } } => {
-                    routed.push((i, *id, user, push_id));
+                Event::Server { event: ServerEvent::PushRouted { id, user, push_id, resources_id, .. } } => {
+                    routed.push((i, *id, user, push_id, resources_id));
                 }
                 Event::RelayRejected { message_id, push_id, .. } => {
                     excused.insert((*message_id, push_id));
@@ -71,6 +78,9 @@ impl Invariant for OfflinePushNotified {
                         excused.insert((request.message_id, &request.push_id));
                     }
                     submitted.entry((request.message_id, &request.push_id)).or_insert(i);
+                }
+                Event::PushResources { resources } => {
+                    fcm_types.extend(resources.iter().map(|(id, r)| (id.as_str(), r.fcm.push_type)));
                 }
                 Event::VendorCall { call } => {
                     // The relay took it on before the server heard its answer.
@@ -96,9 +106,9 @@ impl Invariant for OfflinePushNotified {
                 Event::Vendor { event: VendorEvent::Discarded { device, count } } => {
                     coalesced.entry(device.clone()).or_default().extend(std::iter::repeat_n(i, *count));
                 }
-                Event::Notification { notification, .. } => {
+                Event::Notification { notification, message_kind, .. } => {
                     if let (Some(m), Some(u)) = (notification.message_id, &notification.to_user) {
-                        notified.insert((device_of(r), m, u));
+                        notified.entry((device_of(r), m, u)).or_default().insert(*message_kind);
                     }
                 }
                 _ => {}
@@ -107,7 +117,7 @@ impl Invariant for OfflinePushNotified {
 
         let end = trace.last().map(|r| r.t).unwrap_or_default();
         let mut missing: BTreeMap<DeviceId, Vec<(usize, MessageId, &UserId, &PushId)>> = BTreeMap::new();
-        for (i, m, user, p) in routed {
+        for (i, m, user, p, resources_id) in routed {
             let Some(device) = registered_by.get(p) else { continue };
             if end.since(trace[i].t) < IN_FLIGHT_MS || excused.contains(&(m, p)) {
                 continue;
@@ -122,8 +132,18 @@ impl Invariant for OfflinePushNotified {
                 continue;
             }
             tally.check();
-            if !notified.contains(&(device.clone(), m, user)) {
+            let Some(kinds) = notified.get(&(device.clone(), m, user)) else {
                 missing.entry(device.clone()).or_default().push((i, m, user, p));
+                continue;
+            };
+            let data = p.vendor == Vendor::Fcm && fcm_types.get(resources_id) == Some(&FcmPushType::Data);
+            let due = if data { MessageKind::Data } else { MessageKind::Notification };
+            if !kinds.contains(&due) {
+                let (due, came) = (kind_name(due), kinds.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(", "));
+                let detail = format!(
+                    "{m} for {user} was due at {device} ({p}) as {due} (resourcesID {resources_id:?}) and came as {came}"
+                );
+                tally.violation(end, detail, &[i]);
             }
         }
         // Each replacement the vendor recorded for a device explains one missing
@@ -139,6 +159,13 @@ impl Invariant for OfflinePushNotified {
             }
         }
         tally.verdict(self)
+    }
+}
+
+fn kind_name(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Notification => "a notification",
+        MessageKind::Data => "a data message",
     }
 }
 
@@ -257,6 +284,51 @@ mod tests {
         assert_eq!(check(&trace).status, Status::Violated, "accepted by the relay and never delivered");
         trace.insert(trace.len() - 1, rec(20_200, "world", bounce("zpns")));
         assert_verdict(&check(&trace), Status::Vacuous, 0);
+    }
+
+    #[test]
+    fn a_push_named_for_a_data_message_must_reach_an_fcm_install_as_one() {
+        use zimsim_reference::client::{AppState, Notification};
+        use zimsim_reference::push_services::resources::PushResource;
+        use zimsim_reference::push_services::MessageKind;
+        use zimsim_reference::pushid::{Environment, PushId, Vendor};
+        use zimsim_reference::server::ServerEvent;
+        let p = PushId::new(Vendor::Fcm, Environment::Production, "ftok");
+        let mut routed = push_routed(1, "alice", &p);
+        if let Event::Server { event: ServerEvent::PushRouted { resources_id, .. } } = &mut routed {
+            *resources_id = "silent".into();
+        }
+        let console = Event::PushResources { resources: [("silent".into(), PushResource::data_message())].into() };
+        let arrived = |kind: MessageKind| {
+            let Event::Notification { notification, .. } = notification("alice", 1) else { unreachable!() };
+            let notification = Notification { ..notification };
+            let (app, shown) = (AppState::Background, kind == MessageKind::Notification);
+            Event::Notification {
+                id: "n1".into(),
+                vendor: Vendor::Fcm,
+                app,
+                message_kind: kind,
+                shown,
+                replaced: None,
+                notification,
+            }
+        };
+        let trace = |kind: MessageKind, with_console: bool| {
+            let mut t = vec![rec(0, "zpns", console.clone()), rec(100, PHONE, registered(&p))];
+            if !with_console {
+                t.remove(0);
+            }
+            t.push(rec(20_000, ZIM, routed.clone()));
+            t.push(rec(20_040, PHONE, arrived(kind)));
+            t.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+            t
+        };
+        assert_verdict(&check(&trace(MessageKind::Data, true)), Status::Held, 1);
+        let v = check(&trace(MessageKind::Notification, true));
+        assert_mentions(&single_violation(&v).detail, &["m1 for alice", "as a data message", "came as a notification"]);
+        // The same resourcesID unknown to the console is a notification.
+        assert_verdict(&check(&trace(MessageKind::Notification, false)), Status::Held, 1);
+        assert_eq!(check(&trace(MessageKind::Data, false)).status, Status::Violated);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::{Status, Verdict, Violation};
 use zimsim_reference::client::{AppEvent, AppState, ConnectionEvent, ConnectionState, Notification, Via};
 use zimsim_reference::ids::{ConnId, ConvKey, DeviceId, MessageId, UserId};
-use zimsim_reference::push_services::VendorEvent;
+use zimsim_reference::push_services::{MessageKind, VendorEvent};
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::relay::{PushOutcome, PushResult};
 use zimsim_reference::server::{ServerEvent, SessionEnd, UnbindReason};
@@ -64,6 +64,7 @@ pub(crate) fn push_routed(id: u64, user: &str, push_id: &PushId) -> Event {
             user: UserId::new(user),
             push_id: push_id.clone(),
             badge: None,
+            resources_id: String::new(),
         },
     }
 }
@@ -133,6 +134,7 @@ pub(crate) fn notification(to_user: &str, id: u64) -> Event {
         id: format!("n{id}"),
         vendor: Vendor::Apns,
         app: AppState::NotRunning,
+        message_kind: MessageKind::Notification,
         shown: true,
         replaced: None,
         notification: Notification {

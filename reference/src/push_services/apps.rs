@@ -2,10 +2,12 @@
 //! carry (what the phone's OS asks tokens under) and the secrets ZEGO's console holds (what
 //! the relay signs in with). One owner for all of it: the world configures each fake from
 //! it, devices ask for tokens with it, and the relay authenticates with it, so the three
-//! can never disagree on which app ID belongs to which environment.
+//! can never disagree on which app ID belongs to which environment. The console's push
+//! resources ([`super::resources`]) live here too: the relay maps each push by them.
 
 use super::apns::{Apns, ProviderKey};
 use super::fcm::{Fcm, ServiceAccount};
+use super::resources::{ApnsStrategy, FcmPushType, FcmStrategy, PushResource};
 use super::{fcm, hms, hms::Hms, mi::Mi, oppo, oppo::Oppo, vivo, vivo::Vivo, DynVendor};
 use crate::http::HttpRequest;
 use crate::pushid::{Environment, Vendor};
@@ -72,7 +74,15 @@ pub struct PushApps {
     pub mi: ByEnv<VendorApp>,
     pub oppo: ByEnv<VendorApp>,
     pub vivo: ByEnv<VendorApp>,
+    /// The console's push resources by `resourcesID`.
+    pub resources: BTreeMap<String, PushResource>,
 }
+
+/// What a push without a known `resourcesID` gets.
+static DEFAULT_RESOURCE: PushResource = PushResource {
+    apns: ApnsStrategy { sound: None },
+    fcm: FcmStrategy { push_type: FcmPushType::Notification, sound: None, channel_id: None },
+};
 
 impl Default for PushApps {
     fn default() -> Self {
@@ -97,6 +107,7 @@ impl Default for PushApps {
                 VendorApp::new("105000001", "vivo-debug-app-key", "vivo-debug-app-secret"),
                 VendorApp::new("105000002", "vivo-release-app-key", "vivo-release-app-secret"),
             ),
+            resources: BTreeMap::new(),
         }
     }
 }
@@ -114,6 +125,12 @@ impl PushApps {
             Vendor::Oppo => Some(&self.oppo.get(env).key),
             Vendor::Vivo => Some(&self.vivo.get(env).id),
         }
+    }
+
+    /// The console's strategy for `resources_id`: the defaults when it names none the
+    /// console knows (reference policy, docs/policies.md).
+    pub fn resource(&self, resources_id: &str) -> &PushResource {
+        self.resources.get(resources_id).unwrap_or(&DEFAULT_RESOURCE)
     }
 
     /// The APNs signing key the relay mints provider tokens with.

@@ -20,7 +20,8 @@
 //! - [`oppo`]: OPPO Push, with one app key per environment.
 //! - [`vivo`]: vivo Push, with one app ID per environment.
 //!
-//! [`apps`] holds the app's IDs and credentials at every vendor, and builds each fake.
+//! [`apps`] holds the app's IDs and credentials at every vendor, and builds each fake;
+//! [`resources`] the console's push strategies a push config's `resourcesID` names.
 
 pub mod apns;
 pub mod apps;
@@ -29,6 +30,7 @@ pub mod hms;
 mod jwt;
 pub mod mi;
 pub mod oppo;
+pub mod resources;
 pub mod vivo;
 
 use crate::client::AppState;
@@ -707,16 +709,35 @@ pub fn decode(vendor: Vendor, payload: &serde_json::Value) -> Option<Notificatio
     }
 }
 
-/// What a phone's OS does with a notification `vendor` delivers for an app in `state`.
+/// What a vendor delivered: a notification for the system to show, or a data message
+/// for the app alone (FCM's data messages, which a console strategy asks for).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    #[default]
+    Notification,
+    Data,
+}
+
+/// How the phone's OS reads the kind of a payload `vendor` delivered.
+pub fn message_kind(vendor: Vendor, payload: &serde_json::Value) -> MessageKind {
+    match vendor {
+        Vendor::Fcm if fcm::decode::is_data_message(payload) => MessageKind::Data,
+        _ => MessageKind::Notification,
+    }
+}
+
+/// What a phone's OS does with a push `vendor` delivers for an app in `state`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Presentation {
     /// The OS shows it in the notification tray (if the app may show notifications).
     pub display: bool,
-    /// The OS hands the payload to the running app's SDK, which raises [`arrival`].
+    /// The OS hands the payload to the app's SDK, which raises [`arrival`]. A frozen app
+    /// gets it when it thaws.
     pub to_app: bool,
 }
 
-/// The phone's handling of a delivered notification, by vendor and app state (ZEGO's table
+/// The phone's handling of a delivered push, by vendor, app state and kind (ZEGO's table
 /// of which vendor raises which ZPNs callback, with the vendors' own rules; docs/vendors.md):
 /// - APNs: an app in the foreground gets it (`willPresent`) and nothing is shown; otherwise
 ///   iOS shows it and the app hears nothing until a tap.
@@ -725,8 +746,15 @@ pub struct Presentation {
 ///   whose process runs (foreground or background).
 /// - HMS, OPPO, vivo: the system shows them; the app hears of one only when it is tapped.
 ///
-/// A frozen app runs no code, so it is never handed anything.
-pub fn presentation(vendor: Vendor, state: AppState) -> Presentation {
+/// A frozen app runs no code, so it is never handed a notification.
+///
+/// A data message is never shown. Android hands it to a running app in any state (a
+/// frozen one gets it when it thaws); an app that is not running gets nothing (reference policy, docs/policies.md: the simulator's stopped app is
+/// Android's stopped state, to which FCM delivers nothing until the user opens it).
+pub fn presentation(vendor: Vendor, state: AppState, kind: MessageKind) -> Presentation {
+    if kind == MessageKind::Data {
+        return Presentation { display: false, to_app: state.is_running() };
+    }
     let (display, to_app) = match (vendor, state) {
         (Vendor::Apns | Vendor::Fcm, AppState::Foreground) => (false, true),
         (Vendor::Mi, AppState::Foreground | AppState::Background) => (true, true),
@@ -946,5 +974,29 @@ impl<V: VendorApi> Drive for V {
     }
     fn on_channel_close(&mut self, channel: ConnId) {
         self.handle(Millis::ZERO, VendorInput::ChannelClose { channel });
+    }
+}
+
+#[cfg(test)]
+mod presentation_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_data_message_is_never_shown_and_goes_to_any_running_app() {
+        let data = json!({"token": "t", "data": {"title": "T", "body": "B"}});
+        assert_eq!(message_kind(Vendor::Fcm, &data), MessageKind::Data);
+        // Only FCM has data messages: the same shape from another vendor is its notification.
+        assert_eq!(message_kind(Vendor::Hms, &data), MessageKind::Notification);
+        assert_eq!(message_kind(Vendor::Fcm, &json!({"notification": {}, "data": {}})), MessageKind::Notification);
+        for state in [AppState::Foreground, AppState::Background, AppState::Frozen] {
+            let p = presentation(Vendor::Fcm, state, MessageKind::Data);
+            assert_eq!((p.display, p.to_app), (false, true), "{state:?}");
+        }
+        let stopped = presentation(Vendor::Fcm, AppState::NotRunning, MessageKind::Data);
+        assert_eq!((stopped.display, stopped.to_app), (false, false));
+        // A notification message to the same app in the background is shown, not handed over.
+        let shown = presentation(Vendor::Fcm, AppState::Background, MessageKind::Notification);
+        assert_eq!((shown.display, shown.to_app), (true, false));
     }
 }

@@ -544,6 +544,21 @@ fn a_malformed_hand_over_gets_400_and_an_unknown_route_404_each_naming_the_probl
     }
 }
 
+/// The body of the first send a relay with `config` makes for `push` (setting `badge`) to a
+/// production PushID of `vendor`, an access token granted if it asks for one.
+fn first_send(config: RelayConfig, vendor: Vendor, push: PushConfig, badge: u32) -> serde_json::Value {
+    let mut r = Relay::new(config);
+    let token = if vendor == Vendor::Apns { APNS_TOKEN } else { "t" };
+    let req = PushRequest { push, badge: Some(badge), ..request(PushId::new(vendor, Environment::Production, token)) };
+    r.accept(req, Millis(0));
+    let mut out = drain(&mut r);
+    if let [RelayOutput::Auth { id, .. }] = out.as_slice() {
+        out = grant(&mut r, *id, Millis(0));
+    }
+    let Some(RelayOutput::Call(c)) = out.first() else { panic!("a vendor call: {out:?}") };
+    body(c)
+}
+
 #[test]
 fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
     let voip = crate::wire::VoipConfig { handle_type: 2, handle_value: "+15550100".into(), has_video: true };
@@ -555,20 +570,7 @@ fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
         ..PushConfig::new("Alice", "hello bob", "p")
     };
     for vendor in [Vendor::Apns, Vendor::Fcm] {
-        let mut r = Relay::new(RelayConfig::default());
-        let token = if vendor == Vendor::Apns { APNS_TOKEN } else { "t" };
-        let req = PushRequest {
-            push: push.clone(),
-            badge: Some(7),
-            ..request(PushId::new(vendor, Environment::Production, token))
-        };
-        r.accept(req, Millis(0));
-        let mut out = drain(&mut r);
-        if let [RelayOutput::Auth { id, .. }] = out.as_slice() {
-            out = grant(&mut r, *id, Millis(0));
-        }
-        let Some(RelayOutput::Call(c)) = out.first() else { panic!("a vendor call: {out:?}") };
-        let b = body(c);
+        let b = first_send(RelayConfig::default(), vendor, push.clone(), 7);
         let (badge, zim) = match vendor {
             Vendor::Apns => (b["aps"]["badge"].clone(), b["zim"].clone()),
             _ => (
@@ -580,6 +582,33 @@ fn a_badge_and_the_rest_of_the_push_config_reach_each_vendors_payload() {
         assert_eq!(zim["resources_id"], "calls", "{vendor:?}");
         assert_eq!(zim["voip"], serde_json::to_value(&voip).unwrap(), "{vendor:?}");
     }
+}
+
+#[test]
+fn a_console_data_resource_makes_the_fcm_push_a_data_message_and_leaves_apns_an_alert() {
+    use crate::push_services::resources::PushResource;
+    let push = PushConfig { resources_id: "silent".into(), ..PushConfig::new("Alice", "hello bob", "p") };
+    let call = |vendor: Vendor, console: bool| {
+        let mut config = RelayConfig::default();
+        if console {
+            config.apps.resources.insert("silent".into(), PushResource::data_message());
+        }
+        first_send(config, vendor, push.clone(), 2)
+    };
+    let data = call(Vendor::Fcm, true);
+    let m = &data["message"];
+    assert!(m.get("notification").is_none() && m["android"].get("notification").is_none(), "{data}");
+    assert_eq!(
+        (&m["data"]["title"], &m["data"]["body"], &m["data"]["badge"]),
+        (&json!("Alice"), &json!("hello bob"), &json!("2"))
+    );
+    assert!(crate::push_services::fcm::decode::is_data_message(m));
+    // A resourcesID the console does not know gets the default: a notification message.
+    let plain = call(Vendor::Fcm, false);
+    assert_eq!(plain["message"]["notification"]["body"], "hello bob", "{plain}");
+    // The strategy is FCM's: APNs still gets an alert with the default sound.
+    let apns = call(Vendor::Apns, true);
+    assert_eq!((&apns["aps"]["alert"]["body"], &apns["aps"]["sound"]), (&json!("hello bob"), &json!("default")));
 }
 
 mod timeout;

@@ -264,6 +264,9 @@ pub enum ServerEvent {
         /// The badge the push sets, when its config enables one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         badge: Option<u32>,
+        /// The console push resource the push config names, if any.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        resources_id: String,
     },
     /// A user set a conversation's notification status (do-not-disturb or notify).
     NotificationStatusSet {

@@ -91,6 +91,7 @@ impl ZimServer {
                 user: user.clone(),
                 push_id: push_id.clone(),
                 badge,
+                resources_id: push.resources_id.clone(),
             });
             self.handover.queue.push_back(PushRequest {
                 push_id,

@@ -2,7 +2,9 @@
 //! heal-and-settle that ends every world.
 
 use super::*;
+use std::collections::BTreeMap;
 use zimsim_reference::push_services;
+use zimsim_reference::push_services::resources::PushResource;
 use zimsim_reference::relay::REQUEST_TIMEOUT_MS;
 use zimsim_reference::wire::{NotificationStatus, OfflinePushRule, VoipConfig};
 
@@ -23,6 +25,10 @@ fn config(mix: FaultMix, draw: &Draw) -> ScenarioConfig {
         max_latency_ms: 120,
         tick_ms: 60,
         push_ttl_s: draw.push_ttl_s,
+        push_resources: match draw.data_pushes {
+            true => [(DATA_RESOURCE.to_owned(), PushResource::data_message())].into(),
+            false => BTreeMap::new(),
+        },
     }
 }
 
@@ -108,14 +114,14 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     let to = other(to, me);
                     sent += 1;
                     let text = format!("m{sent} from {id}");
-                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me))));
+                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me)), draw.data_pushes));
                     push(at, Action::send(user(to), text.clone(), config), &mut track);
                 }
                 Op::GroupSend { group, push: with_push, voip } => {
                     let me = ready(d, &mut at, &mut track, home, &mut push);
                     sent += 1;
                     let text = format!("m{sent} from {id} to {}", group_id(group));
-                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me))));
+                    let config = with_push.then(|| push_config(&text, sent, voip.then(|| user(me)), draw.data_pushes));
                     let message = Outgoing {
                         conv_type: ConversationType::Group,
                         ..Outgoing::text(group_id(group), text.clone(), config)
@@ -160,7 +166,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     let mut say = |at: u64| {
                         sent += 1;
                         let text = format!("m{sent} from {id} in {room_id}");
-                        let config = Some(push_config(&text, sent, None));
+                        let config = Some(push_config(&text, sent, None, draw.data_pushes));
                         let message =
                             Outgoing { conv_type: ConversationType::Room, ..Outgoing::text(room_id, text, config) };
                         (at, Action::send_message(message))
@@ -224,7 +230,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                         sub_type: 7,
                         searched_content: String::new(),
                     };
-                    let config = Some(push_config(&format!("m{sent} from {id}"), sent, None));
+                    let config = Some(push_config(&format!("m{sent} from {id}"), sent, None, draw.data_pushes));
                     let message = Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).0, "", config) };
                     push(at, Action::send_message(message), &mut track);
                 }
@@ -475,10 +481,12 @@ fn other(to: usize, me: usize) -> usize {
 }
 
 /// A push config; every other one sets the badge (+1 or +2). With a `caller` it is a call
-/// invitation's: it has a VoIP config (a video call one time in three).
-fn push_config(text: &str, n: usize, caller: Option<UserId>) -> PushConfig {
+/// invitation's: it has a VoIP config (a video call one time in three). With `data_pushes`
+/// one in two names the console's data-message resource (half of those with a badge).
+fn push_config(text: &str, n: usize, caller: Option<UserId>, data_pushes: bool) -> PushConfig {
     let voip = caller.map(|c| VoipConfig { handle_type: 1, handle_value: c.0, has_video: n % 3 == 0 });
-    let push = PushConfig { voip, ..PushConfig::new("New message", text, format!("p{n}")) };
+    let resources_id = if data_pushes && n / 2 % 2 == 1 { DATA_RESOURCE.to_owned() } else { String::new() };
+    let push = PushConfig { voip, resources_id, ..PushConfig::new("New message", text, format!("p{n}")) };
     match n % 2 {
         0 => PushConfig { enable_badge: true, badge_increment: (n % 4 / 2 + 1) as u32, ..push },
         _ => push,

@@ -440,7 +440,14 @@ pub struct Draw {
     /// How long vendors may hold a push (`push_ttl_s`): a day, or in some worlds short
     /// enough that a push to a phone off the network expires before it is back.
     pub push_ttl_s: u64,
+    /// Whether the console has a data-message resource ([`DATA_RESOURCE`]), which one
+    /// pushed send in two then names.
+    pub data_pushes: bool,
 }
+
+/// The `resourcesID` of generated worlds' console resource that makes FCM pushes data
+/// messages.
+pub const DATA_RESOURCE: &str = "silent";
 
 /// The strategy of a profile's raw choices under a fault mix.
 pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
@@ -459,14 +466,17 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let send = (2_000u64..15_000, prop::collection::vec(0..users, 1..=2), prop::bool::weighted(0.7));
     let backend = prop::collection::vec(send, 0..4);
     let push_ttl = prop_oneof![1 => Just(DAY_MS / 1000), 1 => 2u64..12];
-    (devices, faults, lifetime, policy, backend, push_ttl).prop_map(
-        move |(devices, faults, token_lifetime_ms, login_policy, backend, push_ttl_s)| Draw {
+    // Drawn last, so the earlier choices of a seed are those it drew before data pushes.
+    let data_pushes = prop::bool::ANY;
+    (devices, faults, lifetime, policy, backend, push_ttl, data_pushes).prop_map(
+        move |(devices, faults, token_lifetime_ms, login_policy, backend, push_ttl_s, data_pushes)| Draw {
             devices,
             faults: if mix == FaultMix::None { Vec::new() } else { faults },
             token_lifetime_ms,
             login_policy,
             backend,
             push_ttl_s,
+            data_pushes,
         },
     )
 }

@@ -10,6 +10,21 @@ fn the_canonical_scenario_is_valid_and_round_trips_through_json() {
 }
 
 #[test]
+fn push_resources_parse_from_json_and_a_console_past_its_limits_is_refused() {
+    let text =
+        r#"{"name":"x","config":{"push_resources":{"silent":{"fcm":{"push_type":"data"}}}},"devices":[],"steps":[]}"#;
+    let s = Scenario::from_json(text).unwrap();
+    assert_eq!(s.config.push_resources["silent"], PushResource::data_message());
+    let typo = text.replace("push_type", "pushtype");
+    assert!(Scenario::from_json(&typo).unwrap_err().to_string().contains("pushtype"));
+    let mut s = Scenario::canonical();
+    s.config.push_resources = (0..11).map(|n| (format!("r{n}"), PushResource::default())).collect();
+    assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("at most 10")));
+    s.config.push_resources = [("r".repeat(33), PushResource::default())].into();
+    assert!(matches!(s.validate(), Err(ScenarioError::Config(m)) if m.contains("1 to 32 characters")));
+}
+
+#[test]
 fn bad_scenarios_name_the_problem() {
     let mut s = Scenario::canonical();
     s.steps[1].device = Some("nokia".into());

@@ -37,6 +37,7 @@ fn apns_answers_success_and_every_reason_over_http2() {
                 provider_token: &provider,
                 apns_id: format!("a9500000-0000-4000-8000-{message:012x}"),
                 expiration_unix_s: 0,
+                strategy: &Default::default(),
             })
         };
         let ok = to(&token, 1);

@@ -9,6 +9,7 @@ use zimsim_reference::http::HttpRequest;
 use zimsim_reference::push_services::fcm::account::TEST_KEYS;
 use zimsim_reference::push_services::fcm::{contract, ServiceAccount};
 use zimsim_reference::push_services::oauth_answer;
+use zimsim_reference::push_services::resources::{FcmPushType, FcmStrategy};
 use zimsim_reference::pushid::{Environment, Vendor};
 use zimsim_reference::topology::FCM;
 
@@ -184,15 +185,31 @@ fn fcm_answers_its_token_endpoint_and_every_send_error_over_http() {
 
         let to = |token: &str| {
             let push = push(Vendor::Fcm, token, 1);
-            contract::request(&contract::Send { push: &push, project: release, access_token: &access, ttl_s: 60 })
+            contract::request(&contract::Send {
+                push: &push,
+                project: release,
+                access_token: &access,
+                ttl_s: 60,
+                strategy: &Default::default(),
+            })
         };
         let ok = to(&token);
+        // The console's data-message strategy: no notification anywhere, accepted as any send.
+        let data_message = FcmStrategy { push_type: FcmPushType::Data, ..FcmStrategy::default() };
+        let data = contract::request(&contract::Send {
+            push: &push(Vendor::Fcm, &token, 1),
+            project: release,
+            access_token: &access,
+            ttl_s: 60,
+            strategy: &data_message,
+        });
         let invalid = error("INVALID_ARGUMENT", Some("INVALID_ARGUMENT"));
         let edit = |f: fn(&mut Value)| edit_json(&ok, f);
         let answers = live
             .run(vec![
                 case("success", ok.clone(), 200, json!({}), Delivered),
                 case("validate_only", edit(|b| b["validate_only"] = json!(true)), 200, json!({}), Delivered),
+                case("a data message", data, 200, json!({}), Delivered),
                 case("no bearer", header(&ok, "authorization", None), 401, error("UNAUTHENTICATED", None), Reauth),
                 case(
                     "a bearer the endpoint did not issue",

@@ -2,8 +2,9 @@
 //! answer means. The fake in the parent module checks the same rules.
 //!
 //! Mapping of a ZIM push (reference policy, docs/vendors.md): `aps.alert` carries title and
-//! content, `aps.badge` the badge, the top-level `payload` key the sender's payload and
-//! `zim` the [`ZimExtras`]. The PushID's kind decides the push type: one naming a VoIP
+//! content, `aps.badge` the badge, `aps.sound` the console strategy's sound (`default`
+//! without one), the top-level `payload` key the sender's payload and `zim` the
+//! [`ZimExtras`]. The PushID's kind decides the push type: one naming a VoIP
 //! token goes out as push-type `voip` on the `<bundle>.voip` topic, any other as `alert`
 //! on the bundle ID. (The ZIM server picks the VoIP PushID for a push config with `voip`
 //! when the install bound one; otherwise the push falls back to the alert token.)
@@ -11,6 +12,7 @@
 use super::jwt::ProviderKey;
 use super::Reason;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::push_services::resources::ApnsStrategy;
 use crate::push_services::{retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
 use serde_json::json;
@@ -65,6 +67,8 @@ pub struct Send<'a> {
     pub apns_id: String,
     /// `apns-expiration` in Unix seconds (0: deliver now or never).
     pub expiration_unix_s: u64,
+    /// The console's strategy for the push's `resourcesID`.
+    pub strategy: &'a ApnsStrategy,
 }
 
 /// The provider API request for one push.
@@ -73,7 +77,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
     let voip = req.push_id.is_voip();
     let mut aps = json!({
         "alert": {"title": req.push.title, "body": req.push.content},
-        "sound": "default",
+        "sound": send.strategy.sound.as_deref().unwrap_or("default"),
         "mutable-content": 1,
     });
     if let Some(badge) = req.badge {

@@ -11,9 +11,13 @@
 //! and content; `data` (string values only) carries `payload` and the [`ZimExtras`] as one
 //! JSON string under `zim`; `android.notification.notification_count` the badge, and
 //! `android.notification.tag` the message ID (one notification per message on the phone).
+//! The console's strategy ([`FcmStrategy`]) adds the sound and channel, or makes the push
+//! a data message: no `notification` at all, title, content and badge in `data` as
+//! `title`, `body` and `badge`, so the phone shows nothing and hands it to the app.
 
 use super::account::ServiceAccount;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::push_services::resources::{FcmPushType, FcmStrategy};
 use crate::push_services::{retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
 use serde_json::{json, Map, Value};
@@ -50,26 +54,44 @@ pub struct Send<'a> {
     /// The OAuth2 access token for that project.
     pub access_token: &'a str,
     pub ttl_s: u64,
+    /// The console's strategy for the push's `resourcesID`.
+    pub strategy: &'a FcmStrategy,
 }
 
 /// The `messages:send` request for one push.
 pub fn request(send: &Send<'_>) -> HttpRequest {
-    let req = send.push;
-    // The tag names the notification after its message, so a second delivery of the same
-    // push (a retry after a lost answer) replaces the first in the tray.
-    let mut notification = json!({"tag": req.message_id.to_string()});
-    if let Some(badge) = req.badge {
-        notification["notification_count"] = json!(badge);
-    }
-    let android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s), "notification": notification});
-    let body = json!({
-        "message": {
-            "token": req.push_id.token,
-            "notification": {"title": req.push.title, "body": req.push.content},
-            "data": {"payload": req.push.payload, "zim": ZimExtras::of(req).to_json_string()},
-            "android": android,
+    let (req, strategy) = (send.push, send.strategy);
+    let mut data = json!({"payload": req.push.payload, "zim": ZimExtras::of(req).to_json_string()});
+    let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s)});
+    let mut message = json!({"token": req.push_id.token});
+    match strategy.push_type {
+        FcmPushType::Notification => {
+            // The tag names the notification after its message, so a second delivery of the
+            // same push (a retry after a lost answer) replaces the first in the tray.
+            let mut notification = json!({"tag": req.message_id.to_string()});
+            if let Some(badge) = req.badge {
+                notification["notification_count"] = json!(badge);
+            }
+            if let Some(sound) = &strategy.sound {
+                notification["sound"] = json!(sound);
+            }
+            if let Some(channel) = &strategy.channel_id {
+                notification["channel_id"] = json!(channel);
+            }
+            android["notification"] = notification;
+            message["notification"] = json!({"title": req.push.title, "body": req.push.content});
         }
-    });
+        FcmPushType::Data => {
+            data["title"] = json!(req.push.title);
+            data["body"] = json!(req.push.content);
+            if let Some(badge) = req.badge {
+                data["badge"] = json!(badge.to_string());
+            }
+        }
+    }
+    message["data"] = data;
+    message["android"] = android;
+    let body = json!({ "message": message });
     HttpRequest::post(format!("/v1/projects/{}/messages:send", send.project), body.to_string().into_bytes())
         .header("authorization", format!("Bearer {}", send.access_token))
         .header("content-type", "application/json")

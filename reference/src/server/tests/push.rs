@@ -82,7 +82,13 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
                 device: "bob-phone".into(),
                 reason: SessionEnd::Timeout
             }),
-            event(ServerEvent::PushRouted { id: m.id, user: "bob".into(), push_id: p.clone(), badge: None }),
+            event(ServerEvent::PushRouted {
+                id: m.id,
+                user: "bob".into(),
+                push_id: p.clone(),
+                badge: None,
+                resources_id: String::new(),
+            }),
             ServerOutput::Handover {
                 id: 1,
                 request: PushBatch {

@@ -280,6 +280,19 @@ fn each_vendor_raises_its_own_callback_once_per_message() {
 }
 
 #[test]
+fn an_fcm_data_message_raises_through_message_received_with_what_its_data_says() {
+    let mut sdk = logged_in(SdkConfig::new("pixel".into(), Platform::Android, Build::Release));
+    let n = Notification { badge: Some(4), ..note_for_alice() };
+    let SdkInput::Notification { payload: apns, .. } = apns_delivery(&n) else { unreachable!() };
+    let data = serde_json::json!({"data": {
+        "title": n.title, "body": n.content, "payload": n.payload, "badge": "4", "zim": apns["zim"].to_string(),
+    }});
+    let input = SdkInput::Notification { vendor: Vendor::Fcm, payload: data };
+    assert_eq!(feed(&mut sdk, 0, input.clone()), vec![ev(AppEvent::ThroughMessageReceived { notification: n })]);
+    assert_eq!(feed(&mut sdk, 1, input), vec![], "once per message");
+}
+
+#[test]
 fn a_tap_raises_notification_clicked_with_what_it_said_but_vivo_keeps_the_payload_back() {
     let n = note_for_alice();
     let mut sdk = logged_in(ios_debug());
