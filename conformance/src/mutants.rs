@@ -233,7 +233,7 @@ pub fn all() -> Vec<Mutant> {
             scenario: "app-states",
             faults: FaultMix::None,
             description: "the SDK raises notificationArrived for whatever the OS hands it, so an app in the \
-                          foreground hears of an FCM data message through the wrong callback",
+                          foreground hears of an FCM push through the wrong callback",
             install: |p| p.sdk = Rc::new(Wrap("sdk-arrived-for-every-vendor", SdkFlaw::ArrivedForEveryVendor)),
         },
         Mutant {
