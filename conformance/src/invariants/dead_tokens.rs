@@ -1,10 +1,13 @@
 //! Dead tokens, judged from the vendors' side: a token is dead when its vendor revoked it
 //! (`token_revoked`: an uninstall or a token refresh), whatever the relay made of it.
 //!
-//! - `dead-token-unbound` (eventually): once a vendor has answered a send to a token it
-//!   revoked, and the relay has the answer (an outcome for that PushID follows), the ZIM
-//!   server no longer binds that PushID at the end of the run. The relay keeps its reports
-//!   in memory, so a crash of the relay's host after the answer excuses it (docs/policies.md).
+//! - `dead-token-unbound` (eventually): once a vendor has refused a send to a token it
+//!   revoked because of that token (its dead-token answer, a `request` with
+//!   `token_refused`), and the relay has the answer (an outcome for that PushID follows), the
+//!   ZIM server no longer binds that PushID at the end of the run. Any other answer to a send
+//!   to the revoked token (a credentials, payload or quota error, a 5xx, an injected failure)
+//!   says nothing about the token and obliges nothing. The relay keeps its reports in
+//!   memory, so a crash of the relay's host after the answer excuses it (docs/policies.md).
 //! - `live-token-retained` (always): every unbinding for a dead token names a token its
 //!   vendor revoked before. A 5xx, a 429, a payload, topic or credentials error never
 //!   unbinds a live token.
@@ -57,7 +60,7 @@ impl Invariant for DeadTokenUnbound {
         let mut bound: BTreeMap<&PushId, usize> = BTreeMap::new();
         // PushIDs by token, as bound (the vendors name tokens, the server PushIDs).
         let mut by_token: BTreeMap<(Vendor, &str), BTreeSet<&PushId>> = BTreeMap::new();
-        // PushIDs whose dead answer the vendor gave: index of that answer.
+        // PushIDs whose dead-token answer the vendor gave: index of that answer.
         let mut answered: BTreeMap<&PushId, usize> = BTreeMap::new();
         // PushIDs the relay heard dead about: (answer index, outcome index).
         let mut heard: BTreeMap<&PushId, (usize, usize)> = BTreeMap::new();
@@ -70,7 +73,9 @@ impl Invariant for DeadTokenUnbound {
                 Event::Server { event: ServerEvent::Unbound { push_id, .. } } => {
                     bound.remove(push_id);
                 }
-                Event::Vendor { event: VendorEvent::Request { token: Some(token), .. } } => {
+                // Only a refusal because of the token is the vendor calling it dead: an auth
+                // or payload refusal to a revoked token says nothing about it.
+                Event::Vendor { event: VendorEvent::Request { token: Some(token), token_refused: true, .. } } => {
                     let Some(vendor) = vendor_of(&r.src) else { continue };
                     let key = (vendor, token.as_str());
                     if revoked.get(&key).is_some_and(|at| *at < i) {
@@ -157,8 +162,10 @@ mod tests {
         }
     }
 
-    fn answer(token: &str, status: u16) -> Event {
-        Event::Vendor { event: VendorEvent::Request { env: None, token: Some(token.into()), status, reason: None } }
+    /// The vendor's answer to a send to `token`: `refused` when it refused the token itself.
+    fn answer(token: &str, status: u16, reason: &str, refused: bool) -> Event {
+        let (token, reason) = (Some(token.into()), Some(reason.into()));
+        Event::Vendor { event: VendorEvent::Request { env: None, token, status, reason, token_refused: refused } }
     }
 
     fn outcome(p: &PushId, result: PushResult) -> Event {
@@ -178,7 +185,7 @@ mod tests {
         vec![
             rec(1_000, ZIM, bound("alice", p)),
             rec(2_000, SANDBOX, revoke("t1")),
-            rec(3_000, SANDBOX, answer("t1", 410)),
+            rec(3_000, SANDBOX, answer("t1", 410, "Unregistered", true)),
             rec(3_001, "zpns", outcome(p, dead)),
         ]
     }
@@ -192,6 +199,24 @@ mod tests {
         trace.push(rec(3_010, ZIM, dead_unbound(&p)));
         let v = DeadTokenUnbound.check(&trace);
         assert_eq!((v.status, v.checks), (Status::Held, 1), "{v:?}");
+    }
+
+    #[test]
+    fn an_auth_or_payload_refusal_to_a_revoked_token_obliges_no_unbinding() {
+        // The relay's credentials or its payload were refused before the vendor looked at the
+        // token: the vendor has not called the token dead, so it may stay bound.
+        let p = push_id("t1");
+        for (status, reason) in [(403, "InvalidProviderToken"), (413, "PayloadTooLarge")] {
+            let rejected = PushResult::Rejected { status, reason: reason.into() };
+            let trace = vec![
+                rec(1_000, ZIM, bound("alice", &p)),
+                rec(2_000, SANDBOX, revoke("t1")),
+                rec(3_000, SANDBOX, answer("t1", status, reason, false)),
+                rec(3_001, "zpns", outcome(&p, rejected)),
+            ];
+            let v = DeadTokenUnbound.check(&trace);
+            assert_eq!((v.status, v.checks), (Status::Vacuous, 0), "{reason}: {v:?}");
+        }
     }
 
     #[test]
@@ -212,7 +237,7 @@ mod tests {
         let rejected = PushResult::Rejected { status: 503, reason: "ServiceUnavailable".into() };
         let trace = vec![
             rec(1_000, ZIM, bound("alice", &p)),
-            rec(3_000, SANDBOX, answer("t1", 503)),
+            rec(3_000, SANDBOX, answer("t1", 503, "ServiceUnavailable", false)),
             rec(3_001, "zpns", outcome(&p, rejected)),
         ];
         assert_eq!(DeadTokenUnbound.check(&trace).status, Status::Vacuous);

@@ -218,7 +218,8 @@ pub(crate) fn token_issued(device: &str, token: &str, env: Environment) -> Event
 
 /// A provider request that came in on `env`'s endpoint for `token`.
 pub(crate) fn request(env: Option<Environment>, token: Option<&str>) -> Event {
-    Event::Vendor { event: VendorEvent::Request { env, token: token.map(str::to_owned), status: 200, reason: None } }
+    let token = token.map(str::to_owned);
+    Event::Vendor { event: VendorEvent::Request { env, token, status: 200, reason: None, token_refused: false } }
 }
 
 // --- assertions ---

@@ -134,7 +134,10 @@ impl<V: VendorApi> Core for V {
                         }
                         let token = None;
                         let reason = Some(format!("injected {}", f.status));
-                        self.directory().event(VendorEvent::Request { env: None, token, status: f.status, reason });
+                        // The service's own failure, never a refusal of the token.
+                        let event =
+                            VendorEvent::Request { env: None, token, status: f.status, reason, token_refused: false };
+                        self.directory().event(event);
                         response
                     }
                     None => self.answer(&request, now),
@@ -298,6 +301,12 @@ pub enum VendorEvent {
         token: Option<String>,
         status: u16,
         reason: Option<String>,
+        /// The vendor refused the send because of `token` (unknown, revoked, another app's or
+        /// environment's), not because of the credentials, the payload or its own state: its
+        /// dead-token answer. Each fake's `Reason::refuses_token` decides; an injected
+        /// failure never is one. Left out when false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        token_refused: bool,
     },
     /// A notification went out on a device channel, or was stored for later.
     Notified { device: DeviceId, id: String, stored: bool },
@@ -922,6 +931,20 @@ pub(crate) fn reconnect<V: VendorApi>(
     vendor.handle(now, VendorInput::ChannelOpen { channel });
     vendor.handle(now, VendorInput::ChannelFrame { channel, frame: DeviceToVendor::Hello { device: device.into() } });
     delivered(drain(vendor))
+}
+
+/// Sends `req` at `now` and tells, for each provider request the vendor recorded, whether
+/// it refused the send because of the token (tests).
+#[cfg(test)]
+pub(crate) fn token_refusals<V: VendorApi>(vendor: &mut V, req: &HttpRequest, now: Millis) -> Vec<bool> {
+    vendor.call(req, now);
+    drain(vendor)
+        .into_iter()
+        .filter_map(|o| match o {
+            VendorOutput::Event(VendorEvent::Request { token_refused, .. }) => Some(token_refused),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The token a device was sent among `outputs` (tests).

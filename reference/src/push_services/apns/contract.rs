@@ -114,9 +114,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
     match Reason::parse(&name) {
         // BadDeviceToken for the environment the PushID names is a dead token: the relay
         // routes by the PushID's environment, so it is not the other environment's.
-        Some(BadDeviceToken | DeviceTokenNotForTopic | Unregistered | ExpiredToken) => {
-            Verdict::DeadToken { reason: name }
-        }
+        Some(r) if r.refuses_token() => Verdict::DeadToken { reason: name },
         Some(ExpiredProviderToken) => Verdict::Reauth { reason: name },
         Some(TooManyProviderTokenUpdates | TooManyRequests | InternalServerError | ServiceUnavailable | Shutdown) => {
             Verdict::Retry { reason: name, after_ms }

@@ -154,6 +154,14 @@ impl Reason {
     pub fn parse(s: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Whether this refuses the send because of its device token (APNs' dead-token answers):
+    /// unknown to this environment, of another topic, revoked or expired. Every other reason
+    /// is about the request, the provider token or the service.
+    pub fn refuses_token(self) -> bool {
+        use Reason::*;
+        matches!(self, BadDeviceToken | DeviceTokenNotForTopic | Unregistered | ExpiredToken)
+    }
 }
 
 /// One APNs environment.
@@ -234,6 +242,7 @@ impl Apns {
             token: token.filter(|t| !t.is_empty()),
             status,
             reason: reason.map(|r| r.as_str().to_owned()),
+            token_refused: reason.is_some_and(Reason::refuses_token),
         });
         response
     }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
-use crate::push_services::{drain, token_in};
+use crate::push_services::{drain, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, DropReason, VendorInput, VendorOutput, VendorToDevice};
 use serde_json::json;
 
@@ -183,6 +183,7 @@ fn a_valid_request_delivers_a_notification_to_the_connected_device() {
                 token: Some(token),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -452,6 +453,7 @@ fn a_notification_for_an_offline_device_is_stored_and_only_the_newest_per_app_is
             token: Some(token.to_owned()),
             status: 200,
             reason: None,
+            token_refused: false,
         })
     };
 
@@ -625,6 +627,30 @@ fn a_revoked_token_gets_410_unregistered_with_the_revocation_time_in_ms() {
     let fresh = token_in(&ask_token(&mut a, CHANNEL, 9, TOPIC));
     assert_ne!(fresh, token);
     assert_eq!(a.call(&request(&fresh), Millis(7_000)).status, 200);
+}
+
+#[test]
+fn only_the_dead_token_reasons_refuse_the_token() {
+    use Reason::*;
+    let refusing: Vec<Reason> = Reason::ALL.into_iter().filter(|r| r.refuses_token()).collect();
+    assert_eq!(refusing, vec![BadDeviceToken, DeviceTokenNotForTopic, Unregistered, ExpiredToken]);
+}
+
+#[test]
+fn a_send_to_a_revoked_token_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut a, token) = sandbox_with_device();
+    a.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: TOPIC.into(), project: None });
+    drain(&mut a);
+    // Refused before the token is looked at: the bearer, the payload, an injected failure.
+    let no_bearer = without(request(&token), "authorization");
+    assert_eq!(token_refusals(&mut a, &no_bearer, Millis(1)), [false]);
+    let empty = HttpRequest { body: Vec::new(), ..request(&token) };
+    assert_eq!(token_refusals(&mut a, &empty, Millis(1)), [false]);
+    a.handle(Millis(1), VendorInput::Fail { status: 503, count: 1, retry_after_s: None });
+    assert_eq!(token_refusals(&mut a, &request(&token), Millis(1)), [false]);
+    // 410 Unregistered, and a token of another environment (400 BadDeviceToken).
+    assert_eq!(token_refusals(&mut a, &request(&token), Millis(2)), [true]);
+    assert_eq!(token_refusals(&mut a, &request(&"0".repeat(64)), Millis(2)), [true]);
 }
 
 // Provider tokens (ES256 JWT), once keys are registered.

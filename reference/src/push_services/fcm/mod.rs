@@ -48,6 +48,9 @@ const BASE64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 pub enum Reason {
     /// A bad request; the message names the field.
     InvalidArgument(String),
+    /// The token is not an FCM registration token at all (Google answers it as an
+    /// `INVALID_ARGUMENT` like any other bad field, and says so in the message).
+    InvalidToken,
     /// The token is well formed but not (or no longer) registered.
     Unregistered,
     /// The token belongs to another sender project.
@@ -67,7 +70,7 @@ pub enum Reason {
 impl Reason {
     pub fn status(&self) -> u16 {
         match self {
-            Reason::InvalidArgument(_) | Reason::UnsupportedTarget => 400,
+            Reason::InvalidArgument(_) | Reason::InvalidToken | Reason::UnsupportedTarget => 400,
             Reason::Unauthenticated | Reason::InvalidCredentials => 401,
             Reason::SenderIdMismatch | Reason::PermissionDenied(_) => 403,
             Reason::NotFound(_) | Reason::Unregistered => 404,
@@ -78,7 +81,10 @@ impl Reason {
     /// Google's canonical status name.
     pub fn canonical(&self) -> &'static str {
         match self {
-            Reason::InvalidArgument(_) | Reason::UnsupportedTarget | Reason::MethodNotAllowed(_) => "INVALID_ARGUMENT",
+            Reason::InvalidArgument(_)
+            | Reason::InvalidToken
+            | Reason::UnsupportedTarget
+            | Reason::MethodNotAllowed(_) => "INVALID_ARGUMENT",
             Reason::Unauthenticated | Reason::InvalidCredentials => "UNAUTHENTICATED",
             Reason::SenderIdMismatch | Reason::PermissionDenied(_) => "PERMISSION_DENIED",
             Reason::NotFound(_) | Reason::Unregistered => "NOT_FOUND",
@@ -88,7 +94,7 @@ impl Reason {
     /// The `FcmError.errorCode` detail, when FCM sends one.
     pub fn error_code(&self) -> Option<&'static str> {
         match self {
-            Reason::InvalidArgument(_) => Some("INVALID_ARGUMENT"),
+            Reason::InvalidArgument(_) | Reason::InvalidToken => Some("INVALID_ARGUMENT"),
             Reason::Unregistered => Some("UNREGISTERED"),
             Reason::SenderIdMismatch => Some("SENDER_ID_MISMATCH"),
             _ => None,
@@ -98,6 +104,7 @@ impl Reason {
     pub fn message(&self) -> String {
         match self {
             Reason::InvalidArgument(m) | Reason::PermissionDenied(m) | Reason::MethodNotAllowed(m) => m.clone(),
+            Reason::InvalidToken => "The registration token is not a valid FCM registration token".into(),
             Reason::NotFound(path) => format!("no such resource: {path}"),
             Reason::Unregistered => "Requested entity was not found.".into(),
             Reason::SenderIdMismatch => "SenderId mismatch".into(),
@@ -111,6 +118,13 @@ impl Reason {
                 .into(),
             Reason::UnsupportedTarget => "only token sends are simulated".into(),
         }
+    }
+
+    /// Whether this refuses the send because of its token (FCM's dead-token answers):
+    /// `UNREGISTERED`, `SENDER_ID_MISMATCH` or not a registration token. Every other reason
+    /// is about the request or the credentials.
+    pub fn refuses_token(&self) -> bool {
+        matches!(self, Reason::Unregistered | Reason::SenderIdMismatch | Reason::InvalidToken)
     }
 
     /// Google's error envelope for this refusal.
@@ -232,7 +246,7 @@ impl Fcm {
             Ok(_) => (200, None),
             Err(e) => (400, Some(e.error().to_owned())),
         };
-        self.dir.event(VendorEvent::Request { env, token: None, status, reason });
+        self.dir.event(VendorEvent::Request { env, token: None, status, reason, token_refused: false });
         match result {
             Ok((token, _)) => HttpResponse::json(
                 200,
@@ -300,7 +314,8 @@ impl Fcm {
             Ok(_) => (200, None),
             Err(r) => (r.status(), Some(r.error_code().unwrap_or(r.canonical()).to_owned())),
         };
-        self.dir.event(VendorEvent::Request { env, token, status, reason });
+        let token_refused = result.as_ref().is_err_and(Reason::refuses_token);
+        self.dir.event(VendorEvent::Request { env, token, status, reason, token_refused });
         match result {
             Ok(name) => HttpResponse::json(200, &json!({ "name": name })),
             Err(reason) => reason.response(),
@@ -365,11 +380,7 @@ impl Fcm {
             return Err(Reason::UnsupportedTarget);
         };
         let Some(issued) = self.dir.token(token) else {
-            return Err(if looks_like_token(token) {
-                Reason::Unregistered
-            } else {
-                invalid("The registration token is not a valid FCM registration token")
-            });
+            return Err(if looks_like_token(token) { Reason::Unregistered } else { Reason::InvalidToken });
         };
         if issued.project.as_deref() != Some(project) {
             return Err(Reason::SenderIdMismatch);

@@ -3,7 +3,7 @@
 use super::*;
 use crate::core::Core;
 use crate::ids::ConnId;
-use crate::push_services::{drain, oauth_answer, token_in};
+use crate::push_services::{drain, oauth_answer, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 
 const APP: &str = "im.zego.zimsim.demo";
@@ -179,6 +179,7 @@ fn a_valid_send_returns_the_message_name_and_delivers_to_the_device() {
                 token: Some(token.clone()),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -305,6 +306,39 @@ fn a_debug_project_token_sent_through_the_release_project_gets_403_sender_id_mis
 }
 
 #[test]
+fn only_the_dead_token_reasons_refuse_the_token() {
+    let refusing = [Reason::Unregistered, Reason::SenderIdMismatch, Reason::InvalidToken];
+    assert!(refusing.iter().all(Reason::refuses_token));
+    let others = [
+        Reason::InvalidArgument("Message is too big".into()),
+        Reason::Unauthenticated,
+        Reason::InvalidCredentials,
+        Reason::PermissionDenied("denied".into()),
+        Reason::NotFound("/v1".into()),
+        Reason::MethodNotAllowed("GET".into()),
+        Reason::UnsupportedTarget,
+    ];
+    assert!(!others.iter().any(Reason::refuses_token));
+}
+
+#[test]
+fn a_send_to_a_revoked_token_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut f, token) = fcm_with_device();
+    f.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: APP.into(), project: Some(DEBUG.into()) });
+    drain(&mut f);
+    let mut no_bearer = send_request(DEBUG, &message(&token));
+    no_bearer.headers.retain(|(n, _)| n != "authorization");
+    assert_eq!(token_refusals(&mut f, &no_bearer, Millis(1)), [false]);
+    let mut bad_data = message(&token);
+    bad_data["message"]["data"] = json!({"n": 1});
+    assert_eq!(token_refusals(&mut f, &send_request(DEBUG, &bad_data), Millis(1)), [false]);
+    // UNREGISTERED, SENDER_ID_MISMATCH and a malformed token.
+    assert_eq!(token_refusals(&mut f, &send_request(DEBUG, &message(&token)), Millis(2)), [true]);
+    assert_eq!(token_refusals(&mut f, &send_request(RELEASE, &message(&token)), Millis(2)), [true]);
+    assert_eq!(token_refusals(&mut f, &send_request(DEBUG, &message("garbage")), Millis(2)), [true]);
+}
+
+#[test]
 fn a_validate_only_send_answers_200_without_delivering() {
     let (mut f, token) = fcm_with_device();
     let mut body = message(&token);
@@ -319,6 +353,7 @@ fn a_validate_only_send_answers_200_without_delivering() {
             token: Some(token),
             status: 200,
             reason: None,
+            token_refused: false,
         })]
     );
 }
@@ -490,7 +525,8 @@ fn an_access_token_from_the_endpoint_lets_a_send_through_until_its_3599_seconds_
             env: Some(Environment::Development),
             token: None,
             status: 200,
-            reason: None
+            reason: None,
+            token_refused: false,
         })]
     );
     let (bearer, lifetime_ms) = oauth_answer(&resp).expect("an access token");

@@ -105,6 +105,18 @@ impl Reason {
         }
     }
 
+    /// Whether this refuses the send to `token` because of the token (Push Kit's dead-token
+    /// answers): every token is invalid, or a partial failure lists this one as illegal. The
+    /// other tokens of a partial failure were sent to; every other reason is about the
+    /// request or the credentials.
+    pub fn refuses_token(&self, token: &str) -> bool {
+        match self {
+            Reason::AllTokensInvalid => true,
+            Reason::PartialFailure { illegal, .. } => illegal.iter().any(|t| t == token),
+            _ => false,
+        }
+    }
+
     pub fn response(&self, request_id: &str) -> HttpResponse {
         HttpResponse::json(self.status(), &json!({"code": self.code(), "msg": self.message(), "requestId": request_id}))
     }
@@ -184,7 +196,7 @@ impl Hms {
             Ok(_) => (200, None),
             Err(e) => (e.status(), Some(e.error().to_owned())),
         };
-        self.dir.event(VendorEvent::Request { env, token: None, status, reason });
+        self.dir.event(VendorEvent::Request { env, token: None, status, reason, token_refused: false });
         match result {
             Ok(token) => HttpResponse::json(
                 200,
@@ -229,7 +241,11 @@ impl Hms {
         let addressed: Vec<Option<String>> =
             if tokens.is_empty() { vec![None] } else { tokens.into_iter().map(Some).collect() };
         for token in addressed {
-            self.dir.event(VendorEvent::Request { env, token, status, reason: reason.clone() });
+            let token_refused = match (&result, &token) {
+                (Err(r), Some(t)) => r.refuses_token(t),
+                _ => false,
+            };
+            self.dir.event(VendorEvent::Request { env, token, status, reason: reason.clone(), token_refused });
         }
         match result {
             Ok(()) => {

@@ -3,7 +3,7 @@
 use super::contract::{self, code, Send};
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{delivered, drain, oauth_answer, reconnect, token_in};
+use crate::push_services::{delivered, drain, oauth_answer, reconnect, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -134,7 +134,8 @@ fn the_oauth_endpoint_issues_hour_long_bearer_tokens() {
             env: Some(Environment::Development),
             token: None,
             status: 200,
-            reason: None
+            reason: None,
+            token_refused: false,
         })]
     );
     let again = oauth_answer(&h.call(&contract::auth_request(DEBUG, DEBUG_SECRET), Millis(0)));
@@ -207,6 +208,7 @@ fn a_valid_send_answers_80000000_and_delivers_the_message_without_tokens() {
                 token: Some(token),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -358,6 +360,23 @@ fn a_revoked_token_gets_80300007_and_the_verdict_is_a_dead_token() {
 }
 
 #[test]
+fn a_send_to_a_revoked_token_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut h, token, bearer) = hms_with_device();
+    h.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: APP.into(), project: Some(DEBUG.into()) });
+    drain(&mut h);
+    let fresh = token_in(&ask_token(&mut h, 2, Some(DEBUG)));
+    let bad_auth = send_request(DEBUG, "not-a-bearer", &message(&[&token]));
+    assert_eq!(token_refusals(&mut h, &bad_auth, Millis(1)), [false]);
+    let mut bad_data = message(&[&token]);
+    bad_data["message"]["data"] = json!({"n": 1});
+    assert_eq!(token_refusals(&mut h, &send_request(DEBUG, &bearer, &bad_data), Millis(1)), [false]);
+    // All tokens invalid; in a partial failure, only the listed token.
+    assert_eq!(token_refusals(&mut h, &send_request(DEBUG, &bearer, &message(&[&token])), Millis(2)), [true]);
+    let both = send_request(DEBUG, &bearer, &message(&[&fresh, &token]));
+    assert_eq!(token_refusals(&mut h, &both, Millis(2)), [false, true]);
+}
+
+#[test]
 fn a_debug_token_sent_through_the_release_app_gets_80300007() {
     let (mut h, debug_token, _) = hms_with_device();
     let release_bearer = access(&mut h, RELEASE, RELEASE_SECRET, Millis(0));
@@ -372,6 +391,7 @@ fn a_debug_token_sent_through_the_release_app_gets_80300007() {
             token: Some(debug_token),
             status: 200,
             reason: Some(code::ALL_TOKENS_INVALID.into()),
+            token_refused: true,
         })]
     );
 }

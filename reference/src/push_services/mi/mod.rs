@@ -100,6 +100,13 @@ impl Reason {
         }
     }
 
+    /// Whether this refuses the send because of its regIds (MiPush's dead-token answer):
+    /// none of them is a target of this app and package. Every other reason is about the
+    /// request or the secret.
+    pub fn refuses_token(&self) -> bool {
+        matches!(self, Reason::NoValidTargets)
+    }
+
     pub fn response(&self, trace_id: &str) -> HttpResponse {
         let body = json!({
             "result": "error", "code": self.code(), "description": self.description(), "reason": self.reason(),
@@ -147,8 +154,10 @@ impl Mi {
         // One event per addressed regId, so the isolation checker sees each of them.
         let addressed: Vec<Option<String>> =
             if targets.is_empty() { vec![None] } else { targets.into_iter().map(Some).collect() };
+        // No valid target means none of them was: each regId is refused.
+        let token_refused = result.as_ref().is_err_and(Reason::refuses_token);
         for token in addressed {
-            self.dir.event(VendorEvent::Request { env, token, status, reason: reason.clone() });
+            self.dir.event(VendorEvent::Request { env, token, status, reason: reason.clone(), token_refused });
         }
         match result {
             Ok((id, sent)) => HttpResponse::json(

@@ -3,7 +3,7 @@
 use super::contract::{self, code, Send};
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{delivered, drain, reconnect, token_in};
+use crate::push_services::{delivered, drain, reconnect, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -164,6 +164,7 @@ fn a_valid_send_answers_ok_and_delivers_a_mipush_message() {
                 token: Some(regid),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -271,6 +272,18 @@ fn a_revoked_regid_gets_20301_and_the_verdict_is_a_dead_token() {
 }
 
 #[test]
+fn a_send_to_a_revoked_regid_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut m, regid) = mi_with_device();
+    m.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: APP.into(), project: Some(DEBUG.into()) });
+    drain(&mut m);
+    let wrong_secret = send_request("not-the-secret", &fields(&regid));
+    assert_eq!(token_refusals(&mut m, &wrong_secret, Millis(1)), [false]);
+    let no_title = send_request(DEBUG_SECRET, &without(fields(&regid), "title"));
+    assert_eq!(token_refusals(&mut m, &no_title, Millis(1)), [false]);
+    assert_eq!(token_refusals(&mut m, &send_request(DEBUG_SECRET, &fields(&regid)), Millis(2)), [true]);
+}
+
+#[test]
 fn a_debug_regid_sent_with_the_release_secret_gets_20301() {
     let (mut m, debug_regid) = mi_with_device();
     let resp = m.call(&send_request(RELEASE_SECRET, &fields(&debug_regid)), Millis(0));
@@ -282,6 +295,7 @@ fn a_debug_regid_sent_with_the_release_secret_gets_20301() {
             token: Some(debug_regid),
             status: 200,
             reason: Some("20301".into()),
+            token_refused: true,
         })]
     );
 }

@@ -122,6 +122,13 @@ impl Reason {
         }
     }
 
+    /// Whether this refuses the send because of its regId (OPPO's dead-token answer):
+    /// unknown to this app key, or unsubscribed. Every other reason is about the request,
+    /// the credentials or the quota.
+    pub fn refuses_token(&self) -> bool {
+        matches!(self, Reason::InvalidRegistrationId)
+    }
+
     /// OPPO answers business errors with HTTP 200 and no `data`.
     pub fn response(&self) -> HttpResponse {
         HttpResponse::json(200, &json!({"code": self.code(), "message": self.message()}))
@@ -186,7 +193,8 @@ impl Oppo {
             }
         };
         let reason = result.as_ref().err().map(|r| format!("{} {}", r.code(), r.label()));
-        self.dir.event(VendorEvent::Request { env, token: target, status: 200, reason });
+        let token_refused = result.as_ref().is_err_and(Reason::refuses_token);
+        self.dir.event(VendorEvent::Request { env, token: target, status: 200, reason, token_refused });
         match result {
             Ok(data) => HttpResponse::json(200, &json!({"code": code::SUCCESS, "message": "Success", "data": data})),
             Err(reason) => reason.response(),

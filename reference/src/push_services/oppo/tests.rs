@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{drain, reconnect, token_in};
+use crate::push_services::{drain, reconnect, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -165,7 +165,8 @@ fn auth_with_a_fresh_signed_timestamp_returns_a_token_and_its_creation_time() {
             env: Some(Environment::Development),
             token: None,
             status: 200,
-            reason: None
+            reason: None,
+            token_refused: false,
         })]
     );
     // A timestamp exactly 10 minutes old is still fresh.
@@ -261,6 +262,7 @@ fn a_valid_unicast_returns_a_message_id_and_delivers_the_notification_object() {
                 token: Some(reg_id.clone()),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -411,6 +413,18 @@ fn a_revoked_or_refreshed_regid_gets_10000() {
 }
 
 #[test]
+fn a_send_to_a_revoked_regid_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut o, reg_id, token) = oppo_with_device();
+    o.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: APP.into(), project: Some(DEBUG_KEY.into()) });
+    drain(&mut o);
+    assert_eq!(token_refusals(&mut o, &unicast("not-a-token", &message(&reg_id)), T0), [false]);
+    let mut no_title = message(&reg_id);
+    no_title["notification"].as_object_mut().expect("an object").remove("title");
+    assert_eq!(token_refusals(&mut o, &unicast(&token, &no_title), T0), [false]);
+    assert_eq!(token_refusals(&mut o, &unicast(&token, &message(&reg_id)), T0), [true]);
+}
+
+#[test]
 fn a_debug_regid_sent_with_the_release_app_token_gets_10000() {
     let (mut o, debug_reg_id, _) = oppo_with_device();
     let release = authenticate(&mut o, RELEASE_KEY, RELEASE_SECRET, T0);
@@ -433,6 +447,7 @@ fn a_replayed_app_message_id_answers_the_first_message_id_without_a_second_deliv
             token: Some(reg_id.clone()),
             status: 200,
             reason: None,
+            token_refused: false,
         })]
     );
     m["notification"]["app_message_id"] = json!("43");

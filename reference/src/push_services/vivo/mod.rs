@@ -167,6 +167,17 @@ impl Reason {
         }
     }
 
+    /// Whether this refuses the send because of its regId (vivo's dead-token answers):
+    /// 10302 for a user that does not exist, unsubscribed or was offline 90 days. A test
+    /// push to a device that is not a test device (status 4) is about the send, not the
+    /// regId; every other reason is about the request, the credentials or the quota.
+    pub fn refuses_token(&self) -> bool {
+        matches!(
+            self,
+            Reason::InvalidUser { status: status::NO_SUCH_USER | status::UNSUBSCRIBED | status::OFFLINE_90_DAYS, .. }
+        )
+    }
+
     pub fn response(&self) -> HttpResponse {
         let Some(code) = self.result() else {
             return HttpResponse::new(self.http_status());
@@ -233,7 +244,8 @@ impl Vivo {
             Ok(_) => (200, None),
             Err(r) => (r.http_status(), Some(r.name())),
         };
-        self.dir.event(VendorEvent::Request { env, token: target, status, reason });
+        let token_refused = outcome.as_ref().is_err_and(Reason::refuses_token);
+        self.dir.event(VendorEvent::Request { env, token: target, status, reason, token_refused });
         match outcome {
             Ok(fields) => {
                 let mut body = json!({"result": result::SUCCESS, "desc": "请求成功"});

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::ids::{ConnId, ConvKey, MessageId};
-use crate::push_services::{delivered, drain, reconnect, token_in};
+use crate::push_services::{delivered, drain, reconnect, token_in, token_refusals};
 use crate::push_services::{DeviceToVendor, Drive, VendorOutput, VendorToDevice, Verdict};
 use crate::pushid::{PushId, Vendor};
 use crate::wire::{PushConfig, PushRequest};
@@ -158,7 +158,8 @@ fn auth_with_a_signed_timestamp_returns_an_auth_token_valid_for_a_day() {
             env: Some(Environment::Development),
             token: None,
             status: 200,
-            reason: None
+            reason: None,
+            token_refused: false,
         })]
     );
     // The numeric appId of the contract, a string appId, and timestamps 10 minutes either side.
@@ -300,6 +301,7 @@ fn a_valid_send_returns_a_task_id_and_delivers_the_shown_fields_and_the_custom_m
                 token: Some(reg_id.clone()),
                 status: 200,
                 reason: None,
+                token_refused: false,
             }),
         ]
     );
@@ -371,6 +373,7 @@ fn a_duplicate_request_id_answers_the_first_task_id_without_a_second_delivery() 
             token: Some(reg_id.clone()),
             status: 200,
             reason: None,
+            token_refused: false,
         })]
     );
     // A refused send is not remembered: its requestId may be retried.
@@ -490,6 +493,24 @@ fn a_test_push_gets_10302_status_4_as_the_fake_has_no_test_devices() {
     body["pushMode"] = json!(1);
     let answer = assert_refused(&mut v, &send(&token, &body), T0, result::INVALID_USER);
     assert_eq!(answer["invalidUser"]["status"], json!(4));
+}
+
+#[test]
+fn a_send_to_a_revoked_reg_id_is_recorded_as_refused_for_the_token_only_when_the_token_is_why() {
+    let (mut v, reg_id, token) = vivo_with_device();
+    // A test push to a live regId is refused (10302 status 4), but not for the regId.
+    let mut test_push = message(&reg_id, "r0");
+    test_push["pushMode"] = json!(1);
+    assert_eq!(token_refusals(&mut v, &send(&token, &test_push), T0), [false]);
+    v.on_channel_frame(CHANNEL, DeviceToVendor::Revoke { app: APP.into(), project: Some(DEBUG_ID.into()) });
+    drain(&mut v);
+    assert_eq!(token_refusals(&mut v, &send("not-a-token", &message(&reg_id, "r1")), T0), [false]);
+    let mut no_title = message(&reg_id, "r2");
+    no_title["title"] = json!("");
+    assert_eq!(token_refusals(&mut v, &send(&token, &no_title), T0), [false]);
+    // Unsubscribed (status 2), and unknown (status 1).
+    assert_eq!(token_refusals(&mut v, &send(&token, &message(&reg_id, "r3")), T0), [true]);
+    assert_eq!(token_refusals(&mut v, &send(&token, &message("12345678901234567890123", "r4")), T0), [true]);
 }
 
 #[test]
