@@ -151,6 +151,12 @@ impl ScenarioBuilder {
         self
     }
 
+    /// At `at_ms`, vendor host `host` fails its next send: it answers HTTP `status` (without
+    /// `Retry-After`), or with `slow_ms` answers that late (both: a late failure).
+    pub fn vendor_fail(self, at_ms: u64, host: &str, status: Option<u16>, slow_ms: Option<u64>) -> Self {
+        self.world(at_ms, WorldStep::VendorFail { host: host.into(), status, count: 1, retry_after_s: None, slow_ms })
+    }
+
     /// At `at_ms`, the app's backend calls the server REST API.
     pub fn backend(self, at_ms: u64, action: Action) -> Self {
         self.step(crate::scenario::Step { at_ms, device: None, action })
@@ -484,18 +490,8 @@ fn android_vendors() -> Scenario {
     for (n, (_, user, ..)) in phones.iter().enumerate() {
         b = b.at(40_000 + 500 * n as u64, "alice-phone", send(user, &format!("hi {user}")));
     }
-    b = b
-        .world(
-            50_000,
-            WorldStep::VendorFail {
-                host: topology::HMS.name.into(),
-                status: Some(503),
-                count: 1,
-                retry_after_s: None,
-                slow_ms: None,
-            },
-        )
-        .at(51_000, "alice-phone", send("bob", "hms had a bad second"));
+    b = b.vendor_fail(50_000, topology::HMS.name, Some(503), None);
+    b = b.at(51_000, "alice-phone", send("bob", "hms had a bad second"));
     for (device, user, _, _, config) in phones {
         b = b.sign_in_with(70_000, device, user, config);
     }
@@ -715,27 +711,9 @@ fn slow_vendor() -> Scenario {
         .sign_in_with(100, "frank-pixel", "frank", fcm)
         .at(3_000, "erin-vivo", Action::KILL_APP)
         .at(3_000, "frank-pixel", Action::KILL_APP)
-        .world(
-            40_000,
-            WorldStep::VendorFail {
-                host: topology::VIVO.name.into(),
-                status: None,
-                count: 1,
-                retry_after_s: None,
-                slow_ms: Some(12_000),
-            },
-        )
+        .vendor_fail(40_000, topology::VIVO.name, None, Some(12_000))
         .at(40_500, "alice-phone", send("erin", "are you there?"))
-        .world(
-            60_000,
-            WorldStep::VendorFail {
-                host: topology::FCM.name.into(),
-                status: None,
-                count: 1,
-                retry_after_s: None,
-                slow_ms: Some(12_000),
-            },
-        )
+        .vendor_fail(60_000, topology::FCM.name, None, Some(12_000))
         .at(60_500, "alice-phone", send("frank", "running late"))
         .sign_in_with(90_000, "erin-vivo", "erin", vivo)
         .sign_in_with(90_000, "frank-pixel", "frank", fcm)

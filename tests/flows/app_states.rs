@@ -3,10 +3,10 @@
 //! several seeds on the built-in `app-states` scenario.
 
 use crate::phone::texts_on;
+use crate::run;
 use zimsim_reference::client::{AppEvent, AppState};
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::server::{ServerEvent, UnbindReason};
-use zimsim_sim::catalog;
 use zimsim_sim::trace::{Event, Record};
 
 const SEEDS: std::ops::Range<u64> = 1..6;
@@ -39,12 +39,7 @@ fn story(trace: &[Record], device: &str) -> Vec<String> {
 
 #[test]
 fn each_phone_shows_and_tells_its_app_what_its_vendor_does_in_each_app_state() {
-    let scenario = catalog::builtin("app-states").expect("built in");
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let trace = out.trace;
-
+    for (seed, trace) in run::builtin("app-states", SEEDS) {
         // bob's iPhone froze behind another app: iOS showed the message; his tap opened the
         // app with it, payload and all. Offline in front later, the held APNs push arrived
         // with the app open: nothing shown, `notificationArrived`.

@@ -2,9 +2,9 @@
 //! they come back, and that their users still read every message.
 
 use crate::phone::{shown_log, texts_on};
+use crate::run;
 use zimsim_reference::push_services::{DropReason, VendorEvent};
-use zimsim_sim::catalog;
-use zimsim_sim::trace::{Event, Record};
+use zimsim_sim::trace::Event;
 
 const SEEDS: std::ops::Range<u64> = 1..4;
 
@@ -20,11 +20,7 @@ const PHONES: [(&str, &str, &[&str]); 6] = [
 
 #[test]
 fn a_push_older_than_its_ttl_is_dropped_by_the_vendor_and_read_through_the_sync_instead() {
-    let scenario = catalog::builtin("push-expiry").expect("built in");
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let trace: &[Record] = &out.trace;
+    for (seed, trace) in &run::builtin("push-expiry", SEEDS) {
         for (device, user, expected) in PHONES {
             let shown: Vec<String> = shown_log(trace, device).into_iter().map(|s| s.content).collect();
             assert_eq!(shown, expected, "seed {seed}: {device}'s tray");

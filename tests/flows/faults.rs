@@ -2,6 +2,7 @@
 //! ZIM server crashes, checked over several seeds on the built-in fault scenarios.
 
 use crate::phone::{app_events, notifications, notifications_on, texts_on};
+use crate::run;
 use zimsim_reference::client::{AppEvent, ConnectionEvent, Via};
 use zimsim_reference::server::{ServerEvent, SessionEnd};
 use zimsim_reference::topology;
@@ -10,17 +11,6 @@ use zimsim_sim::scenario::WorldStep;
 use zimsim_sim::trace::{Event, Record};
 
 const SEEDS: std::ops::Range<u64> = 1..6;
-
-fn runs(name: &str) -> Vec<(u64, Vec<Record>)> {
-    let scenario = catalog::builtin(name).expect("built in");
-    SEEDS
-        .map(|seed| {
-            let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-            assert!(report.passed(), "{name} seed {seed}: {}", report.to_human());
-            (seed, out.trace)
-        })
-        .collect()
-}
 
 /// (time, text) of every message alice's app surfaced, and how.
 fn surfaced(trace: &[Record]) -> Vec<(u64, String, Via)> {
@@ -51,7 +41,7 @@ fn notified(trace: &[Record]) -> Vec<(u64, u64)> {
 
 #[test]
 fn a_phone_off_the_network_catches_up_once_when_it_returns_and_not_before() {
-    for (seed, trace) in runs("phone-offline") {
+    for (seed, trace) in run::builtin("phone-offline", SEEDS) {
         let got = surfaced(&trace);
         let texts: Vec<&str> = got.iter().map(|(_, t, _)| t.as_str()).collect();
         assert_eq!(texts, ["while your phone is offline", "after your session timed out"], "seed {seed}: {got:?}");
@@ -75,7 +65,7 @@ fn a_phone_off_the_network_catches_up_once_when_it_returns_and_not_before() {
 
 #[test]
 fn a_server_crash_keeps_stored_messages_sequences_and_push_bindings() {
-    for (seed, trace) in runs("server-crash") {
+    for (seed, trace) in run::builtin("server-crash", SEEDS) {
         let restarts = trace
             .iter()
             .filter(|r| {
@@ -115,11 +105,8 @@ fn messages_sent_while_reconnecting_after_server_restarts_all_arrive() {
             catalog::send("alice", &format!("b{i}")),
         );
     }
-    let scenario = b.build();
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let texts: Vec<String> = surfaced(&out.trace).into_iter().map(|(_, t, _)| t).collect();
+    for (seed, trace) in run::scenario(&b.build(), SEEDS) {
+        let texts: Vec<String> = surfaced(&trace).into_iter().map(|(_, t, _)| t).collect();
         assert_eq!(texts, ["b0", "b1", "b2", "b3", "b4"], "seed {seed}");
     }
 }
@@ -127,7 +114,7 @@ fn messages_sent_while_reconnecting_after_server_restarts_all_arrive() {
 #[test]
 fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches_up_once() {
     use zimsim_reference::client::{ConnectionEvent, ConnectionState};
-    for (seed, trace) in runs("token-expiry") {
+    for (seed, trace) in run::builtin("token-expiry", SEEDS) {
         let alice: Vec<(u64, &AppEvent)> = app_events(&trace, "alice-phone").collect();
         let warned = alice.iter().find(|(_, e)| matches!(e, AppEvent::TokenWillExpire { .. }));
         assert!(
@@ -172,7 +159,7 @@ fn an_unrenewed_token_expires_with_a_warning_and_the_user_is_pushed_then_catches
 /// The texts `device`'s app surfaced, in order.
 #[test]
 fn a_group_reaches_every_member_once_pushes_only_the_locked_phone_and_a_room_stays_live_only() {
-    for (seed, trace) in runs("group-chat") {
+    for (seed, trace) in run::builtin("group-chat", SEEDS) {
         assert_eq!(texts_on(&trace, "alice-phone"), ["before dan"], "seed {seed}");
         assert_eq!(texts_on(&trace, "bob-phone"), ["hello lobby", "after dan"], "seed {seed}");
         assert_eq!(
@@ -200,7 +187,7 @@ fn a_group_reaches_every_member_once_pushes_only_the_locked_phone_and_a_room_sta
 #[test]
 fn a_kicked_out_phone_is_told_so_and_gets_none_of_its_users_pushes_after() {
     use zimsim_reference::client::{ConnectionEvent, ConnectionState};
-    for (seed, trace) in runs("kick-out") {
+    for (seed, trace) in run::builtin("kick-out", SEEDS) {
         let phone: Vec<(u64, &AppEvent)> = app_events(&trace, "bob-phone").collect();
         assert!(
             phone.iter().any(|(t, e)| *t >= 5_000
@@ -223,7 +210,7 @@ fn a_kicked_out_phone_is_told_so_and_gets_none_of_its_users_pushes_after() {
 
 #[test]
 fn a_muted_chat_stays_silent_and_badges_add_up_on_the_phone() {
-    for (seed, trace) in runs("settings") {
+    for (seed, trace) in run::builtin("settings", SEEDS) {
         let shown: Vec<(String, Option<u32>)> = trace
             .iter()
             .filter(|r| r.src == "bob-phone")
@@ -248,7 +235,7 @@ fn a_muted_chat_stays_silent_and_badges_add_up_on_the_phone() {
 
 #[test]
 fn under_multi_device_login_a_push_rule_keeps_the_phone_quiet_while_the_user_is_on_the_web() {
-    for (seed, trace) in runs("multi-device") {
+    for (seed, trace) in run::builtin("multi-device", SEEDS) {
         let shown = |device: &str| notifications_on(&trace, device);
         assert_eq!(shown("bob-phone"), ["while you are away"], "seed {seed}: silenced while bob was on the web");
         assert_eq!(shown("bob-tablet"), ["while you are on the web", "while you are away"], "seed {seed}");
@@ -266,7 +253,7 @@ fn under_multi_device_login_a_push_rule_keeps_the_phone_quiet_while_the_user_is_
 
 #[test]
 fn a_backend_s_message_reaches_the_online_app_and_the_locked_phone_once_each() {
-    for (seed, trace) in runs("backend-send") {
+    for (seed, trace) in run::builtin("backend-send", SEEDS) {
         let answers: Vec<u32> = trace
             .iter()
             .filter_map(|r| match &r.event {
@@ -290,7 +277,7 @@ fn a_backend_s_message_reaches_the_online_app_and_the_locked_phone_once_each() {
 fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_carol_and_dan_once_each() {
     use zimsim_reference::relay::PushResult;
     use zimsim_reference::server::UnbindReason;
-    for (seed, trace) in runs("dead-tokens") {
+    for (seed, trace) in run::builtin("dead-tokens", SEEDS) {
         // What each phone shows: bob's phone has no app, so nothing; carol every message; dan
         // the first (his old token still worked), not the second (it went to the token that
         // had just rotated), and the third once, after FCM's two failures.
@@ -328,7 +315,7 @@ fn after_bob_deletes_the_app_and_dans_token_rotates_the_group_still_reaches_caro
 fn each_android_phone_is_pushed_through_the_channel_its_maker_and_push_config_pick() {
     use zimsim_reference::pushid::{Environment, Vendor};
     use zimsim_reference::relay::PushResult;
-    for (seed, trace) in runs("android-vendors") {
+    for (seed, trace) in run::builtin("android-vendors", SEEDS) {
         // What each locked phone shows, once each, and what its app reads when opened.
         let on = |device: &str| notifications_on(&trace, device);
         assert_eq!(on("bob-huawei"), ["hi bob", "hms had a bad second"], "seed {seed}");

@@ -9,5 +9,6 @@ mod explore;
 mod faults;
 mod phone;
 mod races;
+mod run;
 mod slow;
 mod voip;

@@ -3,6 +3,7 @@
 //! that mints a new key for the retry makes it show twice.
 
 use crate::phone::{shown, shown_log};
+use crate::run;
 use zimsim_conformance::mutants;
 use zimsim_reference::pushid::Vendor;
 use zimsim_reference::relay::{PushResult, REQUEST_TIMEOUT_MS};
@@ -27,16 +28,13 @@ fn vivo_tries(trace: &[Record]) -> Vec<(u32, String)> {
 
 #[test]
 fn a_slow_vivo_answer_is_retried_under_the_same_request_id_and_the_phone_shows_the_message_once() {
-    let scenario = catalog::builtin("slow-vendor").expect("built in");
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let tries = vivo_tries(&out.trace);
+    for (seed, trace) in run::builtin("slow-vendor", SEEDS) {
+        let tries = vivo_tries(&trace);
         assert_eq!(tries.len(), 2, "seed {seed}: the try that timed out and its retry: {tries:?}");
         assert_eq!((tries[0].0, tries[1].0), (1, 2));
         assert_eq!(tries[0].1, tries[1].1, "seed {seed}: the retry keeps the requestId");
         // The first try was given up at the timeout, not answered.
-        let timeout = out.trace.iter().find_map(|r| match &r.event {
+        let timeout = trace.iter().find_map(|r| match &r.event {
             Event::VendorTimeout { timeout } => Some((r.t.0, timeout.attempt)),
             _ => None,
         });
@@ -44,8 +42,7 @@ fn a_slow_vivo_answer_is_retried_under_the_same_request_id_and_the_phone_shows_t
             matches!(timeout, Some((t, 1)) if (40_500 + REQUEST_TIMEOUT_MS..40_500 + REQUEST_TIMEOUT_MS + 1_000).contains(&t)),
             "seed {seed}: {timeout:?}"
         );
-        let outcomes: Vec<_> = out
-            .trace
+        let outcomes: Vec<_> = trace
             .iter()
             .filter_map(|r| match &r.event {
                 Event::VendorOutcome { outcome } if outcome.push_id.vendor == Vendor::Vivo => {
@@ -55,9 +52,9 @@ fn a_slow_vivo_answer_is_retried_under_the_same_request_id_and_the_phone_shows_t
             })
             .collect();
         assert_eq!(outcomes, [(2, PushResult::Accepted)], "seed {seed}: one outcome, the late answer ignored");
-        let shown = shown(&out.trace, "erin-vivo");
+        let shown = shown(&trace, "erin-vivo");
         assert_eq!(shown.len(), 1, "seed {seed}: {shown:?}");
-        let stats = Stats::of(&out.trace).vendors[&Vendor::Vivo].clone();
+        let stats = Stats::of(&trace).vendors[&Vendor::Vivo].clone();
         assert_eq!((stats.requests, stats.retries, stats.timeouts, stats.delivered), (2, 1, 1, 1), "seed {seed}");
     }
 }
@@ -79,18 +76,15 @@ fn a_relay_that_retries_without_its_idempotency_key_makes_the_phone_show_the_mes
 
 #[test]
 fn a_slow_fcm_answer_is_retried_and_the_second_delivery_takes_the_first_ones_place_by_its_tag() {
-    let scenario = catalog::builtin("slow-vendor").expect("built in");
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
+    for (seed, trace) in run::builtin("slow-vendor", SEEDS) {
         // FCM has no idempotency key: it carried out both tries.
         let shown: Vec<_> =
-            shown_log(&out.trace, "frank-pixel").into_iter().map(|s| (s.id, s.message, s.replaced)).collect();
+            shown_log(&trace, "frank-pixel").into_iter().map(|s| (s.id, s.message, s.replaced)).collect();
         let [(first, message, None), (_, again, Some(replaced))] = shown.as_slice() else {
             panic!("seed {seed}: two deliveries, the second in place of the first: {shown:?}")
         };
         assert_eq!((again, replaced), (message, first), "seed {seed}");
-        let stats = Stats::of(&out.trace).vendors[&Vendor::Fcm].clone();
+        let stats = Stats::of(&trace).vendors[&Vendor::Fcm].clone();
         assert_eq!((stats.requests, stats.retries, stats.timeouts), (2, 1, 1), "seed {seed}");
     }
 }

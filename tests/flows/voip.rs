@@ -5,6 +5,7 @@
 //! unbound.
 
 use crate::phone::shown;
+use crate::run;
 use zimsim_reference::client::{AppEvent, Build, IosEnvironment};
 use zimsim_reference::pushid::{Environment, PushId, TokenKind, Vendor};
 use zimsim_reference::relay::PushResult;
@@ -93,11 +94,7 @@ fn apns_calls(trace: &[Record], id: u64) -> Vec<(PushId, String, String, Option<
 
 #[test]
 fn a_call_invitation_reaches_a_killed_iphone_through_its_voip_token_and_a_chat_message_through_its_alert_token() {
-    let scenario = voip_call();
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let trace = &out.trace;
+    for (seed, trace) in &run::scenario(&voip_call(), SEEDS) {
         let (alert, voip) = tokens(trace);
         assert_ne!(alert, voip, "seed {seed}: PushKit's token is not the alert token");
         let bundle = "im.zego.zimsim.demo";
