@@ -2,9 +2,9 @@
 //! what its app hears and when, and what the relay asked FCM and APNs for.
 
 use crate::phone::{app_events, shown_log, texts_on};
+use crate::run;
 use serde_json::Value;
 use zimsim_reference::client::AppEvent;
-use zimsim_sim::catalog;
 use zimsim_sim::trace::{Event, Record};
 
 const SEEDS: std::ops::Range<u64> = 1..4;
@@ -51,11 +51,8 @@ fn request_for(trace: &[Record], user: &str) -> Value {
 
 #[test]
 fn a_data_message_is_never_shown_and_reaches_only_a_running_app() {
-    let scenario = catalog::builtin("data-messages").expect("built in");
-    for seed in SEEDS {
-        let (report, out) = zimsim_conformance::run_with_trace(seed, &scenario, None).expect("run completes");
-        assert!(report.passed(), "seed {seed}: {}", report.to_human());
-        let trace: &[Record] = &out.trace;
+    for (seed, trace) in run::builtin("data-messages", SEEDS) {
+        let trace: &[Record] = &trace;
         for (device, user, tray) in PHONES {
             let shown: Vec<String> = shown_log(trace, device).into_iter().map(|s| s.content).collect();
             assert_eq!(shown, tray, "seed {seed}: {device}'s tray");
@@ -75,9 +72,8 @@ fn a_data_message_is_never_shown_and_reaches_only_a_running_app() {
 
 #[test]
 fn the_relay_maps_each_resource_per_vendor() {
-    let scenario = catalog::builtin("data-messages").expect("built in");
-    let (_, out) = zimsim_conformance::run_with_trace(1, &scenario, None).expect("run completes");
-    let trace: &[Record] = &out.trace;
+    let (_, trace) = run::builtin("data-messages", 1..2).remove(0);
+    let trace: &[Record] = &trace;
     // "silent" at FCM: no notification anywhere; what would be shown travels in `data`.
     let carol = request_for(trace, "carol");
     assert_eq!(carol.pointer("/message/notification"), None, "{carol}");
