@@ -109,27 +109,21 @@ impl ScenarioBuilder {
         self
     }
 
-    pub fn device(mut self, id: &str, platform: Platform, build: Build) -> Self {
-        self.scenario.devices.push(DeviceSpec {
-            id: id.into(),
-            platform,
-            brand: Brand::Google,
-            build,
-            deny_notifications: false,
-        });
+    /// A device as `spec` describes it.
+    pub fn spec(mut self, spec: DeviceSpec) -> Self {
+        self.scenario.devices.push(spec);
         self
     }
 
+    /// A device on `platform` (an Android one made by Google).
+    pub fn device(self, id: &str, platform: Platform, build: Build) -> Self {
+        self.spec(DeviceSpec { id: id.into(), platform, brand: Brand::Google, build, deny_notifications: false })
+    }
+
     /// An Android phone made by `brand`.
-    pub fn android(mut self, id: &str, brand: Brand, build: Build) -> Self {
-        self.scenario.devices.push(DeviceSpec {
-            id: id.into(),
-            platform: Platform::Android,
-            brand,
-            build,
-            deny_notifications: false,
-        });
-        self
+    pub fn android(self, id: &str, brand: Brand, build: Build) -> Self {
+        let platform = Platform::Android;
+        self.spec(DeviceSpec { id: id.into(), platform, brand, build, deny_notifications: false })
     }
 
     /// At `at_ms`, `device` does `action`. Steps may be added in any time order; steps at
@@ -499,7 +493,7 @@ fn android_vendors() -> Scenario {
 }
 
 /// The push config that enables exactly the Android vendors in `flags`.
-fn only(flags: &[Vendor]) -> ZpnsConfig {
+pub fn only(flags: &[Vendor]) -> ZpnsConfig {
     ZpnsConfig {
         enable_fcm_push: flags.contains(&Vendor::Fcm),
         enable_hw_push: flags.contains(&Vendor::Hms),
@@ -601,8 +595,16 @@ fn data_messages() -> Scenario {
         .at(3_000, "grace-xiaomi", Action::KILL_APP)
         .at(30_000, "alice-phone", to("grace", SILENT))
         .sign_in_with(60_000, "grace-xiaomi", "grace", mi);
-    for device in ["bob-iphone", "carol-pixel", "dan-pixel", "erin-pixel", "frank-pixel"] {
-        b = b.sign_in(100, device, device.split('-').next().unwrap_or_default());
+    // (device, its user, whether its app is killed at 3 s and opened again at 60 s)
+    let phones = [
+        ("bob-iphone", "bob", true),
+        ("carol-pixel", "carol", false),
+        ("dan-pixel", "dan", false),
+        ("erin-pixel", "erin", true),
+        ("frank-pixel", "frank", true),
+    ];
+    for (device, user, _) in phones {
+        b = b.sign_in(100, device, user);
     }
     b = b
         .at(3_000, "carol-pixel", Action::BACKGROUND)
@@ -616,8 +618,8 @@ fn data_messages() -> Scenario {
         .at(30_800, "alice-phone", to("bob", SILENT))
         .at(45_000, "dan-pixel", Action::NETWORK_ON)
         .at(50_000, "carol-pixel", Action::FOREGROUND);
-    for device in ["bob-iphone", "erin-pixel", "frank-pixel"] {
-        b = b.at(3_000, device, Action::KILL_APP).sign_in(60_000, device, device.split('-').next().unwrap_or_default());
+    for (device, user, _) in phones.into_iter().filter(|(_, _, killed)| *killed) {
+        b = b.at(3_000, device, Action::KILL_APP).sign_in(60_000, device, user);
     }
     b.build()
 }
@@ -640,19 +642,18 @@ pub fn app_states() -> Scenario {
         let push = PushConfig::new("New message", text, format!("{{\"chat\":\"{to}\"}}"));
         Action::send(to, text, Some(push))
     };
-    let mut b = ScenarioBuilder::new("app-states")
+    ScenarioBuilder::new("app-states")
         .device("alice-phone", Platform::Ios, Build::Debug)
         .device("bob-iphone", Platform::Ios, Build::Release)
         .device("carol-pixel", Platform::Android, Build::Release)
-        .android("dan-xiaomi", Brand::Xiaomi, Build::Release);
-    b.scenario.devices.push(DeviceSpec {
-        id: "erin-iphone".into(),
-        platform: Platform::Ios,
-        brand: Brand::Google,
-        build: Build::Release,
-        deny_notifications: true,
-    });
-    b = b
+        .android("dan-xiaomi", Brand::Xiaomi, Build::Release)
+        .spec(DeviceSpec {
+            id: "erin-iphone".into(),
+            platform: Platform::Ios,
+            brand: Brand::Google,
+            build: Build::Release,
+            deny_notifications: true,
+        })
         .sign_in(100, "alice-phone", "alice")
         .at(100, "bob-iphone", Action::LAUNCH_APP)
         .at(150, "bob-iphone", Action::APPLY_NOTIFICATION_PERMISSION)
@@ -689,8 +690,8 @@ pub fn app_states() -> Scenario {
         .at(111_000, "carol-pixel", Action::KILL_APP)
         .at(140_000, "alice-phone", with_payload("carol", "carol, unregistered"))
         .at(150_000, "carol-pixel", Action::LAUNCH_APP)
-        .at(150_500, "carol-pixel", login("carol"));
-    b.build()
+        .at(150_500, "carol-pixel", login("carol"))
+        .build()
 }
 
 /// erin's vivo (release, vivo push only) is locked when alice writes to her, and vivo is

@@ -130,6 +130,8 @@ struct Device<C: Connector> {
     tokens: BTreeSet<(Vendor, TokenKind)>,
     /// Vendors not yet told of an uninstall (told when their channel is up).
     revoke_pending: BTreeSet<Vendor>,
+    /// The app was deleted and not installed again.
+    deleted: bool,
     /// Vendor deliveries the OS has handled: a notification redelivered after a broken
     /// channel is acknowledged again but shown once.
     seen: BTreeSet<(Vendor, u64)>,
@@ -167,6 +169,7 @@ pub async fn run<C: Connector>(
         token_requests: Vec::new(),
         tokens: BTreeSet::new(),
         revoke_pending: BTreeSet::new(),
+        deleted: false,
         seen: BTreeSet::new(),
         tray: VecDeque::new(),
         permission_asked: false,
@@ -238,6 +241,7 @@ impl<C: Connector> Device<C> {
                     }
                 }
                 self.disk = None;
+                self.deleted = true;
                 self.tray.clear();
                 self.permission_asked = false;
                 self.token_requests.clear();
@@ -406,8 +410,16 @@ impl<C: Connector> Device<C> {
             }
             VendorToDevice::Notification(n) => {
                 self.to_vendor(vendor, DeviceToVendor::Ack { delivery: n.delivery });
+                // A delivery for an app the phone no longer has is dropped, and the OS
+                // tells the vendor again that the app is gone: the first word may have been
+                // lost with a crashed vendor host.
                 if self.seen.insert((vendor, n.delivery)) {
-                    self.on_notification(vendor, n);
+                    if self.deleted {
+                        self.revoke_pending.insert(vendor);
+                        self.tell_revoke();
+                    } else {
+                        self.on_notification(vendor, n);
+                    }
                 }
             }
         }
@@ -466,6 +478,7 @@ impl<C: Connector> Device<C> {
 
     fn launch(&mut self) {
         if self.app.is_none() {
+            self.deleted = false; // launching a deleted app installs it again
             let sdk = self.factory.launch(self.setup.sdk.clone(), self.disk.clone());
             self.app = Some(App { sdk, link: None, state: AppState::Foreground, held: Vec::new() });
             self.record(Event::AppLaunched);

@@ -6,10 +6,11 @@ use crate::phone::app_events;
 use zimsim_conformance::invariants::Status;
 use zimsim_reference::client::{AppEvent, Build, ConnectionState};
 use zimsim_reference::error::ZimErrorCode;
+use zimsim_reference::push_services::VendorEvent;
 use zimsim_reference::server::{ServerEvent, UnbindReason};
 use zimsim_reference::wire::Platform;
 use zimsim_sim::catalog::{self, alice_and_bob, login, send, ScenarioBuilder};
-use zimsim_sim::scenario::{Action, Scenario};
+use zimsim_sim::scenario::{Action, Scenario, ScenarioConfig, WorldStep};
 use zimsim_sim::trace::{Event, Record};
 
 const SEEDS: std::ops::Range<u64> = 1..6;
@@ -199,5 +200,39 @@ fn a_user_switch_whose_login_reached_the_server_before_the_app_died_still_unbind
             .any(|(_, e)| matches!(e, AppEvent::LoggedIn { user } if user.as_str() == "carol"));
         assert!(!carol_saw_it, "seed {seed}: the app should die before login_ok reaches it");
         assert_eq!(notifications_for(trace, "shared-phone", "alice"), vec![], "seed {seed}");
+    });
+}
+
+#[test]
+fn a_push_to_a_deleted_app_shows_nothing_and_the_phone_tells_the_vendor_again() {
+    // alice deletes the app; APNs' sandbox host crashes while the phone's word that the app
+    // is gone is on its way, and loses it. bob writes at 8 s: APNs still takes the token and
+    // delivers, and the phone, which no longer has the app, shows nothing and tells APNs
+    // again. bob's next message meets a dead token, and ZIM unbinds it.
+    let slow_links = ScenarioConfig { min_latency_ms: 10, ..ScenarioConfig::default() };
+    let scenario = alice_and_bob("deleted-app")
+        .config(slow_links)
+        .at(2_995, "alice-phone", Action::UNINSTALL_APP)
+        .world(3_000, WorldStep::Crash { host: "apns-sandbox".into() })
+        .world(4_000, WorldStep::Bounce { host: "apns-sandbox".into() })
+        .at(8_000, "bob-phone", send("alice", "still there?"))
+        .at(20_000, "bob-phone", send("alice", "hello?"))
+        .build();
+    each_seed(&scenario, |seed, trace| {
+        assert_eq!(notifications_for(trace, "alice-phone", "alice"), vec![], "seed {seed}: shown for a deleted app");
+        let revoked: Vec<u64> = trace
+            .iter()
+            .filter(|r| {
+                matches!(&r.event, Event::Vendor { event: VendorEvent::TokenRevoked { device, .. } }
+                if device.as_str() == "alice-phone")
+            })
+            .map(|r| r.t.0)
+            .collect();
+        assert!(revoked.first().is_some_and(|&t| (8_000..20_000).contains(&t)), "seed {seed}: revoked at {revoked:?}");
+        let unbound = trace.iter().any(|r| {
+            matches!(&r.event, Event::Server { event: ServerEvent::Unbound { user, reason: UnbindReason::DeadToken, .. } }
+                if user.as_str() == "alice")
+        });
+        assert!(unbound, "seed {seed}: the dead token stayed bound");
     });
 }

@@ -53,13 +53,7 @@ fn the_reference_holds_every_invariant_through_faults() {
 
 #[test]
 fn every_mutant_is_caught_by_exploration_and_its_saved_scenario_replays_the_violation() {
-    // Both need a slow answer past the relay's timeout, shown on their built-in scenario
-    // (`slow-vendor`, tests/flows/slow.rs). Generated worlds push a few times each, so such
-    // an answer almost never meets a push to a vendor that dedups retries (the first); and
-    // they draw it only there, since elsewhere a tap between the two deliveries would show
-    // the message again whatever the relay does (the second; docs/scenarios.md).
-    const NOT_HUNTED: &[&str] = &["relay-retries-without-idempotency-key", "relay-without-replace-keys"];
-    for m in mutants::all().into_iter().filter(|m| !NOT_HUNTED.contains(&m.name)) {
+    for m in mutants::all() {
         let dir = std::env::temp_dir().join(format!("zimsim-explore-{}-{}", m.name, std::process::id()));
         // Hunted 16 seeds at a time, up to 128: a mutant that needs a rare coincidence (a
         // muted chat written to while its user is away, a push rule silencing a platform the

@@ -5,12 +5,14 @@
 //! - `badge-arithmetic`: an install's badge is what it last reported (`badge_set`, 0 at
 //!   first) plus the increments of the badge-enabled pushes routed to it since; a push
 //!   without a badge leaves it alone; and the phone's notification shows the badge the
-//!   server computed.
+//!   server computed, where the vendor's request carries one (APNs `aps.badge`, FCM
+//!   `notification_count`, HMS `badge.set_num`, Xiaomi `extra.badge`; OPPO's and vivo's
+//!   send APIs have no badge, so their notifications show none).
 
 use super::{device_of, Invariant, Kind, Tally, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 use zimsim_reference::ids::{ConvKey, DeviceId, MessageId, UserId};
-use zimsim_reference::pushid::PushId;
+use zimsim_reference::pushid::{PushId, Vendor};
 use zimsim_reference::server::ServerEvent;
 use zimsim_reference::wire::NotificationStatus;
 use zimsim_sim::trace::{Event, Record};
@@ -109,8 +111,11 @@ impl Invariant for BadgeArithmetic {
                         badge.insert(push_id, (e, i));
                     }
                 }
-                Event::Notification { notification, .. } => {
+                Event::Notification { notification, vendor, .. } => {
                     let Some(m) = notification.message_id else { continue };
+                    if matches!(vendor, Vendor::Oppo | Vendor::Vivo) {
+                        continue; // no badge field to carry it (restated from docs/vendors.md)
+                    }
                     let device = device_of(r);
                     let mine = registered_by.get(&device).into_iter().flatten();
                     let Some(&(sent, at)) = mine.filter_map(|p| routed.get(&(*p, m))).next() else { continue };
@@ -215,5 +220,13 @@ mod tests {
             &single_violation(&v).detail,
             &["bob-phone showed m1 with badge None; the server sent Some(5)"],
         );
+        // OPPO's and vivo's send APIs carry no badge: their notifications show none.
+        for vendor in [Vendor::Oppo, Vendor::Vivo] {
+            let mut no_field = shown_wrong.clone();
+            if let Event::Notification { vendor: v, .. } = &mut no_field[4].event {
+                *v = vendor;
+            }
+            assert_eq!(BadgeArithmetic.check(&no_field).status, Status::Held, "{vendor:?}");
+        }
     }
 }

@@ -6,7 +6,9 @@
 //! newer one, as APNs keeps one per app or a collapse key one per key; `dropped`: expired,
 //! or not to be stored; `discarded`: FCM's all-or-nothing limit of 100), or a crash lost it in memory: the ZIM server crashed before handing it to the relay, or
 //! the relay crashed after accepting it and before a vendor answered (docs/policies.md:
-//! hand-over queues are memory; the message itself is durable and arrives by sync).
+//! hand-over queues are memory; the message itself is durable and arrives by sync), or
+//! the app was deleted from the install before the notification reached it (the phone
+//! drops a push for an app it no longer has; docs/policies.md).
 //! A push decided in the last [`IN_FLIGHT_MS`] of the run may still be on its way and is not
 //! judged.
 //!
@@ -47,7 +49,9 @@ impl Invariant for OfflinePushNotified {
 
     fn check(&self, trace: &[Record]) -> Verdict {
         let mut tally = Tally::new(trace);
-        let mut registered_by: BTreeMap<&PushId, DeviceId> = BTreeMap::new();
+        let mut registered_by: BTreeMap<&PushId, (DeviceId, usize)> = BTreeMap::new();
+        // Per device, where its app was deleted.
+        let mut uninstalled: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::new();
         let mut routed: Vec<(usize, MessageId, &UserId, &PushId, &str)> = Vec::new();
         // Pushes that cannot arrive, for a documented reason: (message, PushID).
         let mut excused: BTreeSet<(MessageId, &PushId)> = BTreeSet::new();
@@ -65,8 +69,9 @@ impl Invariant for OfflinePushNotified {
         for (i, r) in trace.iter().enumerate() {
             match &r.event {
                 Event::App { event: AppEvent::Registered { push_id: Some(p), .. } } => {
-                    registered_by.insert(p, device_of(r));
+                    registered_by.insert(p, (device_of(r), i));
                 }
+                Event::AppUninstalled => uninstalled.entry(device_of(r)).or_default().push(i),
                 Event::Server { event: ServerEvent::PushRouted { id, user, push_id, resources_id, .. } } => {
                     routed.push((i, *id, user, push_id, resources_id));
                 }
@@ -118,10 +123,11 @@ impl Invariant for OfflinePushNotified {
         let end = trace.last().map(|r| r.t).unwrap_or_default();
         let mut missing: BTreeMap<DeviceId, Vec<(usize, MessageId, &UserId, &PushId)>> = BTreeMap::new();
         for (i, m, user, p, resources_id) in routed {
-            let Some(device) = registered_by.get(p) else { continue };
+            let Some((device, registered)) = registered_by.get(p) else { continue };
             if end.since(trace[i].t) < IN_FLIGHT_MS || excused.contains(&(m, p)) {
                 continue;
             }
+            let deleted = uninstalled.get(device).is_some_and(|u| u.iter().any(|at| at > registered));
             let crashed_after =
                 |host: &str, from: usize| crashes.get(host).is_some_and(|c| c.iter().any(|&at| at > from));
             let lost = match submitted.get(&(m, p)) {
@@ -133,13 +139,15 @@ impl Invariant for OfflinePushNotified {
             }
             tally.check();
             let Some(kinds) = notified.get(&(device.clone(), m, user)) else {
-                missing.entry(device.clone()).or_default().push((i, m, user, p));
+                if !deleted {
+                    missing.entry(device.clone()).or_default().push((i, m, user, p));
+                }
                 continue;
             };
             let data = p.vendor == Vendor::Fcm && fcm_types.get(resources_id) == Some(&FcmPushType::Data);
             let due = if data { MessageKind::Data } else { MessageKind::Notification };
             if !kinds.contains(&due) {
-                let (due, came) = (kind_name(due), kinds.iter().map(|k| kind_name(*k)).collect::<Vec<_>>().join(", "));
+                let came = kinds.iter().map(MessageKind::to_string).collect::<Vec<_>>().join(", ");
                 let detail = format!(
                     "{m} for {user} was due at {device} ({p}) as {due} (resourcesID {resources_id:?}) and came as {came}"
                 );
@@ -159,13 +167,6 @@ impl Invariant for OfflinePushNotified {
             }
         }
         tally.verdict(self)
-    }
-}
-
-fn kind_name(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::Notification => "a notification",
-        MessageKind::Data => "a data message",
     }
 }
 
@@ -212,6 +213,23 @@ mod tests {
         trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
         let v = check(&trace);
         assert_mentions(&single_violation(&v).detail, &["m1 for alice", PHONE, "never reached it"]);
+    }
+
+    #[test]
+    fn a_push_to_an_install_whose_app_was_deleted_since_it_registered_is_excused() {
+        // Deleted before the push, or before it came: the phone drops it.
+        for at in [10_000, 20_500] {
+            let mut trace = pushed();
+            trace.push(rec(at, PHONE, Event::AppUninstalled));
+            trace.sort_by_key(|r| r.t);
+            trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+            assert_verdict(&check(&trace), Status::Held, 1);
+        }
+        // A deletion before the registration excuses nothing.
+        let mut trace = pushed();
+        trace.insert(0, rec(50, PHONE, Event::AppUninstalled));
+        trace.push(rec(40_000, ZIM, accepted(2, "bob", "carol")));
+        assert_mentions(&single_violation(&check(&trace)).detail, &["m1 for alice", "never reached it"]);
     }
 
     #[test]

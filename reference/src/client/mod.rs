@@ -132,6 +132,22 @@ impl ZpnsConfig {
         }
     }
 
+    /// The vendor an install on `platform` made by `brand` registers with (reference
+    /// policy, docs/policies.md): APNs on iOS; on Android the phone maker's own service when
+    /// the app enabled it, else FCM when the app enabled it and the phone has Google's
+    /// services; FCM in a browser when enabled. A vendor left off is never used.
+    pub fn channel(&self, platform: Platform, brand: Brand) -> Option<Vendor> {
+        let enabled = |v: Vendor| self.enables(v).then_some(v);
+        match platform {
+            Platform::Ios => Some(Vendor::Apns),
+            Platform::Web => enabled(Vendor::Fcm),
+            Platform::Android => {
+                let own = brand.vendor().and_then(enabled);
+                own.or_else(|| brand.has_google_services().then(|| enabled(Vendor::Fcm)).flatten())
+            }
+        }
+    }
+
     /// Every Android channel enabled.
     pub fn all() -> ZpnsConfig {
         ZpnsConfig {

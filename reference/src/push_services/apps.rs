@@ -7,7 +7,7 @@
 
 use super::apns::{Apns, ProviderKey};
 use super::fcm::{Fcm, ServiceAccount};
-use super::resources::{ApnsStrategy, FcmPushType, FcmStrategy, PushResource};
+use super::resources::PushResource;
 use super::{fcm, hms, hms::Hms, mi::Mi, oppo, oppo::Oppo, vivo, vivo::Vivo, DynVendor};
 use crate::http::HttpRequest;
 use crate::pushid::{Environment, Vendor};
@@ -79,10 +79,7 @@ pub struct PushApps {
 }
 
 /// What a push without a known `resourcesID` gets.
-static DEFAULT_RESOURCE: PushResource = PushResource {
-    apns: ApnsStrategy { sound: None },
-    fcm: FcmStrategy { push_type: FcmPushType::Notification, sound: None, channel_id: None },
-};
+static DEFAULT_RESOURCE: std::sync::LazyLock<PushResource> = std::sync::LazyLock::new(PushResource::default);
 
 impl Default for PushApps {
     fn default() -> Self {

@@ -728,6 +728,15 @@ pub enum MessageKind {
     Data,
 }
 
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MessageKind::Notification => "a notification",
+            MessageKind::Data => "a data message",
+        })
+    }
+}
+
 /// How the phone's OS reads the kind of a payload `vendor` delivered.
 pub fn message_kind(vendor: Vendor, payload: &serde_json::Value) -> MessageKind {
     match vendor {

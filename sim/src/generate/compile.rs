@@ -3,9 +3,9 @@
 
 use super::*;
 use std::collections::BTreeMap;
+use zimsim_reference::ids::DeviceId;
 use zimsim_reference::push_services;
 use zimsim_reference::push_services::resources::PushResource;
-use zimsim_reference::relay::REQUEST_TIMEOUT_MS;
 use zimsim_reference::wire::{NotificationStatus, OfflinePushRule, VoipConfig};
 
 /// The timing of generated worlds: a 60 ms step with latencies of 60–120 ms, so a run costs
@@ -19,7 +19,7 @@ fn config(mix: FaultMix, draw: &Draw) -> ScenarioConfig {
         token_lifetime_ms: draw.token_lifetime_ms,
         login_policy: draw.login_policy,
         heartbeat_interval_ms: 5_000,
-        heartbeat_timeout_ms: 15_000,
+        heartbeat_timeout_ms: HEARTBEAT_TIMEOUT_MS,
         settle_ms: if mix == FaultMix::None { 10_000 } else { 15_000 },
         min_latency_ms: 60,
         max_latency_ms: 120,
@@ -30,6 +30,26 @@ fn config(mix: FaultMix, draw: &Draw) -> ScenarioConfig {
             false => BTreeMap::new(),
         },
     }
+}
+
+const HEARTBEAT_TIMEOUT_MS: u64 = 15_000;
+
+/// The Away a world's [`SlowPush`] is aimed at, as (device, op index), and how late the
+/// vendor answers. Only an Away before the device's last op (deleting the app) happens.
+fn aimed(draw: &Draw) -> Option<((usize, usize), u64)> {
+    let aim = draw.slow_push?;
+    let mut aways: Vec<((usize, usize), bool)> = (draw.devices.iter().enumerate())
+        .flat_map(|(n, (d, ops))| {
+            let once = d.zpns.channel(d.platform, d.brand).is_some_and(push_services::dedups_retries);
+            let played = ops.iter().take_while(|(_, op)| *op != Op::DeleteApp);
+            let away = played.enumerate().filter(|(_, (_, op))| matches!(op, Op::Away { .. }));
+            away.map(move |(k, _)| ((n, k), once))
+        })
+        .collect();
+    if aim.once && aways.iter().any(|(_, once)| *once) {
+        aways.retain(|(_, once)| *once);
+    }
+    (!aways.is_empty()).then(|| (aways[aim.away % aways.len()].0, aim.ms))
 }
 
 /// What the generator knows of a device while it writes its steps: enough to end with a
@@ -75,6 +95,11 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     let mut tracks = Vec::new();
     let mut chaos_end = 0;
     let mut sent = 0;
+    let aimed = aimed(draw);
+    // The aimed slow push's steps (its fault and its send), and the host and time it slows.
+    let mut aimed_steps = Vec::new();
+    let mut slowed: Option<(&'static str, u64)> = None;
+    let mut channels = BTreeMap::new();
     for (n, (d, ops)) in draw.devices.iter().enumerate() {
         let id = format!("d{n}-{}-{}", platform_name(d.platform, d.brand), build_name(d.build));
         devices.push(DeviceSpec {
@@ -84,6 +109,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
             build: d.build,
             deny_notifications: false,
         });
+        let channel = d.zpns.channel(d.platform, d.brand);
+        let host = channel.map(|vendor| topology::vendor_host(vendor, d.build.environment()).name);
+        channels.insert(id.clone(), (channel, host));
         let mut track = Track::default();
         let mut at = 100 + 10 * n as u64;
         let mut push = |at: u64, action: Action, track: &mut Track| {
@@ -106,7 +134,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
             push(at + 1_500, Action::App(call), &mut track);
         }
         at += 2_000;
-        for (gap, op) in ops {
+        for (k, (gap, op)) in ops.iter().enumerate() {
             at += gap;
             match *op {
                 Op::Send { to, push: with_push, voip } => {
@@ -291,10 +319,38 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 }
                 // Away: the app is killed; Reinstall: deleted, so it comes back empty and its
                 // user logs in again.
-                Op::Away { for_ms, .. } | Op::Reinstall { for_ms } => {
+                Op::Away { mut for_ms, .. } | Op::Reinstall { mut for_ms } => {
                     let gone =
                         if matches!(op, Op::Reinstall { .. }) { Action::UNINSTALL_APP } else { Action::KILL_APP };
                     let unreachable = matches!(op, Op::Away { unreachable: true, .. });
+                    // The user the phone's PushID is bound to while it is away, if any.
+                    let bound = track.last_user.filter(|_| !track.chose_logout);
+                    if let (Some(((an, ak), ms)), Some(u), Some(host)) = (aimed, bound, host) {
+                        if (an, ak) == (n, k) {
+                            // Once its user is offline, the app's backend writes to them and
+                            // the vendor answers that push late; the phone stays away until
+                            // the relay's retry has come and gone.
+                            let t = at + HEARTBEAT_TIMEOUT_MS + 1_000;
+                            let slow = WorldStep::VendorFail {
+                                host: host.to_owned(),
+                                status: None,
+                                count: 1,
+                                retry_after_s: None,
+                                slow_ms: Some(ms),
+                            };
+                            aimed_steps.push(Step::world(t - 100, slow));
+                            sent += 1;
+                            let send = BackendStep::ServerSend {
+                                from: "system".into(),
+                                to: vec![user(u)],
+                                text: format!("m{sent} from the backend"),
+                                push: true,
+                            };
+                            aimed_steps.push(Step { at_ms: t, device: None, action: Action::Backend(send) });
+                            slowed = Some((host, t - 100));
+                            for_ms = for_ms.max(t - at + REQUEST_TIMEOUT_MS + 6_000);
+                        }
+                    }
                     push(at, gone, &mut track);
                     if unreachable {
                         push(at + 100, Action::NETWORK_OFF, &mut track);
@@ -319,6 +375,21 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
         tracks.push((id, d.clone(), track));
     }
     let heal = chaos_end + 1_000;
+    steps.extend(aimed_steps);
+    // Where the slowed vendor delivers a retried send twice, the second delivery takes the
+    // first one's place in the tray, unless the user tapped that away in between: then
+    // the phone shows the message again, a duplicate no relay can prevent there. So from
+    // the slow answer on, nobody taps a notification on that vendor's phones.
+    if let Some((host, from)) = slowed {
+        let twice = |id: &DeviceId| {
+            channels.get(id.as_str()).is_some_and(|&(vendor, h)| {
+                h == Some(host) && vendor.is_some_and(|v| !push_services::dedups_retries(v))
+            })
+        };
+        steps.retain(|s| {
+            !(s.at_ms >= from && s.action == Action::TAP_NOTIFICATION && s.device.as_ref().is_some_and(twice))
+        });
+    }
 
     // Faults, each ended by its own repair or at the latest by the heal.
     // Faults hit the vendors this world's phones use (the others are not started).
@@ -439,9 +510,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     }
     // The builder orders the steps (stably: each device's same-time steps keep their order).
     let mut b = ScenarioBuilder::new(name).config(config(mix, draw));
-    for d in devices {
-        b = b.device(d.id.as_str(), d.platform, d.build);
-    }
+    b = devices.into_iter().fold(b, ScenarioBuilder::spec);
     steps.into_iter().fold(b, ScenarioBuilder::step).build()
 }
 

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use zimsim_reference::client::{AppCall, Brand, Build, IosEnvironment, ZpnsConfig};
 use zimsim_reference::ids::{ConversationType, UserId};
 use zimsim_reference::pushid::Vendor;
+use zimsim_reference::relay::REQUEST_TIMEOUT_MS;
 use zimsim_reference::server::LoginPolicy;
 use zimsim_reference::sub_seed;
 use zimsim_reference::topology::{self, VendorHost};
@@ -443,6 +444,24 @@ pub struct Draw {
     /// Whether the console has a data-message resource ([`DATA_RESOURCE`]), which one
     /// pushed send in two then names.
     pub data_pushes: bool,
+    /// With faults: a push aimed through a slow vendor, in half the worlds.
+    pub slow_push: Option<SlowPush>,
+}
+
+/// A vendor answers one push past the relay's timeout while its phone is put away, so the
+/// relay retries a send the vendor has already carried out. Aimed rather than left to a
+/// [`Fault::VendorSlow`]: a push, a phone that shows it and a slow answer rarely meet by
+/// chance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlowPush {
+    /// Which [`Op::Away`] of the world (counted over every device's ops, modulo their number).
+    pub away: usize,
+    /// Aim only at the phones of a vendor that delivers a retried send once (OPPO, vivo),
+    /// if the world has one away: they are few, and only there does the relay's
+    /// idempotency key show.
+    pub once: bool,
+    /// How late the vendor answers (past the relay's timeout).
+    pub ms: u64,
 }
 
 /// The `resourcesID` of generated worlds' console resource that makes FCM pushes data
@@ -466,10 +485,14 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
     let send = (2_000u64..15_000, prop::collection::vec(0..users, 1..=2), prop::bool::weighted(0.7));
     let backend = prop::collection::vec(send, 0..4);
     let push_ttl = prop_oneof![1 => Just(DAY_MS / 1000), 1 => 2u64..12];
-    // Drawn last, so the earlier choices of a seed are those it drew before data pushes.
+    // Drawn last, so the earlier choices of a seed are those it drew before data pushes
+    // (and aimed slow pushes after them).
     let data_pushes = prop::bool::ANY;
-    (devices, faults, lifetime, policy, backend, push_ttl, data_pushes).prop_map(
-        move |(devices, faults, token_lifetime_ms, login_policy, backend, push_ttl_s, data_pushes)| Draw {
+    let slow_push = prop::option::weighted(0.7, (any::<usize>(), any::<bool>(), REQUEST_TIMEOUT_MS + 500..20_000))
+        .prop_map(|aim| aim.map(|(away, once, ms)| SlowPush { away, once, ms }));
+    let late = (data_pushes, slow_push);
+    (devices, faults, lifetime, policy, backend, push_ttl, late).prop_map(
+        move |(devices, faults, token_lifetime_ms, login_policy, backend, push_ttl_s, (data_pushes, slow_push))| Draw {
             devices,
             faults: if mix == FaultMix::None { Vec::new() } else { faults },
             token_lifetime_ms,
@@ -477,6 +500,7 @@ pub fn draws(profile: Profile, mix: FaultMix) -> impl Strategy<Value = Draw> {
             backend,
             push_ttl_s,
             data_pushes,
+            slow_push: if mix == FaultMix::None { None } else { slow_push },
         },
     )
 }

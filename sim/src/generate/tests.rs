@@ -151,3 +151,67 @@ fn a_fully_shrunk_world_has_no_voip() {
 fn is_call(op: &Op) -> bool {
     matches!(op, Op::Send { voip: true, .. } | Op::GroupSend { voip: true, .. })
 }
+
+#[test]
+fn android_phones_keep_the_brand_they_were_drawn_with() {
+    // The world's devices are the drawn ones: a vivo phone is a vivo, so every vendor's
+    // channel is used somewhere over a few seeds.
+    let mut brands = std::collections::BTreeSet::new();
+    for seed in 0..20 {
+        let draw = tree(seed, Profile::Default, FaultMix::Light).unwrap().current();
+        let s = generate(seed, Profile::Default, FaultMix::Light);
+        for ((d, _), spec) in draw.devices.iter().zip(&s.devices) {
+            assert_eq!((spec.platform, spec.brand, spec.build), (d.platform, d.brand, d.build), "seed {seed}");
+            if let Some(vendor) = d.zpns.channel(d.platform, d.brand) {
+                brands.insert(format!("{vendor:?}"));
+            }
+        }
+    }
+    assert_eq!(brands.len(), 6, "every vendor is some phone's channel: {brands:?}");
+}
+
+/// The slow answers past the relay's timeout in `s`: (host, from when).
+fn late_answers(s: &Scenario) -> Vec<(String, u64)> {
+    let late = |st: &Step| match &st.action {
+        Action::World(WorldStep::VendorFail { host, slow_ms: Some(ms), .. }) if *ms > REQUEST_TIMEOUT_MS => {
+            Some((host.clone(), st.at_ms))
+        }
+        _ => None,
+    };
+    s.steps.iter().filter_map(late).collect()
+}
+
+#[test]
+fn a_slow_push_is_aimed_at_a_phone_put_away_and_its_vendors_phones_are_not_tapped_after() {
+    let (mut aimed, mut once) = (0, 0);
+    for seed in 0..60 {
+        let s = generate(seed, Profile::Default, FaultMix::Light);
+        let draw = tree(seed, Profile::Default, FaultMix::Light).unwrap().current();
+        // Each device's channel host, by device ID.
+        let hosts: std::collections::BTreeMap<_, _> = (s.devices.iter().zip(&draw.devices))
+            .map(|(spec, (d, _))| {
+                let host = d.zpns.channel(d.platform, d.brand).map(|v| topology::vendor_host(v, d.build.environment()));
+                (spec.id.clone(), host.map(|h| h.name))
+            })
+            .collect();
+        for (host, from) in late_answers(&s) {
+            // The aimed kind: the app's backend writes to the away phone's user 100 ms later.
+            let send = |st: &Step| matches!(st.action, Action::Backend(BackendStep::ServerSend { push: true, .. }));
+            if !s.steps.iter().any(|st| st.at_ms == from + 100 && send(st)) {
+                continue;
+            }
+            aimed += 1;
+            let vendor = topology::VENDORS.iter().find(|v| v.name == host).map(|v| v.vendor).unwrap();
+            if zimsim_reference::push_services::dedups_retries(vendor) {
+                once += 1;
+                continue;
+            }
+            for st in s.steps.iter().filter(|st| st.at_ms >= from && st.action == Action::TAP_NOTIFICATION) {
+                let at = st.device.as_ref().and_then(|id| hosts[id]);
+                assert_ne!(at, Some(host.as_str()), "seed {seed}: a tap at {} on a {host} phone", st.at_ms);
+            }
+        }
+    }
+    assert!(aimed >= 10, "{aimed} aimed slow pushes over 60 seeds");
+    assert!(once >= 1, "{once} of them at a vendor that delivers a retry once");
+}

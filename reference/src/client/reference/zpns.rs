@@ -27,21 +27,9 @@ impl ReferenceSdk {
         }
     }
 
-    /// The vendor this install registers with (reference policy, docs/policies.md): APNs on
-    /// iOS; on Android the phone maker's own service when the app enabled it, else FCM
-    /// when the app enabled it and the phone has Google's services; FCM in a browser when
-    /// enabled. A vendor the push config leaves off is never used.
+    /// The vendor this install registers with ([`ZpnsConfig::channel`]).
     pub(super) fn vendor(&self) -> Option<Vendor> {
-        let enabled = |v: Vendor| self.zpns.enables(v).then_some(v);
-        match self.config.platform {
-            Platform::Ios => Some(Vendor::Apns),
-            Platform::Web => enabled(Vendor::Fcm),
-            Platform::Android => {
-                let brand = self.config.brand;
-                let own = brand.vendor().and_then(enabled);
-                own.or_else(|| brand.has_google_services().then(|| enabled(Vendor::Fcm)).flatten())
-            }
-        }
+        self.zpns.channel(self.config.platform, self.config.brand)
     }
 
     pub(super) fn environment(&self) -> Environment {

@@ -50,6 +50,12 @@ pub mod code {
     pub const INVALID_PARAMETER: i64 = 10017;
     pub const TOO_FREQUENT: i64 = 10027;
     pub const NO_VALID_TARGETS: i64 = 20301;
+
+    /// Whether `code` says the target's token is dead (the one list the fake and the
+    /// relay's verdict share).
+    pub fn is_dead(code: i64) -> bool {
+        code == NO_VALID_TARGETS
+    }
     pub const INVALID_SECRET: i64 = 21301;
     pub const CONTENT_TOO_LONG: i64 = 65009;
     pub const TOO_MANY_EXTRAS: i64 = 65014;
@@ -116,7 +122,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
         Some(code::SUCCESS) if resp.is_success() && body.get("result").and_then(Value::as_str) == Some("ok") => {
             Verdict::Delivered
         }
-        Some(code::NO_VALID_TARGETS) => Verdict::DeadToken { reason },
+        Some(c) if code::is_dead(c) => Verdict::DeadToken { reason },
         Some(c) if code::SERVER_ERRORS.contains(&c) || c == code::TOO_FREQUENT => retry,
         _ => Verdict::Failed { reason },
     }

@@ -104,7 +104,7 @@ impl Reason {
     /// none of them is a target of this app and package. Every other reason is about the
     /// request or the secret.
     pub fn refuses_token(&self) -> bool {
-        matches!(self, Reason::NoValidTargets)
+        code::is_dead(self.code())
     }
 
     pub fn response(&self, trace_id: &str) -> HttpResponse {

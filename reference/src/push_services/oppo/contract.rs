@@ -66,6 +66,12 @@ pub mod code {
     /// Reference policy: OPPO lists the unicast business codes per API and the exact number
     /// was not verified (docs/vendors.md §5, §9); the first business code is used.
     pub const INVALID_REGISTRATION_ID: i64 = 10000;
+
+    /// Whether `code` says the target's token is dead (the one list the fake and the
+    /// relay's verdict share).
+    pub fn is_dead(code: i64) -> bool {
+        code == INVALID_REGISTRATION_ID
+    }
 }
 
 /// `hex(sha256(app_key ‖ timestamp ‖ master_secret))`.
@@ -149,7 +155,7 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
     let reason = describe(code, &body);
     match code {
         code::SUCCESS => Verdict::Delivered,
-        code::INVALID_REGISTRATION_ID => Verdict::DeadToken { reason },
+        c if code::is_dead(c) => Verdict::DeadToken { reason },
         code::INVALID_AUTH_TOKEN => Verdict::Reauth { reason },
         code::FLOW_CONTROL | code::UNAVAILABLE | code::CALL_LIMITED | code::FREQUENCY_LIMIT => {
             Verdict::Retry { reason, after_ms: retry_after_ms(resp) }

@@ -126,7 +126,7 @@ impl Reason {
     /// unknown to this app key, or unsubscribed. Every other reason is about the request,
     /// the credentials or the quota.
     pub fn refuses_token(&self) -> bool {
-        matches!(self, Reason::InvalidRegistrationId)
+        code::is_dead(self.code())
     }
 
     /// OPPO answers business errors with HTTP 200 and no `data`.

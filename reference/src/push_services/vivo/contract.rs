@@ -88,6 +88,12 @@ pub mod status {
     pub const OFFLINE_90_DAYS: u64 = 3;
     /// A test push (`pushMode` 1) to a device that is not a registered test device.
     pub const NOT_A_TEST_USER: u64 = 4;
+
+    /// Whether a 10302 target `status` says the token is dead (the one list the fake and
+    /// the relay's verdict share).
+    pub fn is_dead(status: u64) -> bool {
+        matches!(status, NO_SUCH_USER | UNSUBSCRIBED | OFFLINE_90_DAYS)
+    }
 }
 
 /// `md5(appId ‖ appKey ‖ timestamp ‖ appSecret)`, each part trimmed, lower-case hex.
@@ -177,10 +183,8 @@ pub fn verdict(resp: &HttpResponse) -> Verdict {
     match code {
         result::SUCCESS => Verdict::Delivered,
         result::INVALID_USER => match body.pointer("/invalidUser/status").and_then(Value::as_u64) {
-            None | Some(status::NO_SUCH_USER | status::UNSUBSCRIBED | status::OFFLINE_90_DAYS) => {
-                Verdict::DeadToken { reason }
-            }
-            Some(_) => Verdict::Failed { reason },
+            Some(s) if !status::is_dead(s) => Verdict::Failed { reason },
+            _ => Verdict::DeadToken { reason },
         },
         result::INVALID_AUTH_TOKEN => Verdict::Reauth { reason },
         _ => Verdict::Failed { reason },

@@ -172,10 +172,7 @@ impl Reason {
     /// push to a device that is not a test device (status 4) is about the send, not the
     /// regId; every other reason is about the request, the credentials or the quota.
     pub fn refuses_token(&self) -> bool {
-        matches!(
-            self,
-            Reason::InvalidUser { status: status::NO_SUCH_USER | status::UNSUBSCRIBED | status::OFFLINE_90_DAYS, .. }
-        )
+        matches!(self, Reason::InvalidUser { status, .. } if status::is_dead(*status))
     }
 
     pub fn response(&self) -> HttpResponse {
