@@ -8,6 +8,8 @@
 //! - [`mutants`]: deliberately broken SDK and relay variants.
 //! - [`report`]: the run report in JSON and human form.
 //! - [`replay`]: one run's timeline annotated with the verdicts (human, JSON, mermaid).
+//! - [`suite`]: the conformance cases and their reports (human, JSON, JUnit), with a baseline.
+//! - [`sdk_cmd`]: an SDK in any language, as a subprocess speaking JSON lines.
 //! - [`run`]: one simulation plus all checks, as the CLI and the tests use it.
 //!
 //! # Example
@@ -22,6 +24,8 @@ pub mod invariants;
 pub mod mutants;
 pub mod replay;
 pub mod report;
+pub mod sdk_cmd;
+pub mod suite;
 
 use report::{Outcome, RunReport};
 use zimsim_sim::scenario::Scenario;

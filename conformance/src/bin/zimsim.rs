@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use std::io::Write;
 use std::process::ExitCode;
 use zimsim_conformance::explore::Explore;
+use zimsim_conformance::suite::{self, SdkChoice, Suite};
 use zimsim_conformance::{mutants, replay};
 use zimsim_reference::server::ServerConfig;
 use zimsim_reference::time::SIM_EPOCH_UNIX_MS;
@@ -73,6 +74,41 @@ enum Command {
         world: WorldArgs,
         #[arg(long, value_enum, default_value_t = ReplayFormat::Human)]
         format: ReplayFormat,
+    },
+    /// Run the named conformance cases against an SDK (docs/sdk-adapter.md plugs in one in
+    /// any language).
+    Conformance {
+        /// `reference`, or `mutant:NAME` (a built-in broken variant; the suite must fail).
+        #[arg(long, default_value = "reference", conflicts_with = "sdk_cmd")]
+        sdk: String,
+        /// A command that speaks the SDK adapter protocol (started with `sh -c` per app
+        /// launch).
+        #[arg(long)]
+        sdk_cmd: Option<String>,
+        /// How long to wait for each answer of an `--sdk-cmd` process, in ms (real time).
+        #[arg(long, default_value_t = 5_000)]
+        sdk_timeout_ms: u64,
+        /// Only the cases whose ID matches this glob (`*`, `?`), e.g. `vendor/fcm/*`.
+        #[arg(long)]
+        filter: Option<String>,
+        /// The variations each case runs, a seed range `A..B`.
+        #[arg(long, default_value = "1..4")]
+        seeds: String,
+        #[arg(long, value_enum, default_value_t = SuiteFormat::Human)]
+        format: SuiteFormat,
+        /// Write the report here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// An earlier `--format json` report: its failed cases are expected to fail, and
+        /// only other failures (regressions) fail this run.
+        #[arg(long)]
+        baseline: Option<std::path::PathBuf>,
+        /// Write every SDK exchange to this directory (the adapter protocol's lines).
+        #[arg(long)]
+        record: Option<std::path::PathBuf>,
+        /// List the cases instead of running them.
+        #[arg(long)]
+        list: bool,
     },
     /// List the built-in mutants and the invariant each one breaks.
     Mutants {
@@ -157,6 +193,14 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum SuiteFormat {
+    Human,
+    Json,
+    /// JUnit XML, as CI systems read test results.
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ReplayFormat {
     Human,
     Json,
@@ -233,7 +277,7 @@ fn main() -> ExitCode {
                 Ok(e) => e,
                 Err(e) => return bad_input(&e),
             };
-            let mut progress = SeedProgress::new();
+            let mut progress = SeedProgress::new("explored", "seeds");
             let report = explore.run(&mut |done, total| progress.update(done, total));
             progress.finish();
             let report = match report {
@@ -265,6 +309,82 @@ fn main() -> ExitCode {
             };
             print_or_exit(&text);
             ExitCode::from(report.outcome.exit_code())
+        }
+        Command::Conformance { sdk, sdk_cmd, sdk_timeout_ms, filter, seeds, format, out, baseline, record, list } => {
+            let setup = (|| -> Result<(Suite, Vec<String>), String> {
+                let (from, to) = parse_range(&seeds)?;
+                let sdk = match (sdk_cmd, sdk.as_str()) {
+                    (Some(command), _) if command.trim().is_empty() => return Err("--sdk-cmd is empty".into()),
+                    (Some(command), _) => {
+                        SdkChoice::Command { command, wait: std::time::Duration::from_millis(sdk_timeout_ms) }
+                    }
+                    (None, "reference") => SdkChoice::Reference,
+                    (None, other) => match other.strip_prefix("mutant:") {
+                        Some(name) => SdkChoice::Mutant(find_mutant(name)?),
+                        None => {
+                            return Err(format!(
+                                "--sdk {other:?}: expected `reference` or `mutant:NAME` (or use --sdk-cmd)"
+                            ))
+                        }
+                    },
+                };
+                let baseline = match baseline {
+                    Some(path) => std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))
+                        .and_then(|text| suite::read_baseline(&text).map_err(|e| format!("{}: {e}", path.display())))?,
+                    None => Vec::new(),
+                };
+                let suite = Suite { sdk, filter, seeds: from..to, record };
+                if suite.selected().is_empty() {
+                    return Err(format!(
+                        "--filter {:?} matches no case (see --list)",
+                        suite.filter.unwrap_or_default()
+                    ));
+                }
+                Ok((suite, baseline))
+            })();
+            let (suite, baseline) = match setup {
+                Ok(s) => s,
+                Err(e) => return bad_input(&e),
+            };
+            if list {
+                let text: String = suite.selected().iter().map(|c| format!("{:<44} {}\n", c.id, c.checks)).collect();
+                print_or_exit(&text);
+                return ExitCode::SUCCESS;
+            }
+            let mut progress = SeedProgress::new("ran", "cases");
+            let total = suite.selected().len();
+            let mut done = 0;
+            let report = suite.run(&baseline, &mut |_| {
+                done += 1;
+                progress.update(done, total);
+            });
+            progress.finish();
+            let text = match format {
+                SuiteFormat::Human => report.to_human(),
+                SuiteFormat::Json => format!("{}\n", report.to_json()),
+                SuiteFormat::Junit => report.to_junit(),
+            };
+            match out {
+                Some(path) => {
+                    if let Err(e) = std::fs::write(&path, text) {
+                        return bad_input(&format!("cannot write {}: {e}", path.display()));
+                    }
+                    // The file has the details; the terminal gets the summary line.
+                    let s = &report.summary;
+                    eprintln!(
+                        "zimsim conformance: {} cases, {} passed, {} failed ({} regressions), {} skipped; report in {}",
+                        s.cases,
+                        s.passed,
+                        s.failed,
+                        s.regressions,
+                        s.skipped,
+                        path.display()
+                    );
+                }
+                None => print_or_exit(&text),
+            }
+            ExitCode::from(report.exit_code())
         }
         Command::Mutants { format } => {
             let all = mutants::all();
@@ -414,34 +534,39 @@ impl Progress {
 
 /// Seeds done so far: a bar on a terminal, a line every tenth of the range otherwise.
 struct SeedProgress {
+    /// "explored", "seeds": how a progress line reads without a terminal.
+    done: &'static str,
+    unit: &'static str,
     bar: Option<indicatif::ProgressBar>,
     terminal: bool,
     last_tenth: usize,
 }
 
 impl SeedProgress {
-    fn new() -> SeedProgress {
+    fn new(done: &'static str, unit: &'static str) -> SeedProgress {
         let terminal = !indicatif::ProgressDrawTarget::stderr().is_hidden();
-        SeedProgress { bar: None, terminal, last_tenth: 0 }
+        SeedProgress { done, unit, bar: None, terminal, last_tenth: 0 }
     }
 
     fn update(&mut self, done: usize, total: usize) {
         if self.terminal {
+            let unit = self.unit;
             let bar = self.bar.get_or_insert_with(|| {
                 let bar = indicatif::ProgressBar::with_draw_target(
                     Some(total as u64),
                     indicatif::ProgressDrawTarget::stderr(),
                 );
-                let style =
-                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, ~{eta} left")
-                        .expect("the template is valid");
+                let style = indicatif::ProgressStyle::with_template(&format!(
+                    "{{bar:40}} {{pos}}/{{len}} {unit}, {{per_sec}}, ~{{eta}} left"
+                ))
+                .expect("the template is valid");
                 bar.set_style(style);
                 bar
             });
             bar.set_position(done as u64);
         } else if done * 10 / total.max(1) > self.last_tenth {
             self.last_tenth = done * 10 / total.max(1);
-            eprintln!("explored {done}/{total} seeds");
+            eprintln!("{} {done}/{total} {}", self.done, self.unit);
         }
     }
 
