@@ -440,3 +440,61 @@ fn token_refuses_bad_input_with_one_line_and_exit_2() {
         assert!(err.contains(says) && err.lines().count() == 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn conformance_reports_cases_as_json_and_junit_and_exits_by_regressions() {
+    let filter = "push/register-bind-and-offline-routing";
+    let out = zimsim(&["conformance", "--filter", filter, "--seeds", "1..2", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc = json(&out);
+    assert_eq!(doc["sdk"], "reference");
+    assert_eq!(doc["cases"][0]["id"], filter);
+    assert_eq!(doc["cases"][0]["status"], "pass");
+    assert_eq!(doc["summary"]["passed"], 1);
+
+    let dir = std::env::temp_dir().join(format!("zimsim-cli-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (xml, baseline) = (dir.join("report.xml"), dir.join("baseline.json"));
+    let mutant = ["conformance", "--sdk", "mutant:relay-drops-pushes", "--filter", filter, "--seeds", "1..2"];
+    let out = zimsim(&[&mutant[..], &["--format", "junit", "--out", xml.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&xml).expect("the JUnit report was written");
+    assert!(
+        text.contains("<testsuite") && text.contains("<failure") && text.contains("offline-push-notified"),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 failed (1 regressions)"));
+
+    // Saved as a baseline, the same failure no longer fails the run.
+    let out = zimsim(&[&mutant[..], &["--format", "json", "--out", baseline.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let out = zimsim(&[&mutant[..], &["--baseline", baseline.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("known {filter}")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn conformance_refuses_bad_input_with_exit_2() {
+    for (args, says) in [
+        (&["conformance", "--filter", "nothing/*"][..], "matches no case"),
+        (&["conformance", "--sdk", "mine"][..], "expected `reference` or `mutant:NAME`"),
+        (&["conformance", "--sdk", "mutant:nope"][..], "unknown mutant"),
+        (&["conformance", "--sdk-cmd", " "][..], "--sdk-cmd is empty"),
+        (&["conformance", "--baseline", "/nonexistent/b.json"][..], "cannot read baseline"),
+    ] {
+        let out = zimsim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says) && stderr.lines().count() == 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn conformance_lists_its_cases_with_what_each_checks() {
+    let out = zimsim(&["conformance", "--list", "--filter", "vendor/vivo/*"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.lines().all(|l| l.starts_with("vendor/vivo/") && l.contains("vivo Push")), "{text}");
+}

@@ -242,3 +242,27 @@ fn a_javascript_sdk_that_labels_a_release_build_debug_fails_the_environment_case
         report.to_human()
     );
 }
+
+#[test]
+fn each_variation_moves_every_phone_by_its_own_offset_and_keeps_its_order() {
+    let case = cases::find("push/register-bind-and-offline-routing").expect("a case");
+    assert_eq!(suite::variation(&case.scenario, 1), case.scenario, "seed 1 is the story as written");
+    let (two, three) = (suite::variation(&case.scenario, 2), suite::variation(&case.scenario, 3));
+    assert_ne!(two, three);
+    for varied in [&two, &three] {
+        varied.validate().expect("a variation is a valid scenario");
+        for device in &case.scenario.devices {
+            let times = |s: &zimsim_sim::scenario::Scenario| -> Vec<u64> {
+                s.steps.iter().filter(|st| st.device.as_ref() == Some(&device.id)).map(|st| st.at_ms).collect()
+            };
+            let (before, after) = (times(&case.scenario), times(varied));
+            let shift = after[0] - before[0];
+            assert!(shift <= suite::MAX_SHIFT_MS, "{shift}");
+            assert!(before.iter().zip(&after).all(|(b, a)| a - b == shift), "{}: one offset per phone", device.id);
+        }
+        let world = |s: &zimsim_sim::scenario::Scenario| -> Vec<u64> {
+            s.steps.iter().filter(|st| st.device.is_none()).map(|st| st.at_ms).collect()
+        };
+        assert_eq!(world(varied), world(&case.scenario), "the world's steps stay put");
+    }
+}

@@ -39,6 +39,29 @@ impl Case {
 /// The seeds each case runs under by default: three variations of its timing.
 pub const SEEDS: std::ops::Range<u64> = 1..4;
 
+/// How far a variation may move a phone's steps later, in ms.
+pub const MAX_SHIFT_MS: u64 = 250;
+
+/// The variation of `scenario` that `seed` runs: seed 1 is the story as written; any other
+/// moves each phone's steps later by its own 0–250 ms (drawn from the seed and the phone),
+/// so the phones' actions interleave differently with each other and with the world's
+/// steps, while each phone keeps its own order and spacing. With the seed's own latencies,
+/// an SDK cannot pass by matching one timeline.
+pub fn variation(scenario: &Scenario, seed: u64) -> Scenario {
+    if seed == 1 {
+        return scenario.clone();
+    }
+    let shift = |device: &str| zimsim_reference::sub_seed(seed, device) % (MAX_SHIFT_MS + 1);
+    let mut varied = scenario.clone();
+    for step in &mut varied.steps {
+        if let Some(device) = &step.device {
+            step.at_ms += shift(device.as_str());
+        }
+    }
+    varied.steps.sort_by_key(|s| s.at_ms); // stable: a phone's same-time steps keep their order
+    varied
+}
+
 /// The SDK under test.
 #[derive(Clone, Debug)]
 pub enum SdkChoice {
@@ -210,7 +233,7 @@ impl Suite {
                 let dir = dir.join(case.id.replace('/', "_")).join(seed.to_string());
                 parts.sdk = Rc::new(Recording::new(parts.sdk.clone(), dir));
             }
-            let run = world::run(seed, &case.scenario, &parts);
+            let run = world::run(seed, &variation(&case.scenario, seed), &parts);
             if let Some(sdk) = &command {
                 *sdk_name = zimsim_reference::client::SdkFactory::name(sdk.as_ref());
             }
