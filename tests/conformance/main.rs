@@ -8,7 +8,7 @@ use zimsim_conformance::mutants;
 use zimsim_conformance::suite::{self, cases, CaseStatus, SdkChoice, Suite, SuiteReport};
 
 fn suite(sdk: SdkChoice, filter: Option<&str>) -> Suite {
-    Suite { sdk, filter: filter.map(str::to_owned), seeds: 1..2, record: None }
+    Suite { sdk, filter: filter.map(str::to_owned), seeds: 1..2, record: None, jobs: 2 }
 }
 
 fn run(sdk: SdkChoice, filter: Option<&str>) -> SuiteReport {
@@ -84,10 +84,11 @@ fn a_baseline_of_known_failures_passes_a_run_that_fails_only_those() {
     assert!(suite::read_baseline("{\"not\": \"a report\"}").is_err());
 }
 
-/// A suite over the `push/*` cases against `command`, waiting at most 300 ms per answer.
+/// A suite over the `push/*` cases against `command`, waiting at most 300 ms per answer,
+/// one case at a time (so the first case is the one that meets the failure).
 fn broken_sdk(command: &str) -> SuiteReport {
     let sdk = SdkChoice::Command { command: command.into(), wait: Duration::from_millis(300) };
-    run(sdk, Some("push/*"))
+    Suite { jobs: 1, ..suite(sdk, Some("push/*")) }.run(&[], &mut |_| {})
 }
 
 /// The first case failed with a message naming it and containing `what`; the rest were
@@ -265,4 +266,20 @@ fn each_variation_moves_every_phone_by_its_own_offset_and_keeps_its_order() {
         };
         assert_eq!(world(varied), world(&case.scenario), "the world's steps stay put");
     }
+}
+
+#[test]
+fn the_report_is_the_same_whatever_the_number_of_jobs() {
+    let m = mutants::find("sdk-forgets-logout-on-kill").expect("a mutant");
+    let verdicts = |jobs| {
+        let report = Suite { jobs, ..suite(SdkChoice::Mutant(m), Some("login/*")) }.run(&[], &mut |_| {});
+        report
+            .cases
+            .iter()
+            .map(|c| (c.id.clone(), c.status, c.invariants.clone(), c.detail.clone()))
+            .collect::<Vec<_>>()
+    };
+    let one = verdicts(1);
+    assert!(one.iter().any(|(_, status, ..)| *status == CaseStatus::Fail));
+    assert_eq!(one, verdicts(3));
 }

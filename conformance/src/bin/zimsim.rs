@@ -109,6 +109,10 @@ enum Command {
         /// List the cases instead of running them.
         #[arg(long)]
         list: bool,
+        /// Worker threads, each running whole cases (the report is the same whatever the
+        /// number). Default: one per core.
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// List the built-in mutants and the invariant each one breaks.
     Mutants {
@@ -310,7 +314,19 @@ fn main() -> ExitCode {
             print_or_exit(&text);
             ExitCode::from(report.outcome.exit_code())
         }
-        Command::Conformance { sdk, sdk_cmd, sdk_timeout_ms, filter, seeds, format, out, baseline, record, list } => {
+        Command::Conformance {
+            sdk,
+            sdk_cmd,
+            sdk_timeout_ms,
+            filter,
+            seeds,
+            format,
+            out,
+            baseline,
+            record,
+            list,
+            jobs,
+        } => {
             let setup = (|| -> Result<(Suite, Vec<String>), String> {
                 let (from, to) = parse_range(&seeds)?;
                 let sdk = match (sdk_cmd, sdk.as_str()) {
@@ -334,7 +350,11 @@ fn main() -> ExitCode {
                         .and_then(|text| suite::read_baseline(&text).map_err(|e| format!("{}: {e}", path.display())))?,
                     None => Vec::new(),
                 };
-                let suite = Suite { sdk, filter, seeds: from..to, record };
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                if jobs == 0 {
+                    return Err("--jobs must be at least 1".into());
+                }
+                let suite = Suite { sdk, filter, seeds: from..to, record, jobs };
                 if suite.selected().is_empty() {
                     return Err(format!(
                         "--filter {:?} matches no case (see --list)",

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 use zimsim_sim::scenario::Scenario;
 use zimsim_sim::world::{self, Parts};
@@ -95,6 +97,8 @@ pub struct Suite {
     pub seeds: std::ops::Range<u64>,
     /// Write every SDK exchange here (docs/sdk-adapter.md), per case and seed.
     pub record: Option<PathBuf>,
+    /// Worker threads, each running whole cases.
+    pub jobs: usize,
 }
 
 /// What became of one case.
@@ -156,37 +160,54 @@ impl Suite {
         cases::all().into_iter().filter(|c| pattern.as_ref().is_none_or(|p| p.matches(&c.id))).collect()
     }
 
-    /// Runs every selected case; `progress` hears each case's result as it ends. After an SDK
-    /// process fails (exits, hangs, garbage), the remaining cases are skipped.
+    /// Runs every selected case on `jobs` threads (the report is the same whatever the
+    /// number); `progress` hears each case's result as it ends. After an SDK process fails
+    /// (exits, hangs, garbage), the cases not yet started are skipped.
     pub fn run(&self, baseline: &[String], progress: &mut dyn FnMut(&CaseResult)) -> SuiteReport {
-        let mut results = Vec::new();
-        let mut broken: Option<String> = None;
+        let cases = self.selected();
         let mut sdk_name = match &self.sdk {
             SdkChoice::Reference => "reference".to_owned(),
             SdkChoice::Mutant(m) => format!("mutant:{}", m.name),
             SdkChoice::Command { command, .. } => format!("cmd: {command}"),
         };
-        for case in self.selected() {
-            let started = Instant::now();
-            let mut result = match &broken {
-                Some(first) => CaseResult {
-                    id: case.id.clone(),
-                    checks: case.checks.clone(),
-                    status: CaseStatus::Skip,
-                    invariants: Vec::new(),
-                    detail: format!("not run: the SDK process failed in {first}"),
-                    seed: None,
-                    replay: None,
-                    known: false,
-                    wall_ms: 0,
-                },
-                None => self.run_case(&case, &mut sdk_name, &mut broken),
-            };
-            result.wall_ms = started.elapsed().as_millis() as u64;
-            result.known = result.status == CaseStatus::Fail && baseline.contains(&result.id);
-            progress(&result);
-            results.push(result);
-        }
+        let (next, broken) = (AtomicUsize::new(0), Mutex::new(None::<String>));
+        let (tx, rx) = mpsc::channel::<(usize, CaseResult, Option<String>)>();
+        let mut slots: Vec<Option<CaseResult>> = vec![None; cases.len()];
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.max(1) {
+                let (tx, next, broken, cases) = (tx.clone(), &next, &broken, &cases);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(case) = cases.get(i) else { return };
+                    let started = Instant::now();
+                    let first = broken.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    let (mut result, name) = match first {
+                        Some(first) => (skipped(case, &first), None),
+                        None => {
+                            let (result, name, sdk_failed) = self.run_case(case);
+                            if sdk_failed {
+                                broken.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(case.id.clone());
+                            }
+                            (result, name)
+                        }
+                    };
+                    result.wall_ms = started.elapsed().as_millis() as u64;
+                    if tx.send((i, result, name)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(tx);
+            for (i, mut result, name) in rx {
+                result.known = result.status == CaseStatus::Fail && baseline.contains(&result.id);
+                progress(&result);
+                slots[i] = Some(result);
+                if let Some(name) = name {
+                    sdk_name = name;
+                }
+            }
+        });
+        let results: Vec<CaseResult> = slots.into_iter().map(|r| r.expect("every case ran")).collect();
         let mut summary = Summary { cases: results.len(), ..Summary::default() };
         for r in &results {
             match r.status {
@@ -209,8 +230,10 @@ impl Suite {
         SuiteReport { sdk: sdk_name, seeds, cases: results, summary }
     }
 
-    /// Runs one case under each seed; the first failing seed decides.
-    fn run_case(&self, case: &Case, sdk_name: &mut String, broken: &mut Option<String>) -> CaseResult {
+    /// Runs one case under each seed; the first failing seed decides. Also returns the name
+    /// a subprocess SDK gave, and whether its process failed.
+    fn run_case(&self, case: &Case) -> (CaseResult, Option<String>, bool) {
+        let mut sdk_name = None;
         let mut result = CaseResult {
             id: case.id.clone(),
             checks: case.checks.clone(),
@@ -235,7 +258,7 @@ impl Suite {
             }
             let run = world::run(seed, &variation(&case.scenario, seed), &parts);
             if let Some(sdk) = &command {
-                *sdk_name = zimsim_reference::client::SdkFactory::name(sdk.as_ref());
+                sdk_name = Some(zimsim_reference::client::SdkFactory::name(sdk.as_ref()));
             }
             let failed = |result: &mut CaseResult, invariants: Vec<String>, detail: String| {
                 result.status = CaseStatus::Fail;
@@ -245,15 +268,14 @@ impl Suite {
                 result.detail = detail;
             };
             if let Some(failure) = command.as_ref().and_then(|c| c.failure()) {
-                *broken = Some(case.id.clone());
                 failed(&mut result, Vec::new(), sdk_failure(&case.id, seed, &failure));
-                return result;
+                return (result, sdk_name, true);
             }
             let out = match run {
                 Ok(out) => out,
                 Err(e) => {
                     failed(&mut result, Vec::new(), format!("seed {seed}: the run could not complete: {e}"));
-                    return result;
+                    return (result, sdk_name, false);
                 }
             };
             let verdicts = invariants::check_all(&out.trace);
@@ -286,9 +308,9 @@ impl Suite {
             }
             let names = violated.iter().chain(&unchecked).map(|v| v.name.clone()).collect();
             failed(&mut result, names, detail.trim_end().to_owned());
-            return result;
+            return (result, sdk_name, false);
         }
-        result
+        (result, sdk_name, false)
     }
 
     /// A fresh subprocess factory for one run, when the SDK is a command.
@@ -302,6 +324,21 @@ impl Suite {
     /// The one-line command that runs `case` under `seed` again.
     fn replay(&self, case: &str, seed: u64) -> String {
         format!("zimsim conformance {} --filter '{case}' --seeds {seed}..{}", self.sdk.args(), seed + 1)
+    }
+}
+
+/// A case not run because the SDK process failed in case `first`.
+fn skipped(case: &Case, first: &str) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        checks: case.checks.clone(),
+        status: CaseStatus::Skip,
+        invariants: Vec::new(),
+        detail: format!("not run: the SDK process failed in {first}"),
+        seed: None,
+        replay: None,
+        known: false,
+        wall_ms: 0,
     }
 }
 
