@@ -182,7 +182,11 @@ impl ZimServer {
         self.out.event(ServerEvent::GroupChanged { group_id: id.clone(), change: change.clone() });
         let members = self.groups.members(id).cloned().unwrap_or_default();
         for user in members.iter().chain(also) {
-            self.frame_to_user(user, ServerFrame::GroupChanged { group_id: id.clone(), change: change.clone() });
+            // Only a member online gets a frame: building one (it may list every member)
+            // for each member offline made a large group's creation quadratic.
+            if self.sessions.of(user).any(|(_, s)| s.conn.is_some()) {
+                self.frame_to_user(user, ServerFrame::GroupChanged { group_id: id.clone(), change: change.clone() });
+            }
         }
     }
 }
