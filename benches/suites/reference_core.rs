@@ -87,9 +87,9 @@ pub fn benches(c: &mut Criterion) {
                 push_id: PushId::new(vendor, Environment::Development, "0123456789abcdef"),
                 user_id: "alice".into(),
                 message_id: MessageId(7),
-                conv: zimsim_reference::ids::ConvKey::peer(&"alice".into(), &"bob".into()),
-                from: "bob".into(),
-                push: PushConfig::new("New message", "hello", "p"),
+                conv: std::sync::Arc::new(zimsim_reference::ids::ConvKey::peer(&"alice".into(), &"bob".into())),
+                from: std::sync::Arc::new("bob".into()),
+                push: std::sync::Arc::new(PushConfig::new("New message", "hello", "p")),
                 badge: None,
             };
             b.iter(|| {

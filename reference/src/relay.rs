@@ -245,9 +245,10 @@ pub struct Relay {
 #[derive(Debug)]
 struct Call {
     push: PushRequest,
-    host: String,
+    host: &'static str,
     /// Minted once (`apns-id`, vivo's `requestId`): every try of the call carries it, so a
-    /// vendor that did deliver an earlier try does not deliver again.
+    /// vendor that did deliver an earlier try does not deliver again. Empty for the vendors
+    /// whose API takes none.
     key: String,
     attempt: u32,
     first_at: Millis,
@@ -383,7 +384,7 @@ impl Relay {
             self.outputs.push_back(RelayOutput::Call(VendorCall {
                 call,
                 attempt: c.attempt,
-                host: c.host.clone(),
+                host: c.host.to_owned(),
                 push_id: c.push.push_id.clone(),
                 message_id: c.push.message_id,
                 request,
@@ -694,10 +695,11 @@ impl Relay {
         }
         let call = self.next_call;
         self.next_call += 1;
-        let host = topology::vendor_host(req.push_id.vendor, req.push_id.env).name.to_owned();
+        let host = topology::vendor_host(req.push_id.vendor, req.push_id.env).name;
         let key = match req.push_id.vendor {
             Vendor::Vivo => format!("zpns-{}-{call}", self.config.boot),
-            _ => format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
+            Vendor::Apns => format!("{:08x}-0000-4000-8000-{call:012x}", 0x2100_0000 + self.config.boot),
+            Vendor::Fcm | Vendor::Hms | Vendor::Mi | Vendor::Oppo => String::new(),
         };
         self.calls.insert(call, Call { push: req, host, key, attempt: 1, first_at: now, deadline: None });
         self.ready.push_back(call);

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 mod push;
 pub use push::{
     DeadToken, Notification, OfflinePushRule, PushBatch, PushConfig, PushRequest, PushVerdict, VoipConfig, ZimExtras,
+    ZimExtrasOf,
 };
 
 /// Largest frame either side accepts. A server answers a bigger frame from a logged-in

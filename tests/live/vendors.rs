@@ -345,9 +345,9 @@ fn push(vendor: zimsim_reference::pushid::Vendor, token: &str, message: u64) -> 
         push_id: PushId::new(vendor, Environment::Production, token),
         user_id: "bob".into(),
         message_id: MessageId(message),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push: PushConfig::new("Alice", "hello bob", "p7"),
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: std::sync::Arc::new(PushConfig::new("Alice", "hello bob", "p7")),
         badge: None,
     }
 }

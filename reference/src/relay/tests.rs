@@ -15,9 +15,9 @@ fn request(push_id: PushId) -> PushRequest {
         push_id,
         user_id: "bob".into(),
         message_id: MessageId(42),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: std::sync::Arc::new(PushConfig::new("Alice", "hello bob", "{\"room\":7}")),
         badge: None,
     }
 }
@@ -549,7 +549,11 @@ fn a_malformed_hand_over_gets_400_and_an_unknown_route_404_each_naming_the_probl
 fn first_send(config: RelayConfig, vendor: Vendor, push: PushConfig, badge: u32) -> serde_json::Value {
     let mut r = Relay::new(config);
     let token = if vendor == Vendor::Apns { APNS_TOKEN } else { "t" };
-    let req = PushRequest { push, badge: Some(badge), ..request(PushId::new(vendor, Environment::Production, token)) };
+    let req = PushRequest {
+        push: push.into(),
+        badge: Some(badge),
+        ..request(PushId::new(vendor, Environment::Production, token))
+    };
     r.accept(req, Millis(0));
     let mut out = drain(&mut r);
     if let [RelayOutput::Auth { id, .. }] = out.as_slice() {

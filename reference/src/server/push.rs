@@ -9,16 +9,39 @@
 //! notifies nobody twice.
 
 use super::{Outbox, ServerEvent, ServerOutput, ZimServer};
-use crate::ids::{DeviceId, UserId};
+use crate::http::HttpRequest;
+use crate::ids::{ConvKey, DeviceId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::Millis;
 use crate::wire::{Message, Platform, PushBatch, PushConfig, PushRequest};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// How many times one batch is offered to the relay.
 pub const HANDOVER_ATTEMPTS: u32 = 4;
 /// The wait before the second attempt; each later wait doubles it.
 pub const HANDOVER_FIRST_RETRY_MS: u64 = 250;
+
+/// One message's push: what every recipient's push of it shares, made once per message so
+/// a fan-out copies no text per recipient.
+#[derive(Clone, Debug)]
+pub(super) struct MessagePush {
+    id: MessageId,
+    conv: Arc<ConvKey>,
+    from: Arc<UserId>,
+    config: Arc<PushConfig>,
+}
+
+impl MessagePush {
+    pub(super) fn new(message: &Message, config: PushConfig) -> MessagePush {
+        MessagePush {
+            id: message.id,
+            conv: Arc::new(message.conv.clone()),
+            from: Arc::new(message.from.clone()),
+            config: Arc::new(config),
+        }
+    }
+}
 
 /// Which of a user's installs a push may go to.
 #[derive(Clone, Copy, Debug)]
@@ -41,9 +64,10 @@ impl ZimServer {
     /// One push per install: to its alert PushID; for a push config with `voip`, to its
     /// VoIP PushID when it bound one, else to its alert PushID (reference policy: an alert
     /// rather than nothing). A VoIP PushID gets nothing but VoIP pushes.
-    pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &Message, push: &PushConfig, installs: Installs) {
+    pub(super) fn push_to_bindings(&mut self, user: &UserId, message: &MessagePush, installs: Installs) {
         let defects = &self.config.defects;
-        if &message.from == user && !defects.push_the_sender {
+        let push = &*message.config;
+        if *message.from == *user && !defects.push_the_sender {
             return; // never notify a user about their own message
         }
         if self.settings.is_muted(user, &message.conv) && !defects.ignore_dnd {
@@ -99,7 +123,7 @@ impl ZimServer {
                 message_id: message.id,
                 conv: message.conv.clone(),
                 from: message.from.clone(),
-                push: push.clone(),
+                push: message.config.clone(),
                 badge,
             });
         }
@@ -111,6 +135,8 @@ impl ZimServer {
 struct InFlight {
     id: u64,
     pushes: Vec<PushRequest>,
+    /// The batch's hand-over request, encoded once for every attempt.
+    request: HttpRequest,
     /// Attempts made so far (1 once the first request is out).
     attempts: u32,
     /// When the next attempt goes out, while waiting between attempts.
@@ -142,7 +168,8 @@ impl Handover {
         }
         let n = self.queue.len().min(self.batch);
         let pushes: Vec<PushRequest> = self.queue.drain(..n).collect();
-        let mut flight = InFlight { id: 0, pushes, attempts: 0, retry_at: None };
+        let request = PushBatch::request(&pushes);
+        let mut flight = InFlight { id: 0, pushes, request, attempts: 0, retry_at: None };
         self.offer(&mut flight, out);
         self.in_flight = Some(flight);
     }
@@ -154,8 +181,7 @@ impl Handover {
         self.next_id += 1;
         flight.attempts += 1;
         flight.retry_at = None;
-        let request = PushBatch { pushes: flight.pushes.clone() }.to_http();
-        out.0.push_back(ServerOutput::Handover { id: flight.id, request });
+        out.0.push_back(ServerOutput::Handover { id: flight.id, request: flight.request.clone() });
     }
 
     pub(super) fn done(&mut self, id: u64, status: Option<u16>, now: Millis, out: &mut Outbox) {
@@ -194,9 +220,9 @@ mod tests {
             push_id: PushId::new(Vendor::Apns, Environment::Production, format!("t{n}")),
             user_id: "bob".into(),
             message_id: MessageId(n),
-            conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-            from: "alice".into(),
-            push: PushConfig::default(),
+            conv: Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+            from: Arc::new("alice".into()),
+            push: Arc::default(),
             badge: None,
         }
     }

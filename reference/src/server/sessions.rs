@@ -18,14 +18,14 @@
 //! - One install serves one user: a login from an install ends every other user's session
 //!   there and unbinds every other user's PushID it registered, whatever the login carries.
 
-use super::push::Installs;
+use super::push::{Installs, MessagePush};
 use super::{remove_indexed, Outbox, ServerEvent, ServerOutput, SessionEnd, UnbindReason, ZimServer};
 use crate::error::ZimErrorCode;
 use crate::ids::{validate_user_id, ConnId, DeviceId, MessageId, UserId};
 use crate::pushid::PushId;
 use crate::time::{Millis, PerSecond};
 use crate::token;
-use crate::wire::{Message, Platform, PushConfig, ServerFrame};
+use crate::wire::{Platform, ServerFrame};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,7 +70,7 @@ pub(super) struct Session {
     last_seen: Millis,
     /// Delivered (or queued while detached) and not yet acked, with the push config to use
     /// if the session times out first.
-    pub(super) unacked: BTreeMap<MessageId, (Message, Option<PushConfig>)>,
+    pub(super) unacked: BTreeMap<MessageId, Option<MessagePush>>,
     /// When the session's token expires, and whether the client was warned of it.
     token: TokenClock,
     /// When its last sends were accepted, for the sends-per-second limit.
@@ -428,10 +428,8 @@ impl ZimServer {
         if let Some(conn) = session.conn {
             self.sessions.close(conn, &mut self.out);
         }
-        for (message, push) in session.unacked.into_values() {
-            if let Some(push) = push {
-                self.push_to_bindings(&at.user, &message, &push, Installs::Only(&at.device));
-            }
+        for push in session.unacked.into_values().flatten() {
+            self.push_to_bindings(&at.user, &push, Installs::Only(&at.device));
         }
     }
 

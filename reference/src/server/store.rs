@@ -6,7 +6,7 @@
 //! does. Room and command messages are not stored: they get an ID but no sequence number
 //! (`seq` 0), reach only the recipients online, and are never pushed.
 
-use super::push::Installs;
+use super::push::{Installs, MessagePush};
 use super::sessions::Install;
 use super::ZimServer;
 use crate::error::ZimErrorCode;
@@ -113,6 +113,9 @@ impl ZimServer {
     /// others (rooms, commands) online only.
     pub(super) fn route_accepted(&mut self, from: &UserId, (message, recipients, push): Accepted) {
         let pushed_room = self.config.defects.push_room_messages && push.is_some();
+        let sender_pushed = self.config.defects.push_the_sender && push.is_some();
+        let push = push.or_else(|| self.config.defects.push_without_config.then(PushConfig::default));
+        let push = push.map(|config| MessagePush::new(&message, config));
         for user in &recipients {
             if message.is_stored() || pushed_room {
                 self.route(user, &message, push.as_ref());
@@ -120,8 +123,8 @@ impl ZimServer {
                 self.deliver_live(user, &message);
             }
         }
-        if let (true, Some(push)) = (self.config.defects.push_the_sender, &push) {
-            self.push_to_bindings(from, &message, push, Installs::Every);
+        if let (true, Some(push)) = (sender_pushed, &push) {
+            self.push_to_bindings(from, push, Installs::Every);
         }
     }
 
@@ -176,18 +179,16 @@ impl ZimServer {
     }
 
     /// Online delivery to each of the user's sessions, offline push to their other installs.
-    fn route(&mut self, user: &UserId, message: &Message, push: Option<&PushConfig>) {
-        let empty = PushConfig::default();
-        let push = push.or(self.config.defects.push_without_config.then_some(&empty));
+    fn route(&mut self, user: &UserId, message: &Message, push: Option<&MessagePush>) {
         for (_, s) in self.sessions.of_mut(user) {
-            s.unacked.insert(message.id, (message.clone(), push.cloned()));
+            s.unacked.insert(message.id, push.cloned());
             if let Some(conn) = s.conn {
                 self.out.frame(conn, ServerFrame::Deliver { message: message.clone() });
             }
         }
         if let Some(push) = push {
             let every = self.config.defects.push_online_users;
-            self.push_to_bindings(user, message, push, if every { Installs::Every } else { Installs::Offline });
+            self.push_to_bindings(user, push, if every { Installs::Every } else { Installs::Offline });
         }
     }
 

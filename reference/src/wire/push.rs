@@ -5,6 +5,7 @@ use super::Platform;
 use crate::ids::{ConvKey, MessageId, UserId};
 use crate::pushid::PushId;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// `ZIMUserOfflinePushRule`: while the user is online on any of `online_platforms`, their
 /// installs on `not_to_receive_offline_push_platforms` get no offline push (ZIM: it needs
@@ -70,16 +71,20 @@ impl PushConfig {
 }
 
 /// The ZIM server's request to the ZPNs relay: notify one PushID about one message.
+///
+/// The parts every push of one message has in common are shared (`Arc`), so a fan-out to
+/// many members copies no text but each recipient's own IDs; on the wire each is a plain
+/// JSON value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRequest {
     pub push_id: PushId,
     /// The user the PushID is bound to (the notification is for this user).
     pub user_id: UserId,
     pub message_id: MessageId,
-    pub conv: ConvKey,
-    pub from: UserId,
+    pub conv: Arc<ConvKey>,
+    pub from: Arc<UserId>,
     /// The sender's push config, whole.
-    pub push: PushConfig,
+    pub push: Arc<PushConfig>,
     /// The badge the notification sets (the install's badge after this push), when the
     /// push config enables it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,7 +111,17 @@ impl PushBatch {
     pub const PATH: &'static str = "/v1/push";
 
     pub fn to_http(&self) -> crate::http::HttpRequest {
-        let body = serde_json::to_vec(self).expect("push batches serialize");
+        Self::request(&self.pushes)
+    }
+
+    /// The hand-over request of `pushes`, encoded from them where they are (the server's
+    /// batch is not copied to be sent).
+    pub fn request(pushes: &[PushRequest]) -> crate::http::HttpRequest {
+        #[derive(Serialize)]
+        struct Batch<'a> {
+            pushes: &'a [PushRequest],
+        }
+        let body = serde_json::to_vec(&Batch { pushes }).expect("push batches serialize");
         crate::http::HttpRequest::post(Self::PATH, body).header("content-type", "application/json")
     }
 
@@ -169,8 +184,8 @@ impl ZimExtras {
         ZimExtras {
             message_id: req.message_id,
             to: req.user_id.clone(),
-            from: req.from.clone(),
-            conv: req.conv.clone(),
+            from: (*req.from).clone(),
+            conv: (*req.conv).clone(),
             resources_id: req.push.resources_id.clone(),
             voip: req.push.voip.clone(),
         }
@@ -192,6 +207,61 @@ impl ZimExtras {
 
     pub fn from_json_str(s: &str) -> Option<ZimExtras> {
         serde_json::from_str(s).ok()
+    }
+
+    /// The JSON string of `req`'s ZIM fields, encoded from the request where it is: the
+    /// same bytes as `ZimExtras::of(req).to_json_string()`.
+    pub fn json_string_of(req: &PushRequest) -> String {
+        serde_json::to_string(&ZimExtrasOf::new(req)).expect("ZIM extras serialize")
+    }
+}
+
+/// A push's [`ZimExtras`], borrowed from its request for encoding into a vendor payload
+/// without a copy. Its keys come out sorted, as [`ZimExtras::to_json`]'s map keeps them,
+/// so both forms give the same bytes (vendor payloads stay byte for byte what they were).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ZimExtrasOf<'a> {
+    conv: SortedConv<'a>,
+    from: &'a UserId,
+    message_id: MessageId,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    resources_id: &'a str,
+    to: &'a UserId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voip: Option<&'a VoipConfig>,
+}
+
+impl<'a> ZimExtrasOf<'a> {
+    pub fn new(req: &'a PushRequest) -> ZimExtrasOf<'a> {
+        ZimExtrasOf {
+            conv: SortedConv(&req.conv),
+            from: &req.from,
+            message_id: req.message_id,
+            resources_id: &req.push.resources_id,
+            to: &req.user_id,
+            voip: req.push.voip.as_ref(),
+        }
+    }
+}
+
+/// A [`ConvKey`] with its keys in sorted order (`type` last).
+#[derive(Clone, Copy, Debug)]
+struct SortedConv<'a>(&'a ConvKey);
+
+impl Serialize for SortedConv<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(3))?;
+        match self.0 {
+            ConvKey::Peer { a, b } => {
+                map.serialize_entry("a", a)?;
+                map.serialize_entry("b", b)?;
+            }
+            ConvKey::Group { id } => map.serialize_entry("id", id)?,
+            ConvKey::Room { id } => map.serialize_entry("id", id)?,
+        }
+        map.serialize_entry("type", &self.0.kind())?;
+        map.end()
     }
 }
 
@@ -220,6 +290,40 @@ impl Notification {
             message_id: zim.as_ref().map(|z| z.message_id),
             to_user: zim.map(|z| z.to),
             badge,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{GroupId, RoomId};
+    use crate::pushid::{Environment, Vendor};
+
+    #[test]
+    fn zim_extras_encoded_in_place_are_the_bytes_of_the_json_map() {
+        let voip = VoipConfig { handle_type: 2, handle_value: "+44 20".into(), has_video: true };
+        let convs = [
+            ConvKey::peer(&"alice".into(), &"bob".into()),
+            ConvKey::Group { id: GroupId::new("team") },
+            ConvKey::Room { id: RoomId::new("lobby") },
+        ];
+        for (i, conv) in convs.into_iter().enumerate() {
+            let mut push = PushConfig::new("t", "c\"q", "p");
+            if i > 0 {
+                push.resources_id = "promo".into();
+                push.voip = Some(voip.clone());
+            }
+            let req = PushRequest {
+                push_id: PushId::new(Vendor::Fcm, Environment::Production, "tok"),
+                user_id: "bob".into(),
+                message_id: MessageId(9),
+                conv: Arc::new(conv),
+                from: Arc::new("alice".into()),
+                push: Arc::new(push),
+                badge: None,
+            };
+            assert_eq!(ZimExtras::json_string_of(&req), ZimExtras::of(&req).to_json_string());
         }
     }
 }

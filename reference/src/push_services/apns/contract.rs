@@ -14,8 +14,8 @@ use super::Reason;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::push_services::resources::ApnsStrategy;
 use crate::push_services::{retry_after_ms, Verdict};
-use crate::wire::{PushRequest, ZimExtras};
-use serde_json::json;
+use crate::wire::{PushRequest, ZimExtrasOf};
+use serde::Serialize;
 
 /// Payload limit for every push type but VoIP.
 pub const MAX_PAYLOAD: usize = 4096;
@@ -71,30 +71,59 @@ pub struct Send<'a> {
     pub strategy: &'a ApnsStrategy,
 }
 
+/// The payload of one push, encoded straight from its request. Keys are in sorted order,
+/// as a JSON map would keep them.
+#[derive(Serialize)]
+struct Body<'a> {
+    aps: Aps<'a>,
+    payload: &'a str,
+    zim: ZimExtrasOf<'a>,
+}
+
+#[derive(Serialize)]
+struct Aps<'a> {
+    alert: Alert<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<u32>,
+    #[serde(rename = "mutable-content")]
+    mutable_content: u8,
+    sound: &'a str,
+}
+
+#[derive(Serialize)]
+struct Alert<'a> {
+    body: &'a str,
+    title: &'a str,
+}
+
 /// The provider API request for one push.
 pub fn request(send: &Send<'_>) -> HttpRequest {
     let req = send.push;
     let voip = req.push_id.is_voip();
-    let mut aps = json!({
-        "alert": {"title": req.push.title, "body": req.push.content},
-        "sound": send.strategy.sound.as_deref().unwrap_or("default"),
-        "mutable-content": 1,
-    });
-    if let Some(badge) = req.badge {
-        aps["badge"] = json!(badge);
-    }
-    let body = json!({"aps": aps, "zim": ZimExtras::of(req).to_json(), "payload": req.push.payload});
+    let body = Body {
+        aps: Aps {
+            alert: Alert { body: &req.push.content, title: &req.push.title },
+            badge: req.badge,
+            mutable_content: 1,
+            sound: send.strategy.sound.as_deref().unwrap_or("default"),
+        },
+        payload: &req.push.payload,
+        zim: ZimExtrasOf::new(req),
+    };
     let (push_type, topic) =
         if voip { ("voip", format!("{}{VOIP_TOPIC_SUFFIX}", send.topic)) } else { ("alert", send.topic.to_owned()) };
-    HttpRequest::post(format!("/3/device/{}", req.push_id.token), body.to_string().into_bytes())
-        .header("authorization", format!("bearer {}", send.provider_token))
-        .header("apns-push-type", push_type)
-        .header("apns-topic", topic)
-        .header("apns-priority", "10")
-        .header("apns-expiration", send.expiration_unix_s.to_string())
-        .header("apns-id", send.apns_id.clone())
-        .header("apns-collapse-id", req.message_id.to_string())
-        .header("content-type", "application/json")
+    HttpRequest::post(
+        format!("/3/device/{}", req.push_id.token),
+        serde_json::to_vec(&body).expect("APNs payloads serialize"),
+    )
+    .header("authorization", format!("bearer {}", send.provider_token))
+    .header("apns-push-type", push_type)
+    .header("apns-topic", topic)
+    .header("apns-priority", "10")
+    .header("apns-expiration", send.expiration_unix_s.to_string())
+    .header("apns-id", send.apns_id.clone())
+    .header("apns-collapse-id", req.message_id.to_string())
+    .header("content-type", "application/json")
 }
 
 /// How the relay must treat an answer (Apple's guidance: never retry the dead-token

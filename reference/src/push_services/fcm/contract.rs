@@ -20,7 +20,8 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::push_services::resources::{FcmPushType, FcmStrategy};
 use crate::push_services::{retry_after_ms, Verdict};
 use crate::wire::{PushRequest, ZimExtras};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Payload limit for messages sent to a token (keys and values counted).
 pub const MAX_PAYLOAD: usize = 4096;
@@ -58,41 +59,95 @@ pub struct Send<'a> {
     pub strategy: &'a FcmStrategy,
 }
 
+/// The `messages:send` body of one push, encoded straight from its request. Keys are in
+/// sorted order, as a JSON map would keep them.
+#[derive(Serialize)]
+struct Body<'a> {
+    message: Message<'a>,
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    android: Android<'a>,
+    data: Data<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<Notification<'a>>,
+    token: &'a str,
+}
+
+#[derive(Serialize)]
+struct Android<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<AndroidNotification<'a>>,
+    priority: &'static str,
+    ttl: String,
+}
+
+#[derive(Serialize)]
+struct AndroidNotification<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sound: Option<&'a str>,
+    tag: String,
+}
+
+/// FCM's `data` map: strings only.
+#[derive(Serialize)]
+struct Data<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    payload: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    zim: String,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    body: &'a str,
+    title: &'a str,
+}
+
 /// The `messages:send` request for one push.
 pub fn request(send: &Send<'_>) -> HttpRequest {
     let (req, strategy) = (send.push, send.strategy);
-    let mut data = json!({"payload": req.push.payload, "zim": ZimExtras::of(req).to_json_string()});
-    let mut android = json!({"priority": "HIGH", "ttl": format!("{}s", send.ttl_s)});
-    let mut message = json!({"token": req.push_id.token});
+    let mut message = Message {
+        android: Android { notification: None, priority: "HIGH", ttl: format!("{}s", send.ttl_s) },
+        data: Data {
+            badge: None,
+            body: None,
+            payload: &req.push.payload,
+            title: None,
+            zim: ZimExtras::json_string_of(req),
+        },
+        notification: None,
+        token: &req.push_id.token,
+    };
     match strategy.push_type {
         FcmPushType::Notification => {
-            // The tag names the notification after its message, so a second delivery of the
-            // same push (a retry after a lost answer) replaces the first in the tray.
-            let mut notification = json!({"tag": req.message_id.to_string()});
-            if let Some(badge) = req.badge {
-                notification["notification_count"] = json!(badge);
-            }
-            if let Some(sound) = &strategy.sound {
-                notification["sound"] = json!(sound);
-            }
-            if let Some(channel) = &strategy.channel_id {
-                notification["channel_id"] = json!(channel);
-            }
-            android["notification"] = notification;
-            message["notification"] = json!({"title": req.push.title, "body": req.push.content});
+            message.android.notification = Some(AndroidNotification {
+                channel_id: strategy.channel_id.as_deref(),
+                notification_count: req.badge,
+                sound: strategy.sound.as_deref(),
+                // The tag names the notification after its message, so a second delivery
+                // of the same push (a retry after a lost answer) replaces the first.
+                tag: req.message_id.to_string(),
+            });
+            message.notification = Some(Notification { body: &req.push.content, title: &req.push.title });
         }
         FcmPushType::Data => {
-            data["title"] = json!(req.push.title);
-            data["body"] = json!(req.push.content);
-            if let Some(badge) = req.badge {
-                data["badge"] = json!(badge.to_string());
-            }
+            message.data.title = Some(&req.push.title);
+            message.data.body = Some(&req.push.content);
+            message.data.badge = req.badge.map(|b| b.to_string());
         }
     }
-    message["data"] = data;
-    message["android"] = android;
-    let body = json!({ "message": message });
-    HttpRequest::post(format!("/v1/projects/{}/messages:send", send.project), body.to_string().into_bytes())
+    let body = serde_json::to_vec(&Body { message }).expect("FCM messages serialize");
+    HttpRequest::post(format!("/v1/projects/{}/messages:send", send.project), body)
         .header("authorization", format!("Bearer {}", send.access_token))
         .header("content-type", "application/json")
 }

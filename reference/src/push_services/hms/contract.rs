@@ -88,7 +88,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
             "token": [req.push_id.token],
         }
     });
-    HttpRequest::post(send_path(send.app_id), body.to_string().into_bytes())
+    HttpRequest::post(send_path(send.app_id), serde_json::to_vec(&body).expect("JSON values serialize"))
         .header("authorization", format!("Bearer {}", send.access_token))
         .header("content-type", "application/json")
 }

@@ -92,9 +92,9 @@ fn push_request(token: &str, badge: Option<u32>) -> PushRequest {
         push_id: PushId::new(Vendor::Hms, Environment::Development, token),
         user_id: "bob".into(),
         message_id: MessageId(42),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: std::sync::Arc::new(PushConfig::new("Alice", "hello bob", "{\"room\":7}")),
         badge,
     }
 }

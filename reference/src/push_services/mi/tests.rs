@@ -103,9 +103,9 @@ fn push_request(regid: &str, push: PushConfig, badge: Option<u32>) -> PushReques
         push_id: PushId::new(Vendor::Mi, Environment::Development, regid),
         user_id: "bob".into(),
         message_id: MessageId(42),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push,
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: push.into(),
         badge,
     }
 }

@@ -116,9 +116,9 @@ fn push_request(reg_id: &str) -> PushRequest {
         push_id: PushId::new(Vendor::Oppo, Environment::Development, reg_id),
         user_id: "bob".into(),
         message_id: MessageId(42),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: std::sync::Arc::new(PushConfig::new("Alice", "hello bob", "{\"room\":7}")),
         badge: Some(3),
     }
 }
@@ -515,8 +515,8 @@ fn the_contract_request_is_accepted_and_decodes_back_to_the_push() {
 #[test]
 fn the_contract_cuts_texts_to_oppo_limits_and_the_ttl_to_10_days() {
     let mut push = push_request("CN_x");
-    push.push.title = "t".repeat(80);
-    push.push.content = "内".repeat(80);
+    std::sync::Arc::make_mut(&mut push.push).title = "t".repeat(80);
+    std::sync::Arc::make_mut(&mut push.push).content = "内".repeat(80);
     let req = request(&Send { push: &push, auth_token: "a", ttl_s: 30 * 86_400 });
     let form: BTreeMap<String, String> = form_urlencoded::parse(&req.body).into_owned().collect();
     assert_eq!(form["auth_token"], "a");

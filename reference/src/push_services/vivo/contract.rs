@@ -114,7 +114,8 @@ pub fn auth_request(app_id: &str, app_key: &str, app_secret: &str, now_unix_ms: 
         "timestamp": now_unix_ms,
         "sign": sign(app_id, app_key, now_unix_ms, app_secret),
     });
-    HttpRequest::post(AUTH_PATH, body.to_string().into_bytes()).header("content-type", "application/json")
+    HttpRequest::post(AUTH_PATH, serde_json::to_vec(&body).expect("JSON values serialize"))
+        .header("content-type", "application/json")
 }
 
 /// The `authToken` of a successful auth answer and how long it works (one day by vivo's docs;
@@ -161,7 +162,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         "requestId": send.request_id,
         "pushMode": 0,
     });
-    HttpRequest::post(SEND_PATH, body.to_string().into_bytes())
+    HttpRequest::post(SEND_PATH, serde_json::to_vec(&body).expect("JSON values serialize"))
         .header("authToken", send.auth_token)
         .header("content-type", "application/json")
 }

@@ -116,9 +116,9 @@ fn push_request(reg_id: &str) -> PushRequest {
         push_id: PushId::new(Vendor::Vivo, Environment::Development, reg_id),
         user_id: "bob".into(),
         message_id: MessageId(42),
-        conv: ConvKey::peer(&"alice".into(), &"bob".into()),
-        from: "alice".into(),
-        push: PushConfig::new("Alice", "hello bob", "{\"room\":7}"),
+        conv: std::sync::Arc::new(ConvKey::peer(&"alice".into(), &"bob".into())),
+        from: std::sync::Arc::new("alice".into()),
+        push: std::sync::Arc::new(PushConfig::new("Alice", "hello bob", "{\"room\":7}")),
         badge: Some(2),
     }
 }
@@ -557,8 +557,8 @@ fn the_contract_request_is_accepted_and_decodes_back_to_the_push() {
 #[test]
 fn the_contract_cuts_texts_to_vivo_widths_and_keeps_the_ttl_in_range() {
     let mut push = push_request("r");
-    push.push.title = "标".repeat(30);
-    push.push.content = "c".repeat(150);
+    std::sync::Arc::make_mut(&mut push.push).title = "标".repeat(30);
+    std::sync::Arc::make_mut(&mut push.push).content = "c".repeat(150);
     let build = |ttl_s| request(&Send { push: &push, app_id: "app", auth_token: "t", request_id: "q".into(), ttl_s });
     let req = build(1);
     assert_eq!((req.path.as_str(), req.get("authtoken")), (SEND_PATH, Some("t")));

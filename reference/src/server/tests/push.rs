@@ -16,9 +16,9 @@ fn an_offline_recipient_with_a_binding_gets_a_push_request() {
             push_id: p,
             user_id: "bob".into(),
             message_id: MessageId(1),
-            conv: ab(),
-            from: "alice".into(),
-            push: PushConfig::new("Alice", "hello", "{\"k\":1}"),
+            conv: std::sync::Arc::new(ab()),
+            from: std::sync::Arc::new("alice".into()),
+            push: std::sync::Arc::new(PushConfig::new("Alice", "hello", "{\"k\":1}")),
             badge: None,
         }]
     );
@@ -96,9 +96,9 @@ fn a_message_delivered_before_the_connection_closed_and_never_acked_is_pushed_at
                         push_id: p,
                         user_id: "bob".into(),
                         message_id: m.id,
-                        conv: ab(),
-                        from: "alice".into(),
-                        push: PushConfig::new("Alice", "hello", "{\"k\":1}"),
+                        conv: std::sync::Arc::new(ab()),
+                        from: std::sync::Arc::new("alice".into()),
+                        push: std::sync::Arc::new(PushConfig::new("Alice", "hello", "{\"k\":1}")),
                         badge: None,
                     }]
                 }
