@@ -11,6 +11,7 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
+    suites::fanout::benches(&mut c);
     suites::reference_core::benches(&mut c);
     suites::sim_run::benches(&mut c);
     suites::explore::benches(&mut c);
