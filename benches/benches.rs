@@ -15,5 +15,6 @@ fn main() {
     suites::reference_core::benches(&mut c);
     suites::sim_run::benches(&mut c);
     suites::explore::benches(&mut c);
+    suites::sim::benches(&mut c);
     c.final_summary();
 }

@@ -3,4 +3,5 @@
 pub mod explore;
 pub mod fanout;
 pub mod reference_core;
+pub mod sim;
 pub mod sim_run;
