@@ -53,6 +53,7 @@ pub mod pushid;
 pub mod relay;
 pub mod server;
 pub mod server_api;
+pub mod small;
 pub mod time;
 pub mod token;
 pub mod topology;

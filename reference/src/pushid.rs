@@ -19,6 +19,7 @@ use crate::error::PushIdError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The push vendors ZPNs supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -103,7 +104,8 @@ impl TokenKind {
 pub struct PushId {
     pub vendor: Vendor,
     pub env: Environment,
-    pub token: String,
+    /// Shared, as IDs are: a PushID is copied into every index and push that names it.
+    pub token: Arc<str>,
     /// Last, so that alert PushIDs keep the order they had before VoIP existed.
     pub kind: TokenKind,
 }
@@ -111,7 +113,7 @@ pub struct PushId {
 impl PushId {
     /// The PushID of an alert token.
     pub fn new(vendor: Vendor, env: Environment, token: impl Into<String>) -> PushId {
-        PushId { vendor, env, token: token.into(), kind: TokenKind::Alert }
+        PushId { vendor, env, token: Arc::from(token.into()), kind: TokenKind::Alert }
     }
 
     /// The PushID of an iOS VoIP (PushKit) token, which only APNs issues.
@@ -182,8 +184,17 @@ impl Serialize for PushId {
 
 impl<'de> Deserialize<'de> for PushId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PushId, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = PushId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a PushID string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PushId, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 

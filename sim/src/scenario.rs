@@ -355,7 +355,7 @@ impl Action {
 
     /// `sendMessage` of `text` to user `to`, with an offline push config or not.
     pub fn send(to: impl Into<UserId>, text: impl Into<String>, push: Option<PushConfig>) -> Action {
-        Action::App(AppCall::send(Outgoing::text(to.into().0, text, push)))
+        Action::App(AppCall::send(Outgoing::text(to.into().as_str(), text, push)))
     }
 
     /// `sendMessage` of any message to any conversation.

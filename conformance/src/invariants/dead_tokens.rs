@@ -68,7 +68,7 @@ impl Invariant for DeadTokenUnbound {
             match &r.event {
                 Event::Server { event: ServerEvent::Bound { push_id, .. } } => {
                     bound.insert(push_id, i);
-                    by_token.entry((push_id.vendor, push_id.token.as_str())).or_default().insert(push_id);
+                    by_token.entry((push_id.vendor, &*push_id.token)).or_default().insert(push_id);
                 }
                 Event::Server { event: ServerEvent::Unbound { push_id, .. } } => {
                     bound.remove(push_id);
@@ -133,7 +133,7 @@ impl Invariant for LiveTokenRetained {
                 }
                 Event::Server { event: ServerEvent::Unbound { push_id, reason: UnbindReason::DeadToken, .. } } => {
                     tally.check();
-                    if !revoked.contains(&(push_id.vendor, push_id.token.as_str())) {
+                    if !revoked.contains(&(push_id.vendor, &*push_id.token)) {
                         let detail = format!("{push_id} was unbound as dead, but its vendor never revoked the token");
                         tally.violation(r.t, detail, &[i]);
                     }

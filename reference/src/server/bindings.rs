@@ -8,8 +8,9 @@
 use super::{remove_indexed, Outbox, ServerEvent, UnbindReason};
 use crate::ids::{DeviceId, UserId};
 use crate::pushid::PushId;
+use crate::small::VecSet;
 use crate::wire::Platform;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Who a PushID is bound to, and which install registered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,9 +27,9 @@ pub(super) struct Bindings {
     /// PushID -> owner and the install it belongs to; at most one owner per PushID.
     by_push_id: BTreeMap<PushId, Binding>,
     /// owner -> PushIDs, so routing a push costs O(log n).
-    of_user: BTreeMap<UserId, BTreeSet<PushId>>,
+    of_user: BTreeMap<UserId, VecSet<PushId>>,
     /// install -> PushIDs it registered, so a login finds other users' bindings there.
-    from_device: BTreeMap<DeviceId, BTreeSet<PushId>>,
+    from_device: BTreeMap<DeviceId, VecSet<PushId>>,
 }
 
 impl Bindings {

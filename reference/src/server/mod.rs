@@ -29,13 +29,14 @@ use crate::error::ZimErrorCode;
 use crate::http::HttpRequest;
 use crate::ids::{ConnId, ConvKey, DeviceId, GroupId, MessageId, UserId};
 use crate::pushid::PushId;
+use crate::small::VecSet;
 use crate::time::Millis;
 use crate::wire::{
     ClientFrame, GroupChange, Message, NotificationStatus, OfflinePushRule, Platform, PushRequest, ServerFrame,
     MAX_FRAME_LEN,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use bindings::Bindings;
 use groups::Groups;
@@ -530,7 +531,7 @@ impl Outbox {
 }
 
 /// Removes `value` from the set indexed under `key`, dropping the set once it is empty.
-fn remove_indexed<K: Ord, V: Ord>(index: &mut BTreeMap<K, BTreeSet<V>>, key: &K, value: &V) {
+fn remove_indexed<K: Ord, V: Ord>(index: &mut BTreeMap<K, VecSet<V>>, key: &K, value: &V) {
     if let Some(set) = index.get_mut(key) {
         set.remove(value);
         if set.is_empty() {

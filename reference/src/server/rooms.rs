@@ -5,6 +5,7 @@
 use super::ZimServer;
 use crate::error::ZimErrorCode;
 use crate::ids::{validate_room_id, ConnId, RoomId, UserId};
+use crate::small::VecSet;
 use crate::wire::ServerFrame;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Default)]
 pub(super) struct Rooms {
     members: BTreeMap<RoomId, BTreeSet<UserId>>,
-    of_user: BTreeMap<UserId, BTreeSet<RoomId>>,
+    of_user: BTreeMap<UserId, VecSet<RoomId>>,
 }
 
 impl Rooms {

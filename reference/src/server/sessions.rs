@@ -23,6 +23,7 @@ use super::{remove_indexed, Outbox, ServerEvent, ServerOutput, SessionEnd, Unbin
 use crate::error::ZimErrorCode;
 use crate::ids::{validate_user_id, ConnId, DeviceId, MessageId, UserId};
 use crate::pushid::PushId;
+use crate::small::{VecMap, VecSet};
 use crate::time::{Millis, PerSecond};
 use crate::token;
 use crate::wire::{Platform, ServerFrame};
@@ -105,12 +106,12 @@ pub(super) struct Sessions {
     /// Each open connection and the session it carries, if logged in.
     conns: BTreeMap<ConnId, Option<Install>>,
     /// user -> their sessions, one per install.
-    sessions: BTreeMap<UserId, BTreeMap<DeviceId, Session>>,
+    sessions: BTreeMap<UserId, VecMap<DeviceId, Session>>,
     /// Every session's last frame, in time order: the next presence timeout and the expired
     /// sessions are found without scanning every session on every turn.
     seen: BTreeSet<(Millis, Install)>,
     /// install -> users with a session from it, so a login finds them without a scan.
-    users_on: BTreeMap<DeviceId, BTreeSet<UserId>>,
+    users_on: BTreeMap<DeviceId, VecSet<UserId>>,
     /// Every session's next token deadline (warning or expiry), in time order.
     token_deadlines: BTreeSet<(Millis, Install)>,
     /// How long before expiry a session is warned (`ServerConfig::token_warning_ms`).

@@ -12,14 +12,15 @@ use super::{remove_indexed, ServerEvent, ZimServer};
 use crate::error::ZimErrorCode;
 use crate::ids::{ConnId, ConvKey, UserId};
 use crate::pushid::PushId;
+use crate::small::VecSet;
 use crate::wire::{NotificationStatus, OfflinePushRule, ServerFrame};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Default)]
 pub(super) struct Settings {
     /// user -> muted conversations: looked up per recipient on the push path without
     /// cloning a key.
-    muted: BTreeMap<UserId, BTreeSet<ConvKey>>,
+    muted: BTreeMap<UserId, VecSet<ConvKey>>,
     badges: BTreeMap<PushId, u32>,
     push_rules: BTreeMap<UserId, OfflinePushRule>,
 }

@@ -11,6 +11,7 @@ use super::sessions::Install;
 use super::ZimServer;
 use crate::error::ZimErrorCode;
 use crate::ids::{ConnId, ConvKey, MessageId, UserId};
+use crate::small::VecMap;
 use crate::time::Millis;
 use crate::wire::{check_send, limits, Cursor, Message, Outgoing, PushConfig, ServerFrame};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +33,7 @@ pub(super) struct Store {
     convs: BTreeMap<ConvKey, Vec<Message>>,
     /// Which stored conversations each user reads, and which parts: a peer chat whole, a
     /// group from when they joined to when they left (each membership its own span).
-    readers: BTreeMap<UserId, BTreeMap<ConvKey, Vec<Span>>>,
+    readers: BTreeMap<UserId, VecMap<ConvKey, Vec<Span>>>,
     next_message_id: u64,
 }
 

@@ -215,7 +215,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                 Op::Command { to } => {
                     let me = ready(d, &mut at, &mut track, home, &mut push);
                     let body = MessageBody::Command { data: "typing".into() };
-                    let message = Outgoing { body, ..Outgoing::text(user(other(to, me)).0, "", None) };
+                    let message = Outgoing { body, ..Outgoing::text(user(other(to, me)).as_str(), "", None) };
                     push(at, Action::send_message(message), &mut track);
                 }
                 Op::Mute { with, on, group } => {
@@ -223,7 +223,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                     let status = if on { NotificationStatus::DoNotDisturb } else { NotificationStatus::Notify };
                     let (to, conv_type) = match group {
                         true => (group_id(0), ConversationType::Group),
-                        false => (user(other(with, me)).0, ConversationType::Peer),
+                        false => (user(other(with, me)).as_str().to_owned(), ConversationType::Peer),
                     };
                     let call = AppCall::SetNotificationStatus { to, conv_type, status };
                     push(at, Action::App(call), &mut track);
@@ -259,7 +259,8 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
                         searched_content: String::new(),
                     };
                     let config = Some(push_config(&format!("m{sent} from {id}"), sent, None, draw.data_pushes));
-                    let message = Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).0, "", config) };
+                    let message =
+                        Outgoing { body, priority, ..Outgoing::text(user(other(to, me)).as_str(), "", config) };
                     push(at, Action::send_message(message), &mut track);
                 }
                 Op::Kill => push(at, Action::KILL_APP, &mut track),
@@ -553,7 +554,8 @@ fn other(to: usize, me: usize) -> usize {
 /// invitation's: it has a VoIP config (a video call one time in three). With `data_pushes`
 /// one in two names the console's data-message resource (half of those with a badge).
 fn push_config(text: &str, n: usize, caller: Option<UserId>, data_pushes: bool) -> PushConfig {
-    let voip = caller.map(|c| VoipConfig { handle_type: 1, handle_value: c.0, has_video: n % 3 == 0 });
+    let voip =
+        caller.map(|c| VoipConfig { handle_type: 1, handle_value: c.as_str().to_owned(), has_video: n % 3 == 0 });
     let resources_id = if data_pushes && n / 2 % 2 == 1 { DATA_RESOURCE.to_owned() } else { String::new() };
     let push = PushConfig { voip, resources_id, ..PushConfig::new("New message", text, format!("p{n}")) };
     match n % 2 {

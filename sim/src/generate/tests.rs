@@ -24,7 +24,7 @@ fn the_default_profile_has_at_least_6_devices_4_users_40_steps_and_a_minute() {
             .steps
             .iter()
             .filter_map(|st| match &st.action {
-                Action::App(AppCall::Login { user, .. }) => Some(user.0.clone()),
+                Action::App(AppCall::Login { user, .. }) => Some(user.as_str().to_owned()),
                 Action::App(AppCall::Send { to, .. }) => Some(to.clone()),
                 _ => None,
             })

@@ -33,7 +33,7 @@ fn login_with(
 }
 
 fn pushed_to(out: &[ServerOutput]) -> Vec<String> {
-    pushes(out).iter().map(|p| p.push_id.token.clone()).collect()
+    pushes(out).iter().map(|p| p.push_id.token.to_string()).collect()
 }
 
 const PHONE: ConnId = ConnId(10);

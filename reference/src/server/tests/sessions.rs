@@ -318,7 +318,9 @@ fn the_presence_index_follows_every_frame_and_expires_exactly_the_silent_session
     let expired: Vec<String> = drain(&mut s)
         .into_iter()
         .filter_map(|o| match o {
-            ServerOutput::Event(ServerEvent::SessionEnded { user, reason: SessionEnd::Timeout, .. }) => Some(user.0),
+            ServerOutput::Event(ServerEvent::SessionEnded { user, reason: SessionEnd::Timeout, .. }) => {
+                Some(user.as_str().to_owned())
+            }
             _ => None,
         })
         .collect();
