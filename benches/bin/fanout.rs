@@ -23,7 +23,8 @@ fn main() {
     }
     let start = Instant::now();
     let mut world = Fanout::new(members, offline, path);
-    println!("built {members} members, {} offline, in {:.2?}", world.offline, start.elapsed());
+    let allocator = zimsim_benches::ALLOCATOR_NAME;
+    println!("built {members} members, {} offline, in {:.2?} ({allocator} allocator)", world.offline, start.elapsed());
     for _ in 0..messages {
         world.ack();
         let start = Instant::now();
