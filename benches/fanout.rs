@@ -20,17 +20,21 @@ use zimsim_reference::ids::{ConnId, ConversationType, GroupId, MessageId, UserId
 use zimsim_reference::pushid::{Environment, PushId, Vendor};
 use zimsim_reference::relay::{PushResult, Relay, RelayConfig, RelayInput, RelayOutput};
 use zimsim_reference::server::{ServerConfig, ServerEvent, ServerInput, ServerOutput, ZimServer};
-use zimsim_reference::wire::{ClientFrame, Outgoing, Platform, PushConfig, ServerFrame};
+use zimsim_reference::wire::{limits, ClientFrame, Outgoing, Platform, PushConfig, ServerFrame};
 use zimsim_reference::{token, Millis};
 
 /// The group every iteration writes to.
 const GROUP: &str = "fanout";
 /// The sender's connection.
 const SENDER: ConnId = ConnId(0);
-/// Each message is this long after the previous one: past the relay's ten-minute dedup
-/// window, so the relay remembers one message's pushes at a time (as in a steady state
-/// where a group is written to now and then), and far within every token's lifetime.
-const STEP_MS: u64 = 11 * 60 * 1000;
+/// The time between two messages: long enough that the relay's dedup memory holds about
+/// 50k pushes whatever the group's size (a 100k group waits past the ten-minute window,
+/// so one message's pushes are remembered at a time), short enough for a small group that
+/// token renewals (an RSA signature for FCM's) stay rare, as in a busy steady state.
+fn step_ms(members: usize) -> u64 {
+    let window = zimsim_reference::relay::DEDUP_WINDOW_MS;
+    (window * members as u64 / 50_000).clamp(1_000 / limits::SENDS_PER_SECOND as u64, window + 60_000)
+}
 
 /// How far a message is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +146,7 @@ impl Fanout {
     /// Sends one group message and carries it to every member; returns what it did.
     pub fn send(&mut self) -> Sent {
         self.ack();
-        self.now = self.now.plus(STEP_MS);
+        self.now = self.now.plus(step_ms(self.members));
         self.req += 1;
         let push = PushConfig::new("Team", "hello, everyone", "{\"room\":\"fanout\"}");
         let mut message = Outgoing::text(GROUP, "hello, everyone", Some(push));

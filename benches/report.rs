@@ -87,6 +87,7 @@ impl Results {
         }
         let mut results = Results { counts: read_counts(dir), ..Results::default() };
         let mut stack = vec![dir.to_path_buf()];
+        let mut newest = BTreeMap::new();
         while let Some(d) = stack.pop() {
             let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
             for entry in entries.flatten() {
@@ -95,8 +96,13 @@ impl Results {
                     continue;
                 }
                 if path.file_name().is_some_and(|n| n == baseline) {
-                    if let Some((id, m)) = read_one(&path)? {
-                        results.benches.insert(id, m);
+                    // A bench renamed across criterion versions or edits leaves its old
+                    // directory behind under the same id: the newest result wins.
+                    if let Some((id, m, at)) = read_one(&path)? {
+                        if newest.get(&id).is_none_or(|seen| at > *seen) {
+                            newest.insert(id.clone(), at);
+                            results.benches.insert(id, m);
+                        }
                     }
                 } else if path.file_name().is_some_and(|n| n != "report") {
                     stack.push(path);
@@ -120,7 +126,7 @@ impl Results {
 
 /// One saved result: `benchmark.json` names it and its throughput, `estimates.json` holds
 /// the median.
-fn read_one(dir: &Path) -> Result<Option<(String, Measured)>, String> {
+fn read_one(dir: &Path) -> Result<Option<(String, Measured, std::time::SystemTime)>, String> {
     let read = |name: &str| -> Result<Option<Value>, String> {
         match std::fs::read_to_string(dir.join(name)) {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| format!("{}: {e}", dir.join(name).display())),
@@ -135,7 +141,8 @@ fn read_one(dir: &Path) -> Result<Option<(String, Measured)>, String> {
         .as_f64()
         .ok_or_else(|| format!("{}: no median estimate", dir.display()))?;
     let elements = bench["throughput"]["Elements"].as_u64();
-    Ok(Some((id.to_owned(), Measured { ns, elements })))
+    let at = std::fs::metadata(dir.join("estimates.json")).and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+    Ok(Some((id.to_owned(), Measured { ns, elements }, at)))
 }
 
 fn si(rate: f64) -> String {
@@ -157,10 +164,10 @@ fn time(ns: f64) -> String {
 
 /// `met`, or how far off the target is.
 fn verdict(met: bool, gap: f64) -> String {
-    if met {
-        "met".into()
-    } else {
-        format!("{gap:.1}× short")
+    match (met, gap) {
+        (true, _) => "met".into(),
+        (false, g) if g < 10.0 => format!("{g:.2}× short"),
+        (false, g) => format!("{g:.0}× short"),
     }
 }
 
@@ -203,7 +210,8 @@ pub fn table(r: &Results) -> String {
     }
 
     let pingpong = r.benches.iter().find(|(id, _)| id.starts_with("sim/pingpong/"));
-    let sims: Vec<&str> = r.benches.keys().filter_map(|id| id.strip_prefix("sim/pushes/")).collect();
+    let mut sims: Vec<&str> = r.benches.keys().filter_map(|id| id.strip_prefix("sim/pushes/")).collect();
+    sims.sort_by_key(|n| n.parse::<u64>().unwrap_or(u64::MAX));
     if !sims.is_empty() || pingpong.is_some() {
         s += "## Simulator: offline pushes end to end, and the cost of a network message\n\n";
         s += "| members | whole run | pushes/s (whole run) | pushes/s (beyond setup) | per network message | ÷ bare turmoil | targets |\n";
@@ -265,4 +273,49 @@ pub fn table(r: &Results) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes one result as criterion lays it out.
+    fn save(dir: &Path, id: &str, elements: Option<u64>, median_ns: f64) {
+        let at = dir.join(id.replace('%', "_")).join("new");
+        std::fs::create_dir_all(&at).expect("temp dir");
+        let throughput = elements.map_or(Value::Null, |n| serde_json::json!({ "Elements": n }));
+        let bench = serde_json::json!({ "full_id": id, "throughput": throughput });
+        let estimates = serde_json::json!({ "median": { "point_estimate": median_ns } });
+        std::fs::write(at.join("benchmark.json"), bench.to_string()).expect("write");
+        std::fs::write(at.join("estimates.json"), estimates.to_string()).expect("write");
+    }
+
+    #[test]
+    fn the_table_reads_criterion_results_and_judges_each_target() {
+        let dir = std::env::temp_dir().join(format!("zimsim-bench-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        save(&dir, "fanout/core/100000/100%", Some(100_000), 400e6); // 0.25 M/s
+        save(&dir, "fanout/server/100000/100%", Some(100_000), 100e6); // 1 M/s
+        save(&dir, "fanout/baseline/100000/100%", Some(100_000), 1e6); // 100 M/s
+        save(&dir, "sim/pushes/1000", Some(5_000), 700e6);
+        save(&dir, "sim/pushes-setup/1000", None, 200e6); // 5,000 pushes in 0.5 s beyond setup
+        save(&dir, "sim/pingpong/10000", Some(20_000), 100e6); // 5 µs a message
+        save(&dir, "explore/seeds/default", Some(1), 20e6); // 50 seeds/s
+        save(&dir, "Relay::accept/fcm", Some(1), 1_500.0);
+        std::fs::write(counts_file(&dir), r#"{"sim/pushes/1000/messages": 35000}"#).expect("write");
+
+        let table = table(&Results::read(&dir, "new").expect("results"));
+        let row = |start: &str| table.lines().find(|l| l.starts_with(start)).unwrap_or_default().to_owned();
+        // 10 M/s is 40x away, 400x the baseline is 133x past the 3x allowed: the larger gap.
+        assert_eq!(row("| 100000 |"), "| 100000 | 100% | 250.0 k | 1.00 M | 100.00 M | 400× | 133× short |");
+        // 700 ms / 35,000 messages = 20 µs against 5 µs: 4x, where 3x is allowed.
+        assert_eq!(
+            row("| 1000 |"),
+            "| 1000 | 700.00 ms | 7.1 k | 10.0 k | 20.00 µs | 4.0× | pushes 2.00× short, per message 1.33× short |"
+        );
+        assert_eq!(row("| `explore/seeds/default`"), "| `explore/seeds/default` | 50.0 | met |");
+        assert_eq!(row("| `Relay::accept/fcm`"), "| `Relay::accept/fcm` | 1.50 µs | 666.7 k |");
+        assert!(Results::read(&dir, "before").is_err(), "a baseline never saved is named, not read as empty");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }
