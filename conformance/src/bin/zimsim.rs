@@ -327,7 +327,7 @@ fn main() -> ExitCode {
             list,
             jobs,
         } => {
-            let setup = (|| -> Result<(Suite, Vec<String>), String> {
+            let setup = (|| -> Result<(Suite, Vec<suite::Case>, Vec<String>), String> {
                 let (from, to) = parse_range(&seeds)?;
                 let sdk = match (sdk_cmd, sdk.as_str()) {
                     (Some(command), _) if command.trim().is_empty() => return Err("--sdk-cmd is empty".into()),
@@ -355,27 +355,28 @@ fn main() -> ExitCode {
                     return Err("--jobs must be at least 1".into());
                 }
                 let suite = Suite { sdk, filter, seeds: from..to, record, jobs };
-                if suite.selected().is_empty() {
+                let cases = suite.selected();
+                if cases.is_empty() {
                     return Err(format!(
                         "--filter {:?} matches no case (see --list)",
                         suite.filter.unwrap_or_default()
                     ));
                 }
-                Ok((suite, baseline))
+                Ok((suite, cases, baseline))
             })();
-            let (suite, baseline) = match setup {
+            let (suite, cases, baseline) = match setup {
                 Ok(s) => s,
                 Err(e) => return bad_input(&e),
             };
             if list {
-                let text: String = suite.selected().iter().map(|c| format!("{:<44} {}\n", c.id, c.checks)).collect();
+                let text: String = cases.iter().map(|c| format!("{:<44} {}\n", c.id, c.checks)).collect();
                 print_or_exit(&text);
                 return ExitCode::SUCCESS;
             }
             let mut progress = SeedProgress::new("ran", "cases");
-            let total = suite.selected().len();
+            let total = cases.len();
             let mut done = 0;
-            let report = suite.run(&baseline, &mut |_| {
+            let report = suite.run_cases(&cases, &baseline, &mut |_| {
                 done += 1;
                 progress.update(done, total);
             });

@@ -164,7 +164,12 @@ impl Suite {
     /// number); `progress` hears each case's result as it ends. After an SDK process fails
     /// (exits, hangs, garbage), the cases not yet started are skipped.
     pub fn run(&self, baseline: &[String], progress: &mut dyn FnMut(&CaseResult)) -> SuiteReport {
-        let cases = self.selected();
+        self.run_cases(&self.selected(), baseline, progress)
+    }
+
+    /// [`Suite::run`] over `cases` (what [`Suite::selected`] gave: a caller that already
+    /// selected does not build every case's scenario again).
+    pub fn run_cases(&self, cases: &[Case], baseline: &[String], progress: &mut dyn FnMut(&CaseResult)) -> SuiteReport {
         let mut sdk_name = match &self.sdk {
             SdkChoice::Reference => "reference".to_owned(),
             SdkChoice::Mutant(m) => format!("mutant:{}", m.name),
@@ -175,7 +180,7 @@ impl Suite {
         let mut slots: Vec<Option<CaseResult>> = vec![None; cases.len()];
         std::thread::scope(|scope| {
             for _ in 0..self.jobs.max(1) {
-                let (tx, next, broken, cases) = (tx.clone(), &next, &broken, &cases);
+                let (tx, next, broken) = (tx.clone(), &next, &broken);
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(case) = cases.get(i) else { return };

@@ -36,11 +36,12 @@ const HEARTBEAT_TIMEOUT_MS: u64 = 15_000;
 
 /// The Away a world's [`SlowPush`] is aimed at, as (device, op index), and how late the
 /// vendor answers. Only an Away before the device's last op (deleting the app) happens.
-fn aimed(draw: &Draw) -> Option<((usize, usize), u64)> {
+/// `channels` is each device's push service, in draw order.
+fn aimed(draw: &Draw, channels: &[Option<Vendor>]) -> Option<((usize, usize), u64)> {
     let aim = draw.slow_push?;
     let mut aways: Vec<((usize, usize), bool)> = (draw.devices.iter().enumerate())
-        .flat_map(|(n, (d, ops))| {
-            let once = d.zpns.channel(d.platform, d.brand).is_some_and(push_services::dedups_retries);
+        .flat_map(|(n, (_, ops))| {
+            let once = channels[n].is_some_and(push_services::dedups_retries);
             let played = ops.iter().take_while(|(_, op)| *op != Op::DeleteApp);
             let away = played.enumerate().filter(|(_, (_, op))| matches!(op, Op::Away { .. }));
             away.map(move |(k, _)| ((n, k), once))
@@ -95,11 +96,13 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     let mut tracks = Vec::new();
     let mut chaos_end = 0;
     let mut sent = 0;
-    let aimed = aimed(draw);
+    // Each device's push service: the one owner of that choice is `ZpnsConfig::channel`.
+    let channels: Vec<Option<Vendor>> = draw.devices.iter().map(|(d, _)| d.zpns.channel(d.platform, d.brand)).collect();
+    let aimed = aimed(draw, &channels);
     // The aimed slow push's steps (its fault and its send), and the host and time it slows.
     let mut aimed_steps = Vec::new();
     let mut slowed: Option<(&'static str, u64)> = None;
-    let mut channels = BTreeMap::new();
+    let mut hosts = BTreeMap::new();
     for (n, (d, ops)) in draw.devices.iter().enumerate() {
         let id = format!("d{n}-{}-{}", platform_name(d.platform, d.brand), build_name(d.build));
         devices.push(DeviceSpec {
@@ -109,9 +112,9 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
             build: d.build,
             deny_notifications: false,
         });
-        let channel = d.zpns.channel(d.platform, d.brand);
+        let channel = channels[n];
         let host = channel.map(|vendor| topology::vendor_host(vendor, d.build.environment()).name);
-        channels.insert(id.clone(), (channel, host));
+        hosts.insert(id.clone(), (channel, host));
         let mut track = Track::default();
         let mut at = 100 + 10 * n as u64;
         let mut push = |at: u64, action: Action, track: &mut Track| {
@@ -383,7 +386,7 @@ pub fn compile(name: &str, draw: &Draw, users: usize, mix: FaultMix) -> Scenario
     // the slow answer on, nobody taps a notification on that vendor's phones.
     if let Some((host, from)) = slowed {
         let twice = |id: &DeviceId| {
-            channels.get(id.as_str()).is_some_and(|&(vendor, h)| {
+            hosts.get(id.as_str()).is_some_and(|&(vendor, h)| {
                 h == Some(host) && vendor.is_some_and(|v| !push_services::dedups_retries(v))
             })
         };
