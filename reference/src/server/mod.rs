@@ -331,6 +331,8 @@ pub struct ZimServer {
     rooms: Rooms,
     settings: Settings,
     handover: Handover,
+    /// The PushIDs one push goes to, kept between pushes (`push::push_to_bindings`).
+    push_scratch: Vec<PushId>,
     api_calls: api::ApiCalls,
     /// REST requests served, to number their `RequestId`s.
     api_requests: u64,
@@ -375,6 +377,7 @@ impl ZimServer {
     pub fn new(config: ServerConfig) -> ZimServer {
         ZimServer {
             handover: Handover::new(config.handover_batch),
+            push_scratch: Vec::new(),
             api_calls: api::ApiCalls::default(),
             api_requests: 0,
             sessions: Sessions::new(config.token_warning_ms),

@@ -11,7 +11,6 @@
 use super::{Outbox, ServerEvent, ServerOutput, ZimServer};
 use crate::http::HttpRequest;
 use crate::ids::{ConvKey, DeviceId, MessageId, UserId};
-use crate::pushid::PushId;
 use crate::time::Millis;
 use crate::wire::{Message, Platform, PushBatch, PushConfig, PushRequest};
 use std::collections::VecDeque;
@@ -92,20 +91,21 @@ impl ZimServer {
             };
             reachable && !silenced.contains(&platform)
         };
-        let bound: Vec<(&PushId, &DeviceId)> =
-            self.bindings.installs_of(user).filter(|(_, d, pf)| wanted(d, *pf)).map(|(p, d, _)| (p, d)).collect();
+        // Reused from message to message: a fan-out allocates no list per recipient.
+        let mut push_ids = std::mem::take(&mut self.push_scratch);
+        let bound = || self.bindings.installs_of(user).filter(|(_, d, pf)| wanted(d, *pf));
         let wants_voip = push.voip.is_some();
-        let has_voip = |device: &DeviceId| bound.iter().any(|(p, d)| p.is_voip() && *d == device);
-        let push_ids: Vec<PushId> = bound
-            .iter()
-            .filter(|(p, d)| match (wants_voip, p.is_voip()) {
+        for (p, d, _) in bound() {
+            let take = match (wants_voip, p.is_voip()) {
                 (true, true) => true,
-                (true, false) => !has_voip(d),
+                (true, false) => !bound().any(|(q, e, _)| q.is_voip() && e == d),
                 (false, voip) => !voip,
-            })
-            .map(|(p, _)| (*p).clone())
-            .collect();
-        for push_id in push_ids {
+            };
+            if take {
+                push_ids.push(p.clone());
+            }
+        }
+        for push_id in push_ids.drain(..) {
             let badge = push.enable_badge.then(|| {
                 let forget = self.config.defects.badge_forgets_count;
                 self.settings.add_to_badge(&push_id, push.badge_increment, forget)
@@ -127,6 +127,7 @@ impl ZimServer {
                 badge,
             });
         }
+        self.push_scratch = push_ids;
         self.handover.pump(&mut self.out);
     }
 }
@@ -213,7 +214,7 @@ impl Handover {
 mod tests {
     use super::*;
     use crate::ids::{ConvKey, MessageId};
-    use crate::pushid::{Environment, Vendor};
+    use crate::pushid::{Environment, PushId, Vendor};
 
     fn push(n: u64) -> PushRequest {
         PushRequest {
