@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zimsim_reference::client::{AppCall, Brand, Build};
 use zimsim_reference::ids::ConversationType;
@@ -32,7 +32,7 @@ use zimsim_reference::wire::{Outgoing, Platform, PushConfig};
 use zimsim_sim::catalog::{only, ScenarioBuilder};
 use zimsim_sim::scenario::{Action, Scenario, ScenarioConfig};
 use zimsim_sim::trace::{Event, Source};
-use zimsim_sim::world::{run, Parts, RunOutput, EPOCH_UNIX_S};
+use zimsim_sim::world::{run, sim_builder, Parts, RunOutput};
 
 /// Group sizes of `sim/pushes`.
 const MEMBERS: [usize; 2] = [300, 1_000];
@@ -212,16 +212,7 @@ fn pingpong(round_trips: u64, config: &ScenarioConfig) -> Duration {
     const PORT: u16 = 7000;
     const LEN: usize = 100;
     let longest = 2 * (config.max_latency_ms + config.tick_ms);
-    let mut sim = turmoil::Builder::new()
-        .rng_seed(SEED)
-        .epoch(UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX_S))
-        .simulation_duration(Duration::from_millis(round_trips * longest + 60_000))
-        .tick_duration(Duration::from_millis(config.tick_ms))
-        .min_message_latency(Duration::from_millis(config.min_latency_ms))
-        .max_message_latency(Duration::from_millis(config.max_latency_ms))
-        .tcp_capacity(4096)
-        .enable_random_order()
-        .build();
+    let mut sim = sim_builder(SEED, config, Duration::from_millis(round_trips * longest + 60_000)).build();
     sim.host("server", || async {
         let listener = turmoil::net::TcpListener::bind(("0.0.0.0", PORT)).await?;
         let (mut stream, _) = listener.accept().await?;

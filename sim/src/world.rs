@@ -12,7 +12,7 @@
 use crate::device::{self, DeviceSetup, PushService};
 use crate::net::sim::{SimConnector, SimListener};
 use crate::net::Connector;
-use crate::scenario::{Action, Scenario, WorldStep};
+use crate::scenario::{Action, Scenario, ScenarioConfig, WorldStep};
 use crate::shell;
 use crate::trace::{self, Env, Event, Record, SimEnv, Source, Stats};
 use std::cell::RefCell;
@@ -82,6 +82,24 @@ pub fn run(seed: u64, scenario: &Scenario, parts: &Parts) -> Result<RunOutput, S
     run_observed(seed, scenario, parts, &mut |_, _| {})
 }
 
+/// The turmoil builder every world is made with: the seed, the fixed epoch, the step and
+/// latencies of `cfg`, the TCP capacity and random delivery order, for `duration` of
+/// simulated time. The bare-turmoil baseline of the benches (`sim/pingpong`) uses it too,
+/// so the two are compared on the same settings.
+pub fn sim_builder(seed: u64, cfg: &ScenarioConfig, duration: Duration) -> turmoil::Builder {
+    let mut builder = turmoil::Builder::new();
+    builder
+        .rng_seed(seed)
+        .epoch(UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX_S))
+        .simulation_duration(duration)
+        .tick_duration(Duration::from_millis(cfg.tick_ms))
+        .min_message_latency(Duration::from_millis(cfg.min_latency_ms))
+        .max_message_latency(Duration::from_millis(cfg.max_latency_ms))
+        .tcp_capacity(4096)
+        .enable_random_order();
+    builder
+}
+
 /// Like [`run`], calling `progress(simulated, end)` about every simulated second, so a
 /// caller can show how far a long run has got. (It only watches: the trace is the same.)
 pub fn run_observed(
@@ -95,16 +113,7 @@ pub fn run_observed(
     // Every log line of this run (hosts are polled on this thread) carries its seed.
     let _run = tracing::info_span!("run", seed, scenario = %scenario.name).entered();
     let end = Duration::from_millis(scenario.end_ms());
-    let mut sim = turmoil::Builder::new()
-        .rng_seed(seed)
-        .epoch(UNIX_EPOCH + Duration::from_secs(EPOCH_UNIX_S))
-        .simulation_duration(end + Duration::from_secs(60))
-        .tick_duration(Duration::from_millis(cfg.tick_ms))
-        .min_message_latency(Duration::from_millis(cfg.min_latency_ms))
-        .max_message_latency(Duration::from_millis(cfg.max_latency_ms))
-        .tcp_capacity(4096)
-        .enable_random_order()
-        .build();
+    let mut sim = sim_builder(seed, cfg, end + Duration::from_secs(60)).build();
     let env = SimEnv::default();
     let mut server_config = ServerConfig {
         heartbeat_timeout_ms: cfg.heartbeat_timeout_ms,

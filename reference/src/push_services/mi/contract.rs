@@ -90,7 +90,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         .append_pair("notify_type", "-1")
         .append_pair("time_to_live", &ttl_ms.to_string())
         .append_pair("notify_id", &notify_id(req.message_id.0).to_string())
-        .append_pair("extra.zim", &ZimExtras::of(req).to_json_string());
+        .append_pair("extra.zim", &ZimExtras::json_string_of(req));
     if let Some(badge) = req.badge {
         form.append_pair("extra.badge", &badge.to_string());
     }

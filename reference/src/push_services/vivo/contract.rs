@@ -158,7 +158,7 @@ pub fn request(send: &Send<'_>) -> HttpRequest {
         "content": cut(&req.push.content, MAX_CONTENT),
         "timeToLive": send.ttl_s.clamp(MIN_TTL_S, MAX_TTL_S),
         "skipType": 1,
-        "clientCustomMap": {"payload": req.push.payload, "zim": ZimExtras::of(req).to_json_string()},
+        "clientCustomMap": {"payload": req.push.payload, "zim": ZimExtras::json_string_of(req)},
         "requestId": send.request_id,
         "pushMode": 0,
     });
